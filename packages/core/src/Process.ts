@@ -1,0 +1,78 @@
+/**
+ * A process: one verification of a dossier's end-user by one provider, and its result in three parts —
+ * the process information, the normalised `finalResult`, and the provider's own `providerSpecific` data.
+ *
+ * `finalResult` is present only when the status is `accepted`, as in the Assure API.
+ *
+ * @since 0.1.0
+ */
+import { DateTime, Schema } from "effect"
+import { FileInfo } from "./FileInfo.js"
+import { DossierId, ProcessId } from "./Identifiers.js"
+import { IdentityData } from "./IdentityData.js"
+import { ProcessStatus } from "./ProcessStatus.js"
+import { ProcessType } from "./ProcessType.js"
+import { ProviderName } from "./ProviderName.js"
+import { Timestamp } from "./Timestamp.js"
+
+/** The provider's own data about a process, lightly processed: any JSON object. @since 0.1.0 */
+export const ProviderSpecific = Schema.Record(Schema.String, Schema.Json).pipe(
+  Schema.annotate({ identifier: "ProviderSpecific", description: "The provider's own data, lightly processed" })
+)
+
+/** The provider's own data about a process. @since 0.1.0 */
+export type ProviderSpecific = typeof ProviderSpecific.Type
+
+const summaryFields = {
+  processId: ProcessId,
+  provider: ProviderName,
+  processType: ProcessType,
+  status: ProcessStatus,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}
+
+const updatedNotBeforeCreated = Schema.makeFilter(
+  (process: { readonly createdAt: DateTime.Utc; readonly updatedAt: DateTime.Utc }) =>
+    DateTime.toEpochMillis(process.updatedAt) >= DateTime.toEpochMillis(process.createdAt) || {
+      path: ["updatedAt"],
+      issue: "updatedAt must not be before createdAt"
+    }
+)
+
+/** A process as a dossier lists it: who verifies, how, and how far it got. @since 0.1.0 */
+export const Summary = Schema.Struct(summaryFields).pipe(
+  Schema.check(updatedNotBeforeCreated),
+  Schema.annotate({ identifier: "ProcessSummary", description: "A process as a dossier lists it" })
+)
+
+/** A process as a dossier lists it. @since 0.1.0 */
+export type Summary = typeof Summary.Type
+
+/** A process with its files and result. @since 0.1.0 */
+export const Process = Schema.Struct({
+  ...summaryFields,
+  dossierId: DossierId,
+  finalResult: Schema.optionalKey(IdentityData),
+  providerSpecific: Schema.optionalKey(ProviderSpecific),
+  files: Schema.Array(FileInfo),
+  /** Where to send the end-user, for providers with a hosted or redirect flow. */
+  redirectUrl: Schema.optionalKey(Schema.String),
+  notificationUrl: Schema.optionalKey(Schema.String)
+}).pipe(
+  Schema.check(
+    updatedNotBeforeCreated,
+    Schema.makeFilter(
+      (process: { readonly status: ProcessStatus; readonly finalResult?: IdentityData }) =>
+        process.finalResult === undefined ||
+        process.status === "accepted" || {
+          path: ["finalResult"],
+          issue: "finalResult is only present when the status is accepted"
+        }
+    )
+  ),
+  Schema.annotate({ identifier: "Process", description: "A verification of a dossier's end-user by one provider" })
+)
+
+/** A process with its files and result. @since 0.1.0 */
+export type Process = typeof Process.Type
