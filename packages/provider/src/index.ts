@@ -1,0 +1,21 @@
+/**
+ * `@assure/provider`: the provider specification every identity-provider adapter implements, its errors, the
+ * registry that holds many providers side by side, and the webhook and HTTP helpers adapters share.
+ *
+ * @since 0.1.0
+ */
+
+/** The flows and features a provider supports. @since 0.1.0 */
+export * as Capabilities from "./Capabilities.js"
+/** The provider interface, its requests and results, and `make` for adapters. @since 0.1.0 */
+export * as IdentityProvider from "./IdentityProvider.js"
+/** Typed provider parameters, keyed by provider name (augmented by adapters). @since 0.1.0 */
+export * as ProcessParameters from "./ProcessParameters.js"
+/** The one error type of provider operations, with its `reason` union. @since 0.1.0 */
+export * as ProviderError from "./ProviderError.js"
+/** HTTP helpers over Effect's `HttpClient`: credentials, signing, timeouts, error classification. @since 0.1.0 */
+export * as ProviderHttp from "./ProviderHttp.js"
+/** The registry of configured providers. @since 0.1.0 */
+export * as ProviderRegistry from "./ProviderRegistry.js"
+/** Webhook signatures: HMAC over the raw body and the timestamped `t=,v1=` scheme. @since 0.1.0 */
+export * as Webhook from "./Webhook.js"
