@@ -88,7 +88,7 @@ export interface Check {
   readonly name: string
   readonly outcome: "passed" | "failed" | "inconclusive"
   /** The vendor's own word for the outcome (`clear`, `consider`, `9102`). */
-  readonly detail?: string | undefined
+  readonly detail?: string
 }
 
 /**

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema, type Scope } from "effect"
 import { type IdentityProvider, specificationVersion } from "./IdentityProvider.js"
 
 /** No provider is registered under the requested name. @since 0.1.0 */
@@ -77,7 +77,8 @@ export const layer: Layer.Layer<ProviderRegistry> = Layer.sync(ProviderRegistry,
 })
 
 /**
- * A layer that registers a provider when built: what each adapter's `layer` is made of.
+ * A layer that registers a provider when built: what each adapter's `layer` is made of. A provider built by an
+ * effect runs in the layer's scope, so fibers it forks live as long as the application.
  *
  * @example
  * ```ts
@@ -88,10 +89,10 @@ export const layer: Layer.Layer<ProviderRegistry> = Layer.sync(ProviderRegistry,
 export function register(provider: IdentityProvider): Layer.Layer<never, RegistrationError, ProviderRegistry>
 export function register<E, R>(
   provider: Effect.Effect<IdentityProvider, E, R>
-): Layer.Layer<never, E | RegistrationError, R | ProviderRegistry>
+): Layer.Layer<never, E | RegistrationError, Exclude<R, Scope.Scope> | ProviderRegistry>
 export function register<E, R>(
   provider: IdentityProvider | Effect.Effect<IdentityProvider, E, R>
-): Layer.Layer<never, E | RegistrationError, R | ProviderRegistry> {
+): Layer.Layer<never, E | RegistrationError, Exclude<R, Scope.Scope> | ProviderRegistry> {
   return Layer.effectDiscard(
     Effect.gen(function* () {
       const registry = yield* ProviderRegistry

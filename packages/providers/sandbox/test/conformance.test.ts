@@ -1,0 +1,66 @@
+import { Capabilities, ProviderRegistry } from "@assure/provider"
+import { Conformance, ConformanceHarness } from "@assure/testkit"
+import { Effect, Layer, Redacted } from "effect"
+import { SandboxProvider } from "../src/index.js"
+import * as Testing from "../src/testing.js"
+
+const secret = "whsec_sandbox_conformance"
+const secrets = [Redacted.make(secret)]
+
+const harness: ConformanceHarness.Harness = {
+  provider: "sandbox",
+  capabilities: {
+    ...Capabilities.none,
+    documentImages: true,
+    selfie: true,
+    redirect: true,
+    hostedFlow: true,
+    webhooks: true,
+    polling: true,
+    cancel: true
+  },
+  secrets: [secret],
+  startRequest: (outcome) => Effect.succeed(Testing.startRequest(outcome)),
+  webhook: (session, outcome) =>
+    Testing.webhook({
+      secrets,
+      reference: session.reference,
+      outcome: {
+        status: outcome,
+        checks: [],
+        ...(outcome === "accepted" ? { finalResult: SandboxProvider.specimen } : {})
+      }
+    }),
+  staleWebhook: (session, outcome) =>
+    Effect.flatMap(
+      Effect.clockWith((clock) => clock.currentTimeMillis),
+      (now) =>
+        Testing.webhook({
+          secrets,
+          reference: session.reference,
+          outcome: { status: outcome, checks: [] },
+          timestamp: Math.floor(now / 1000) - 3600
+        })
+    ),
+  redirectRequest: (outcome) => Effect.succeed(Testing.startRequest(outcome, { processType: "eid" })),
+  callback: (session) =>
+    Effect.sync(() => ({
+      reference: session.reference,
+      state: session.state,
+      params: Object.fromEntries(new URL(session.redirectUrl ?? "").searchParams)
+    })),
+  vendorFailure: {
+    unauthorized: Effect.succeed(Testing.startRequest("unauthorized")),
+    rateLimited: Effect.succeed(Testing.startRequest("rateLimited")),
+    unavailable: Effect.succeed(Testing.startRequest("unavailable")),
+    timeout: Effect.succeed(Testing.startRequest("timeout"))
+  }
+}
+
+Conformance.suite({
+  harness,
+  layer: Layer.mergeAll(
+    SandboxProvider.layer({ webhookSecrets: secrets }),
+    Layer.succeed(ConformanceHarness.ConformanceHarness, harness)
+  ).pipe(Layer.provideMerge(ProviderRegistry.layer))
+})

@@ -1,0 +1,84 @@
+/**
+ * What an adapter author implements so the conformance suite can drive their adapter: how to make the vendor reach
+ * each outcome, deliver a signed webhook, send the end-user back from a redirect, and fail in each way a vendor
+ * fails. The suite reads the provider's capabilities to decide which checks apply; a check whose harness hook is
+ * missing is skipped, never weakened.
+ *
+ * For an adapter that wraps a remote vendor, the harness usually drives the adapter's own simulator (its `testing`
+ * entry); for the sandbox, it uses the sandbox's magic values.
+ *
+ * @since 0.1.0
+ */
+import type { Capabilities, IdentityProvider } from "@assure/provider"
+import { Context, type Effect } from "effect"
+
+/** A final outcome the harness can make the vendor reach. @since 0.1.0 */
+export type Outcome = "accepted" | "rejected" | "inconclusive"
+
+/** A way a vendor fails. @since 0.1.0 */
+export type VendorFailure =
+  | "unauthorized"
+  | "rateLimited"
+  | "unavailable"
+  | "timeout"
+  | "malformedJson"
+  | "schemaInvalid"
+
+/** Every vendor failure, in the order the suite checks them. @since 0.1.0 */
+export const vendorFailures: ReadonlyArray<VendorFailure> = [
+  "unauthorized",
+  "rateLimited",
+  "unavailable",
+  "timeout",
+  "malformedJson",
+  "schemaInvalid"
+]
+
+/** The harness contract. @since 0.1.0 */
+export interface Harness {
+  /** The name the provider is registered under. */
+  readonly provider: string
+  /** The capabilities the provider must declare. */
+  readonly capabilities: Capabilities.Capabilities
+  /** Every secret the adapter is configured with (API keys, webhook secrets): none may appear in errors or logs. */
+  readonly secrets: ReadonlyArray<string>
+  /**
+   * A start request whose verification ends in `outcome`; `"pending"` means it stays unresolved until a webhook
+   * (or a redirect callback) says otherwise.
+   */
+  readonly startRequest: (outcome: Outcome | "pending") => Effect.Effect<IdentityProvider.StartRequest<unknown>>
+  /** The webhook the vendor sends when the session ends in `outcome`, signed as the vendor signs. */
+  readonly webhook?:
+    | ((session: IdentityProvider.Session, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>)
+    | undefined
+  /** The same webhook signed long enough ago to be refused (schemes with a timestamp only). */
+  readonly staleWebhook?:
+    | ((session: IdentityProvider.Session, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>)
+    | undefined
+  /**
+   * For providers that also run a redirect flow next to their main one (the sandbox's `eid` process type): a start
+   * request for the redirect flow that ends in `outcome`. Without it, `startRequest` is used for redirect checks.
+   */
+  readonly redirectRequest?:
+    | ((outcome: Outcome | "canceled") => Effect.Effect<IdentityProvider.StartRequest<unknown>>)
+    | undefined
+  /** The end-user coming back from a redirect flow, having reached `outcome` or cancelled. */
+  readonly callback?:
+    | ((
+        session: IdentityProvider.Session,
+        outcome: Outcome | "canceled"
+      ) => Effect.Effect<IdentityProvider.CallbackRequest>)
+    | undefined
+  /**
+   * For each failure the harness can simulate: arms it and returns a start request that the vendor will answer
+   * with that failure. Failures left out are skipped.
+   */
+  readonly vendorFailure?:
+    | Partial<Record<VendorFailure, Effect.Effect<IdentityProvider.StartRequest<unknown>>>>
+    | undefined
+}
+
+/** The harness, provided by the adapter's test layer next to the `ProviderRegistry`. @since 0.1.0 */
+export class ConformanceHarness extends Context.Service<ConformanceHarness, Harness>()(
+  "@assure/testkit/ConformanceHarness"
+) {}
