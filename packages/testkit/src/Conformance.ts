@@ -8,7 +8,7 @@
  * // test/conformance.test.ts in an adapter package
  * import { Conformance } from "@assure/testkit"
  *
- * Conformance.suite({ layer: TestLayer }) // TestLayer provides ProviderRegistry and ConformanceHarness
+ * Conformance.suite({ harness, layer: TestLayer }) // TestLayer provides ProviderRegistry (and what the harness uses)
  * ```
  *
  * @since 0.1.0
@@ -17,23 +17,14 @@ import { Country, IdentityData, ProcessStatus, Timestamp } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, type Layer, Logger, References, Schedule, Schema } from "effect"
-import {
-  ConformanceHarness,
-  type Harness,
-  type Outcome,
-  type VendorFailure,
-  vendorFailures
-} from "./ConformanceHarness.js"
+import { type Harness, type Outcome, type VendorFailure, vendorFailures } from "./ConformanceHarness.js"
 
 /** Options of {@link suite}. @since 0.1.0 */
-export interface Options<E> {
-  /** Provides the `ProviderRegistry` (with the provider registered) and the `ConformanceHarness`. */
-  readonly layer: Layer.Layer<ProviderRegistry.ProviderRegistry | ConformanceHarness, E>
-  /** The harness, read once when the suite is registered, to decide which checks apply. */
-  readonly harness: Pick<
-    Harness,
-    "provider" | "capabilities" | "webhook" | "staleWebhook" | "callback" | "redirectRequest" | "vendorFailure"
-  >
+export interface Options<E, R> {
+  /** Provides the `ProviderRegistry` with the provider registered, and the services the harness uses. */
+  readonly layer: Layer.Layer<ProviderRegistry.ProviderRegistry | R, E>
+  /** Drives the provider; which hooks it has decides which checks apply. */
+  readonly harness: Harness<R>
   /** How long a polling check waits for a final status (default 10 seconds). */
   readonly pollTimeout?: number
 }
@@ -90,7 +81,7 @@ const assertSession = (session: IdentityProvider.Session) => {
  *
  * @since 0.1.0
  */
-export const suite = <E>(options: Options<E>): void => {
+export const suite = <E, R = never>(options: Options<E, R>): void => {
   const { harness: declared } = options
   const capabilities = declared.capabilities
   const pollTimeout = options.pollTimeout ?? 10_000
@@ -99,21 +90,23 @@ export const suite = <E>(options: Options<E>): void => {
   const check = (
     name: string,
     condition: boolean,
-    body: (provider: IdentityProvider.IdentityProvider, harness: Harness) => Effect.Effect<void, unknown>
+    body: (provider: IdentityProvider.IdentityProvider, harness: Harness<R>) => Effect.Effect<void, unknown, R>
   ) =>
-    it.live.skipIf(!condition)(name, () =>
-      Effect.gen(function* () {
-        const registry = yield* ProviderRegistry.ProviderRegistry
-        const harness = yield* ConformanceHarness
-        const provider = yield* registry.get(harness.provider)
-        yield* body(provider, harness)
-      }).pipe(Effect.provide(options.layer))
+    it.live.skipIf(!condition)(
+      name,
+      () =>
+        Effect.gen(function* () {
+          const registry = yield* ProviderRegistry.ProviderRegistry
+          const provider = yield* registry.get(declared.provider)
+          yield* body(provider, declared)
+        }).pipe(Effect.provide(options.layer)) as Effect.Effect<void, unknown>
+      // The layer provides R; TypeScript cannot simplify Exclude<R, R | ProviderRegistry> for a generic R.
     )
 
   /** Drives a started session to its final outcome the way the provider supports best. */
   const finish = (
     provider: IdentityProvider.IdentityProvider,
-    harness: Harness,
+    harness: Harness<R>,
     session: IdentityProvider.Session,
     outcome: Outcome
   ) =>
@@ -171,7 +164,7 @@ export const suite = <E>(options: Options<E>): void => {
       )
     }
 
-    const redirectRequest = (harness: Harness, outcome: Outcome | "canceled") =>
+    const redirectRequest = (harness: Harness<R>, outcome: Outcome | "canceled") =>
       harness.redirectRequest?.(outcome) ?? harness.startRequest(outcome === "canceled" ? "pending" : outcome)
 
     for (const outcome of ["accepted", "rejected", "inconclusive"] as const) {
@@ -183,7 +176,7 @@ export const suite = <E>(options: Options<E>): void => {
             const session = yield* provider.start(yield* redirectRequest(harness, outcome))
             assertSession(session)
             assert.isString(session.redirectUrl, "a redirect flow returns the URL to send the end-user to")
-            const callback = yield* (harness.callback as NonNullable<Harness["callback"]>)(session, outcome)
+            const callback = yield* (harness.callback as NonNullable<Harness<R>["callback"]>)(session, outcome)
             assertNormalised(yield* provider.complete(callback), outcome)
           })
       )
@@ -199,7 +192,7 @@ export const suite = <E>(options: Options<E>): void => {
             const early = yield* provider.fetchResult({ reference: session.reference, state: session.state })
             assert.isFalse(ProcessStatus.isFinal(early.status), "not final before the webhook")
           }
-          const webhook = yield* (harness.webhook as NonNullable<Harness["webhook"]>)(session, "accepted")
+          const webhook = yield* (harness.webhook as NonNullable<Harness<R>["webhook"]>)(session, "accepted")
           const event = yield* provider.verifyWebhook(webhook)
           assert.strictEqual(event.reference, session.reference)
           assert.isAbove(event.id.length, 0, "events have an id for deduplication")
@@ -215,7 +208,7 @@ export const suite = <E>(options: Options<E>): void => {
       (provider, harness) =>
         Effect.gen(function* () {
           const session = yield* provider.start(yield* harness.startRequest("pending"))
-          const webhook = yield* (harness.webhook as NonNullable<Harness["webhook"]>)(session, "accepted")
+          const webhook = yield* (harness.webhook as NonNullable<Harness<R>["webhook"]>)(session, "accepted")
           const tampered = new Uint8Array(webhook.rawBody)
           tampered[tampered.length - 2] = (tampered[tampered.length - 2] ?? 0) ^ 1
           const altered = yield* Effect.flip(provider.verifyWebhook({ ...webhook, rawBody: tampered }))
@@ -231,7 +224,7 @@ export const suite = <E>(options: Options<E>): void => {
       (provider, harness) =>
         Effect.gen(function* () {
           const session = yield* provider.start(yield* harness.startRequest("pending"))
-          const stale = yield* (harness.staleWebhook as NonNullable<Harness["staleWebhook"]>)(session, "accepted")
+          const stale = yield* (harness.staleWebhook as NonNullable<Harness<R>["staleWebhook"]>)(session, "accepted")
           const error = yield* Effect.flip(provider.verifyWebhook(stale))
           assert.strictEqual(error.reason._tag, "WebhookSignatureInvalid")
         })
@@ -244,7 +237,7 @@ export const suite = <E>(options: Options<E>): void => {
         Effect.gen(function* () {
           const session = yield* provider.start(yield* redirectRequest(harness, "canceled"))
           const outcome = yield* provider.complete(
-            yield* (harness.callback as NonNullable<Harness["callback"]>)(session, "canceled")
+            yield* (harness.callback as NonNullable<Harness<R>["callback"]>)(session, "canceled")
           )
           assertNormalised(outcome, "canceled")
         })

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { Capabilities, IdentityProvider } from "@assure/provider"
-import { Context, type Effect } from "effect"
+import type { Effect } from "effect"
 
 /** A final outcome the harness can make the vendor reach. @since 0.1.0 */
 export type Outcome = "accepted" | "rejected" | "inconclusive"
@@ -34,8 +34,12 @@ export const vendorFailures: ReadonlyArray<VendorFailure> = [
   "schemaInvalid"
 ]
 
-/** The harness contract. @since 0.1.0 */
-export interface Harness {
+/**
+ * The harness contract. Its hooks may use services (`R`) that the suite's layer provides — a simulator, say.
+ *
+ * @since 0.1.0
+ */
+export interface Harness<R = never> {
   /** The name the provider is registered under. */
   readonly provider: string
   /** The capabilities the provider must declare. */
@@ -49,25 +53,31 @@ export interface Harness {
   readonly startRequest: (outcome: Outcome | "pending") => Effect.Effect<IdentityProvider.StartRequest<unknown>>
   /** The webhook the vendor sends when the session ends in `outcome`, signed as the vendor signs. */
   readonly webhook?:
-    | ((session: IdentityProvider.Session, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>)
+    | ((
+        session: IdentityProvider.Session,
+        outcome: Outcome
+      ) => Effect.Effect<IdentityProvider.WebhookRequest, never, R>)
     | undefined
   /** The same webhook signed long enough ago to be refused (schemes with a timestamp only). */
   readonly staleWebhook?:
-    | ((session: IdentityProvider.Session, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>)
+    | ((
+        session: IdentityProvider.Session,
+        outcome: Outcome
+      ) => Effect.Effect<IdentityProvider.WebhookRequest, never, R>)
     | undefined
   /**
    * For providers that also run a redirect flow next to their main one (the sandbox's `eid` process type): a start
    * request for the redirect flow that ends in `outcome`. Without it, `startRequest` is used for redirect checks.
    */
   readonly redirectRequest?:
-    | ((outcome: Outcome | "canceled") => Effect.Effect<IdentityProvider.StartRequest<unknown>>)
+    | ((outcome: Outcome | "canceled") => Effect.Effect<IdentityProvider.StartRequest<unknown>, never, R>)
     | undefined
   /** The end-user coming back from a redirect flow, having reached `outcome` or cancelled. */
   readonly callback?:
     | ((
         session: IdentityProvider.Session,
         outcome: Outcome | "canceled"
-      ) => Effect.Effect<IdentityProvider.CallbackRequest>)
+      ) => Effect.Effect<IdentityProvider.CallbackRequest, never, R>)
     | undefined
   /**
    * For each failure the harness can simulate: arms it and returns a start request that the vendor will answer
@@ -77,8 +87,3 @@ export interface Harness {
     | Partial<Record<VendorFailure, Effect.Effect<IdentityProvider.StartRequest<unknown>>>>
     | undefined
 }
-
-/** The harness, provided by the adapter's test layer next to the `ProviderRegistry`. @since 0.1.0 */
-export class ConformanceHarness extends Context.Service<ConformanceHarness, Harness>()(
-  "@assure/testkit/ConformanceHarness"
-) {}

@@ -1,5 +1,5 @@
 import { Capabilities, ProviderRegistry } from "@assure/provider"
-import { Conformance, ConformanceHarness } from "@assure/testkit"
+import { Conformance, type ConformanceHarness } from "@assure/testkit"
 import { Effect, Layer, Redacted } from "effect"
 import { SandboxProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
@@ -59,8 +59,5 @@ const harness: ConformanceHarness.Harness = {
 
 Conformance.suite({
   harness,
-  layer: Layer.mergeAll(
-    SandboxProvider.layer({ webhookSecrets: secrets }),
-    Layer.succeed(ConformanceHarness.ConformanceHarness, harness)
-  ).pipe(Layer.provideMerge(ProviderRegistry.layer))
+  layer: SandboxProvider.layer({ webhookSecrets: secrets }).pipe(Layer.provideMerge(ProviderRegistry.layer))
 })
