@@ -1,0 +1,81 @@
+/**
+ * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
+ * and writes `BENCHMARKS.md` at the repository root. About a minute on a 2-core machine.
+ */
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import * as esbuild from "esbuild"
+import { measureBundleSizes } from "./bundle-size.ts"
+import { decodeWithCore, normaliseWithCore } from "./normalisers/core.ts"
+import { normaliseByHand } from "./normalisers/plain.ts"
+import { normaliseWithCompiledZod, normaliseWithZod } from "./normalisers/zod.ts"
+import { rawRecords } from "./records.ts"
+import { describeMachine, renderReport, versionOf } from "./report.ts"
+import { measureThroughput } from "./throughput.ts"
+import { verifyEquivalence } from "./verify.ts"
+
+const recordCount = 100_000
+const seed = 20_240_501
+const timing = { warmupPasses: 2, passes: 9, sliceSize: 5_000 }
+const reportPath = join(import.meta.dirname, "..", "..", "..", "BENCHMARKS.md")
+
+const started = performance.now()
+const log = (message: string): void =>
+  console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${message}`)
+
+log(`generating ${recordCount.toLocaleString("en-GB")} records`)
+const records = rawRecords(recordCount, seed)
+
+log("checking that the normalisers agree")
+const verification = verifyEquivalence(records, [
+  { name: "@assure/core", normalise: normaliseWithCore },
+  { name: "zod", normalise: normaliseWithZod },
+  { name: "zod (z.compile)", normalise: normaliseWithCompiledZod },
+  { name: "hand-written", normalise: normaliseByHand }
+])
+
+log(`timing: ${timing.warmupPasses} warm-up + ${timing.passes} measured passes over the records per normaliser`)
+const [coreDecode, core, zod, zodCompiled, handWritten] = measureThroughput(
+  records,
+  [
+    { name: "core decode", run: decodeWithCore },
+    { name: "core", run: normaliseWithCore },
+    { name: "zod", run: normaliseWithZod },
+    { name: "zod compiled", run: normaliseWithCompiledZod },
+    { name: "hand-written", run: normaliseByHand }
+  ],
+  timing,
+  (pass, of) => log(`  pass ${pass}/${of}`)
+)
+if (!coreDecode || !core || !zod || !zodCompiled || !handWritten) throw new Error("A contender was not measured")
+
+log("bundling")
+const [baseline, coreBundle, coreDossier] = await measureBundleSizes([
+  {
+    name: "baseline",
+    entryPoint: "src/bundle-entries/baseline.ts",
+    exports: ["decodedDossier", "decodedProcess"]
+  },
+  {
+    name: "core",
+    entryPoint: "src/bundle-entries/core-dossier-process.ts",
+    exports: ["decodedDossier", "decodedProcess"]
+  },
+  { name: "core dossier", entryPoint: "src/bundle-entries/core-dossier.ts", exports: ["decodedDossier"] }
+])
+if (!baseline || !coreBundle || !coreDossier) throw new Error("A bundle was not measured")
+
+const markdown = renderReport({
+  date: new Date(),
+  machine: describeMachine(),
+  versions: { effect: versionOf("effect"), zod: versionOf("zod"), esbuild: esbuild.version },
+  records: { count: recordCount, seed },
+  verification,
+  timing,
+  seconds: (performance.now() - started) / 1000,
+  throughput: { coreDecode, core, zod, zodCompiled, handWritten },
+  bundles: { baseline, core: coreBundle, coreDossier }
+})
+writeFileSync(reportPath, markdown)
+log(`wrote ${reportPath}`)
