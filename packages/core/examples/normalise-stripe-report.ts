@@ -54,7 +54,7 @@ const finalResult: IdentityData.IdentityData = {
 // Encoding gives the normalised JSON the Assure API returns.
 console.log(
   JSON.stringify(
-    { verifiedAt: Timestamp.format(created), finalResult: Schema.encodeSync(IdentityData.IdentityData)(finalResult) },
+    { verifiedAt: created, finalResult: Schema.encodeSync(IdentityData.IdentityData)(finalResult) },
     null,
     2
   )

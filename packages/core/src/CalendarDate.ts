@@ -18,12 +18,12 @@
  */
 import { Clock, Effect, Schema, SchemaTransformation } from "effect"
 import { formatDate, isValidDate, parseIsoDate, readDigits, utcDateParts } from "./internal/calendar.js"
-import { invalid, parseTransformation } from "./internal/transformation.js"
+import { formatCodec, invalid } from "./internal/transformation.js"
 
 const isoDatePattern = "^\\d{4}-\\d{2}-\\d{2}$"
 
 /** A real calendar date written `YYYY-MM-DD`. @since 0.1.0 */
-export const CalendarDate = Schema.String.check(
+export const CalendarDate = /* @__PURE__ */ Schema.String.check(
   Schema.makeFilter((input: string) => parseIsoDate(input) !== undefined, {
     expected: "a calendar date as YYYY-MM-DD",
     toJsonSchema: () => ({ format: "date", pattern: isoDatePattern })
@@ -79,8 +79,23 @@ export const fromEpochMillis = (millis: number): CalendarDate => {
   return formatDate(year, month, day) as CalendarDate
 }
 
-const encodedFromParts = (parts: Parts): string | undefined =>
-  isValidDate(parts.year, parts.month, parts.day) ? formatDate(parts.year, parts.month, parts.day) : undefined
+const encodedFromParts = (year: number, month: number, day: number): string | undefined =>
+  isValidDate(year, month, day) ? formatDate(year, month, day) : undefined
+
+// hh:mm, optionally :ss and a fraction, optionally a zone: what may follow the date in an ISO 8601 date-time.
+const isoTimePattern =
+  /^[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:[Zz]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?$/
+
+const fromIsoString = formatCodec<string, string>({
+  expected: "an ISO 8601 date (YYYY-MM-DD) or date-time",
+  parse: (input) => {
+    const datePart = input.length === 10 ? input : input.slice(0, 10)
+    if (parseIsoDate(datePart) === undefined) return undefined
+    return input.length === 10 || isoTimePattern.test(input.slice(10)) ? datePart : undefined
+  },
+  format: (date) => date,
+  unencodable: ""
+})
 
 /**
  * Decodes the date part of an ISO 8601 date or date-time (`1974-08-12`, `1974-08-12T00:00:00+02:00`) as
@@ -88,62 +103,42 @@ const encodedFromParts = (parts: Parts): string | undefined =>
  *
  * @since 0.1.0
  */
-export const FromIsoString = Schema.String.pipe(
-  Schema.decodeTo(
-    CalendarDate,
-    parseTransformation({
-      expected: "an ISO 8601 date (YYYY-MM-DD) or date-time",
-      decode: (input: string) => {
-        if (input.length === 10) return parseIsoDate(input) && input
-        const separator = input.charCodeAt(10)
-        // "T", "t" or a space, followed by at least hh:mm
-        if (input.length < 16 || (separator !== 84 && separator !== 116 && separator !== 32)) return undefined
-        const datePart = input.slice(0, 10)
-        return parseIsoDate(datePart) && datePart
-      },
-      encode: (date) => date
-    })
-  ),
+export const FromIsoString = /* @__PURE__ */ Schema.String.check(fromIsoString.check).pipe(
+  Schema.decodeTo(CalendarDate, fromIsoString.transformation),
   Schema.annotate({ identifier: "CalendarDateFromIsoString" })
 )
 
+const fromCompact = formatCodec<string, string>({
+  expected: "a date as YYYYMMDD",
+  parse: (input) =>
+    input.length === 8
+      ? encodedFromParts(readDigits(input, 0, 4), readDigits(input, 4, 2), readDigits(input, 6, 2))
+      : undefined,
+  format: (date) => date.replaceAll("-", ""),
+  unencodable: "",
+  jsonSchema: { pattern: "^\\d{8}$" }
+})
+
 /** Decodes `YYYYMMDD` (the Assure matching format and many registries). Encodes `YYYYMMDD`. @since 0.1.0 */
-export const FromCompact = Schema.String.pipe(
-  Schema.decodeTo(
-    CalendarDate,
-    parseTransformation({
-      expected: "a date as YYYYMMDD",
-      decode: (input: string) =>
-        input.length === 8
-          ? encodedFromParts({
-              year: readDigits(input, 0, 4),
-              month: readDigits(input, 4, 2),
-              day: readDigits(input, 6, 2)
-            })
-          : undefined,
-      encode: (date) => date.replaceAll("-", "")
-    })
-  ),
+export const FromCompact = /* @__PURE__ */ Schema.String.check(fromCompact.check).pipe(
+  Schema.decodeTo(CalendarDate, fromCompact.transformation),
   Schema.annotate({ identifier: "CalendarDateFromCompact" })
 )
 
+const fromDotted = formatCodec<string, string>({
+  expected: "a date as DD.MM.YYYY",
+  parse: (input) =>
+    input.length === 10 && input.charCodeAt(2) === 46 && input.charCodeAt(5) === 46
+      ? encodedFromParts(readDigits(input, 6, 4), readDigits(input, 3, 2), readDigits(input, 0, 2))
+      : undefined,
+  format: (date) => `${date.slice(8, 10)}.${date.slice(5, 7)}.${date.slice(0, 4)}`,
+  unencodable: "",
+  jsonSchema: { pattern: "^\\d{2}\\.\\d{2}\\.\\d{4}$" }
+})
+
 /** Decodes `DD.MM.YYYY` (German, Nordic and Swiss documents and registries). Encodes `DD.MM.YYYY`. @since 0.1.0 */
-export const FromDotted = Schema.String.pipe(
-  Schema.decodeTo(
-    CalendarDate,
-    parseTransformation({
-      expected: "a date as DD.MM.YYYY",
-      decode: (input: string) =>
-        input.length === 10 && input.charCodeAt(2) === 46 && input.charCodeAt(5) === 46
-          ? encodedFromParts({
-              year: readDigits(input, 6, 4),
-              month: readDigits(input, 3, 2),
-              day: readDigits(input, 0, 2)
-            })
-          : undefined,
-      encode: (date) => `${date.slice(8, 10)}.${date.slice(5, 7)}.${date.slice(0, 4)}`
-    })
-  ),
+export const FromDotted = /* @__PURE__ */ Schema.String.check(fromDotted.check).pipe(
+  Schema.decodeTo(CalendarDate, fromDotted.transformation),
   Schema.annotate({ identifier: "CalendarDateFromDotted" })
 )
 
@@ -153,28 +148,30 @@ interface NullableParts {
   readonly year: number | null
 }
 
+const fromParts = formatCodec<NullableParts, string>({
+  expected: "a real date as { day, month, year } with no part missing",
+  parse: ({ day, month, year }) =>
+    day === null || month === null || year === null ? undefined : encodedFromParts(year, month, day),
+  format: partsOf,
+  unencodable: { day: null, month: null, year: null }
+})
+
 /**
  * Decodes `{ day, month, year }` integers, as Stripe Identity sends `dob` and `expiration_date`. A part
  * that is `null` (Stripe's "not read from the document") fails: a partial date is not a date.
  *
  * @since 0.1.0
  */
-export const FromParts = Schema.Struct({
+export const FromParts = /* @__PURE__ */ Schema.Struct({
   day: Schema.NullOr(Schema.Number),
   month: Schema.NullOr(Schema.Number),
   year: Schema.NullOr(Schema.Number)
-}).pipe(
-  Schema.decodeTo(
-    CalendarDate,
-    parseTransformation<string, NullableParts>({
-      expected: "a real date as { day, month, year } with no part missing",
-      decode: ({ day, month, year }) =>
-        day === null || month === null || year === null ? undefined : encodedFromParts({ year, month, day }),
-      encode: partsOf
-    })
-  ),
-  Schema.annotate({ identifier: "CalendarDateFromParts" })
-)
+})
+  .check(fromParts.check)
+  .pipe(
+    Schema.decodeTo(CalendarDate, fromParts.transformation),
+    Schema.annotate({ identifier: "CalendarDateFromParts" })
+  )
 
 /**
  * The century of an MRZ date of birth: the latest year ending in `yy` whose date is not after `today`.
@@ -237,7 +234,11 @@ const mrzDate = (
  *
  * @since 0.1.0
  */
-export const FromMrzBirthDate = mrzDate("CalendarDateFromMrzBirthDate", "an MRZ date of birth as YYMMDD", mrzBirthYear)
+export const FromMrzBirthDate = /* @__PURE__ */ mrzDate(
+  "CalendarDateFromMrzBirthDate",
+  "an MRZ date of birth as YYMMDD",
+  mrzBirthYear
+)
 
 /**
  * Decodes an MRZ date of expiry `YYMMDD`, choosing the century with {@link mrzExpiryYear} against the
@@ -245,7 +246,7 @@ export const FromMrzBirthDate = mrzDate("CalendarDateFromMrzBirthDate", "an MRZ 
  *
  * @since 0.1.0
  */
-export const FromMrzExpiryDate = mrzDate(
+export const FromMrzExpiryDate = /* @__PURE__ */ mrzDate(
   "CalendarDateFromMrzExpiryDate",
   "an MRZ date of expiry as YYMMDD",
   (yy, _month, _day, today) => mrzExpiryYear(yy, today)

@@ -29,7 +29,7 @@
  */
 import { Schema } from "effect"
 import { isoCountryTable } from "./internal/isoCountryTable.js"
-import { partialTransformation } from "./internal/transformation.js"
+import { formatCodec } from "./internal/transformation.js"
 
 /** An officially assigned ISO 3166-1 alpha-3 code. @since 0.1.0 */
 export type IsoAlpha3 = (typeof isoCountryTable)[number][0]
@@ -107,7 +107,7 @@ export const toAlpha2 = (country: Country): string | undefined => alpha3ToAlpha2
 export const toNumeric = (country: Country): string | undefined => alpha3ToNumeric.get(country)
 
 /** The normalised country code: ISO 3166-1 alpha-3 or one of {@link nonIsoCodes}, upper case. @since 0.1.0 */
-export const Country = Schema.String.pipe(
+export const Country = /* @__PURE__ */ Schema.String.pipe(
   Schema.refine(isCountry, {
     expected: "an ISO 3166-1 alpha-3 country code",
     toJsonSchema: () => ({ enum: [...countries].sort() })
@@ -119,45 +119,37 @@ export const Country = Schema.String.pipe(
   })
 )
 
-const countryCodec = <E>(options: {
+/** A codec from one way of writing a country to the normalised code. */
+const countryCodec = (options: {
   readonly identifier: string
-  readonly from: Schema.Codec<E, E>
   readonly expected: string
-  readonly decode: (encoded: E) => Country | undefined
-  readonly encode: (country: Country) => E | undefined
-}) =>
-  options.from.pipe(
-    Schema.decodeTo(
-      Country,
-      partialTransformation<string, E>({
-        expected: options.expected,
-        unencodable: `a country with ${options.expected}`,
-        decode: options.decode,
-        encode: (country) => options.encode(country as Country)
-      })
-    ),
+  readonly parse: (code: string) => Country | undefined
+  readonly format: (country: string) => string | undefined
+}) => {
+  const codec = formatCodec<string, string>({ ...options, unencodable: "" })
+  return Schema.String.check(codec.check).pipe(
+    Schema.decodeTo(Country, codec.transformation),
     Schema.annotate({ identifier: options.identifier })
   )
+}
 
 /** Decodes an ISO 3166-1 alpha-2 code (`NO`; `XK` for Kosovo), as Stripe and Veriff send. Encodes alpha-2. @since 0.1.0 */
-export const FromAlpha2 = countryCodec({
+export const FromAlpha2 = /* @__PURE__ */ countryCodec({
   identifier: "CountryFromAlpha2",
-  from: Schema.String,
   expected: "an ISO 3166-1 alpha-2 country code",
-  decode: (code) => fromAlpha2.get(code),
-  encode: toAlpha2
+  parse: (code) => fromAlpha2.get(code),
+  format: (country) => alpha3ToAlpha2.get(country)
 })
 
 /** Decodes an ISO 3166-1 numeric code written with three digits (`578`). Encodes the same. @since 0.1.0 */
-export const FromNumeric = countryCodec({
+export const FromNumeric = /* @__PURE__ */ countryCodec({
   identifier: "CountryFromNumeric",
-  from: Schema.String,
   expected: "an ISO 3166-1 numeric country code of three digits",
-  decode: (code) => fromNumeric.get(code),
-  encode: toNumeric
+  parse: (code) => fromNumeric.get(code),
+  format: (country) => alpha3ToNumeric.get(country)
 })
 
-const icaoCodeOf = (country: Country): string => {
+const icaoCodeOf = (country: string): string => {
   if (country === "DEU") return "D"
   if (country === "XKX") return "RKS"
   return country
@@ -170,15 +162,14 @@ const icaoCodeOf = (country: Country): string => {
  *
  * @since 0.1.0
  */
-export const FromIcao = countryCodec({
+export const FromIcao = /* @__PURE__ */ countryCodec({
   identifier: "CountryFromIcao",
-  from: Schema.String,
   expected: "an ICAO 9303 state or organisation code",
-  decode: (code) => {
+  parse: (code) => {
     const unpadded = code.replace(/<+$/, "")
     return isCountry(unpadded) ? unpadded : aliases.get(unpadded)
   },
-  encode: icaoCodeOf
+  format: icaoCodeOf
 })
 
 /**
@@ -188,14 +179,13 @@ export const FromIcao = countryCodec({
  *
  * @since 0.1.0
  */
-export const FromCode = countryCodec({
+export const FromCode = /* @__PURE__ */ countryCodec({
   identifier: "CountryFromCode",
-  from: Schema.String,
   expected: "a country code (ISO 3166-1 alpha-2, alpha-3 or numeric, or ICAO 9303)",
-  decode: (input) => {
+  parse: (input) => {
     const code = input.trim().toUpperCase()
     if (isCountry(code)) return code
     return fromAlpha2.get(code) ?? fromNumeric.get(code) ?? aliases.get(code.replace(/<+$/, ""))
   },
-  encode: (country) => country
+  format: (country) => country
 })

@@ -16,10 +16,10 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { parseTransformation, partialTransformation } from "./internal/transformation.js"
+import { formatCodec } from "./internal/transformation.js"
 
 /** The kind of identity document. @since 0.1.0 */
-export const DocumentType = Schema.Literals([
+export const DocumentType = /* @__PURE__ */ Schema.Literals([
   "passport",
   "idCard",
   "driverLicense",
@@ -53,37 +53,17 @@ const words: ReadonlyMap<string, DocumentType> = new Map<string, DocumentType>([
   ["unknown", "other"]
 ])
 
-/** Decodes the words providers use (see the module table). Encodes the normalised value. @since 0.1.0 */
-export const FromProviderWord = Schema.String.pipe(
-  Schema.decodeTo(
-    DocumentType,
-    parseTransformation<DocumentType, string>({
-      expected: "a document type: passport, id card, driver license, residence permit, visa or other",
-      decode: (word) => words.get(word.toLowerCase().replace(/[\s_-]+/g, "")),
-      encode: (type) => type
-    })
-  ),
-  Schema.annotate({ identifier: "DocumentTypeFromProviderWord" })
-)
+const fromProviderWord = formatCodec<string, DocumentType>({
+  expected: "a document type: passport, id card, driver license, residence permit, visa or other",
+  parse: (word) => words.get(word.toLowerCase().replace(/[\s_-]+/g, "")),
+  format: (type) => type,
+  unencodable: ""
+})
 
-/**
- * Decodes the first letter of an ICAO 9303 document code (`P`, `PN`, `I<`, `ID`, `AC`, `V`). ICAO lets
- * states use `A`, `C` and `I` for identity documents of their choice; they are read as `idCard`.
- * Encodes `P`, `I` or `V`; other types have no MRZ code and fail to encode.
- *
- * @since 0.1.0
- */
-export const FromMrzCode = Schema.String.pipe(
-  Schema.decodeTo(
-    DocumentType,
-    partialTransformation<DocumentType, string>({
-      expected: "an ICAO 9303 document code starting with P, I, A, C or V",
-      unencodable: "a document type with an MRZ code (passport, idCard or visa)",
-      decode: (code) => (code.length === 1 || code.length === 2 ? mrzLetters.get(code.charAt(0)) : undefined),
-      encode: (type) => (type === "passport" ? "P" : type === "idCard" ? "I" : type === "visa" ? "V" : undefined)
-    })
-  ),
-  Schema.annotate({ identifier: "DocumentTypeFromMrzCode" })
+/** Decodes the words providers use (see the module table). Encodes the normalised value. @since 0.1.0 */
+export const FromProviderWord = /* @__PURE__ */ Schema.String.check(fromProviderWord.check).pipe(
+  Schema.decodeTo(DocumentType, fromProviderWord.transformation),
+  Schema.annotate({ identifier: "DocumentTypeFromProviderWord" })
 )
 
 const mrzLetters: ReadonlyMap<string, DocumentType> = new Map<string, DocumentType>([
@@ -93,3 +73,22 @@ const mrzLetters: ReadonlyMap<string, DocumentType> = new Map<string, DocumentTy
   ["C", "idCard"],
   ["V", "visa"]
 ])
+
+const fromMrzCode = formatCodec<string, DocumentType>({
+  expected: "an ICAO 9303 document code starting with P, I, A, C or V",
+  parse: (code) => (code.length === 1 || code.length === 2 ? mrzLetters.get(code.charAt(0)) : undefined),
+  format: (type) => (type === "passport" ? "P" : type === "idCard" ? "I" : type === "visa" ? "V" : undefined),
+  unencodable: ""
+})
+
+/**
+ * Decodes the first letter of an ICAO 9303 document code (`P`, `PN`, `I<`, `ID`, `AC`, `V`). ICAO lets
+ * states use `A`, `C` and `I` for identity documents of their choice; they are read as `idCard`.
+ * Encodes `P`, `I` or `V`; other types have no MRZ code and fail to encode.
+ *
+ * @since 0.1.0
+ */
+export const FromMrzCode = /* @__PURE__ */ Schema.String.check(fromMrzCode.check).pipe(
+  Schema.decodeTo(DocumentType, fromMrzCode.transformation),
+  Schema.annotate({ identifier: "DocumentTypeFromMrzCode" })
+)

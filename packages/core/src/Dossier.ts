@@ -18,20 +18,22 @@
  *
  * @since 0.1.0
  */
-import { DateTime, Schema } from "effect"
+import { Schema } from "effect"
 import { FileInfo } from "./FileInfo.js"
 import { DossierId } from "./Identifiers.js"
 import { IdentityData } from "./IdentityData.js"
+import { updatedNotBeforeCreated } from "./internal/checks.js"
 import { Summary } from "./Process.js"
 import { Timestamp } from "./Timestamp.js"
 
 /** The client's own reference for a dossier (its customer id, say): 1–256 characters. @since 0.1.0 */
-export const ExternalReference = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(256)).pipe(
-  Schema.annotate({ identifier: "ExternalReference", description: "The client's own reference for the dossier" })
-)
+export const ExternalReference = /* @__PURE__ */ Schema.String.check(
+  Schema.isMinLength(1),
+  Schema.isMaxLength(256)
+).pipe(Schema.annotate({ identifier: "ExternalReference", description: "The client's own reference for the dossier" }))
 
 /** A dossier with its data, files and processes. @since 0.1.0 */
-export const Dossier = Schema.Struct({
+export const Dossier = /* @__PURE__ */ Schema.Struct({
   dossierId: DossierId,
   externalReference: Schema.optionalKey(ExternalReference),
   createdAt: Timestamp,
@@ -40,15 +42,7 @@ export const Dossier = Schema.Struct({
   files: Schema.Array(FileInfo),
   processes: Schema.Array(Summary)
 }).pipe(
-  Schema.check(
-    Schema.makeFilter(
-      (dossier: { readonly createdAt: DateTime.Utc; readonly updatedAt: DateTime.Utc }) =>
-        DateTime.toEpochMillis(dossier.updatedAt) >= DateTime.toEpochMillis(dossier.createdAt) || {
-          path: ["updatedAt"],
-          issue: "updatedAt must not be before createdAt"
-        }
-    )
-  ),
+  Schema.check(updatedNotBeforeCreated),
   Schema.annotate({ identifier: "Dossier", description: "Everything known about one end-user" })
 )
 

@@ -9,7 +9,7 @@ import { FileId } from "./Identifiers.js"
 import { Timestamp } from "./Timestamp.js"
 
 /** A stored image or video: its id, kind, media type, size in bytes and when it was stored. @since 0.1.0 */
-export const FileInfo = Schema.Struct({
+export const FileInfo = /* @__PURE__ */ Schema.Struct({
   fileId: FileId,
   kind: FileKind,
   mediaType: Schema.String.check(

@@ -9,7 +9,7 @@
 import { Schema } from "effect"
 
 /** What an image or video shows. @since 0.1.0 */
-export const FileKind = Schema.Literals(["front", "back", "selfie", "portrait", "video"]).pipe(
+export const FileKind = /* @__PURE__ */ Schema.Literals(["front", "back", "selfie", "portrait", "video"]).pipe(
   Schema.annotate({ identifier: "FileKind", description: "What an image or video shows" })
 )
 
@@ -17,7 +17,7 @@ export const FileKind = Schema.Literals(["front", "back", "selfie", "portrait", 
 export type FileKind = typeof FileKind.Type
 
 /** The kinds a client may upload to a dossier (a portrait can only be copied from a process). @since 0.1.0 */
-export const UploadableKind = Schema.Literals(["front", "back", "selfie", "video"]).pipe(
+export const UploadableKind = /* @__PURE__ */ Schema.Literals(["front", "back", "selfie", "video"]).pipe(
   Schema.annotate({ identifier: "UploadableFileKind", description: "A kind of file a client may upload" })
 )
 

@@ -6,12 +6,12 @@
  */
 import { Schema } from "effect"
 
-const isIdentifier = Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u, {
+const isIdentifier = /* @__PURE__ */ Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u, {
   expected: "an id of 1-128 letters, digits, '.', '_' or '-'"
 })
 
 /** Identifies a dossier. @since 0.1.0 */
-export const DossierId = Schema.String.check(isIdentifier).pipe(
+export const DossierId = /* @__PURE__ */ Schema.String.check(isIdentifier).pipe(
   Schema.brand("DossierId"),
   Schema.annotate({ identifier: "DossierId", description: "Identifies a dossier" })
 )
@@ -19,7 +19,7 @@ export const DossierId = Schema.String.check(isIdentifier).pipe(
 export type DossierId = typeof DossierId.Type
 
 /** Identifies a process within a dossier. @since 0.1.0 */
-export const ProcessId = Schema.String.check(isIdentifier).pipe(
+export const ProcessId = /* @__PURE__ */ Schema.String.check(isIdentifier).pipe(
   Schema.brand("ProcessId"),
   Schema.annotate({ identifier: "ProcessId", description: "Identifies a process" })
 )
@@ -27,7 +27,7 @@ export const ProcessId = Schema.String.check(isIdentifier).pipe(
 export type ProcessId = typeof ProcessId.Type
 
 /** Identifies a stored file (an image or a video). @since 0.1.0 */
-export const FileId = Schema.String.check(isIdentifier).pipe(
+export const FileId = /* @__PURE__ */ Schema.String.check(isIdentifier).pipe(
   Schema.brand("FileId"),
   Schema.annotate({ identifier: "FileId", description: "Identifies a stored file" })
 )

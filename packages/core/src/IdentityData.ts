@@ -30,7 +30,7 @@ import { PersonName } from "./PersonName.js"
 import { Sex } from "./Sex.js"
 
 /** A document or personal number: trimmed, 1–64 characters, no control characters. @since 0.1.0 */
-export const IdentityNumber = Schema.String.check(
+export const IdentityNumber = /* @__PURE__ */ Schema.String.check(
   Schema.isPattern(/^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u, {
     expected: "a number with no surrounding white space"
   }),
@@ -38,7 +38,7 @@ export const IdentityNumber = Schema.String.check(
 ).pipe(Schema.annotate({ identifier: "IdentityNumber" }))
 
 /** Normalised identity data (the Assure `finalResult` and `userData`). @since 0.1.0 */
-export const IdentityData = Schema.Struct({
+export const IdentityData = /* @__PURE__ */ Schema.Struct({
   firstName: Schema.optionalKey(PersonName),
   lastName: Schema.optionalKey(PersonName),
   dateOfBirth: Schema.optionalKey(CalendarDate),
@@ -61,4 +61,4 @@ export const IdentityData = Schema.Struct({
 export type IdentityData = typeof IdentityData.Type
 
 /** The identity data fields, in the order the API writes them. @since 0.1.0 */
-export const fields = Object.keys(IdentityData.fields) as ReadonlyArray<keyof IdentityData>
+export const fields = /* @__PURE__ */ Object.keys(IdentityData.fields) as ReadonlyArray<keyof IdentityData>

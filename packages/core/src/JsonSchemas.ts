@@ -51,7 +51,7 @@ export const schemas = {
 export type Name = keyof typeof schemas
 
 /** The names of all published JSON Schema documents. @since 0.1.0 */
-export const names = Object.keys(schemas) as ReadonlyArray<Name>
+export const names = /* @__PURE__ */ Object.keys(schemas) as ReadonlyArray<Name>
 
 /** A standalone JSON Schema document. @since 0.1.0 */
 export type JsonSchemaDocument = { readonly $schema: string; readonly title: string } & Record<string, unknown>

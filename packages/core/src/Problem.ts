@@ -17,7 +17,7 @@
 import { Schema, SchemaIssue } from "effect"
 
 /** One invalid input: where (`firstName`, `files.0.kind`) and why. @since 0.1.0 */
-export const InvalidParam = Schema.Struct({
+export const InvalidParam = /* @__PURE__ */ Schema.Struct({
   name: Schema.String,
   reason: Schema.String
 }).pipe(Schema.annotate({ identifier: "InvalidParam" }))
@@ -26,7 +26,7 @@ export const InvalidParam = Schema.Struct({
 export type InvalidParam = typeof InvalidParam.Type
 
 /** The problem details body. Members beyond these are allowed, as RFC 9457 intends. @since 0.1.0 */
-export const Problem = Schema.Struct({
+export const Problem = /* @__PURE__ */ Schema.Struct({
   type: Schema.String,
   title: Schema.String,
   status: Schema.Int.check(Schema.isBetween({ minimum: 400, maximum: 599 })),

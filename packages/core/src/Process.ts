@@ -6,17 +6,18 @@
  *
  * @since 0.1.0
  */
-import { DateTime, Schema } from "effect"
+import { Schema } from "effect"
 import { FileInfo } from "./FileInfo.js"
 import { DossierId, ProcessId } from "./Identifiers.js"
 import { IdentityData } from "./IdentityData.js"
+import { updatedNotBeforeCreated } from "./internal/checks.js"
 import { ProcessStatus } from "./ProcessStatus.js"
 import { ProcessType } from "./ProcessType.js"
 import { ProviderName } from "./ProviderName.js"
 import { Timestamp } from "./Timestamp.js"
 
 /** The provider's own data about a process, lightly processed: any JSON object. @since 0.1.0 */
-export const ProviderSpecific = Schema.Record(Schema.String, Schema.Json).pipe(
+export const ProviderSpecific = /* @__PURE__ */ Schema.Record(Schema.String, Schema.Json).pipe(
   Schema.annotate({ identifier: "ProviderSpecific", description: "The provider's own data, lightly processed" })
 )
 
@@ -32,16 +33,8 @@ const summaryFields = {
   updatedAt: Timestamp
 }
 
-const updatedNotBeforeCreated = Schema.makeFilter(
-  (process: { readonly createdAt: DateTime.Utc; readonly updatedAt: DateTime.Utc }) =>
-    DateTime.toEpochMillis(process.updatedAt) >= DateTime.toEpochMillis(process.createdAt) || {
-      path: ["updatedAt"],
-      issue: "updatedAt must not be before createdAt"
-    }
-)
-
 /** A process as a dossier lists it: who verifies, how, and how far it got. @since 0.1.0 */
-export const Summary = Schema.Struct(summaryFields).pipe(
+export const Summary = /* @__PURE__ */ Schema.Struct(summaryFields).pipe(
   Schema.check(updatedNotBeforeCreated),
   Schema.annotate({ identifier: "ProcessSummary", description: "A process as a dossier lists it" })
 )
@@ -50,7 +43,7 @@ export const Summary = Schema.Struct(summaryFields).pipe(
 export type Summary = typeof Summary.Type
 
 /** A process with its files and result. @since 0.1.0 */
-export const Process = Schema.Struct({
+export const Process = /* @__PURE__ */ Schema.Struct({
   ...summaryFields,
   dossierId: DossierId,
   finalResult: Schema.optionalKey(IdentityData),

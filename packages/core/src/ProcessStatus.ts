@@ -17,7 +17,7 @@ const all = ["pending", "processing", "accepted", "rejected", "inconclusive", "f
 const finals = ["accepted", "rejected", "inconclusive", "failed", "canceled"] as const
 
 /** The status of a process. @since 0.1.0 */
-export const ProcessStatus = Schema.Literals(all).pipe(
+export const ProcessStatus = /* @__PURE__ */ Schema.Literals(all).pipe(
   Schema.annotate({ identifier: "ProcessStatus", description: "The status of a process" })
 )
 
@@ -25,7 +25,7 @@ export const ProcessStatus = Schema.Literals(all).pipe(
 export type ProcessStatus = typeof ProcessStatus.Type
 
 /** The five statuses a process ends in. @since 0.1.0 */
-export const FinalStatus = Schema.Literals(finals).pipe(
+export const FinalStatus = /* @__PURE__ */ Schema.Literals(finals).pipe(
   Schema.annotate({ identifier: "FinalProcessStatus", description: "A status a process ends in" })
 )
 

@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 
 /** A process type: a letter followed by letters and digits, at most 64 characters. @since 0.1.0 */
-export const ProcessType = Schema.String.check(
+export const ProcessType = /* @__PURE__ */ Schema.String.check(
   Schema.isPattern(/^[A-Za-z][A-Za-z0-9]*$/u, { expected: "a process type such as document or documentSelfie" }),
   Schema.isMaxLength(64)
 ).pipe(

@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 
 /** A provider's registered name. @since 0.1.0 */
-export const ProviderName = Schema.String.check(
+export const ProviderName = /* @__PURE__ */ Schema.String.check(
   Schema.isPattern(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/u, {
     expected: "a provider name: lower-case letters and digits, words joined by '-'"
   }),

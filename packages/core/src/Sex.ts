@@ -14,10 +14,10 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { parseTransformation } from "./internal/transformation.js"
+import { formatCodec } from "./internal/transformation.js"
 
 /** `F`, `M` or `X` (unspecified). @since 0.1.0 */
-export const Sex = Schema.Literals(["F", "M", "X"]).pipe(
+export const Sex = /* @__PURE__ */ Schema.Literals(["F", "M", "X"]).pipe(
   Schema.annotate({ identifier: "Sex", description: "Sex as printed on the document: F, M or X (unspecified)" })
 )
 
@@ -42,15 +42,15 @@ const words: ReadonlyMap<string, Sex> = new Map<string, Sex>([
   ["nonbinary", "X"]
 ])
 
+const fromProviderWord = formatCodec<string, Sex>({
+  expected: "a sex: F, M, X or a word providers use for them",
+  parse: (word) => words.get(word.trim().toLowerCase()),
+  format: (sex) => sex,
+  unencodable: ""
+})
+
 /** Decodes the words providers use (see the module table), ignoring case and white space. Encodes `F`/`M`/`X`. @since 0.1.0 */
-export const FromProviderWord = Schema.String.pipe(
-  Schema.decodeTo(
-    Sex,
-    parseTransformation<Sex, string>({
-      expected: "a sex: F, M, X or a word providers use for them",
-      decode: (word) => words.get(word.trim().toLowerCase()),
-      encode: (sex) => sex
-    })
-  ),
+export const FromProviderWord = /* @__PURE__ */ Schema.String.check(fromProviderWord.check).pipe(
+  Schema.decodeTo(Sex, fromProviderWord.transformation),
   Schema.annotate({ identifier: "SexFromProviderWord" })
 )

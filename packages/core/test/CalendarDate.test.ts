@@ -37,7 +37,15 @@ describe("CalendarDate", () => {
       value: "1974-08-12" as CalendarDate.CalendarDate
     })
     assert.deepStrictEqual(check("1974-08-12 23:59"), { ok: true, value: "1974-08-12" as CalendarDate.CalendarDate })
-    for (const bad of ["1974-08-32T00:00:00Z", "1974-08-12X", "12.08.1974", "1974-08-12T"]) {
+    for (const bad of [
+      "1974-08-32T00:00:00Z",
+      "1974-08-12X",
+      "12.08.1974",
+      "1974-08-12T",
+      "1974-08-12Tgarbage",
+      "1974-08-12T99:99:99",
+      "1974-08-12T10:00:00+2"
+    ]) {
       assert.isFalse(check(bad).ok, `${bad} should fail`)
     }
   })

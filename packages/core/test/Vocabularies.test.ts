@@ -71,6 +71,15 @@ describe("PersonName", () => {
     assert.isFalse(name("   ").ok)
     assert.isFalse(decode(PersonName.PersonName)(" Maria").ok)
     assert.isFalse(decode(PersonName.PersonName)("Maria  Paula").ok)
+    assert.isFalse(decode(PersonName.PersonName)("Ame\u0301lie").ok, "not NFC")
+  })
+
+  it("counts at most 200 characters as JSON Schema does, in code points", () => {
+    const astral = "\u{20000}" // one character, two UTF-16 units
+    assert.isTrue(decode(PersonName.PersonName)(astral.repeat(200)).ok)
+    const tooLong = decode(PersonName.PersonName)(astral.repeat(201))
+    assert.isTrue(!tooLong.ok && tooLong.message.includes("at most 200 characters"))
+    assert.isFalse(decode(PersonName.PersonName)("a".repeat(201)).ok)
   })
 
   it("reads MRZ name fields", () => {

@@ -28,9 +28,10 @@ import {
   type Process,
   type ProcessStatus,
   type ProcessType,
-  type ProviderName
+  type ProviderName,
+  type Timestamp
 } from "@assure/core"
-import { type DateTime, Effect, type Redacted, Schema } from "effect"
+import { Effect, type Redacted, Schema } from "effect"
 import type { Capabilities } from "./Capabilities.js"
 import * as ProviderError from "./ProviderError.js"
 
@@ -77,7 +78,7 @@ export interface Session {
   readonly status: "pending" | "processing"
   /** Where to send the end-user, for redirect and hosted flows. */
   readonly redirectUrl?: string | undefined
-  readonly expiresAt?: DateTime.Utc | undefined
+  readonly expiresAt?: Timestamp.Timestamp | undefined
   /** A token for the vendor's SDK (Stripe's client secret, an Onfido SDK token). */
   readonly clientToken?: Redacted.Redacted<string> | undefined
   readonly state?: ProviderState | undefined

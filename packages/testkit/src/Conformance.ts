@@ -73,7 +73,8 @@ const assertSession = (session: IdentityProvider.Session) => {
   assert.isString(session.reference)
   assert.isAbove(session.reference.length, 0)
   assert.include(["pending", "processing"], session.status)
-  if (session.expiresAt !== undefined) assert.match(Timestamp.format(session.expiresAt), /Z$/)
+  if (session.expiresAt !== undefined)
+    assert.isTrue(Schema.is(Timestamp.Timestamp)(session.expiresAt), "expiresAt is normalised")
 }
 
 /**

@@ -45,7 +45,7 @@ export const parseIsoDate = (input: string): readonly [number, number, number] |
   return isValidDate(year, month, day) ? [year, month, day] : undefined
 }
 
-/** Milliseconds since the epoch of a UTC wall-clock time; unlike `Date.UTC`, years 0–99 are not shifted to 19xx. */
+/** Milliseconds since the epoch of a UTC wall-clock time. */
 export const utcMillis = (
   year: number,
   month: number,
@@ -53,15 +53,33 @@ export const utcMillis = (
   hour: number,
   minute: number,
   second: number
-): number => {
-  const date = new Date(0)
-  date.setUTCFullYear(year, month - 1, day)
-  date.setUTCHours(hour, minute, second, 0)
-  return date.getTime()
-}
+): number => daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000
 
 /** The UTC calendar date of an instant, as `[year, month, day]`. */
-export const utcDateParts = (millis: number): readonly [number, number, number] => {
-  const date = new Date(millis)
-  return [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()]
+export const utcDateParts = (millis: number): readonly [number, number, number] =>
+  civilFromDays(Math.floor(millis / 86_400_000))
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), without a Date object. */
+export const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146097 + dayOfEra - 719468
+}
+
+/** The date of a day counted from 1970-01-01 (civil_from_days), as `[year, month, day]`. */
+export const civilFromDays = (days: number): readonly [number, number, number] => {
+  const z = days + 719468
+  const era = Math.floor(z / 146097)
+  const dayOfEra = z - era * 146097
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365
+  )
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100))
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153)
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+  return [yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day]
 }
