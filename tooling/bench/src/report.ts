@@ -40,10 +40,10 @@ export interface Report {
   readonly timing: ThroughputOptions
   readonly seconds: number
   readonly throughput: {
-    /** Decode into core's typed value (`verifiedAt` a `DateTime.Utc`), as an adapter would. */
-    readonly coreDecode: Throughput
-    /** Decode, then the same output as the others (`verifiedAt` written as text): the like-for-like figure. */
+    /** The core schema decoded by Effect's default interpreter. */
     readonly core: Throughput
+    /** The same schema with Effect's opt-in `SchemaJITCompiler` (the counterpart of `z.compile`). */
+    readonly coreCompiled: Throughput
     readonly zod: Throughput
     readonly zodCompiled: Throughput
     readonly handWritten: Throughput
@@ -81,8 +81,8 @@ export const renderReport = (report: Report): string => {
   const { machine, throughput: t, bundles: b } = report
   const coreVsZod = pairedRatio(t.core, t.zod)
   const coreVsHand = pairedRatio(t.core, t.handWritten)
-  const decodeVsZod = pairedRatio(t.coreDecode, t.zod)
-  const decodeVsHand = pairedRatio(t.coreDecode, t.handWritten)
+  const compiledVsZodCompiled = pairedRatio(t.coreCompiled, t.zodCompiled)
+  const compiledVsHand = pairedRatio(t.coreCompiled, t.handWritten)
   const overheadGzip = b.core.gzipped - b.baseline.gzipped
   const overheadMin = b.core.minified - b.baseline.minified
   const extraEffect = b.core.bytesFrom.effect - b.baseline.bytesFrom.effect
@@ -111,12 +111,12 @@ providers write them, and \`verifiedAt\` with a fraction and a non-zero offset. 
 - **@assure/core**: a \`Schema.Struct\` of the core codecs (\`PersonName.FromString\`,
   \`CalendarDate.FromIsoString | FromParts\`, \`Country.FromCode\`, \`Sex.FromProviderWord\`,
   \`DocumentType.FromProviderWord\`, \`IdentityData.IdentityNumber\`, \`Timestamp.FromIsoString\`), decoded with
-  \`Schema.decodeUnknownSync\` compiled once. Measured twice: the decode alone, into the typed value
-  (\`verifiedAt\` a \`DateTime.Utc\`), and decode plus the common output (\`Timestamp.format\`), which is the
-  like-for-like figure.
+  \`Schema.decodeUnknownSync\` created once. The decoded value is the normalised output itself (core's
+  \`Timestamp\` is the canonical string). Measured with Effect's default interpreter, and with Effect's opt-in
+  \`SchemaJITCompiler\` (\`SchemaJITCompiler.enable(schema.ast)\`, which generates the parser with \`new Function\`).
 - **zod**: the same rules in zod ${report.versions.zod}: zod's own checks where it has them (lengths, patterns,
   objects, unions) and \`transform\`s for what it lacks (calendar dates, countries, word tables, offsets).
-  \`z.compile\` (zod's opt-in ahead-of-time compiler) is shown for reference.
+  \`z.compile\` (zod's opt-in ahead-of-time compiler) is the counterpart of the JIT row.
 - **hand-written**: one plain function calling the same rules directly; the practical limit.
 
 Before timing, all of them produced identical output for all ${integer(v.records)} records, and agreed on
@@ -131,16 +131,16 @@ ran back to back), which cancels most of the drift the rates still show.
 
 | normaliser | records/s (median) | interquartile range | µs/record | of hand-written |
 |---|---:|---:|---:|---:|
-${throughputRow("@assure/core, decode to typed value", t.coreDecode, t.handWritten)}
-${throughputRow("@assure/core, decode + common output", t.core, t.handWritten)}
+${throughputRow("@assure/core", t.core, t.handWritten)}
+${throughputRow("@assure/core, `SchemaJITCompiler`", t.coreCompiled, t.handWritten)}
 ${throughputRow(`zod ${report.versions.zod}`, t.zod, t.handWritten)}
 ${throughputRow(`zod ${report.versions.zod}, \`z.compile\``, t.zodCompiled, t.handWritten)}
 ${throughputRow("hand-written TypeScript", t.handWritten, t.handWritten)}
 
-| ratio | decode + common output | decode only |
+| ratio | default | compiled (JIT / \`z.compile\`) |
 |---|---:|---:|
-| core / zod | ${coreVsZod.toFixed(2)} | ${decodeVsZod.toFixed(2)} |
-| core / hand-written | ${coreVsHand.toFixed(2)} | ${decodeVsHand.toFixed(2)} |
+| core / zod | ${coreVsZod.toFixed(2)} | ${compiledVsZodCompiled.toFixed(2)} |
+| core / hand-written | ${coreVsHand.toFixed(2)} | ${compiledVsHand.toFixed(2)} |
 
 ## 2. Cost to a consumer: bundle size
 
@@ -166,12 +166,12 @@ Decoding only a dossier saves ${kB(dossierOnlySaving)} gzipped against decoding 
 
 | target | result | verdict |
 |---|---|---|
-| core ≥ zod throughput | core / zod = ${coreVsZod.toFixed(2)} (decode only: ${decodeVsZod.toFixed(2)}) | ${verdict(coreVsZod >= 1)} |
-| core ≥ 25 % of the hand-written limit | ${percent(coreVsHand)} (decode only: ${percent(decodeVsHand)}) | ${verdict(coreVsHand >= 0.25)} |
+| core ≥ zod throughput | default: ${coreVsZod.toFixed(2)}; compiled: ${compiledVsZodCompiled.toFixed(2)} | ${verdict(coreVsZod >= 1)} by default, ${verdict(compiledVsZodCompiled >= 1)} compiled |
+| core ≥ 25 % of the hand-written limit | ${percent(coreVsHand)} (compiled: ${percent(compiledVsHand)}) | ${verdict(coreVsHand >= 0.25)} |
 | own bundle overhead < 10 kB gzipped | ${signedKB(overheadGzip)} | ${verdict(overheadGzip < 10_000)} |
 
-- The throughput verdicts use the like-for-like row: every normaliser returns the same object with the instant as
-  text. The decode-only row is what an adapter that keeps \`DateTime.Utc\` pays.
+- Every normaliser returns the same object. Default is compared with default, and compiled with compiled: both
+  compilers generate code with \`new Function\`, which some deployments (strict CSP, some edge runtimes) forbid.
 - All three normalisers do the same work per record (Unicode normalisation, regular expressions, table look-ups,
   calendar arithmetic), so the hand-written figure is the cost of the rules themselves and the gap to it is the
   cost of each library's machinery.
