@@ -1,0 +1,316 @@
+/**
+ * Dossiers: create, read, list, delete; the identity data a client supplies (`userData`); and the files on a dossier.
+ * Every operation is scoped to a tenant. Identity data and file bytes are sealed with the `PersonalDataCipher` before
+ * they reach the database or the file store.
+ *
+ * @since 0.1.0
+ */
+import {
+  Dossier,
+  FileInfo,
+  FileKind,
+  Identifiers,
+  IdentityData,
+  Process,
+  type ProcessStatus,
+  Timestamp
+} from "@assure/core"
+import { Context, Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { InvalidInput, NotFound } from "./EngineError.js"
+import * as FileContent from "./FileContent.js"
+import { FileStore } from "./FileStore.js"
+import { bytesOf, type DossierRow, type FileRow } from "./internal/rows.js"
+import { fileInfoOf, identityDataOf, newId, now, storedIdentityData } from "./internal/shared.js"
+import { PersonalDataCipher } from "./PersonalDataCipher.js"
+import type { TenantId } from "./Tenant.js"
+
+/** What a new dossier may carry. @since 0.1.0 */
+export interface CreateDossier {
+  readonly externalReference?: string | undefined
+  readonly userData?: unknown
+}
+
+/** Which dossiers to list, and where to continue. @since 0.1.0 */
+export interface ListOptions {
+  /** At most this many (1–100, default 20). */
+  readonly limit?: number | undefined
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string | undefined
+  /** Only dossiers whose newest process has this status. */
+  readonly status?: ProcessStatus.ProcessStatus | undefined
+  /** Only dossiers created at or after / before these instants. */
+  readonly createdFrom?: Timestamp.Timestamp | undefined
+  readonly createdBefore?: Timestamp.Timestamp | undefined
+}
+
+/** A page of dossiers (without their `userData`) and the cursor of the next page, if any. @since 0.1.0 */
+export interface Page {
+  readonly dossiers: ReadonlyArray<Dossier.Dossier>
+  readonly nextCursor?: string | undefined
+}
+
+/** A stored file and its bytes. @since 0.1.0 */
+export interface StoredFile {
+  readonly info: FileInfo.FileInfo
+  readonly bytes: Uint8Array
+}
+
+/** The dossier operations. @since 0.1.0 */
+export class Dossiers extends Context.Service<
+  Dossiers,
+  {
+    readonly create: (tenant: TenantId, input: CreateDossier) => Effect.Effect<Dossier.Dossier, InvalidInput>
+    readonly get: (tenant: TenantId, dossierId: string) => Effect.Effect<Dossier.Dossier, NotFound>
+    readonly list: (tenant: TenantId, options?: ListOptions) => Effect.Effect<Page, InvalidInput>
+    readonly delete: (tenant: TenantId, dossierId: string) => Effect.Effect<void, NotFound>
+    readonly setUserData: (
+      tenant: TenantId,
+      dossierId: string,
+      userData: unknown
+    ) => Effect.Effect<IdentityData.IdentityData, NotFound | InvalidInput>
+    readonly getUserData: (
+      tenant: TenantId,
+      dossierId: string
+    ) => Effect.Effect<IdentityData.IdentityData | undefined, NotFound>
+    readonly addFile: (
+      tenant: TenantId,
+      dossierId: string,
+      kind: FileKind.UploadableKind,
+      bytes: Uint8Array
+    ) => Effect.Effect<FileInfo.FileInfo, NotFound | InvalidInput>
+    readonly getFile: (tenant: TenantId, dossierId: string, fileId: string) => Effect.Effect<StoredFile, NotFound>
+  }
+>()("@assure/engine/Dossiers") {}
+
+const isDossierId = Schema.is(Identifiers.DossierId)
+const decodeSummary = Schema.decodeUnknownSync(Process.Summary)
+const decodeDossier = Schema.decodeUnknownSync(Dossier.Dossier)
+const decodeExternalReference = Schema.decodeUnknownEffect(Dossier.ExternalReference)
+
+const encodeCursor = (row: { readonly created_at: string; readonly id: string }) =>
+  btoa(`${row.created_at}|${row.id}`).replaceAll("=", "")
+
+const decodeCursor = (cursor: string): readonly [string, string] | undefined => {
+  try {
+    const [createdAt, id, ...rest] = atob(cursor).split("|")
+    return createdAt !== undefined && id !== undefined && rest.length === 0 && Schema.is(Timestamp.Timestamp)(createdAt)
+      ? [createdAt, id]
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const invalid = (name: string, reason: string) =>
+  new InvalidInput({ detail: `The ${name} is not valid`, invalidParams: [{ name, reason }] })
+
+/** The dossier operations over effect/sql. @since 0.1.0 */
+export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalDataCipher | FileStore> = Layer.effect(
+  Dossiers,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const cipher = yield* PersonalDataCipher
+    const files = yield* FileStore
+
+    const userDataContext = (dossierId: string) => `dossier:${dossierId}:userData`
+    const fileContext = (fileId: string) => `file:${fileId}`
+
+    const findRow = (tenant: TenantId, dossierId: string) =>
+      Effect.gen(function* () {
+        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        const rows = yield* sql<DossierRow>`
+          SELECT * FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
+        const row = rows[0]
+        return row === undefined ? yield* new NotFound({ resource: "dossier", id: dossierId }) : row
+      })
+
+    const userDataOf = (row: DossierRow) => {
+      const sealed = bytesOf(row.user_data)
+      return sealed === null
+        ? Effect.succeed(undefined)
+        : Effect.map(Effect.orDie(cipher.openJson(sealed, userDataContext(row.id))), storedIdentityData)
+    }
+
+    /** The dossier as the API shows it; `withUserData` adds the decrypted identity data. */
+    const toDossier = (row: DossierRow, withUserData: boolean) =>
+      Effect.gen(function* () {
+        const fileRows = yield* sql<FileRow>`
+          SELECT * FROM assure_files WHERE dossier_id = ${row.id} AND process_id IS NULL ORDER BY created_at, id`
+        const processRows = yield* sql<{
+          id: string
+          provider: string
+          process_type: string
+          status: string
+          created_at: string
+          updated_at: string
+        }>`SELECT id, provider, process_type, status, created_at, updated_at FROM assure_processes
+           WHERE dossier_id = ${row.id} ORDER BY created_at, id`
+        const userData = withUserData ? yield* userDataOf(row) : undefined
+        return decodeDossier({
+          dossierId: row.id,
+          ...(row.external_reference === null ? {} : { externalReference: row.external_reference }),
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+          ...(userData === undefined ? {} : { userData: encodeIdentity(userData) }),
+          files: fileRows.map((file) => Schema.encodeSync(FileInfo.FileInfo)(fileInfoOf(file))),
+          processes: processRows.map((process) =>
+            Schema.encodeSync(Process.Summary)(
+              decodeSummary({
+                processId: process.id,
+                provider: process.provider,
+                processType: process.process_type,
+                status: process.status,
+                createdAt: process.created_at,
+                updatedAt: process.updated_at
+              })
+            )
+          )
+        })
+      }).pipe(Effect.orDie)
+
+    const touch = (dossierId: string) =>
+      Effect.flatMap(
+        now,
+        (timestamp) => sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId}`
+      )
+
+    return Dossiers.of({
+      create: Effect.fn("Dossiers.create")(function* (tenant, input) {
+        const externalReference =
+          input.externalReference === undefined
+            ? null
+            : yield* decodeExternalReference(input.externalReference).pipe(
+                Effect.mapError(() => invalid("externalReference", "must be 1 to 256 characters"))
+              )
+        const userData = input.userData === undefined ? undefined : yield* identityDataOf(input.userData, "userData")
+        const id = newId()
+        const timestamp = yield* now
+        const sealed =
+          userData === undefined ? null : yield* cipher.sealJson(encodeIdentity(userData), userDataContext(id))
+        yield* sql`INSERT INTO assure_dossiers ${sql.insert({
+          id,
+          tenant_id: tenant,
+          external_reference: externalReference,
+          user_data: sealed,
+          created_at: timestamp,
+          updated_at: timestamp
+        })}`.pipe(Effect.orDie)
+        return yield* toDossier(
+          {
+            id,
+            tenant_id: tenant,
+            external_reference: externalReference,
+            user_data: sealed,
+            created_at: timestamp,
+            updated_at: timestamp
+          },
+          true
+        )
+      }),
+
+      get: Effect.fn("Dossiers.get")(function* (tenant, dossierId) {
+        return yield* toDossier(yield* findRow(tenant, dossierId), true)
+      }),
+
+      list: Effect.fn("Dossiers.list")(function* (tenant, options = {}) {
+        const limit = options.limit ?? 20
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+          return yield* invalid("limit", "must be an integer from 1 to 100")
+        const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+        if (options.cursor !== undefined && after === undefined)
+          return yield* invalid("cursor", "is not a cursor this API issued")
+        const conditions = [
+          sql`d.tenant_id = ${tenant}`,
+          ...(after === undefined
+            ? []
+            : [sql`(d.created_at > ${after[0]} OR (d.created_at = ${after[0]} AND d.id > ${after[1]}))`]),
+          ...(options.createdFrom === undefined ? [] : [sql`d.created_at >= ${options.createdFrom}`]),
+          ...(options.createdBefore === undefined ? [] : [sql`d.created_at < ${options.createdBefore}`]),
+          ...(options.status === undefined
+            ? []
+            : [
+                sql`(SELECT p.status FROM assure_processes p WHERE p.dossier_id = d.id
+                     ORDER BY p.created_at DESC, p.id DESC LIMIT 1) = ${options.status}`
+              ])
+        ]
+        const rows = yield* sql<DossierRow>`
+          SELECT d.* FROM assure_dossiers d WHERE ${sql.and(conditions)}
+          ORDER BY d.created_at, d.id LIMIT ${limit + 1}`.pipe(Effect.orDie)
+        const page = rows.slice(0, limit)
+        const dossiers = yield* Effect.forEach(page, (row) => toDossier(row, false))
+        const last = page[page.length - 1]
+        return rows.length > limit && last !== undefined ? { dossiers, nextCursor: encodeCursor(last) } : { dossiers }
+      }),
+
+      delete: Effect.fn("Dossiers.delete")(function* (tenant, dossierId) {
+        const row = yield* findRow(tenant, dossierId)
+        const stored = yield* sql<{
+          storage_key: string
+        }>`SELECT storage_key FROM assure_files WHERE dossier_id = ${row.id}`.pipe(Effect.orDie)
+        // Rows first (processes, files, events and notifications go with the dossier), then the bytes: a crash in
+        // between leaves unreferenced ciphertext, never a reference to a missing file.
+        yield* sql`DELETE FROM assure_dossiers WHERE id = ${row.id}`.pipe(Effect.orDie)
+        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true }).pipe(Effect.orDie)
+      }),
+
+      setUserData: Effect.fn("Dossiers.setUserData")(function* (tenant, dossierId, input) {
+        const row = yield* findRow(tenant, dossierId)
+        const userData = yield* identityDataOf(input, "userData")
+        const sealed = yield* cipher.sealJson(encodeIdentity(userData), userDataContext(row.id))
+        const timestamp = yield* now
+        yield* sql`UPDATE assure_dossiers SET user_data = ${sealed}, updated_at = ${timestamp} WHERE id = ${row.id}`.pipe(
+          Effect.orDie
+        )
+        return userData
+      }),
+
+      getUserData: Effect.fn("Dossiers.getUserData")(function* (tenant, dossierId) {
+        return yield* userDataOf(yield* findRow(tenant, dossierId))
+      }),
+
+      addFile: Effect.fn("Dossiers.addFile")(function* (tenant, dossierId, kind, bytes) {
+        const row = yield* findRow(tenant, dossierId)
+        if (!FileKind.isUploadable(kind)) return yield* invalid("kind", "a portrait can only come from a process")
+        const mediaType = yield* FileContent.validate(kind, bytes)
+        const id = newId()
+        const key = yield* Effect.orDie(Effect.flatMap(cipher.seal(bytes, fileContext(id)), files.put))
+        const timestamp = yield* now
+        const fileRow: FileRow = {
+          id,
+          tenant_id: tenant,
+          dossier_id: row.id,
+          process_id: null,
+          kind,
+          media_type: mediaType,
+          size: bytes.length,
+          storage_key: key,
+          created_at: timestamp
+        }
+        yield* sql
+          .withTransaction(Effect.andThen(sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`, touch(row.id)))
+          .pipe(
+            // Nothing half-written: if the row cannot be stored, neither are the bytes.
+            Effect.tapCause(() => Effect.ignore(files.remove(key))),
+            Effect.orDie
+          )
+        return fileInfoOf(fileRow)
+      }),
+
+      getFile: Effect.fn("Dossiers.getFile")(function* (tenant, dossierId, fileId) {
+        const row = yield* findRow(tenant, dossierId)
+        const fileRows = yield* sql<FileRow>`
+          SELECT * FROM assure_files WHERE id = ${fileId} AND dossier_id = ${row.id} AND process_id IS NULL`.pipe(
+          Effect.orDie
+        )
+        const file = fileRows[0]
+        if (file === undefined) return yield* new NotFound({ resource: "file", id: fileId })
+        const sealed = yield* Effect.orDie(files.get(file.storage_key))
+        const bytes = yield* Effect.orDie(cipher.open(sealed, fileContext(file.id)))
+        return { info: fileInfoOf(file), bytes }
+      })
+    })
+  })
+)
+
+const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)

@@ -1,0 +1,38 @@
+/**
+ * What engine operations fail with, in terms an API maps to HTTP: a missing resource (404), invalid input with the
+ * path of each bad field (400/422), a conflict with the resource's state (409). Provider failures pass through as
+ * `ProviderError` from `@assure/provider`, storage failures are defects.
+ *
+ * @since 0.1.0
+ */
+import { Problem } from "@assure/core"
+import { Schema } from "effect"
+
+/** The resource does not exist — or belongs to another tenant, which callers cannot tell apart. @since 0.1.0 */
+export class NotFound extends Schema.TaggedError<NotFound>("@assure/engine/NotFound")("NotFound", {
+  resource: Schema.Literals(["dossier", "process", "file"]),
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `No ${this.resource} ${this.id}`
+  }
+}
+
+/** The input was refused; `invalidParams` names each bad field. Nothing was stored. @since 0.1.0 */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>("@assure/engine/InvalidInput")("InvalidInput", {
+  detail: Schema.String,
+  invalidParams: Schema.Array(Problem.InvalidParam)
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/** The operation does not fit the resource's state (verifying a process twice, uploading to a final one). @since 0.1.0 */
+export class Conflict extends Schema.TaggedError<Conflict>("@assure/engine/Conflict")("Conflict", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The engine's database schema, as effect/sql migrations that run once each, in order, on PostgreSQL and SQLite.
+ *
+ * Personal data (identity data, provider parameters and state, results, the client's authorization header) is stored
+ * only as ciphertext (`bytes` columns); timestamps are the canonical `YYYY-MM-DDThh:mm:ssZ` text, which sorts in time
+ * order on both databases.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { Migrator, SqlClient } from "effect/sql"
+
+const schema = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const bytes = sql.onDialectOrElse({ pg: () => sql.literal("BYTEA"), orElse: () => sql.literal("BLOB") })
+  yield* sql`
+    CREATE TABLE assure_dossiers (
+      id TEXT PRIMARY KEY,
+      tenant_id TEXT NOT NULL,
+      external_reference TEXT,
+      user_data ${bytes},
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX assure_dossiers_by_tenant ON assure_dossiers (tenant_id, created_at, id)`
+  yield* sql`
+    CREATE TABLE assure_processes (
+      id TEXT PRIMARY KEY,
+      dossier_id TEXT NOT NULL REFERENCES assure_dossiers (id) ON DELETE CASCADE,
+      tenant_id TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      process_type TEXT NOT NULL,
+      status TEXT NOT NULL,
+      parameters ${bytes},
+      notification_url TEXT,
+      authorization_header ${bytes},
+      provider_reference TEXT,
+      provider_state ${bytes},
+      redirect_url TEXT,
+      final_result ${bytes},
+      provider_specific ${bytes},
+      reason TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX assure_processes_by_dossier ON assure_processes (dossier_id, created_at)`
+  yield* sql`CREATE UNIQUE INDEX assure_processes_by_reference ON assure_processes (provider, provider_reference)`
+  yield* sql`
+    CREATE TABLE assure_files (
+      id TEXT PRIMARY KEY,
+      tenant_id TEXT NOT NULL,
+      dossier_id TEXT NOT NULL REFERENCES assure_dossiers (id) ON DELETE CASCADE,
+      process_id TEXT REFERENCES assure_processes (id) ON DELETE CASCADE,
+      kind TEXT NOT NULL,
+      media_type TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      storage_key TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX assure_files_by_dossier ON assure_files (dossier_id, process_id)`
+  yield* sql`
+    CREATE TABLE assure_provider_events (
+      provider TEXT NOT NULL,
+      event_id TEXT NOT NULL,
+      process_id TEXT REFERENCES assure_processes (id) ON DELETE CASCADE,
+      received_at TEXT NOT NULL,
+      PRIMARY KEY (provider, event_id)
+    )`
+  yield* sql`
+    CREATE TABLE assure_notifications (
+      id TEXT PRIMARY KEY,
+      tenant_id TEXT NOT NULL,
+      dossier_id TEXT NOT NULL REFERENCES assure_dossiers (id) ON DELETE CASCADE,
+      process_id TEXT NOT NULL REFERENCES assure_processes (id) ON DELETE CASCADE,
+      kind TEXT NOT NULL,
+      url TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      status TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      last_error TEXT,
+      next_attempt_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      delivered_at TEXT
+    )`
+  yield* sql`CREATE INDEX assure_notifications_due ON assure_notifications (status, next_attempt_at)`
+})
+
+/** The migrations, by `<id>_<name>`. @since 0.1.0 */
+export const migrations = { "0001_engine_schema": schema }
+
+/**
+ * Runs the migrations that have not run yet (recorded in `assure_migrations`).
+ *
+ * @since 0.1.0
+ */
+export const run = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: "assure_migrations" })

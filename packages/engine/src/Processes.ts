@@ -1,0 +1,606 @@
+/**
+ * Processes: one verification of a dossier's end-user by one provider, from creation to its final status.
+ *
+ * - `create` validates the provider, the process type and the provider's own parameters (with the provider's schema)
+ *   before anything is stored.
+ * - `requestVerification` hands the process's files (or the dossier's) and the client's identity data to the provider;
+ *   redirect flows get back the URL to send the end-user to.
+ * - Results arrive as verified webhooks (`receiveWebhook`), as the end-user returning from a redirect
+ *   (`completeRedirect`), or by asking the provider (`refresh`). All three end in one place, which moves the process
+ *   to its final status with a conditional `UPDATE`: exactly once, and final is final — a late or duplicated event
+ *   changes nothing.
+ *
+ * @since 0.1.0
+ */
+import {
+  FileInfo,
+  type FileKind,
+  Identifiers,
+  IdentityData,
+  Process,
+  ProcessStatus,
+  ProcessType,
+  ProviderName
+} from "@assure/core"
+import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
+import { Context, Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
+import * as FileContent from "./FileContent.js"
+import { FileStore } from "./FileStore.js"
+import { bytesOf, type FileRow, type ProcessRow } from "./internal/rows.js"
+import { fileInfoOf, newId, now, storedIdentityData } from "./internal/shared.js"
+import * as Matching from "./Matching.js"
+import { PersonalDataCipher } from "./PersonalDataCipher.js"
+import type { TenantId } from "./Tenant.js"
+
+/** The Assure fields of a new process. @since 0.1.0 */
+export interface CreateProcess {
+  readonly provider: string
+  readonly processType: string
+  /** `{ "<provider>": { … } }`: the provider's own parameters, validated by its schema. */
+  readonly processParameters?: unknown
+  /** Where to POST `{ dossierId, processId, status }` when the process ends. */
+  readonly notificationUrl?: string | undefined
+  /** Sent as `Authorization` with that notification. Stored encrypted, never shown again. */
+  readonly authorizationHeader?: string | undefined
+}
+
+/** A stored process file and its bytes. @since 0.1.0 */
+export interface StoredFile {
+  readonly info: FileInfo.FileInfo
+  readonly bytes: Uint8Array
+}
+
+/** What became of a webhook. @since 0.1.0 */
+export interface WebhookReceipt {
+  /** The process it was about, when the engine knows the session. */
+  readonly processId?: string | undefined
+  /** The event had been received before; nothing was done again. */
+  readonly duplicate: boolean
+}
+
+/** The process operations. @since 0.1.0 */
+export class Processes extends Context.Service<
+  Processes,
+  {
+    readonly create: (
+      tenant: TenantId,
+      dossierId: string,
+      input: CreateProcess
+    ) => Effect.Effect<Process.Process, NotFound | InvalidInput>
+    readonly get: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<Process.Process, NotFound>
+    readonly delete: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<void, NotFound>
+    readonly addFile: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string,
+      kind: FileKind.UploadableKind,
+      bytes: Uint8Array
+    ) => Effect.Effect<FileInfo.FileInfo, NotFound | InvalidInput | Conflict>
+    readonly getFile: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string,
+      fileId: string
+    ) => Effect.Effect<StoredFile, NotFound>
+    readonly requestVerification: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string,
+      options?: { readonly returnUrl?: string | undefined }
+    ) => Effect.Effect<Process.Process, NotFound | InvalidInput | Conflict | ProviderError.ProviderError>
+    readonly cancel: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string
+    ) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    readonly receiveWebhook: (
+      provider: string,
+      request: IdentityProvider.WebhookRequest
+    ) => Effect.Effect<WebhookReceipt, NotFound | ProviderError.ProviderError>
+    readonly completeRedirect: (
+      provider: string,
+      params: Readonly<Record<string, string>>
+    ) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    readonly refresh: (processId: string) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    readonly match: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string
+    ) => Effect.Effect<Matching.Report, NotFound | Conflict>
+  }
+>()("@assure/engine/Processes") {}
+
+const isDossierId = Schema.is(Identifiers.DossierId)
+const isProcessId = Schema.is(Identifiers.ProcessId)
+const isProviderName = Schema.is(ProviderName.ProviderName)
+const decodeProcess = Schema.decodeUnknownSync(Process.Process)
+const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
+const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
+
+const invalid = (detail: string, name: string, reason: string) =>
+  new InvalidInput({ detail, invalidParams: [{ name, reason }] })
+
+const isHttpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "https:" || url.protocol === "http:"
+  } catch {
+    return false
+  }
+}
+
+/** The process operations over effect/sql. @since 0.1.0 */
+export const layer: Layer.Layer<
+  Processes,
+  never,
+  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry
+> = Layer.effect(
+  Processes,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const cipher = yield* PersonalDataCipher
+    const files = yield* FileStore
+    const registry = yield* ProviderRegistry.ProviderRegistry
+
+    const context = (processId: string, field: string) => `process:${processId}:${field}`
+    const fileContext = (fileId: string) => `file:${fileId}`
+    const notFound = (id: string) => new NotFound({ resource: "process", id })
+
+    const findRow = (tenant: TenantId, dossierId: string, processId: string) =>
+      Effect.gen(function* () {
+        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        if (!isProcessId(processId)) return yield* notFound(processId)
+        const rows = yield* sql<ProcessRow>`
+          SELECT * FROM assure_processes WHERE id = ${processId} AND dossier_id = ${dossierId} AND tenant_id = ${tenant}`.pipe(
+          Effect.orDie
+        )
+        return rows[0] ?? (yield* notFound(processId))
+      })
+
+    const rowById = (processId: string) =>
+      Effect.flatMap(
+        sql<ProcessRow>`SELECT * FROM assure_processes WHERE id = ${processId}`.pipe(Effect.orDie),
+        (rows) => (rows[0] === undefined ? Effect.fail(notFound(processId)) : Effect.succeed(rows[0]))
+      )
+
+    const openJson = (
+      row: ProcessRow,
+      field: "parameters" | "provider_state" | "final_result" | "provider_specific"
+    ) => {
+      const sealed = bytesOf(row[field])
+      return sealed === null ? Effect.succeed(undefined) : Effect.orDie(cipher.openJson(sealed, context(row.id, field)))
+    }
+
+    const toProcess = (row: ProcessRow) =>
+      Effect.gen(function* () {
+        const fileRows = yield* sql<FileRow>`
+          SELECT * FROM assure_files WHERE process_id = ${row.id} ORDER BY created_at, id`.pipe(Effect.orDie)
+        const finalResult = yield* openJson(row, "final_result")
+        const providerSpecific = yield* openJson(row, "provider_specific")
+        return decodeProcess({
+          processId: row.id,
+          dossierId: row.dossier_id,
+          provider: row.provider,
+          processType: row.process_type,
+          status: row.status,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+          ...(finalResult === undefined ? {} : { finalResult }),
+          ...(providerSpecific === undefined ? {} : { providerSpecific }),
+          files: fileRows.map((file) => encodeFileInfo(fileInfoOf(file))),
+          ...(row.redirect_url === null ? {} : { redirectUrl: row.redirect_url }),
+          ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url })
+        })
+      })
+
+    const providerOf = (name: string) =>
+      Effect.mapError(registry.get(name), (error) =>
+        invalid("The provider is not configured", "provider", error.message)
+      )
+
+    const storeFile = (
+      row: { readonly id: string; readonly tenant_id: string; readonly dossier_id: string },
+      kind: FileKind.FileKind,
+      mediaType: string,
+      bytes: Uint8Array
+    ) =>
+      Effect.gen(function* () {
+        const id = newId()
+        const key = yield* Effect.orDie(Effect.flatMap(cipher.seal(bytes, fileContext(id)), files.put))
+        const fileRow: FileRow = {
+          id,
+          tenant_id: row.tenant_id,
+          dossier_id: row.dossier_id,
+          process_id: row.id,
+          kind,
+          media_type: mediaType,
+          size: bytes.length,
+          storage_key: key,
+          created_at: yield* now
+        }
+        return fileRow
+      })
+
+    /**
+     * The one place a process moves forward. A final outcome is stored with a conditional UPDATE that only a
+     * non-final process matches, so it happens exactly once; files the provider returned are stored first and
+     * removed again if the process had already ended.
+     */
+    const applyOutcome = (row: ProcessRow, outcome: IdentityProvider.Outcome) =>
+      Effect.gen(function* () {
+        const timestamp = yield* now
+        if (!ProcessStatus.isFinal(outcome.status)) {
+          if (ProcessStatus.canTransition(row.status as ProcessStatus.ProcessStatus, outcome.status)) {
+            yield* sql`UPDATE assure_processes SET status = ${outcome.status}, updated_at = ${timestamp}
+                       WHERE id = ${row.id} AND status = ${row.status}`.pipe(Effect.orDie)
+          }
+          return
+        }
+        const outputFiles = yield* Effect.forEach(outcome.files, (file) =>
+          FileContent.validate(file.kind, file.bytes).pipe(
+            Effect.flatMap((mediaType) => storeFile(row, file.kind, mediaType, file.bytes)),
+            // A provider file we cannot accept is left out, not a reason to lose the result.
+            Effect.option
+          )
+        )
+        const stored = outputFiles.flatMap((file) => (file._tag === "Some" ? [file.value] : []))
+        const finalResult =
+          outcome.status === "accepted" && outcome.finalResult !== undefined
+            ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), context(row.id, "final_result"))
+            : null
+        const providerSpecific = yield* cipher.sealJson(outcome.providerSpecific, context(row.id, "provider_specific"))
+        const applied = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              const updated = yield* sql<{ id: string }>`
+              UPDATE assure_processes
+              SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
+                  reason = ${outcome.reason ?? null}, updated_at = ${timestamp}
+              WHERE id = ${row.id} AND status IN ('pending', 'processing')
+              RETURNING id`
+              if (updated.length === 0) return false
+              for (const file of stored) yield* sql`INSERT INTO assure_files ${sql.insert({ ...file })}`
+              yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${row.dossier_id}`
+              if (row.notification_url !== null) {
+                yield* sql`INSERT INTO assure_notifications ${sql.insert({
+                  id: newId(),
+                  tenant_id: row.tenant_id,
+                  dossier_id: row.dossier_id,
+                  process_id: row.id,
+                  kind: "callback",
+                  url: row.notification_url,
+                  payload: JSON.stringify({ dossierId: row.dossier_id, processId: row.id, status: outcome.status }),
+                  status: "pending",
+                  attempts: 0,
+                  last_error: null,
+                  next_attempt_at: timestamp,
+                  expires_at: timestamp,
+                  created_at: timestamp,
+                  delivered_at: null
+                })}`
+              }
+              return true
+            })
+          )
+          .pipe(Effect.orDie)
+        if (!applied)
+          yield* Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), { discard: true })
+      })
+
+    const outcomeFromProvider = (row: ProcessRow) =>
+      Effect.gen(function* () {
+        const provider = yield* Effect.orDie(registry.get(row.provider))
+        const state = yield* openJson(row, "provider_state")
+        return yield* provider.fetchResult({
+          reference: row.provider_reference ?? "",
+          state: state as IdentityProvider.ProviderState | undefined
+        })
+      })
+
+    const filesFor = (row: ProcessRow) =>
+      Effect.gen(function* () {
+        const own = yield* sql<FileRow>`SELECT * FROM assure_files WHERE process_id = ${row.id} AND kind <> 'portrait'`
+        const chosen =
+          own.length > 0
+            ? own
+            : yield* sql<FileRow>`
+                SELECT * FROM assure_files WHERE dossier_id = ${row.dossier_id} AND process_id IS NULL AND kind <> 'portrait'
+                ORDER BY created_at`
+        return yield* Effect.forEach(chosen, (file) =>
+          Effect.map(
+            Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id))),
+            (bytes): IdentityProvider.InputFile => ({
+              kind: file.kind as FileKind.UploadableKind,
+              mediaType: file.media_type,
+              bytes
+            })
+          )
+        )
+      }).pipe(Effect.orDie)
+
+    return Processes.of({
+      create: Effect.fn("Processes.create")(function* (tenant, dossierId, input) {
+        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        const dossiers = yield* sql<{ id: string }>`
+          SELECT id FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
+        if (dossiers.length === 0) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        if (!isProviderName(input.provider)) {
+          return yield* invalid("The provider is not configured", "provider", "is not a provider name")
+        }
+        const provider = yield* providerOf(input.provider)
+        if (!provider.processTypes.some((type) => type === input.processType)) {
+          return yield* invalid(
+            "The process type is not supported",
+            "processType",
+            `${provider.name} runs ${provider.processTypes.join(", ")}`
+          )
+        }
+        const entries = input.processParameters ?? {}
+        if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
+          return yield* invalid("The process parameters are not valid", "processParameters", "must be an object")
+        }
+        const others = Object.keys(entries).filter((key) => key !== provider.name)
+        if (others.length > 0) {
+          return yield* invalid(
+            "The process parameters are not valid",
+            `processParameters.${others[0]}`,
+            `only "${provider.name}" parameters apply`
+          )
+        }
+        const parameters = (entries as Record<string, unknown>)[provider.name] ?? {}
+        yield* provider.validateParameters(parameters).pipe(
+          Effect.mapError(
+            (error) =>
+              new InvalidInput({
+                detail: "The provider parameters are not valid",
+                invalidParams:
+                  error.reason._tag === "InvalidRequest"
+                    ? error.reason.fields.map((field) => ({
+                        name: `processParameters.${provider.name}.${field.name.replace(/^parameters\.?/, "")}`.replace(
+                          /\.$/,
+                          ""
+                        ),
+                        reason: field.reason
+                      }))
+                    : [{ name: `processParameters.${provider.name}`, reason: error.message }]
+              })
+          )
+        )
+        if (input.notificationUrl !== undefined && !isHttpUrl(input.notificationUrl)) {
+          return yield* invalid("The notification URL is not valid", "notificationUrl", "must be an http or https URL")
+        }
+        if (
+          input.authorizationHeader !== undefined &&
+          (input.authorizationHeader.length === 0 || input.authorizationHeader.length > 4096)
+        ) {
+          return yield* invalid(
+            "The authorization header is not valid",
+            "authorizationHeader",
+            "must be 1 to 4096 characters"
+          )
+        }
+        const id = newId()
+        const timestamp = yield* now
+        const row: ProcessRow = {
+          id,
+          dossier_id: dossierId,
+          tenant_id: tenant,
+          provider: provider.name,
+          process_type: input.processType,
+          status: "pending",
+          parameters: yield* cipher.sealJson(parameters, context(id, "parameters")),
+          notification_url: input.notificationUrl ?? null,
+          authorization_header:
+            input.authorizationHeader === undefined
+              ? null
+              : yield* cipher.seal(
+                  new TextEncoder().encode(input.authorizationHeader),
+                  context(id, "authorization_header")
+                ),
+          provider_reference: null,
+          provider_state: null,
+          redirect_url: null,
+          final_result: null,
+          provider_specific: null,
+          reason: null,
+          created_at: timestamp,
+          updated_at: timestamp
+        }
+        yield* sql
+          .withTransaction(
+            Effect.andThen(
+              sql`INSERT INTO assure_processes ${sql.insert({ ...row })}`,
+              sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId}`
+            )
+          )
+          .pipe(Effect.orDie)
+        return yield* toProcess(row)
+      }),
+
+      get: Effect.fn("Processes.get")(function* (tenant, dossierId, processId) {
+        return yield* toProcess(yield* findRow(tenant, dossierId, processId))
+      }),
+
+      delete: Effect.fn("Processes.delete")(function* (tenant, dossierId, processId) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        const stored = yield* sql<{
+          storage_key: string
+        }>`SELECT storage_key FROM assure_files WHERE process_id = ${row.id}`.pipe(Effect.orDie)
+        yield* sql`DELETE FROM assure_processes WHERE id = ${row.id}`.pipe(Effect.orDie)
+        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true }).pipe(Effect.orDie)
+      }),
+
+      addFile: Effect.fn("Processes.addFile")(function* (tenant, dossierId, processId, kind, bytes) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        if (row.status !== "pending" || row.provider_reference !== null) {
+          return yield* new Conflict({ detail: "Files can only be added before verification is requested" })
+        }
+        const mediaType = yield* FileContent.validate(kind, bytes)
+        const fileRow = yield* storeFile(row, kind, mediaType, bytes)
+        yield* sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`.pipe(
+          Effect.tapCause(() => Effect.ignore(files.remove(fileRow.storage_key))),
+          Effect.orDie
+        )
+        return fileInfoOf(fileRow)
+      }),
+
+      getFile: Effect.fn("Processes.getFile")(function* (tenant, dossierId, processId, fileId) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        const fileRows =
+          yield* sql<FileRow>`SELECT * FROM assure_files WHERE id = ${fileId} AND process_id = ${row.id}`.pipe(
+            Effect.orDie
+          )
+        const file = fileRows[0]
+        if (file === undefined) return yield* new NotFound({ resource: "file", id: fileId })
+        const bytes = yield* Effect.orDie(
+          Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id)))
+        )
+        return { info: fileInfoOf(file), bytes }
+      }),
+
+      requestVerification: Effect.fn("Processes.requestVerification")(function* (
+        tenant,
+        dossierId,
+        processId,
+        options = {}
+      ) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        if (row.status !== "pending" || row.provider_reference !== null) {
+          return yield* new Conflict({ detail: "Verification was already requested for this process" })
+        }
+        if (options.returnUrl !== undefined && !isHttpUrl(options.returnUrl)) {
+          return yield* invalid("The return URL is not valid", "returnUrl", "must be an http or https URL")
+        }
+        const provider = yield* Effect.orDie(registry.get(row.provider))
+        const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
+          SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
+        const sealedUserData = bytesOf(dossierRows[0]?.user_data ?? null)
+        const userData =
+          sealedUserData === null
+            ? undefined
+            : storedIdentityData(
+                yield* Effect.orDie(cipher.openJson(sealedUserData, `dossier:${row.dossier_id}:userData`))
+              )
+        const session = yield* provider.start({
+          dossierId: Identifiers.DossierId.make(row.dossier_id),
+          processId: Identifiers.ProcessId.make(row.id),
+          processType: ProcessType.ProcessType.make(row.process_type),
+          parameters: yield* openJson(row, "parameters"),
+          userData,
+          files: yield* filesFor(row),
+          returnUrl: options.returnUrl,
+          idempotencyKey: row.id
+        })
+        const state =
+          session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
+        const timestamp = yield* now
+        const started = yield* sql<{ id: string }>`
+          UPDATE assure_processes
+          SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null},
+              status = ${session.status}, updated_at = ${timestamp}
+          WHERE id = ${row.id} AND provider_reference IS NULL
+          RETURNING id`.pipe(Effect.orDie)
+        if (started.length === 0)
+          return yield* new Conflict({ detail: "Verification was already requested for this process" })
+        return yield* toProcess(yield* rowById(row.id))
+      }),
+
+      cancel: Effect.fn("Processes.cancel")(function* (tenant, dossierId, processId) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        if (ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) return yield* toProcess(row)
+        const provider = yield* Effect.orDie(registry.get(row.provider))
+        if (row.provider_reference !== null && provider.capabilities.cancel) {
+          const state = yield* openJson(row, "provider_state")
+          yield* provider.cancel({
+            reference: row.provider_reference,
+            state: state as IdentityProvider.ProviderState | undefined
+          })
+        }
+        yield* applyOutcome(row, {
+          status: "canceled",
+          providerSpecific: {},
+          checks: [],
+          files: [],
+          reason: "canceled_by_client"
+        })
+        return yield* toProcess(yield* rowById(row.id))
+      }),
+
+      receiveWebhook: Effect.fn("Processes.receiveWebhook")(function* (providerName, request) {
+        const provider = yield* registry
+          .get(providerName)
+          .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
+        const event = yield* provider.verifyWebhook(request)
+        const rows = yield* sql<ProcessRow>`
+          SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${event.reference}`.pipe(
+          Effect.orDie
+        )
+        const row = rows[0]
+        const timestamp = yield* now
+        const fresh = yield* sql<{ event_id: string }>`
+          INSERT INTO assure_provider_events ${sql.insert({
+            provider: provider.name,
+            event_id: event.id,
+            process_id: row?.id ?? null,
+            received_at: timestamp
+          })}
+          ON CONFLICT DO NOTHING
+          RETURNING event_id`.pipe(Effect.orDie)
+        if (fresh.length === 0) return { processId: row?.id, duplicate: true }
+        if (row === undefined) return { duplicate: false }
+        const outcome = event.outcome ?? (yield* outcomeFromProvider(row))
+        yield* applyOutcome(row, outcome)
+        return { processId: row.id, duplicate: false }
+      }),
+
+      completeRedirect: Effect.fn("Processes.completeRedirect")(function* (providerName, params) {
+        const provider = yield* registry
+          .get(providerName)
+          .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
+        const reference = params.state ?? ""
+        const rows = yield* sql<ProcessRow>`
+          SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${reference}`.pipe(
+          Effect.orDie
+        )
+        const row = rows[0]
+        if (row === undefined) return yield* notFound(reference)
+        if (!ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
+          const state = yield* openJson(row, "provider_state")
+          const outcome = yield* provider.complete({
+            reference,
+            state: state as IdentityProvider.ProviderState | undefined,
+            params
+          })
+          yield* applyOutcome(row, outcome)
+        }
+        return yield* toProcess(yield* rowById(row.id))
+      }),
+
+      refresh: Effect.fn("Processes.refresh")(function* (processId) {
+        const row = yield* rowById(processId)
+        if (row.provider_reference !== null && !ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
+          yield* applyOutcome(row, yield* outcomeFromProvider(row))
+        }
+        return yield* toProcess(yield* rowById(processId))
+      }),
+
+      match: Effect.fn("Processes.match")(function* (tenant, dossierId, processId) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        const finalResult = yield* openJson(row, "final_result")
+        if (row.status !== "accepted" || finalResult === undefined) {
+          return yield* new Conflict({ detail: "Only an accepted process has a result to match" })
+        }
+        const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
+          SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
+        const sealed = bytesOf(dossierRows[0]?.user_data ?? null)
+        if (sealed === null) return yield* new Conflict({ detail: "The dossier has no userData to match" })
+        const userData = storedIdentityData(
+          yield* Effect.orDie(cipher.openJson(sealed, `dossier:${row.dossier_id}:userData`))
+        )
+        return Matching.compare(userData, storedIdentityData(finalResult))
+      })
+    })
+  })
+)

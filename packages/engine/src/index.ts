@@ -1,0 +1,24 @@
+/**
+ * `@assure/engine`: what the Assure API does behind its endpoints, as a library any service can embed.
+ *
+ * @since 0.1.0
+ */
+
+/** Dossiers, their identity data and files. @since 0.1.0 */
+export * as Dossiers from "./Dossiers.js"
+/** What engine operations fail with. @since 0.1.0 */
+export * as EngineError from "./EngineError.js"
+/** Which files are accepted: sniffed types and limits per kind. @since 0.1.0 */
+export * as FileContent from "./FileContent.js"
+/** Where file bytes live. @since 0.1.0 */
+export * as FileStore from "./FileStore.js"
+/** The Assure matching rules. @since 0.1.0 */
+export * as Matching from "./Matching.js"
+/** The database schema. @since 0.1.0 */
+export * as Migrations from "./Migrations.js"
+/** AES-256-GCM encryption at rest with key rotation. @since 0.1.0 */
+export * as PersonalDataCipher from "./PersonalDataCipher.js"
+/** Processes, from creation to their final status. @since 0.1.0 */
+export * as Processes from "./Processes.js"
+/** Tenants: the API clients that own data. @since 0.1.0 */
+export * as Tenant from "./Tenant.js"

@@ -1,0 +1,12 @@
+import { describe, it } from "vitest"
+import { freshPostgres, postgresUrl } from "./support/databases.js"
+import { engineSuite } from "./support/suite.js"
+
+if (postgresUrl === undefined) {
+  describe("engine on PostgreSQL", () => {
+    it.skip("skipped: set ASSURE_TEST_POSTGRES_URL to a PostgreSQL server to run this suite", () => {})
+  })
+} else {
+  const url = postgresUrl
+  engineSuite("PostgreSQL", () => freshPostgres(url))
+}

@@ -1,0 +1,37 @@
+/** The engine wired for tests: sandbox provider, in-memory file store, a known key ring, a given database. */
+import { ProviderRegistry } from "@assure/provider"
+import { SandboxProvider } from "@assure/sandbox"
+import { Effect, Layer, Redacted } from "effect"
+import type { SqlClient } from "effect/sql"
+import { Dossiers, FileStore, Migrations, PersonalDataCipher, Processes, Tenant } from "../../src/index.js"
+
+export const webhookSecret = Redacted.make("whsec_engine_tests")
+
+export const keys: PersonalDataCipher.Keys = {
+  activeKeyId: "2026-11",
+  keys: { "2026-11": Redacted.make(PersonalDataCipher.generateKey()) }
+}
+
+export const tenantA = Tenant.TenantId.make("client-a")
+export const tenantB = Tenant.TenantId.make("client-b")
+
+export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
+  const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
+  const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret] }).pipe(
+    Layer.provideMerge(ProviderRegistry.layer)
+  )
+  return Layer.mergeAll(Dossiers.layer, Processes.layer).pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(storage, providers, FileStore.layerMemory, Layer.orDie(PersonalDataCipher.layer(keys)))
+    )
+  )
+}
+
+// Minimal but real images: what a client uploads.
+export const jpeg = Uint8Array.from([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x4d, 0x55, 0x53, 0x54, 0x45, 0x52
+])
+export const png = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
+  (char) => char.charCodeAt(0)
+)
