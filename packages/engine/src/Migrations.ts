@@ -40,6 +40,7 @@ const schema = Effect.gen(function* () {
       final_result ${bytes},
       provider_specific ${bytes},
       reason TEXT,
+      deadline_at TEXT,
       created_at TEXT NOT NULL,
       updated_at TEXT NOT NULL
     )`
@@ -77,6 +78,7 @@ const schema = Effect.gen(function* () {
       payload TEXT NOT NULL,
       status TEXT NOT NULL,
       attempts INTEGER NOT NULL,
+      round INTEGER NOT NULL,
       last_error TEXT,
       next_attempt_at TEXT NOT NULL,
       expires_at TEXT NOT NULL,

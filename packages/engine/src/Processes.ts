@@ -20,16 +20,19 @@ import {
   Process,
   ProcessStatus,
   ProcessType,
-  ProviderName
+  ProviderName,
+  type Timestamp
 } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
 import { Context, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import { EngineConfig } from "./EngineConfig.js"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
-import { bytesOf, type FileRow, type ProcessRow } from "./internal/rows.js"
-import { fileInfoOf, newId, now, storedIdentityData } from "./internal/shared.js"
+import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./internal/rows.js"
+import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
+import { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
 import type { TenantId } from "./Tenant.js"
@@ -50,6 +53,13 @@ export interface CreateProcess {
 export interface StoredFile {
   readonly info: FileInfo.FileInfo
   readonly bytes: Uint8Array
+}
+
+/** Where a waiting process stands. @since 0.1.0 */
+export interface WaitState {
+  readonly final: boolean
+  readonly pollable: boolean
+  readonly deadline: Timestamp.Timestamp | undefined
 }
 
 /** What became of a webhook. @since 0.1.0 */
@@ -104,6 +114,12 @@ export class Processes extends Context.Service<
       params: Readonly<Record<string, string>>
     ) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
     readonly refresh: (processId: string) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    /** Where a waiting process stands: final or not, whether its provider can be polled, and its deadline. */
+    readonly waitState: (processId: string) => Effect.Effect<WaitState, NotFound>
+    /** Processes waiting for their provider's result: what the durable work must be watching. */
+    readonly waiting: Effect.Effect<ReadonlyArray<string>>
+    /** Ends a process that is past its deadline as `failed` (reason `timeout`); true if it did. */
+    readonly expire: (processId: string) => Effect.Effect<boolean, NotFound>
     readonly match: (
       tenant: TenantId,
       dossierId: string,
@@ -143,6 +159,8 @@ export const layer: Layer.Layer<
     const cipher = yield* PersonalDataCipher
     const files = yield* FileStore
     const registry = yield* ProviderRegistry.ProviderRegistry
+    const lifecycle = yield* Lifecycle
+    const settings = yield* EngineConfig
 
     const context = (processId: string, field: string) => `process:${processId}:${field}`
     const fileContext = (fileId: string) => `file:${fileId}`
@@ -263,31 +281,70 @@ export const layer: Layer.Layer<
               if (updated.length === 0) return false
               for (const file of stored) yield* sql`INSERT INTO assure_files ${sql.insert({ ...file })}`
               yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${row.dossier_id}`
-              if (row.notification_url !== null) {
-                yield* sql`INSERT INTO assure_notifications ${sql.insert({
-                  id: newId(),
-                  tenant_id: row.tenant_id,
-                  dossier_id: row.dossier_id,
-                  process_id: row.id,
-                  kind: "callback",
-                  url: row.notification_url,
-                  payload: JSON.stringify({ dossierId: row.dossier_id, processId: row.id, status: outcome.status }),
-                  status: "pending",
-                  attempts: 0,
-                  last_error: null,
-                  next_attempt_at: timestamp,
-                  expires_at: timestamp,
-                  created_at: timestamp,
-                  delivered_at: null
-                })}`
+              for (const notification of notificationsFor(row, outcome.status, timestamp)) {
+                yield* sql`INSERT INTO assure_notifications ${sql.insert({ ...notification })}`
               }
               return true
             })
           )
           .pipe(Effect.orDie)
-        if (!applied)
-          yield* Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), { discard: true })
+        if (applied) yield* lifecycle.ended(row.id)
+        else yield* Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), { discard: true })
       })
+
+    /** The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. */
+    const notificationsFor = (
+      row: ProcessRow,
+      status: ProcessStatus.ProcessStatus,
+      timestamp: Timestamp.Timestamp
+    ): ReadonlyArray<NotificationRow> => {
+      const expiresAt = later(timestamp, settings.notifications.expireAfter)
+      const queued = (kind: "callback" | "event", url: string, id: string, payload: unknown): NotificationRow => ({
+        id,
+        tenant_id: row.tenant_id,
+        dossier_id: row.dossier_id,
+        process_id: row.id,
+        kind,
+        url,
+        payload: JSON.stringify(payload),
+        status: "pending",
+        attempts: 0,
+        round: 0,
+        last_error: null,
+        next_attempt_at: timestamp,
+        expires_at: expiresAt,
+        created_at: timestamp,
+        delivered_at: null
+      })
+      const subscription = settings.eventSubscriptions[row.tenant_id]
+      const eventId = newId()
+      return [
+        ...(row.notification_url === null
+          ? []
+          : [
+              queued("callback", row.notification_url, newId(), {
+                dossierId: row.dossier_id,
+                processId: row.id,
+                status
+              })
+            ]),
+        ...(subscription === undefined
+          ? []
+          : [
+              queued("event", subscription.url, eventId, {
+                id: eventId,
+                timestamp,
+                sender: "assure",
+                eventName: "process.complete",
+                eventData: { dossierId: row.dossier_id, processId: row.id, provider: row.provider, status },
+                accountId: row.tenant_id,
+                organizationId: null,
+                expiresAt,
+                tags: []
+              })
+            ])
+      ]
+    }
 
     const outcomeFromProvider = (row: ProcessRow) =>
       Effect.gen(function* () {
@@ -405,6 +462,7 @@ export const layer: Layer.Layer<
           final_result: null,
           provider_specific: null,
           reason: null,
+          deadline_at: null,
           created_at: timestamp,
           updated_at: timestamp
         }
@@ -496,14 +554,16 @@ export const layer: Layer.Layer<
         const state =
           session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
         const timestamp = yield* now
+        const deadline = later(timestamp, settings.resultTimeout)
         const started = yield* sql<{ id: string }>`
           UPDATE assure_processes
           SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null},
-              status = ${session.status}, updated_at = ${timestamp}
+              status = ${session.status}, deadline_at = ${deadline}, updated_at = ${timestamp}
           WHERE id = ${row.id} AND provider_reference IS NULL
           RETURNING id`.pipe(Effect.orDie)
         if (started.length === 0)
           return yield* new Conflict({ detail: "Verification was already requested for this process" })
+        yield* lifecycle.started(row.id)
         return yield* toProcess(yield* rowById(row.id))
       }),
 
@@ -584,6 +644,37 @@ export const layer: Layer.Layer<
           yield* applyOutcome(row, yield* outcomeFromProvider(row))
         }
         return yield* toProcess(yield* rowById(processId))
+      }),
+
+      waitState: Effect.fn("Processes.waitState")(function* (processId) {
+        const row = yield* rowById(processId)
+        const provider = yield* Effect.orDie(registry.get(row.provider))
+        return {
+          final: ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus),
+          pollable: provider.capabilities.polling && row.provider_reference !== null,
+          deadline: (row.deadline_at ?? undefined) as Timestamp.Timestamp | undefined
+        }
+      }),
+
+      waiting: sql<{ id: string }>`
+        SELECT id FROM assure_processes
+        WHERE provider_reference IS NOT NULL AND status IN ('pending', 'processing')`.pipe(
+        Effect.map((rows) => rows.map((row) => row.id)),
+        Effect.orDie
+      ),
+
+      expire: Effect.fn("Processes.expire")(function* (processId) {
+        const row = yield* rowById(processId)
+        const timestamp = yield* now
+        if (
+          ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus) ||
+          row.deadline_at === null ||
+          timestamp < row.deadline_at
+        ) {
+          return false
+        }
+        yield* applyOutcome(row, { status: "failed", providerSpecific: {}, checks: [], files: [], reason: "timeout" })
+        return true
       }),
 
       match: Effect.fn("Processes.match")(function* (tenant, dossierId, processId) {

@@ -6,16 +6,26 @@
 
 /** Dossiers, their identity data and files. @since 0.1.0 */
 export * as Dossiers from "./Dossiers.js"
+/** The long-running work as durable workflows. @since 0.1.0 */
+export * as DurableWork from "./DurableWork.js"
+/** The whole engine as one layer. @since 0.1.0 */
+export * as Engine from "./Engine.js"
+/** Timeouts, polling, notification retries, retention and event subscriptions. @since 0.1.0 */
+export * as EngineConfig from "./EngineConfig.js"
 /** What engine operations fail with. @since 0.1.0 */
 export * as EngineError from "./EngineError.js"
 /** Which files are accepted: sniffed types and limits per kind. @since 0.1.0 */
 export * as FileContent from "./FileContent.js"
 /** Where file bytes live. @since 0.1.0 */
 export * as FileStore from "./FileStore.js"
+/** Hooks from the process service into the durable work. @since 0.1.0 */
+export * as Lifecycle from "./Lifecycle.js"
 /** The Assure matching rules. @since 0.1.0 */
 export * as Matching from "./Matching.js"
 /** The database schema. @since 0.1.0 */
 export * as Migrations from "./Migrations.js"
+/** Notifying clients, until they acknowledge. @since 0.1.0 */
+export * as Notifications from "./Notifications.js"
 /** AES-256-GCM encryption at rest with key rotation. @since 0.1.0 */
 export * as PersonalDataCipher from "./PersonalDataCipher.js"
 /** Processes, from creation to their final status. @since 0.1.0 */

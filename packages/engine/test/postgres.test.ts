@@ -1,5 +1,6 @@
 import { describe, it } from "vitest"
 import { freshPostgres, postgresUrl } from "./support/databases.js"
+import { durableSuite } from "./support/durable.js"
 import { engineSuite } from "./support/suite.js"
 
 if (postgresUrl === undefined) {
@@ -9,4 +10,5 @@ if (postgresUrl === undefined) {
 } else {
   const url = postgresUrl
   engineSuite("PostgreSQL", () => freshPostgres(url))
+  durableSuite("PostgreSQL", () => freshPostgres(url))
 }

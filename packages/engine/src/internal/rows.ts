@@ -28,6 +28,7 @@ export interface ProcessRow {
   readonly final_result: Uint8Array | null
   readonly provider_specific: Uint8Array | null
   readonly reason: string | null
+  readonly deadline_at: string | null
   readonly created_at: string
   readonly updated_at: string
 }
@@ -54,6 +55,7 @@ export interface NotificationRow {
   readonly payload: string
   readonly status: string
   readonly attempts: number
+  readonly round: number
   readonly last_error: string | null
   readonly next_attempt_at: string
   readonly expires_at: string

@@ -1,11 +1,15 @@
 /** Small helpers the dossier and process services share. */
 import { FileInfo, IdentityData, Problem, Timestamp } from "@assure/core"
-import { Clock, Effect, Schema, type SchemaIssue } from "effect"
+import { Clock, Duration, Effect, Schema, type SchemaIssue } from "effect"
 import { InvalidInput } from "../EngineError.js"
 import type { FileRow } from "./rows.js"
 
 /** The current time, as the engine stores it. */
 export const now = Effect.map(Clock.currentTimeMillis, Timestamp.fromEpochMillis)
+
+/** The instant `duration` after `timestamp`. */
+export const later = (timestamp: Timestamp.Timestamp, duration: Duration.Input): Timestamp.Timestamp =>
+  Timestamp.fromEpochMillis(Timestamp.toEpochMillis(timestamp) + Duration.toMillis(Duration.fromInputUnsafe(duration)))
 
 /** A new opaque id. */
 export const newId = (): string => globalThis.crypto.randomUUID()

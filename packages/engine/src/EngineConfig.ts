@@ -1,0 +1,49 @@
+/**
+ * How long things may take, and where tenants' events go. Every value has a default; provide the reference to change
+ * them (`Layer.succeed(EngineConfig.EngineConfig, { ...EngineConfig.defaults, resultTimeout: "1 hour" })`).
+ *
+ * @since 0.1.0
+ */
+import { Context, type Duration, type Redacted } from "effect"
+
+/** Where a tenant receives signed `process.complete` events, and the secrets that sign them (two during rotation). @since 0.1.0 */
+export interface EventSubscription {
+  readonly url: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+}
+
+/** The engine's settings. @since 0.1.0 */
+export interface Settings {
+  /** A process with no result after this long ends as `failed` (reason `timeout`). */
+  readonly resultTimeout: Duration.Input
+  /** How often a waiting process asks its provider, at first and at most (the interval doubles in between). */
+  readonly pollInterval: { readonly initial: Duration.Input; readonly max: Duration.Input }
+  /** Notifications to clients: the time a client has to answer, the retry backoff, and when to give up. */
+  readonly notifications: {
+    readonly requestTimeout: Duration.Input
+    readonly retryInitial: Duration.Input
+    readonly retryMax: Duration.Input
+    readonly expireAfter: Duration.Input
+  }
+  /** Dossiers older than this are deleted with everything about them; `undefined` keeps them. */
+  readonly retention: Duration.Input | undefined
+  /** Each tenant's event subscription, if it has one. */
+  readonly eventSubscriptions: Readonly<Record<string, EventSubscription>>
+}
+
+/** The defaults: a day to a result, polling from 5 s up to 5 min, notifications retried for 3 days. @since 0.1.0 */
+export const defaults: Settings = {
+  resultTimeout: "24 hours",
+  pollInterval: { initial: "5 seconds", max: "5 minutes" },
+  notifications: {
+    requestTimeout: "10 seconds",
+    retryInitial: "10 seconds",
+    retryMax: "1 hour",
+    expireAfter: "3 days"
+  },
+  retention: undefined,
+  eventSubscriptions: {}
+}
+
+/** The engine's settings, with defaults. @since 0.1.0 */
+export const EngineConfig = Context.Reference<Settings>("@assure/engine/EngineConfig", { defaultValue: () => defaults })
