@@ -95,16 +95,14 @@ const implementations = Layer.mergeAll(
             const before = yield* processes.waitState(processId)
             if (before.final) return { final: true, waitMillis: 0 }
             if (before.pollable) {
-              yield* processes
-                .refresh(processId)
-                .pipe(
-                  Effect.catchTag("ProviderError", (error) =>
-                    Effect.logWarning("polling the provider failed; will try again", {
-                      processId,
-                      reason: error.reason._tag
-                    })
-                  )
+              yield* processes.refresh(processId).pipe(
+                Effect.catchTag("ProviderError", (error) =>
+                  Effect.logWarning("polling the provider failed; will try again", {
+                    processId,
+                    reason: error.reason._tag
+                  })
                 )
+              )
             }
             if (yield* processes.expire(processId)) return { final: true, waitMillis: 0 }
             const after = yield* processes.waitState(processId)

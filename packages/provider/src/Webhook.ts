@@ -111,7 +111,7 @@ export const verify = (options: {
   }
   const signature = decode(options.signature.trim(), options.encoding)
   if (signature === undefined)
-    return Effect.fail(invalid(options.provider, "the signature is not valid " + options.encoding))
+    return Effect.fail(invalid(options.provider, `the signature is not valid ${options.encoding}`))
   return Effect.flatMap(matchesAny(options.algorithm, options.secrets, options.payload, [signature]), (matched) =>
     matched ? Effect.void : Effect.fail(invalid(options.provider, "the signature does not match"))
   )
