@@ -80,6 +80,8 @@ export class Dossiers extends Context.Service<
       bytes: Uint8Array
     ) => Effect.Effect<FileInfo.FileInfo, NotFound | InvalidInput>
     readonly getFile: (tenant: TenantId, dossierId: string, fileId: string) => Effect.Effect<StoredFile, NotFound>
+    /** Deletes every dossier (of any tenant) created before `cutoff`, with everything about it; returns how many. */
+    readonly purgeCreatedBefore: (cutoff: Timestamp.Timestamp) => Effect.Effect<number>
   }
 >()("@assure/engine/Dossiers") {}
 
@@ -169,6 +171,19 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
         })
       }).pipe(Effect.orDie)
 
+    /**
+     * Deletes a dossier and everything about it: rows first (processes, files, events and notifications go with the
+     * dossier), then the bytes — a crash in between leaves unreferenced ciphertext, never a reference to a missing file.
+     */
+    const deleteEverything = (dossierId: string) =>
+      Effect.gen(function* () {
+        const stored = yield* sql<{
+          storage_key: string
+        }>`SELECT storage_key FROM assure_files WHERE dossier_id = ${dossierId}`
+        yield* sql`DELETE FROM assure_dossiers WHERE id = ${dossierId}`
+        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true })
+      }).pipe(Effect.orDie)
+
     const touch = (dossierId: string) =>
       Effect.flatMap(
         now,
@@ -244,14 +259,20 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
       }),
 
       delete: Effect.fn("Dossiers.delete")(function* (tenant, dossierId) {
-        const row = yield* findRow(tenant, dossierId)
-        const stored = yield* sql<{
-          storage_key: string
-        }>`SELECT storage_key FROM assure_files WHERE dossier_id = ${row.id}`.pipe(Effect.orDie)
-        // Rows first (processes, files, events and notifications go with the dossier), then the bytes: a crash in
-        // between leaves unreferenced ciphertext, never a reference to a missing file.
-        yield* sql`DELETE FROM assure_dossiers WHERE id = ${row.id}`.pipe(Effect.orDie)
-        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true }).pipe(Effect.orDie)
+        yield* deleteEverything((yield* findRow(tenant, dossierId)).id)
+      }),
+
+      purgeCreatedBefore: Effect.fn("Dossiers.purgeCreatedBefore")(function* (cutoff) {
+        let purged = 0
+        for (;;) {
+          const batch = yield* sql<{ id: string }>`
+            SELECT id FROM assure_dossiers WHERE created_at < ${cutoff} ORDER BY created_at LIMIT 100`.pipe(
+            Effect.orDie
+          )
+          if (batch.length === 0) return purged
+          for (const { id } of batch) yield* deleteEverything(id)
+          purged += batch.length
+        }
       }),
 
       setUserData: Effect.fn("Dossiers.setUserData")(function* (tenant, dossierId, input) {

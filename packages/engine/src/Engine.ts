@@ -10,7 +10,7 @@
  */
 import type { ProviderRegistry } from "@assure/provider"
 import { type Duration, Layer } from "effect"
-import { ClusterWorkflowEngine, SingleRunner } from "effect/cluster"
+import { ClusterWorkflowEngine, type Sharding, SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
 import type { HttpClient } from "effect/http"
 import type { SqlClient } from "effect/sql"
@@ -21,6 +21,7 @@ import type { FileStore } from "./FileStore.js"
 import * as Notifications from "./Notifications.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
+import * as Retention from "./Retention.js"
 
 /** What the application provides. @since 0.1.0 */
 export type Requirements =
@@ -40,21 +41,23 @@ export const layerServices = Layer.mergeAll(Dossiers.layer, Processes.layer, Not
   (services) => Layer.merge(services, workflowsLayer.pipe(Layer.provide(services)))
 )
 
-/** How often the single runner looks for due timers and messages (default 1 second). @since 0.1.0 */
+/** How often the single runner looks for due timers and messages (default 1 second), and when retention runs. @since 0.1.0 */
 export interface Options {
   readonly pollInterval?: Duration.Input | undefined
+  /** When the retention purge runs, as a cron expression (default: hourly). */
+  readonly retentionSchedule?: string | undefined
 }
 
 /**
- * The engine on one runner: the services, the workflows, and a `SingleRunner` cluster storing its messages in the
- * application's database.
+ * The engine on one runner: the services, the workflows, the retention cron job, and a `SingleRunner` cluster storing
+ * its messages in the application's database.
  *
  * @since 0.1.0
  */
 export const layerSingleRunner = (options: Options = {}) => {
-  const cluster: Layer.Layer<WorkflowEngine.WorkflowEngine, never, SqlClient.SqlClient> =
+  const cluster: Layer.Layer<WorkflowEngine.WorkflowEngine | Sharding.Sharding, never, SqlClient.SqlClient> =
     ClusterWorkflowEngine.layer.pipe(
-      Layer.provide(
+      Layer.provideMerge(
         SingleRunner.layer({
           shardingConfig: {
             entityMessagePollInterval: options.pollInterval ?? "1 second",
@@ -65,5 +68,6 @@ export const layerSingleRunner = (options: Options = {}) => {
       Layer.provide(Digest.layerWebCrypto),
       Layer.orDie
     )
-  return layerServices.pipe(Layer.provideMerge(cluster))
+  const services = layerServices.pipe(Layer.provideMerge(cluster))
+  return Layer.merge(services, Retention.cronLayer(options.retentionSchedule).pipe(Layer.provide(services)))
 }

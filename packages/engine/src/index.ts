@@ -30,5 +30,7 @@ export * as Notifications from "./Notifications.js"
 export * as PersonalDataCipher from "./PersonalDataCipher.js"
 /** Processes, from creation to their final status. @since 0.1.0 */
 export * as Processes from "./Processes.js"
+/** The retention period: purging old dossiers. @since 0.1.0 */
+export * as Retention from "./Retention.js"
 /** Tenants: the API clients that own data. @since 0.1.0 */
 export * as Tenant from "./Tenant.js"

@@ -296,7 +296,7 @@ export const suite = <E, R = never>(options: Options<E, R>): void => {
           lines.push(`${JSON.stringify(message)} ${Cause.pretty(cause)}`)
         })
         const seen: Array<string> = []
-        const record = <A, E2>(effect: Effect.Effect<A, E2>) =>
+        const record = <A, E2, R2>(effect: Effect.Effect<A, E2, R2>) =>
           Effect.exit(effect).pipe(
             Effect.tap((exit) =>
               Effect.sync(() => {

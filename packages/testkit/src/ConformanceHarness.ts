@@ -50,7 +50,9 @@ export interface Harness<R = never> {
    * A start request whose verification ends in `outcome`; `"pending"` means it stays unresolved until a webhook
    * (or a redirect callback) says otherwise.
    */
-  readonly startRequest: (outcome: Outcome | "pending") => Effect.Effect<IdentityProvider.StartRequest<unknown>>
+  readonly startRequest: (
+    outcome: Outcome | "pending"
+  ) => Effect.Effect<IdentityProvider.StartRequest<unknown>, never, R>
   /** The webhook the vendor sends when the session ends in `outcome`, signed as the vendor signs. */
   readonly webhook?:
     | ((
@@ -84,6 +86,6 @@ export interface Harness<R = never> {
    * with that failure. Failures left out are skipped.
    */
   readonly vendorFailure?:
-    | Partial<Record<VendorFailure, Effect.Effect<IdentityProvider.StartRequest<unknown>>>>
+    | Partial<Record<VendorFailure, Effect.Effect<IdentityProvider.StartRequest<unknown>, never, R>>>
     | undefined
 }

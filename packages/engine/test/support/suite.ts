@@ -5,9 +5,9 @@
 import { Process } from "@assure/core"
 import { SandboxWebhook } from "@assure/sandbox"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Schema } from "effect"
+import { type Duration, Effect, type Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { Dossiers, FileStore, Processes } from "../../src/index.js"
+import { Dossiers, EngineConfig, FileStore, Processes, Retention } from "../../src/index.js"
 import { engineLayer, jpeg, png, tenantA, tenantB, webhookSecret } from "./engine.js"
 
 type Engine = Dossiers.Dossiers | Processes.Processes | SqlClient.SqlClient | FileStore.FileStore
@@ -354,6 +354,31 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
             [withProcess]
           )
           assert.strictEqual((yield* Effect.flip(dossiers.list(tenantA, { cursor: "bogus" })))._tag, "InvalidInput")
+        })
+      )
+    )
+
+    it.live("the retention purge deletes dossiers older than the period, with their files, and keeps the rest", () =>
+      run(
+        Effect.gen(function* () {
+          const dossiers = yield* Dossiers.Dossiers
+          const store = yield* FileStore.FileStore
+          const sql = yield* SqlClient.SqlClient
+          const old = yield* newDossier({ lastName: "Nordmann" })
+          yield* dossiers.addFile(tenantA, old.dossierId, "front", jpeg)
+          const keys = yield* sql<{ storage_key: string }>`SELECT storage_key FROM assure_files`
+          // Timestamps are whole seconds: two of them apart is more than a second old.
+          yield* Effect.sleep("2100 millis")
+          const recent = yield* newDossier()
+          const purge = (retention: Duration.Input | undefined) =>
+            Retention.purgeExpired.pipe(
+              Effect.provideService(EngineConfig.EngineConfig, { ...EngineConfig.defaults, retention })
+            )
+          assert.strictEqual(yield* purge(undefined), 0)
+          assert.strictEqual(yield* purge("1 second"), 1)
+          assert.strictEqual((yield* Effect.flip(dossiers.get(tenantA, old.dossierId)))._tag, "NotFound")
+          assert.strictEqual((yield* Effect.flip(store.get(keys[0]?.storage_key ?? "")))._tag, "FileStoreError")
+          assert.strictEqual((yield* dossiers.get(tenantA, recent.dossierId)).dossierId, recent.dossierId)
         })
       )
     )

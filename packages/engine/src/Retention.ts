@@ -1,0 +1,26 @@
+/**
+ * The retention period: dossiers older than `EngineConfig.retention` are deleted with everything about them —
+ * identity data, processes, results, files on disk, queued notifications — by a cluster cron job (one run at a time
+ * across all runners). Workflow rows carry only ids, so they hold nothing to purge.
+ *
+ * @since 0.1.0
+ */
+import { Cron, Duration, Effect } from "effect"
+import { ClusterCron } from "effect/cluster"
+import { Dossiers } from "./Dossiers.js"
+import { EngineConfig } from "./EngineConfig.js"
+import { later, now } from "./internal/shared.js"
+
+/** Deletes the dossiers past the retention period now; returns how many (none when no period is set). @since 0.1.0 */
+export const purgeExpired: Effect.Effect<number, never, Dossiers> = Effect.gen(function* () {
+  const settings = yield* EngineConfig
+  if (settings.retention === undefined) return 0
+  const cutoff = later(yield* now, Duration.negate(Duration.fromInputUnsafe(settings.retention)))
+  const purged = yield* (yield* Dossiers).purgeCreatedBefore(cutoff)
+  if (purged > 0) yield* Effect.logInfo("retention purge", { purged })
+  return purged
+})
+
+/** Runs {@link purgeExpired} on a cron schedule (default: every hour, on the hour). @since 0.1.0 */
+export const cronLayer = (schedule: string = "0 * * * *") =>
+  ClusterCron.make({ name: "assure/RetentionPurge", cron: Cron.parseUnsafe(schedule), execute: purgeExpired })

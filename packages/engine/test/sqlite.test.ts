@@ -1,0 +1,14 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { SqliteClient } from "@assure/sqlite"
+import { Layer } from "effect"
+import { durableSuite } from "./support/durable.js"
+import { engineSuite } from "./support/suite.js"
+
+/** A new database file for each test, as the embedded default uses one. */
+const freshSqlite = () =>
+  Layer.orDie(SqliteClient.layer({ filename: join(mkdtempSync(join(tmpdir(), "assure-engine-")), "assure.db") }))
+
+engineSuite("SQLite", freshSqlite)
+durableSuite("SQLite", freshSqlite)
