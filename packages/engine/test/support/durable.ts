@@ -14,15 +14,16 @@ import {
   EngineConfig,
   FileStore,
   Migrations,
+  Notifications,
   PersonalDataCipher,
   Processes
 } from "../../src/index.js"
 import { endpoint } from "./endpoint.js"
-import { jpeg, keys, tenantA, webhookSecret } from "./engine.js"
+import { jpeg, keys, tenantA, tenantB, webhookSecret } from "./engine.js"
 
 const eventSecret = Redacted.make("whsec_client_events")
 
-const settings = (url: string): EngineConfig.Settings => ({
+const settings = (url: string, expireAfter: Duration.Input): EngineConfig.Settings => ({
   ...EngineConfig.defaults,
   resultTimeout: "3 seconds",
   pollInterval: { initial: "200 millis", max: "400 millis" },
@@ -30,12 +31,17 @@ const settings = (url: string): EngineConfig.Settings => ({
     requestTimeout: "2 seconds",
     retryInitial: "200 millis",
     retryMax: "400 millis",
-    expireAfter: "1 minute"
+    expireAfter
   },
   eventSubscriptions: { [tenantA]: { url, secrets: [eventSecret] } }
 })
 
-const durableEngine = (database: Layer.Layer<SqlClient.SqlClient>, url: string, latency: Duration.Input) => {
+const durableEngine = (
+  database: Layer.Layer<SqlClient.SqlClient>,
+  url: string,
+  latency: Duration.Input,
+  expireAfter: Duration.Input = "1 minute"
+) => {
   const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
   const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret], latency }).pipe(
     Layer.provideMerge(ProviderRegistry.layer)
@@ -50,7 +56,7 @@ const durableEngine = (database: Layer.Layer<SqlClient.SqlClient>, url: string, 
         FetchHttpClient.layer
       )
     ),
-    Layer.provide(Layer.succeed(EngineConfig.EngineConfig, settings(url)))
+    Layer.provide(Layer.succeed(EngineConfig.EngineConfig, settings(url, expireAfter)))
   )
 }
 
@@ -60,6 +66,49 @@ const eventually = <A>(effect: Effect.Effect<A, unknown, never>, check: (a: A) =
 
 export const durableSuite = (name: string, database: () => Layer.Layer<SqlClient.SqlClient>) => {
   describe(`durable engine on ${name}`, () => {
+    it.live(
+      "lists notifications that expired undelivered, and redelivers them on request",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* endpoint({ failFirst: 1_000_000 })
+          yield* Effect.gen(function* () {
+            const dossiers = yield* Dossiers.Dossiers
+            const processes = yield* Processes.Processes
+            const notifications = yield* Notifications.Notifications
+            const dossier = yield* dossiers.create(tenantA, {})
+            yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
+            const process = yield* processes.create(tenantA, dossier.dossierId, {
+              provider: "sandbox",
+              processType: "document",
+              processParameters: { sandbox: { scenario: "pending" } },
+              notificationUrl: client.url
+            })
+            yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
+            yield* processes.cancel(tenantA, dossier.dossierId, process.processId)
+            const failed = yield* eventually(
+              notifications.list(tenantA, { status: "failed" }),
+              (list) => list.length === 2
+            )
+            assert.isTrue(failed.every((n) => n.attempts > 0 && n.lastError === "the endpoint answered 503"))
+            client.recover()
+            for (const notification of failed) yield* notifications.redeliver(tenantA, notification.id)
+            const delivered = yield* eventually(
+              notifications.list(tenantA, { status: "delivered" }),
+              (list) => list.length === 2
+            )
+            assert.deepStrictEqual(
+              delivered.map((n) => n.processId),
+              [process.processId, process.processId]
+            )
+            assert.strictEqual(
+              (yield* Effect.flip(notifications.redeliver(tenantB, failed[0]?.id ?? "")))._tag,
+              "NotFound"
+            )
+          }).pipe(Effect.provide(durableEngine(database(), client.url, "0 millis", "1500 millis")))
+        }).pipe(Effect.scoped),
+      30_000
+    )
+
     it.live(
       "wakes on a webhook, then delivers the callback and the signed event until acknowledged, once each",
       () =>

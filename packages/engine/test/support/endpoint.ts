@@ -14,6 +14,8 @@ export interface Delivery {
 export interface Endpoint {
   readonly url: string
   readonly deliveries: Array<Delivery>
+  /** From now on, acknowledge every delivery. */
+  readonly recover: () => void
   readonly close: () => Promise<void>
 }
 
@@ -21,13 +23,14 @@ export interface Endpoint {
 export const startEndpoint = (failFirst: number): Promise<Endpoint> =>
   new Promise((resolve) => {
     const deliveries: Array<Delivery> = []
+    let refuseUntil = failFirst
     const server = createServer((request, response) => {
       let body = ""
       request.on("data", (chunk) => {
         body += chunk
       })
       request.on("end", () => {
-        const acknowledged = deliveries.length >= failFirst
+        const acknowledged = deliveries.length >= refuseUntil
         deliveries.push({
           deliveryId: String(request.headers["assure-delivery-id"]),
           authorization: request.headers.authorization,
@@ -43,6 +46,9 @@ export const startEndpoint = (failFirst: number): Promise<Endpoint> =>
       resolve({
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
         deliveries,
+        recover: () => {
+          refuseUntil = 0
+        },
         close: () =>
           new Promise<void>((done) => {
             server.closeAllConnections()
