@@ -47,7 +47,7 @@ export interface ListOptions {
 /** A page of dossiers (without their `userData`) and the cursor of the next page, if any. @since 0.1.0 */
 export interface Page {
   readonly dossiers: ReadonlyArray<Dossier.Dossier>
-  readonly nextCursor?: string | undefined
+  readonly nextCursor?: string
 }
 
 /** A stored file and its bytes. @since 0.1.0 */

@@ -37,6 +37,7 @@ const schema = Effect.gen(function* () {
       provider_reference TEXT,
       provider_state ${bytes},
       redirect_url TEXT,
+      client_redirect_url TEXT,
       final_result ${bytes},
       provider_specific ${bytes},
       reason TEXT,

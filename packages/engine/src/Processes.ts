@@ -24,7 +24,7 @@ import {
   type Timestamp
 } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { EngineConfig } from "./EngineConfig.js"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
@@ -60,6 +60,12 @@ export interface WaitState {
   readonly final: boolean
   readonly pollable: boolean
   readonly deadline: Timestamp.Timestamp | undefined
+}
+
+/** A redirect flow's end: the process, and where the client wanted the end-user sent. @since 0.1.0 */
+export interface RedirectCompletion {
+  readonly process: Process.Process
+  readonly clientRedirectUrl?: string | undefined
 }
 
 /** What became of a webhook. @since 0.1.0 */
@@ -98,7 +104,12 @@ export class Processes extends Context.Service<
       tenant: TenantId,
       dossierId: string,
       processId: string,
-      options?: { readonly returnUrl?: string | undefined }
+      options?: {
+        /** Where the provider sends the end-user back (the application's callback endpoint). */
+        readonly returnUrl?: string | undefined
+        /** Where the application sends the end-user once the process ended (kept for `completeRedirect`). */
+        readonly clientRedirectUrl?: string | undefined
+      }
     ) => Effect.Effect<Process.Process, NotFound | InvalidInput | Conflict | ProviderError.ProviderError>
     readonly cancel: (
       tenant: TenantId,
@@ -112,7 +123,7 @@ export class Processes extends Context.Service<
     readonly completeRedirect: (
       provider: string,
       params: Readonly<Record<string, string>>
-    ) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    ) => Effect.Effect<RedirectCompletion, NotFound | ProviderError.ProviderError>
     readonly refresh: (processId: string) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
     /** Where a waiting process stands: final or not, whether its provider can be polled, and its deadline. */
     readonly waitState: (processId: string) => Effect.Effect<WaitState, NotFound>
@@ -459,6 +470,7 @@ export const layer: Layer.Layer<
           provider_reference: null,
           provider_state: null,
           redirect_url: null,
+          client_redirect_url: null,
           final_result: null,
           provider_specific: null,
           reason: null,
@@ -531,6 +543,9 @@ export const layer: Layer.Layer<
         if (options.returnUrl !== undefined && !isHttpUrl(options.returnUrl)) {
           return yield* invalid("The return URL is not valid", "returnUrl", "must be an http or https URL")
         }
+        if (options.clientRedirectUrl !== undefined && !isHttpUrl(options.clientRedirectUrl)) {
+          return yield* invalid("The redirect URL is not valid", "redirectUrl", "must be an http or https URL")
+        }
         const provider = yield* Effect.orDie(registry.get(row.provider))
         const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
           SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
@@ -557,7 +572,7 @@ export const layer: Layer.Layer<
         const deadline = later(timestamp, settings.resultTimeout)
         const started = yield* sql<{ id: string }>`
           UPDATE assure_processes
-          SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null},
+          SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null}, client_redirect_url = ${options.clientRedirectUrl ?? null},
               status = ${session.status}, deadline_at = ${deadline}, updated_at = ${timestamp}
           WHERE id = ${row.id} AND provider_reference IS NULL
           RETURNING id`.pipe(Effect.orDie)
@@ -610,7 +625,12 @@ export const layer: Layer.Layer<
           RETURNING event_id`.pipe(Effect.orDie)
         if (fresh.length === 0) return { processId: row?.id, duplicate: true }
         if (row === undefined) return { duplicate: false }
-        const outcome = event.outcome ?? (yield* outcomeFromProvider(row))
+        // An event's outcome cannot carry files (the portrait); a provider that can be asked has the full result.
+        const fetched = provider.capabilities.polling ? yield* Effect.option(outcomeFromProvider(row)) : Option.none()
+        const outcome =
+          Option.isSome(fetched) && (ProcessStatus.isFinal(fetched.value.status) || event.outcome === undefined)
+            ? fetched.value
+            : (event.outcome ?? (yield* outcomeFromProvider(row)))
         yield* applyOutcome(row, outcome)
         return { processId: row.id, duplicate: false }
       }),
@@ -635,7 +655,8 @@ export const layer: Layer.Layer<
           })
           yield* applyOutcome(row, outcome)
         }
-        return yield* toProcess(yield* rowById(row.id))
+        const ended = yield* rowById(row.id)
+        return { process: yield* toProcess(ended), clientRedirectUrl: ended.client_redirect_url ?? undefined }
       }),
 
       refresh: Effect.fn("Processes.refresh")(function* (processId) {

@@ -25,6 +25,7 @@ export interface ProcessRow {
   readonly provider_reference: string | null
   readonly provider_state: Uint8Array | null
   readonly redirect_url: string | null
+  readonly client_redirect_url: string | null
   readonly final_result: Uint8Array | null
   readonly provider_specific: Uint8Array | null
   readonly reason: string | null

@@ -193,7 +193,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
             assert.strictEqual(started.status, "pending")
             const back = Object.fromEntries(new URL(started.redirectUrl ?? "").searchParams)
             const done = yield* processes.completeRedirect("sandbox", back)
-            assert.strictEqual(done.status, expected)
+            assert.strictEqual(done.process.status, expected)
           }
         })
       )

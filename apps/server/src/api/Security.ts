@@ -1,0 +1,27 @@
+/**
+ * Bearer authentication: every `/assure` path needs an access token from the token endpoint; the token's client is
+ * the tenant whose dossiers the request sees.
+ */
+import { Context } from "effect"
+import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
+import { BadRequest, InvalidRequest, Unauthorized } from "./Problems.js"
+
+/** The API client (tenant) a request acts for. */
+export class CurrentClient extends Context.Service<CurrentClient, { readonly clientId: string }>()(
+  "@assure/server/CurrentClient"
+) {}
+
+/** Checks the bearer token and provides the `CurrentClient`. */
+export class Authorization extends HttpApiMiddleware.Service<
+  Authorization,
+  { provides: CurrentClient; requires: never }
+>()("@assure/server/Authorization", {
+  requiredForClient: true,
+  security: { bearer: HttpApiSecurity.bearer },
+  error: Unauthorized
+}) {}
+
+/** Turns request values that break the API's schemas into problems naming each bad value. */
+export class RequestProblems extends HttpApiMiddleware.Service<RequestProblems>()("@assure/server/RequestProblems", {
+  error: [BadRequest, InvalidRequest]
+}) {}

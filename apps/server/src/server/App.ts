@@ -1,0 +1,105 @@
+/**
+ * The server as one layer: configuration → database (embedded SQLite by default, PostgreSQL with DATABASE_URL) →
+ * engine (with the sandbox provider) → the HTTP API, `/openapi.json` and `/docs`.
+ */
+import { mkdirSync } from "node:fs"
+import { createServer } from "node:http"
+import { join } from "node:path"
+import { Engine, EngineConfig, FileStore, Migrations, PersonalDataCipher } from "@assure/engine"
+import { ProviderRegistry } from "@assure/provider"
+import { SandboxProvider } from "@assure/sandbox"
+import { SqliteClient } from "@assure/sqlite"
+import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Option } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { AssureApi } from "../api/Api.js"
+import * as Authorization from "./Authorization.js"
+import { handlers } from "./Handlers.js"
+import * as ProblemFallback from "./ProblemFallback.js"
+import * as RateLimiter from "./RateLimiter.js"
+import { ServerConfig, type Settings } from "./ServerConfig.js"
+import * as Tokens from "./Tokens.js"
+
+const database = (settings: Settings) => {
+  if (Option.isSome(settings.databaseUrl)) return PgClient.layer({ url: settings.databaseUrl.value })
+  mkdirSync(settings.dataDirectory, { recursive: true })
+  return SqliteClient.layer({ filename: join(settings.dataDirectory, "assure.db") })
+}
+
+/** The sandbox delivers its webhooks to this server's own webhook endpoint, signed, as a real provider would. */
+const sandbox = (settings: Settings) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      return SandboxProvider.layer({
+        webhookSecrets: [settings.sandboxWebhookSecret],
+        latency: settings.sandboxLatency,
+        deliver: (webhook) =>
+          client
+            .execute(
+              HttpClientRequest.post(`${settings.publicUrl}/webhooks/sandbox`).pipe(
+                HttpClientRequest.setHeaders(webhook.headers),
+                HttpClientRequest.bodyUint8Array(webhook.rawBody, "application/json")
+              )
+            )
+            .pipe(
+              Effect.asVoid,
+              Effect.catch((error) =>
+                Effect.logWarning("the sandbox could not deliver a webhook", { reason: error._tag })
+              )
+            )
+      })
+    })
+  )
+
+export const makeApp = (settings: Settings) => {
+  const storage = Layer.effectDiscard(Migrations.run).pipe(Layer.provideMerge(database(settings)), Layer.orDie)
+  const providers = sandbox(settings).pipe(Layer.provideMerge(ProviderRegistry.layer))
+  const cipher = PersonalDataCipher.layer({
+    activeKeyId: settings.encryptionKeys[0]?.id ?? "",
+    keys: Object.fromEntries(settings.encryptionKeys.map(({ id, key }) => [id, key]))
+  })
+  const engine = Engine.layerSingleRunner().pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        storage,
+        providers,
+        FileStore.layerDirectory(join(settings.dataDirectory, "files")),
+        Layer.orDie(cipher),
+        FetchHttpClient.layer
+      )
+    ),
+    Layer.provide(
+      Layer.succeed(EngineConfig.EngineConfig, {
+        ...EngineConfig.defaults,
+        retention: Option.getOrUndefined(settings.retention),
+        eventSubscriptions: settings.eventSubscriptions
+      })
+    ),
+    Layer.provide([NodeFileSystem.layer, NodePath.layer])
+  )
+  const security = Layer.mergeAll(Authorization.layer, ProblemFallback.requestProblemsLayer).pipe(
+    Layer.provideMerge(Layer.mergeAll(Tokens.layer, RateLimiter.layer))
+  )
+  const api = HttpApiBuilder.layer(AssureApi, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide(handlers.pipe(Layer.provideMerge(security)))
+  )
+  const docs = HttpApiScalar.layer(AssureApi, { path: "/docs", scalar: { withDefaultFonts: false } })
+  const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000))
+  return HttpRouter.serve(routes, { disableLogger: true }).pipe(
+    Layer.provide(
+      NodeHttpServer.layer(createServer, {
+        port: settings.port,
+        host: settings.host,
+        gracefulShutdownTimeout: "10 seconds"
+      })
+    ),
+    Layer.provide(engine),
+    // Handlers read the token issuer per request; the same layer as the middleware's, so one signing key.
+    Layer.provide(Tokens.layer),
+    Layer.provide(Layer.succeed(ServerConfig, settings)),
+    Layer.provide(FetchHttpClient.layer)
+  )
+}

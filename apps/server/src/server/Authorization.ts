@@ -1,0 +1,46 @@
+/**
+ * The bearer middleware: verifies the access token, applies the client's rate limit, and provides the client (tenant)
+ * to the handlers.
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { HttpServerResponse } from "effect/http"
+import { TooManyRequests } from "../api/Problems.js"
+import { Authorization, CurrentClient } from "../api/Security.js"
+import { requestMembers, unauthorized } from "./ProblemMapping.js"
+import { RateLimiter } from "./RateLimiter.js"
+import { Tokens } from "./Tokens.js"
+
+export const layer = Layer.effect(
+  Authorization,
+  Effect.gen(function* () {
+    const tokens = yield* Tokens
+    const limiter = yield* RateLimiter
+    return Authorization.of({
+      bearer: Effect.fn(function* (httpEffect, { credential }) {
+        const clientId = yield* tokens
+          .verify(Redacted.value(credential))
+          .pipe(
+            Effect.catchTag("TokenRefused", (refused) =>
+              unauthorized(`A valid bearer token is required: ${refused.reason}`, "invalid_token")
+            )
+          )
+        const retryAfter = limiter.take(clientId)
+        if (retryAfter !== undefined) {
+          const members = yield* requestMembers
+          const problem = new TooManyRequests({ ...members, detail: `Too many requests; retry after ${retryAfter} s` })
+          return HttpServerResponse.jsonUnsafe(
+            {
+              type: problem.type,
+              title: problem.title,
+              status: problem.status,
+              detail: problem.detail,
+              ...members
+            },
+            { status: 429, headers: { "retry-after": String(retryAfter) }, contentType: "application/problem+json" }
+          )
+        }
+        return yield* Effect.provideService(httpEffect, CurrentClient, { clientId })
+      })
+    })
+  })
+)

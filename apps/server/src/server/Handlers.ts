@@ -1,0 +1,311 @@
+/**
+ * The API's handlers: thin translations between HTTP and the engine. Every failure becomes a problem (see
+ * ProblemMapping.ts); nothing here decides anything the engine decides.
+ */
+import { Dossiers, type EngineError, Notifications, Processes, Tenant } from "@assure/engine"
+import { type ProviderError, ProviderRegistry } from "@assure/provider"
+import { Effect, Layer } from "effect"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { SqlClient } from "effect/sql"
+import { AssureApi } from "../api/Api.js"
+import {
+  type Conflict,
+  type InvalidRequest,
+  NotFound,
+  type ProviderFailed,
+  ProviderUnavailable
+} from "../api/Problems.js"
+import { CurrentClient } from "../api/Security.js"
+import { bytesOfDataUrl, uploadsOf } from "./Files.js"
+import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
+import { ServerConfig } from "./ServerConfig.js"
+import { scope, Tokens } from "./Tokens.js"
+
+type EngineFailure = EngineError.NotFound | EngineError.InvalidInput | EngineError.Conflict
+
+const tenant = Effect.map(CurrentClient, (client) => Tenant.TenantId.make(client.clientId))
+
+/** Engine and provider errors become problems. */
+const problems = <A, E extends EngineFailure | ProviderError.ProviderError, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catch(
+    effect,
+    (
+      error: EngineFailure | ProviderError.ProviderError
+    ): Effect.Effect<
+      never,
+      NotFound | InvalidRequest | Conflict | ProviderFailed | ProviderUnavailable,
+      HttpServerRequest.HttpServerRequest
+    > => (error._tag === "ProviderError" ? fromProvider(error) : fromEngine(error))
+  )
+
+/** Decodes uploaded data URLs, refusing the request if one is not base64. */
+const decodeUploads = (payload: Parameters<typeof uploadsOf>[0]) =>
+  Effect.gen(function* () {
+    const uploads = uploadsOf(payload)
+    if (uploads.length === 0)
+      return yield* badRequest("No file was sent", [
+        { name: "front", reason: "send at least one of front, back, selfie, video" }
+      ])
+    const decoded = []
+    for (const upload of uploads) {
+      const bytes = bytesOfDataUrl(upload.dataUrl)
+      if (bytes === undefined)
+        return yield* badRequest("A file is not valid base64", [
+          { name: upload.kind, reason: "is not a base64 data URL" }
+        ])
+      decoded.push({ kind: upload.kind, bytes })
+    }
+    return decoded
+  })
+
+const fileResponse = (file: { readonly info: { readonly mediaType: string }; readonly bytes: Uint8Array }) =>
+  HttpServerResponse.uint8Array(file.bytes, { contentType: file.info.mediaType })
+
+export const AuthHandlers = HttpApiBuilder.group(AssureApi, "auth", (handlers) =>
+  handlers.handle("token", ({ payload, request }) =>
+    Effect.gen(function* () {
+      const tokens = yield* Tokens
+      if (payload.grant_type !== "client_credentials") {
+        return yield* badRequest("Only the client_credentials grant is supported", [
+          { name: "grant_type", reason: "must be client_credentials" }
+        ])
+      }
+      // client_secret_basic (the Authorization header) or client_secret_post (the form).
+      const basic = request.headers.authorization?.match(/^Basic\s+(.+)$/i)?.[1]
+      const [clientId, clientSecret] =
+        basic !== undefined
+          ? (() => {
+              const decoded = Buffer.from(basic, "base64").toString("utf8")
+              const separator = decoded.indexOf(":")
+              return [decodeURIComponent(decoded.slice(0, separator)), decodeURIComponent(decoded.slice(separator + 1))]
+            })()
+          : [payload.client_id ?? "", payload.client_secret ?? ""]
+      const issued = yield* tokens
+        .issue(clientId, clientSecret)
+        .pipe(
+          Effect.catchTag("TokenRefused", () => unauthorized("The client credentials are not valid", "invalid_client"))
+        )
+      return { access_token: issued.token, token_type: "Bearer" as const, expires_in: issued.expiresIn, scope }
+    })
+  )
+)
+
+export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (handlers) =>
+  handlers
+    .handle("create", ({ payload }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Dossiers.Dossiers).create(yield* tenant, payload))
+      })
+    )
+    .handle("list", ({ query }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Dossiers.Dossiers).list(yield* tenant, query))
+      })
+    )
+    .handle("get", ({ params }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Dossiers.Dossiers).get(yield* tenant, params.dossierId))
+      })
+    )
+    .handle("delete", ({ params }) =>
+      Effect.gen(function* () {
+        yield* problems((yield* Dossiers.Dossiers).delete(yield* tenant, params.dossierId))
+      })
+    )
+    .handle("setUserData", ({ params, payload }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Dossiers.Dossiers).setUserData(yield* tenant, params.dossierId, payload))
+      })
+    )
+    .handle("getUserData", ({ params }) =>
+      Effect.gen(function* () {
+        const userData = yield* problems((yield* Dossiers.Dossiers).getUserData(yield* tenant, params.dossierId))
+        return userData ?? {}
+      })
+    )
+    .handle("uploadFiles", ({ params, payload }) =>
+      Effect.gen(function* () {
+        const dossiers = yield* Dossiers.Dossiers
+        const client = yield* tenant
+        const uploads = yield* decodeUploads(payload)
+        // Check every file before storing any, so a bad one stores nothing.
+        yield* problems(dossiers.get(client, params.dossierId))
+        return yield* problems(
+          Effect.forEach(uploads, (upload) => dossiers.addFile(client, params.dossierId, upload.kind, upload.bytes))
+        )
+      })
+    )
+    .handle("getFile", ({ params }) =>
+      Effect.gen(function* () {
+        const file = yield* problems((yield* Dossiers.Dossiers).getFile(yield* tenant, params.dossierId, params.fileId))
+        return fileResponse(file)
+      })
+    )
+)
+
+export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (handlers) =>
+  handlers
+    .handle("create", ({ params, payload }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Processes.Processes).create(yield* tenant, params.dossierId, payload))
+      })
+    )
+    .handle("get", ({ params }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Processes.Processes).get(yield* tenant, params.dossierId, params.processId))
+      })
+    )
+    .handle("delete", ({ params }) =>
+      Effect.gen(function* () {
+        yield* problems((yield* Processes.Processes).delete(yield* tenant, params.dossierId, params.processId))
+      })
+    )
+    .handle("uploadFiles", ({ params, payload }) =>
+      Effect.gen(function* () {
+        const processes = yield* Processes.Processes
+        const client = yield* tenant
+        const uploads = yield* decodeUploads(payload)
+        return yield* problems(
+          Effect.forEach(uploads, (upload) =>
+            processes.addFile(client, params.dossierId, params.processId, upload.kind, upload.bytes)
+          )
+        )
+      })
+    )
+    .handle("getFile", ({ params }) =>
+      Effect.gen(function* () {
+        const file = yield* problems(
+          (yield* Processes.Processes).getFile(yield* tenant, params.dossierId, params.processId, params.fileId)
+        )
+        return fileResponse(file)
+      })
+    )
+    .handle("verify", ({ params, payload }) =>
+      Effect.gen(function* () {
+        const processes = yield* Processes.Processes
+        const settings = yield* ServerConfig
+        const client = yield* tenant
+        const process = yield* problems(processes.get(client, params.dossierId, params.processId))
+        return yield* problems(
+          processes.requestVerification(client, params.dossierId, params.processId, {
+            returnUrl: `${settings.publicUrl}/callbacks/${process.provider}`,
+            clientRedirectUrl: payload.redirectUrl
+          })
+        )
+      })
+    )
+    .handle("cancel", ({ params }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Processes.Processes).cancel(yield* tenant, params.dossierId, params.processId))
+      })
+    )
+    .handle("match", ({ params }) =>
+      Effect.gen(function* () {
+        const report = yield* problems(
+          (yield* Processes.Processes).match(yield* tenant, params.dossierId, params.processId)
+        )
+        return {
+          result: report.result,
+          fields: report.fields as Record<string, "match" | "partial" | "mismatch" | "missing">
+        }
+      })
+    )
+)
+
+export const AccountHandlers = HttpApiBuilder.group(AssureApi, "account", (handlers) =>
+  handlers
+    .handle("documentTypes", ({ params }) =>
+      Effect.gen(function* () {
+        const registry = yield* ProviderRegistry.ProviderRegistry
+        const provider = yield* registry
+          .get(params.provider)
+          .pipe(
+            Effect.catchTag("UnknownProvider", (error) =>
+              Effect.flatMap(requestMembers, (members) =>
+                Effect.fail(new NotFound({ ...members, detail: error.message }))
+              )
+            )
+          )
+        const documentTypes = yield* problems(provider.documentTypes)
+        return { provider: provider.name, documentTypes }
+      })
+    )
+    .handle("notifications", ({ query }) =>
+      Effect.gen(function* () {
+        return yield* (yield* Notifications.Notifications).list(yield* tenant, query)
+      })
+    )
+    .handle("redeliver", ({ params }) =>
+      Effect.gen(function* () {
+        return yield* problems((yield* Notifications.Notifications).redeliver(yield* tenant, params.notificationId))
+      })
+    )
+)
+
+export const ProvidersHandlers = HttpApiBuilder.group(AssureApi, "providers", (handlers) =>
+  handlers
+    .handleRaw("webhook", ({ params, request }) =>
+      Effect.gen(function* () {
+        const processes = yield* Processes.Processes
+        // The raw bytes, exactly as signed: nothing parses the body before the signature is checked.
+        const rawBody = new Uint8Array(yield* Effect.orDie(request.arrayBuffer))
+        const headers: Record<string, string> = { ...request.headers }
+        yield* processes.receiveWebhook(params.provider, { headers, rawBody }).pipe(
+          Effect.catchTags({
+            NotFound: fromEngine,
+            ProviderError: (error) =>
+              error.reason._tag === "WebhookSignatureInvalid"
+                ? unauthorized("The webhook signature is not valid", "webhook_signature_invalid")
+                : badRequest(error.message)
+          })
+        )
+        return HttpServerResponse.empty({ status: 204 })
+      })
+    )
+    .handle("callback", ({ params, request }) =>
+      Effect.gen(function* () {
+        const processes = yield* Processes.Processes
+        const query = Object.fromEntries(new URL(request.url, "http://localhost").searchParams)
+        const completion = yield* problems(processes.completeRedirect(params.provider, query))
+        const { process } = completion
+        if (completion.clientRedirectUrl === undefined) {
+          return HttpServerResponse.text(`The verification ended: ${process.status}. You can close this window.`, {
+            status: 200
+          })
+        }
+        // As the Assure capture flow does: back to the client with the dossier, the process and its status.
+        const target = new URL(completion.clientRedirectUrl)
+        target.searchParams.set("dossierId", process.dossierId)
+        target.searchParams.set("processId", process.processId)
+        target.searchParams.set("status", process.status)
+        return HttpServerResponse.redirect(target.toString(), { status: 302 })
+      })
+    )
+)
+
+export const SystemHandlers = HttpApiBuilder.group(AssureApi, "system", (handlers) =>
+  handlers
+    .handle("health", () => Effect.void)
+    .handle("ready", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`SELECT 1`.pipe(
+          Effect.catch(() =>
+            Effect.flatMap(requestMembers, (members) =>
+              Effect.fail(new ProviderUnavailable({ ...members, detail: "The database is not reachable" }))
+            )
+          )
+        )
+      })
+    )
+)
+
+export const handlers = Layer.mergeAll(
+  AuthHandlers,
+  DossiersHandlers,
+  ProcessesHandlers,
+  AccountHandlers,
+  ProvidersHandlers,
+  SystemHandlers
+)

@@ -1,0 +1,90 @@
+/**
+ * Problem details for every failure, including the ones no handler sees: unknown routes (404), wrong methods,
+ * malformed bodies (400), bodies over the size limit (413), and request values that break the API's schemas (422,
+ * with the path of each bad value). Runs around every route.
+ */
+import { Problem } from "@assure/core"
+import { ByteSize, Cause, Effect } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { HttpApiMiddleware } from "effect/http-api"
+import { BadRequest, InvalidRequest } from "../api/Problems.js"
+import { RequestProblems } from "../api/Security.js"
+import { requestMembers } from "./ProblemMapping.js"
+
+const titles: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  404: "Not found",
+  405: "Method not allowed",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  500: "Internal server error"
+}
+
+const details: Record<number, string> = {
+  400: "The request could not be read",
+  404: "No such route",
+  413: "The request body is larger than the limit",
+  500: "Something went wrong on our side; the trace id identifies it in our logs"
+}
+
+const problemResponse = (status: number) =>
+  Effect.map(requestMembers, (members) =>
+    HttpServerResponse.jsonUnsafe(
+      { type: "about:blank", title: titles[status] ?? "Error", status, detail: details[status], ...members },
+      { status, contentType: Problem.mediaType }
+    )
+  )
+
+/** The global middleware: a body limit, and problem details for error responses that have no body. */
+export const layer = (maxBodyBytes: number) =>
+  HttpRouter.middleware(
+    (httpEffect) =>
+      httpEffect.pipe(
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+        // Unknown routes, unreadable or oversized bodies: errors that know their status.
+        Effect.catchCause((cause) => {
+          const failure = Cause.squash(cause)
+          return HttpServerRespondable.isRespondable(failure)
+            ? HttpServerRespondable.toResponse(failure)
+            : Effect.failCause(cause)
+        }),
+        Effect.flatMap((response) => {
+          const contentType = response.headers["content-type"] ?? ""
+          return response.status >= 400 && !contentType.includes("json")
+            ? problemResponse(response.status)
+            : Effect.succeed(response)
+        }),
+        // One span per request: its trace id goes into every problem and every log line of the request.
+        Effect.withSpan("assure.request")
+      ),
+    { global: true }
+  )
+
+const slotPrefixes: Record<string, string> = {
+  Payload: "",
+  Body: "",
+  Params: "path.",
+  Query: "query.",
+  Headers: "headers."
+}
+
+export const requestProblemsLayer = HttpApiMiddleware.layerSchemaErrorTransform(RequestProblems, (error) =>
+  Effect.flatMap(requestMembers, (members): Effect.Effect<never, BadRequest | InvalidRequest> => {
+    const params = Problem.invalidParams(error.cause.issue)
+    // A body that is not JSON at all cannot be read: 400; a readable one that breaks the schema: 422.
+    if (error.kind === "Payload" && params.length === 1 && params[0]?.name === "" && /JSON/.test(params[0].reason)) {
+      return Effect.fail(new BadRequest({ ...members, detail: "The request body is not valid JSON" }))
+    }
+    return Effect.fail(
+      new InvalidRequest({
+        ...members,
+        detail: "The request is not valid",
+        invalidParams: params.map((param) => ({
+          ...param,
+          name: `${slotPrefixes[error.kind] ?? ""}${param.name}`.replace(/\.$/, "") || error.kind.toLowerCase()
+        }))
+      })
+    )
+  })
+)

@@ -1,0 +1,80 @@
+/**
+ * Turns what the engine and the providers fail with into the API's problems, adding the members every problem carries:
+ * the path (`instance`), the `method` and the request's `traceId`, which the logs carry too.
+ */
+import { EngineError } from "@assure/engine"
+import type { ProviderError } from "@assure/provider"
+import { Effect, Option } from "effect"
+import { HttpServerRequest } from "effect/http"
+import {
+  BadRequest,
+  Conflict,
+  InvalidRequest,
+  NotFound,
+  ProviderFailed,
+  ProviderUnavailable,
+  Unauthorized
+} from "../api/Problems.js"
+
+/** The request-level members of a problem. */
+export const requestMembers = Effect.gen(function* () {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const span = yield* Effect.option(Effect.currentSpan)
+  return {
+    instance: new URL(request.url, "http://localhost").pathname,
+    method: request.method,
+    ...(Option.isSome(span) ? { traceId: span.value.traceId } : {})
+  }
+})
+
+type EngineFailure = EngineError.NotFound | EngineError.InvalidInput | EngineError.Conflict
+
+/** The problem for an engine error. */
+export const fromEngine = (
+  error: EngineFailure
+): Effect.Effect<never, NotFound | InvalidRequest | Conflict, HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(requestMembers, (members): Effect.Effect<never, NotFound | InvalidRequest | Conflict> => {
+    switch (error._tag) {
+      case "NotFound":
+        return Effect.fail(new NotFound({ ...members, detail: error.message }))
+      case "InvalidInput":
+        return Effect.fail(new InvalidRequest({ ...members, detail: error.detail, invalidParams: error.invalidParams }))
+      case "Conflict":
+        return Effect.fail(new Conflict({ ...members, detail: error.message }))
+    }
+  })
+
+/** The problem for a provider's failure: the client's fault (422), a passing outage (503), or the provider's (502). */
+export const fromProvider = (
+  error: ProviderError.ProviderError
+): Effect.Effect<never, InvalidRequest | ProviderUnavailable | ProviderFailed, HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(
+    requestMembers,
+    (members): Effect.Effect<never, InvalidRequest | ProviderUnavailable | ProviderFailed> => {
+      const detail = error.message
+      const code = error.reason._tag
+      if (error.reason._tag === "InvalidRequest") {
+        return Effect.fail(new InvalidRequest({ ...members, detail, code, invalidParams: error.reason.fields }))
+      }
+      if (error.isRetryable) return Effect.fail(new ProviderUnavailable({ ...members, detail, code }))
+      return Effect.fail(new ProviderFailed({ ...members, detail, code }))
+    }
+  )
+
+export const badRequest = (
+  detail: string,
+  invalidParams?: ReadonlyArray<{ name: string; reason: string }>
+): Effect.Effect<never, BadRequest, HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(requestMembers, (members) =>
+    Effect.fail(new BadRequest({ ...members, detail, ...(invalidParams === undefined ? {} : { invalidParams }) }))
+  )
+
+export const unauthorized = (
+  detail: string,
+  code?: string
+): Effect.Effect<never, Unauthorized, HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(requestMembers, (members) =>
+    Effect.fail(new Unauthorized({ ...members, detail, ...(code === undefined ? {} : { code }) }))
+  )
+
+export { EngineError }

@@ -1,0 +1,194 @@
+/**
+ * The server's configuration, read from environment variables with Effect `Config` and checked at start; every
+ * setting is listed in docs/configuration.md.
+ *
+ * Without configured API clients or encryption keys the server runs in development mode: it creates a development
+ * client and key in the data folder (so a restart can still read the data) and prints the credentials. Never use
+ * development mode for real data.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { PersonalDataCipher } from "@assure/engine"
+import { Config, Context, Duration, Effect, Option, Redacted, Schema } from "effect"
+import { hashSecret, newSecret } from "./Secrets.js"
+
+/** An API client: its id (the tenant) and the scrypt hash of its secret. */
+export interface ApiClient {
+  readonly id: string
+  readonly secretHash: string
+}
+
+/** The checked configuration. */
+export interface Settings {
+  readonly host: string
+  readonly port: number
+  /** How clients and end-users reach the server, without a trailing slash (for redirect URLs). */
+  readonly publicUrl: string
+  /** Where the embedded database and the files live. */
+  readonly dataDirectory: string
+  /** PostgreSQL instead of the embedded SQLite. */
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly clients: ReadonlyArray<ApiClient>
+  /** Encryption keys by id; the first one seals new data. */
+  readonly encryptionKeys: ReadonlyArray<{ readonly id: string; readonly key: Redacted.Redacted<string> }>
+  readonly sandboxWebhookSecret: Redacted.Redacted<string>
+  readonly tokenLifetime: Duration.Duration
+  readonly retention: Option.Option<Duration.Duration>
+  /** Requests per second each client may make; bursts up to twice that. */
+  readonly rateLimit: number
+  /** How long the sandbox provider takes to reach its result. */
+  readonly sandboxLatency: Duration.Duration
+  /** Where each client receives signed `process.complete` events, and the secrets that sign them. */
+  readonly eventSubscriptions: Readonly<
+    Record<string, { readonly url: string; readonly secrets: ReadonlyArray<Redacted.Redacted<string>> }>
+  >
+  /** Credentials printed at start in development mode. */
+  readonly development: Option.Option<{ readonly clientId: string; readonly clientSecret: string }>
+}
+
+/** The configuration, provided once at start. */
+export class ServerConfig extends Context.Service<ServerConfig, Settings>()("@assure/server/ServerConfig") {}
+
+/** A setting is missing or malformed; the message names it and says what is expected. */
+export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("@assure/server/ConfigurationError")(
+  "ConfigurationError",
+  { setting: Schema.String, problem: Schema.String }
+) {
+  override get message(): string {
+    return `${this.setting}: ${this.problem}`
+  }
+}
+
+/** `id:value,id2:value2` */
+const pairs = (text: string): ReadonlyArray<readonly [string, string]> =>
+  text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const separator = entry.indexOf(":")
+      return separator < 0 ? ([entry, ""] as const) : ([entry.slice(0, separator), entry.slice(separator + 1)] as const)
+    })
+
+const optional = (name: string) => Config.option(Config.String(name))
+
+/** What development mode keeps in the data folder, so data stays readable across restarts. */
+interface DevelopmentSecrets {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly encryptionKey: string
+  readonly sandboxWebhookSecret: string
+}
+
+const developmentSecrets = (dataDirectory: string): DevelopmentSecrets => {
+  const file = join(dataDirectory, "development-secrets.json")
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as DevelopmentSecrets
+  const secrets: DevelopmentSecrets = {
+    clientId: "dev-client",
+    clientSecret: newSecret(),
+    encryptionKey: PersonalDataCipher.generateKey(),
+    sandboxWebhookSecret: `whsec_${newSecret()}`
+  }
+  mkdirSync(dataDirectory, { recursive: true })
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 })
+  return secrets
+}
+
+const Subscriptions = Schema.fromJsonString(
+  Schema.Record(Schema.String, Schema.Struct({ url: Schema.String, secrets: Schema.NonEmptyArray(Schema.String) }))
+)
+
+/** `{"<client id>": {"url": "https://…", "secrets": ["…", "…"]}}` */
+const parseSubscriptions = (text: string) =>
+  Schema.decodeUnknownEffect(Subscriptions)(text).pipe(
+    Effect.map((subscriptions) =>
+      Object.fromEntries(
+        Object.entries(subscriptions).map(([client, { url, secrets }]) => [
+          client,
+          { url, secrets: secrets.map((secret) => Redacted.make(secret)) }
+        ])
+      )
+    ),
+    Effect.mapError(
+      () =>
+        new ConfigurationError({
+          setting: "ASSURE_EVENT_SUBSCRIPTIONS",
+          problem: 'expected JSON: {"<client id>": {"url": "https://…", "secrets": ["…"]}}'
+        })
+    )
+  )
+
+/** Reads and checks the configuration. */
+export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigError> = Effect.gen(function* () {
+  const port = yield* Config.Port("ASSURE_PORT").pipe(Config.withDefault(8080))
+  const host = yield* Config.String("ASSURE_HOST").pipe(Config.withDefault("127.0.0.1"))
+  const publicUrl = (yield* Config.String("ASSURE_PUBLIC_URL").pipe(
+    Config.withDefault(`http://localhost:${port}`)
+  )).replace(/\/$/, "")
+  if (!/^https?:\/\//.test(publicUrl)) {
+    return yield* new ConfigurationError({ setting: "ASSURE_PUBLIC_URL", problem: "must be an http or https URL" })
+  }
+  const dataDirectory = resolve(yield* Config.String("ASSURE_DATA_DIR").pipe(Config.withDefault(".data")))
+  const databaseUrl = yield* Config.option(Config.Redacted("DATABASE_URL"))
+  const clientsText = yield* optional("ASSURE_CLIENTS")
+  const keysText = yield* optional("ASSURE_ENCRYPTION_KEYS")
+  const webhookSecretText = yield* optional("ASSURE_SANDBOX_WEBHOOK_SECRET")
+  const tokenLifetime = yield* Config.Duration("ASSURE_TOKEN_LIFETIME").pipe(Config.withDefault(Duration.minutes(10)))
+  const retention = yield* Config.option(Config.Duration("ASSURE_RETENTION"))
+  const rateLimit = yield* Config.Number("ASSURE_RATE_LIMIT").pipe(Config.withDefault(100))
+  const sandboxLatency = yield* Config.Duration("ASSURE_SANDBOX_LATENCY").pipe(Config.withDefault(Duration.seconds(2)))
+  const subscriptionsText = yield* optional("ASSURE_EVENT_SUBSCRIPTIONS")
+  const eventSubscriptions = Option.isNone(subscriptionsText) ? {} : yield* parseSubscriptions(subscriptionsText.value)
+  if (!(rateLimit > 0))
+    return yield* new ConfigurationError({ setting: "ASSURE_RATE_LIMIT", problem: "must be a positive number" })
+
+  const development =
+    Option.isNone(clientsText) || Option.isNone(keysText) ? developmentSecrets(dataDirectory) : undefined
+
+  const clients = Option.isSome(clientsText)
+    ? pairs(clientsText.value).map(([id, secretHash]) => ({ id, secretHash }))
+    : [{ id: development?.clientId ?? "", secretHash: hashSecret(development?.clientSecret ?? "") }]
+  const badClient = clients.find((client) => client.id.length === 0 || !client.secretHash.startsWith("scrypt$"))
+  if (badClient !== undefined || clients.length === 0) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_CLIENTS",
+      problem:
+        "expected id:scrypt$… pairs separated by commas (hash a secret with `assure-server hash-secret <secret>`)"
+    })
+  }
+
+  const encryptionKeys = Option.isSome(keysText)
+    ? pairs(keysText.value).map(([id, key]) => ({ id, key: Redacted.make(key) }))
+    : [{ id: "development", key: Redacted.make(development?.encryptionKey ?? "") }]
+  if (
+    encryptionKeys.length === 0 ||
+    encryptionKeys.some(({ id, key }) => id.length === 0 || Redacted.value(key).length === 0)
+  ) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_ENCRYPTION_KEYS",
+      problem: "expected keyId:base64-of-32-bytes pairs separated by commas, the active key first"
+    })
+  }
+
+  return {
+    host,
+    port,
+    publicUrl,
+    dataDirectory,
+    databaseUrl,
+    clients,
+    encryptionKeys,
+    sandboxWebhookSecret: Redacted.make(
+      Option.getOrElse(webhookSecretText, () => development?.sandboxWebhookSecret ?? "")
+    ),
+    tokenLifetime,
+    retention,
+    rateLimit,
+    sandboxLatency,
+    eventSubscriptions,
+    development:
+      development === undefined || Option.isSome(clientsText)
+        ? Option.none()
+        : Option.some({ clientId: development.clientId, clientSecret: development.clientSecret })
+  }
+})

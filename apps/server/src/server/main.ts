@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `assure-server`: starts the API. `assure-server hash-secret <secret>` prints the hash to put in ASSURE_CLIENTS.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer, Option } from "effect"
+import { makeApp } from "./App.js"
+import { hashSecret } from "./Secrets.js"
+import { load, type Settings } from "./ServerConfig.js"
+
+const banner = (settings: Settings) =>
+  [
+    `assure is listening on ${settings.publicUrl}`,
+    `  API docs:      ${settings.publicUrl}/docs`,
+    `  OpenAPI:       ${settings.publicUrl}/openapi.json`,
+    `  token:         POST ${settings.publicUrl}/auth/open/connect/token (client_credentials)`,
+    `  store:         ${Option.isSome(settings.databaseUrl) ? "PostgreSQL (DATABASE_URL)" : `embedded SQLite in ${settings.dataDirectory}`}`,
+    ...Option.match(settings.development, {
+      onNone: () => [],
+      onSome: ({ clientId, clientSecret }) => [
+        "",
+        "Development mode (no ASSURE_CLIENTS / ASSURE_ENCRYPTION_KEYS set): never use it for real data.",
+        `  client id:     ${clientId}`,
+        `  client secret: ${clientSecret}`,
+        `  curl -s -u ${clientId}:${clientSecret} -d grant_type=client_credentials ${settings.publicUrl}/auth/open/connect/token`
+      ]
+    })
+  ].join("\n")
+
+const [command, argument] = process.argv.slice(2)
+
+if (command === "hash-secret") {
+  if (argument === undefined) {
+    console.error("usage: assure-server hash-secret <secret>")
+    process.exit(2)
+  }
+  console.log(hashSecret(argument))
+} else {
+  const program = Effect.gen(function* () {
+    const settings = yield* load
+    const app = makeApp(settings)
+    yield* Layer.launch(Layer.merge(app, Layer.effectDiscard(Console.log(banner(settings)))))
+  }).pipe(
+    Effect.catchTag("ConfigurationError", (error) =>
+      Effect.andThen(
+        Console.error(`Configuration error: ${error.message}`),
+        Effect.sync(() => process.exit(2))
+      )
+    )
+  )
+  NodeRuntime.runMain(program)
+}

@@ -1,0 +1,97 @@
+/** Starts the real server in this process on a free port, with a given database and clients, for tests over HTTP. */
+import { mkdtempSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PersonalDataCipher } from "@assure/engine"
+import { Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { makeApp } from "../../src/server/App.js"
+import { hashSecret } from "../../src/server/Secrets.js"
+import type { Settings } from "../../src/server/ServerConfig.js"
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+export const clients = {
+  alpha: { id: "alpha", secret: "alpha-secret-value" },
+  beta: { id: "beta", secret: "beta-secret-value" }
+}
+
+export interface Running {
+  readonly url: string
+  readonly settings: Settings
+  readonly stop: () => Promise<void>
+}
+
+export const startServer = async (overrides: Partial<Settings> = {}): Promise<Running> => {
+  const port = await freePort()
+  const settings: Settings = {
+    host: "127.0.0.1",
+    port,
+    publicUrl: `http://127.0.0.1:${port}`,
+    dataDirectory: mkdtempSync(join(tmpdir(), "assure-server-")),
+    databaseUrl: Option.none(),
+    clients: Object.values(clients).map((client) => ({ id: client.id, secretHash: hashSecret(client.secret) })),
+    encryptionKeys: [{ id: "test", key: Redacted.make(PersonalDataCipher.generateKey()) }],
+    sandboxWebhookSecret: Redacted.make("whsec_server_tests"),
+    tokenLifetime: Duration.minutes(5),
+    retention: Option.none(),
+    rateLimit: 1000,
+    sandboxLatency: Duration.millis(300),
+    eventSubscriptions: {},
+    development: Option.none(),
+    ...overrides
+  }
+  const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
+  const url = settings.publicUrl
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(`${url}/ready`).then(
+      (response) => response.status === 204,
+      () => false
+    )
+    if (ready) break
+    if (attempt > 100) throw new Error("the server did not become ready")
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { url, settings, stop: () => Effect.runPromise(Fiber.interrupt(fiber)).then(() => undefined) }
+}
+
+/** A client of the running server: gets a token, then sends JSON with it. */
+export const apiClient = async (server: Running, client: { id: string; secret: string }) => {
+  const response = await fetch(`${server.url}/auth/open/connect/token`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded"
+    },
+    body: "grant_type=client_credentials&scope=signicat-api"
+  })
+  const { access_token } = (await response.json()) as { access_token: string }
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const result = await fetch(`${server.url}${path}`, {
+      method,
+      redirect: "manual",
+      headers: {
+        authorization: `Bearer ${access_token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers
+      },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
+    })
+    const text = await result.text()
+    let json: unknown
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined
+    } catch {
+      json = text
+    }
+    return { status: result.status, headers: result.headers, json, text }
+  }
+  return { token: access_token, call }
+}
