@@ -4,7 +4,7 @@
  */
 import { Context } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
-import { BadRequest, InvalidRequest, Unauthorized } from "./Problems.js"
+import { BadRequest, Conflict, InvalidRequest, Unauthorized } from "./Problems.js"
 
 /** The API client (tenant) a request acts for. */
 export class CurrentClient extends Context.Service<CurrentClient, { readonly clientId: string }>()(
@@ -18,7 +18,8 @@ export class Authorization extends HttpApiMiddleware.Service<
 >()("@assure/server/Authorization", {
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
-  error: Unauthorized
+  // Conflict and InvalidRequest come from Idempotency-Key handling.
+  error: [Unauthorized, Conflict, InvalidRequest]
 }) {}
 
 /** Turns request values that break the API's schemas into problems naming each bad value. */

@@ -17,6 +17,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
 import { handlers } from "./Handlers.js"
+import * as Idempotency from "./Idempotency.js"
 import * as ProblemFallback from "./ProblemFallback.js"
 import * as RateLimiter from "./RateLimiter.js"
 import { ServerConfig, type Settings } from "./ServerConfig.js"
@@ -81,7 +82,7 @@ export const makeApp = (settings: Settings) => {
     Layer.provide([NodeFileSystem.layer, NodePath.layer])
   )
   const security = Layer.mergeAll(Authorization.layer, ProblemFallback.requestProblemsLayer).pipe(
-    Layer.provideMerge(Layer.mergeAll(Tokens.layer, RateLimiter.layer))
+    Layer.provideMerge(Layer.mergeAll(Tokens.layer, RateLimiter.layer, Idempotency.layer))
   )
   const api = HttpApiBuilder.layer(AssureApi, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(handlers.pipe(Layer.provideMerge(security)))

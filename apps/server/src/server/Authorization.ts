@@ -3,9 +3,10 @@
  * to the handlers.
  */
 import { Effect, Layer, Redacted } from "effect"
-import { HttpServerResponse } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { TooManyRequests } from "../api/Problems.js"
 import { Authorization, CurrentClient } from "../api/Security.js"
+import { Idempotency } from "./Idempotency.js"
 import { requestMembers, unauthorized } from "./ProblemMapping.js"
 import { RateLimiter } from "./RateLimiter.js"
 import { Tokens } from "./Tokens.js"
@@ -15,6 +16,7 @@ export const layer = Layer.effect(
   Effect.gen(function* () {
     const tokens = yield* Tokens
     const limiter = yield* RateLimiter
+    const idempotency = yield* Idempotency
     return Authorization.of({
       bearer: Effect.fn(function* (httpEffect, { credential }) {
         const clientId = yield* tokens
@@ -39,7 +41,12 @@ export const layer = Layer.effect(
             { status: 429, headers: { "retry-after": String(retryAfter) }, contentType: "application/problem+json" }
           )
         }
-        return yield* Effect.provideService(httpEffect, CurrentClient, { clientId })
+        const request = yield* HttpServerRequest.HttpServerRequest
+        return yield* idempotency.once(
+          clientId,
+          request,
+          Effect.provideService(httpEffect, CurrentClient, { clientId })
+        )
       })
     })
   })
