@@ -39,7 +39,7 @@ describe("the API contract", () => {
   let server: Running
   beforeAll(async () => {
     server = await startServer({ rateLimit: 5 })
-  })
+  }, 60_000)
   afterAll(() => server?.stop())
 
   it("publishes a valid OpenAPI 3.1 document describing every route", async () => {

@@ -38,7 +38,7 @@ export const journey = (name: string, prepare: () => Promise<Parameters<typeof s
         eventSubscriptions: { alpha: { url: receiverUrl, secrets: [Redacted.make(eventSecret)] } },
         ...(await prepare())
       })
-    })
+    }, 60_000)
     afterAll(async () => {
       await server?.stop()
       receiver?.closeAllConnections()

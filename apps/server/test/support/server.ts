@@ -56,7 +56,7 @@ export const startServer = async (overrides: Partial<Settings> = {}): Promise<Ru
       () => false
     )
     if (ready) break
-    if (attempt > 100) throw new Error("the server did not become ready")
+    if (attempt > 400) throw new Error("the server did not become ready")
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return { url, settings, stop: () => Effect.runPromise(Fiber.interrupt(fiber)).then(() => undefined) }
