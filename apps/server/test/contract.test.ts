@@ -2,8 +2,10 @@
  * The API's contract on the embedded store: the OpenAPI document is valid 3.1 and describes every route, retried POSTs
  * with an Idempotency-Key create nothing twice, clients are rate limited, and expired tokens are refused.
  */
+
+import { PersonalDataCipher } from "@assure/engine"
 import { Validator } from "@seriousme/openapi-schema-validator"
-import { Duration } from "effect"
+import { Duration, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { apiClient, clients, type Running, startServer } from "./support/server.js"
 
@@ -112,4 +114,33 @@ describe("the API contract", () => {
       await shortLived.stop()
     }
   }, 20_000)
+})
+
+describe("an unexpected failure", () => {
+  it("is a 500 problem with a trace id, never an empty answer", async () => {
+    // Data sealed with one key, read by a server that has lost it: the engine cannot go on.
+    const first = await startServer()
+    const alpha = await apiClient(first, clients.alpha)
+    const dossierId = (
+      (await alpha.call("POST", "/assure/dossiers", { userData: { lastName: "Nordmann" } })).json as {
+        dossierId: string
+      }
+    ).dossierId
+    await first.stop()
+    const second = await startServer({
+      dataDirectory: first.settings.dataDirectory,
+      encryptionKeys: [{ id: "other", key: Redacted.make(PersonalDataCipher.generateKey()) }]
+    })
+    try {
+      const again = await apiClient(second, clients.alpha)
+      const failed = await again.call("GET", `/assure/dossiers/${dossierId}`)
+      expect(failed.status).toBe(500)
+      expect(failed.headers.get("content-type")).toContain("application/problem+json")
+      expect(failed.json).toMatchObject({ status: 500, instance: `/assure/dossiers/${dossierId}`, method: "GET" })
+      expect((failed.json as { traceId?: string }).traceId).toMatch(/^[0-9a-f]+$/)
+      expect(failed.text).not.toContain("Nordmann")
+    } finally {
+      await second.stop()
+    }
+  }, 60_000)
 })

@@ -203,25 +203,16 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
         const timestamp = yield* now
         const sealed =
           userData === undefined ? null : yield* cipher.sealJson(encodeIdentity(userData), userDataContext(id))
-        yield* sql`INSERT INTO assure_dossiers ${sql.insert({
+        const row: DossierRow = {
           id,
           tenant_id: tenant,
           external_reference: externalReference,
           user_data: sealed,
           created_at: timestamp,
           updated_at: timestamp
-        })}`.pipe(Effect.orDie)
-        return yield* toDossier(
-          {
-            id,
-            tenant_id: tenant,
-            external_reference: externalReference,
-            user_data: sealed,
-            created_at: timestamp,
-            updated_at: timestamp
-          },
-          true
-        )
+        }
+        yield* sql`INSERT INTO assure_dossiers ${sql.insert({ ...row })}`.pipe(Effect.orDie)
+        return yield* toDossier(row, true)
       }),
 
       get: Effect.fn("Dossiers.get")(function* (tenant, dossierId) {

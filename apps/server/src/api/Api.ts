@@ -1,6 +1,6 @@
 /**
  * The Assure-compatible API, defined once: the server implements it, `/openapi.json` and `/docs` are generated from it,
- * and TypeScript clients get a typed client from it (`makeClient`).
+ * and TypeScript clients get a typed client from it (`HttpApiClient.make(AssureApi, …)`).
  *
  * Paths follow the Assure API (`/assure/dossiers/...`); where Signicat's documentation does not show a path, the
  * README lists the one chosen here under "Compatibility with the Assure API".

@@ -97,9 +97,9 @@ export const makeApp = (settings: Settings) => {
         gracefulShutdownTimeout: "10 seconds"
       })
     ),
+    // Handlers read these per request; the same layers as the middleware's (one signing key, one store).
+    Layer.provide(Layer.mergeAll(Tokens.layer, Idempotency.layer)),
     Layer.provide(engine),
-    // Handlers read the token issuer per request; the same layer as the middleware's, so one signing key.
-    Layer.provide(Tokens.layer),
     Layer.provide(Layer.succeed(ServerConfig, settings)),
     Layer.provide(FetchHttpClient.layer)
   )

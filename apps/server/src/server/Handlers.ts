@@ -18,6 +18,7 @@ import {
 } from "../api/Problems.js"
 import { CurrentClient } from "../api/Security.js"
 import { bytesOfDataUrl, uploadsOf } from "./Files.js"
+import { Idempotency } from "./Idempotency.js"
 import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
 import { ServerConfig } from "./ServerConfig.js"
 import { scope, Tokens } from "./Tokens.js"
@@ -110,7 +111,9 @@ export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (han
     )
     .handle("delete", ({ params }) =>
       Effect.gen(function* () {
-        yield* problems((yield* Dossiers.Dossiers).delete(yield* tenant, params.dossierId))
+        const client = yield* tenant
+        yield* problems((yield* Dossiers.Dossiers).delete(client, params.dossierId))
+        yield* (yield* Idempotency).forgetDossier(client, params.dossierId)
       })
     )
     .handle("setUserData", ({ params, payload }) =>

@@ -1,8 +1,10 @@
 /**
  * `Idempotency-Key` on POST: a request retried with the same key (by the same client, to the same path) gets the
- * first response again, and nothing is created twice. Responses are kept for 24 hours; a key still being processed
- * answers 409, and one reused for another path 422. Failed requests (5xx) are not kept, so they can be retried.
+ * first response again, and nothing is created twice. Responses are kept for 24 hours, sealed with the personal-data
+ * cipher like everything else, and forgotten with their dossier; a key still being processed answers 409, and one
+ * reused for another path 422. Failed requests (5xx) are not kept, so they can be retried.
  */
+import { PersonalDataCipher } from "@assure/engine"
 import { Context, Effect, Layer } from "effect"
 import type { HttpServerRequest, HttpServerResponse as Response } from "effect/http"
 import { HttpServerResponse } from "effect/http"
@@ -22,6 +24,7 @@ const migrations = {
         status INTEGER,
         content_type TEXT,
         body ${bytes},
+        dossier_id TEXT,
         created_at TEXT NOT NULL,
         PRIMARY KEY (client_id, idempotency_key)
       )`
@@ -44,8 +47,20 @@ export class Idempotency extends Context.Service<
       E | Conflict | InvalidRequest,
       R | HttpServerRequest.HttpServerRequest
     >
+    /** Forgets the stored responses about a deleted dossier. */
+    readonly forgetDossier: (clientId: string, dossierId: string) => Effect.Effect<void>
   }
 >()("@assure/server/Idempotency") {}
+
+/** The dossier a JSON response is about, so its stored copy goes when the dossier does. */
+const dossierIdOf = (body: Uint8Array): string | undefined => {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(body)) as { dossierId?: unknown }
+    return typeof value.dossierId === "string" ? value.dossierId : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/
 
@@ -53,10 +68,17 @@ export const layer = Layer.effect(
   Idempotency,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const cipher = yield* PersonalDataCipher.PersonalDataCipher
     yield* Effect.orDie(migrate)
+    const context = (clientId: string, key: string) => `idempotency:${clientId}:${key}`
     const dayAgo = () => new Date(Date.now() - 86_400_000).toISOString()
 
     return Idempotency.of({
+      forgetDossier: (clientId, dossierId) =>
+        sql`DELETE FROM assure_idempotency WHERE client_id = ${clientId} AND dossier_id = ${dossierId}`.pipe(
+          Effect.asVoid,
+          Effect.orDie
+        ),
       once: (clientId, request, handle) =>
         Effect.gen(function* () {
           const key = request.headers["idempotency-key"]
@@ -106,7 +128,11 @@ export const layer = Layer.effect(
                 invalidParams: [{ name: "headers.idempotency-key", reason: "was used for another path" }]
               })
             }
-            return HttpServerResponse.uint8Array(new Uint8Array(stored.body ?? new Uint8Array()), {
+            const body =
+              stored.body === null
+                ? new Uint8Array()
+                : yield* Effect.orDie(cipher.open(new Uint8Array(stored.body), context(clientId, key)))
+            return HttpServerResponse.uint8Array(body, {
               status: Number(stored.status),
               contentType: stored.content_type ?? "application/json",
               headers: { "idempotent-replayed": "true" }
@@ -121,9 +147,10 @@ export const layer = Layer.effect(
             yield* release
             return response
           }
+          const sealed = yield* cipher.seal(response.body.body, context(clientId, key))
           yield* sql`
             UPDATE assure_idempotency SET status = ${response.status}, content_type = ${response.body.contentType},
-                   body = ${response.body.body}
+                   body = ${sealed}, dossier_id = ${dossierIdOf(response.body.body) ?? null}
             WHERE client_id = ${clientId} AND idempotency_key = ${key}`.pipe(Effect.orDie)
           return response
         })

@@ -4,9 +4,15 @@
  * with the path of each bad value). Runs around every route.
  */
 import { Problem } from "@assure/core"
-import { ByteSize, Cause, Effect } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerRespondable, HttpServerResponse } from "effect/http"
-import { HttpApiMiddleware } from "effect/http-api"
+import { ByteSize, Cause, Effect, Layer, type Types } from "effect"
+import {
+  HttpIncomingMessage,
+  HttpRouter,
+  type HttpServerRequest,
+  HttpServerRespondable,
+  HttpServerResponse
+} from "effect/http"
+import { HttpApiError } from "effect/http-api"
 import { BadRequest, InvalidRequest } from "../api/Problems.js"
 import { RequestProblems } from "../api/Security.js"
 import { requestMembers } from "./ProblemMapping.js"
@@ -56,6 +62,10 @@ export const layer = (maxBodyBytes: number) =>
             : Effect.succeed(response)
         }),
         // One span per request: its trace id goes into every problem and every log line of the request.
+        (effect) =>
+          Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>
+            span._tag === "Some" ? Effect.annotateLogs(effect, { traceId: span.value.traceId }) : effect
+          ),
         Effect.withSpan("assure.request")
       ),
     { global: true }
@@ -69,7 +79,7 @@ const slotPrefixes: Record<string, string> = {
   Headers: "headers."
 }
 
-export const requestProblemsLayer = HttpApiMiddleware.layerSchemaErrorTransform(RequestProblems, (error) =>
+const schemaProblem = (error: HttpApiError.HttpApiSchemaError) =>
   Effect.flatMap(requestMembers, (members): Effect.Effect<never, BadRequest | InvalidRequest> => {
     const params = Problem.invalidParams(error.cause.issue)
     // A body that is not JSON at all cannot be read: 400; a readable one that breaks the schema: 422.
@@ -87,4 +97,27 @@ export const requestProblemsLayer = HttpApiMiddleware.layerSchemaErrorTransform(
       })
     )
   })
+
+/**
+ * Around every endpoint: request values that break the schemas become problems naming each bad value, and an
+ * unexpected failure becomes a 500 problem whose trace id is in the error log line that describes it.
+ */
+export const requestProblemsLayer = Layer.succeed(RequestProblems, (httpEffect) =>
+  httpEffect.pipe(
+    Effect.catch(
+      (
+        error
+      ): Effect.Effect<
+        HttpServerResponse.HttpServerResponse,
+        Types.unhandled | BadRequest | InvalidRequest,
+        HttpServerRequest.HttpServerRequest
+      > => (HttpApiError.HttpApiSchemaError.is(error) ? schemaProblem(error) : Effect.fail(error))
+    ),
+    Effect.catchDefect((defect) =>
+      // Some request failures (a body over the limit) travel as defects that know their own response.
+      HttpServerRespondable.isRespondable(defect)
+        ? HttpServerRespondable.toResponse(defect)
+        : Effect.andThen(Effect.logError("unexpected failure", Cause.pretty(Cause.die(defect))), problemResponse(500))
+    )
+  )
 )

@@ -39,6 +39,18 @@ export const name = ProviderName.ProviderName.make("sandbox")
 /** The process types: document images, document images with a selfie, and an eID-style redirect. @since 0.1.0 */
 export const processTypes = ["document", "documentSelfie", "eid"].map((type) => ProcessType.ProcessType.make(type))
 
+/** Everything the specification knows: the sandbox can stand in for any provider. @since 0.1.0 */
+export const capabilities: Capabilities.Capabilities = {
+  ...Capabilities.none,
+  documentImages: true,
+  selfie: true,
+  redirect: true,
+  hostedFlow: true,
+  webhooks: true,
+  polling: true,
+  cancel: true
+}
+
 /** The sandbox's entry of `processParameters`. @since 0.1.0 */
 export const Parameters = Schema.Struct({
   /** Forces how the verification ends (see `Scenario`); without it, the magic last names apply. */
@@ -205,16 +217,7 @@ export const make = (config: Config): Effect.Effect<IdentityProvider.IdentityPro
 
     return IdentityProvider.make<Parameters>({
       name,
-      capabilities: {
-        ...Capabilities.none,
-        documentImages: true,
-        selfie: true,
-        redirect: true,
-        hostedFlow: true,
-        webhooks: true,
-        polling: true,
-        cancel: true
-      },
+      capabilities,
       processTypes,
       parameters: Parameters,
       documentTypes: Effect.succeed([

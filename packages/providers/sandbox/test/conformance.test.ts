@@ -9,6 +9,7 @@ const secrets = [Redacted.make(secret)]
 
 const harness: ConformanceHarness.Harness = {
   provider: "sandbox",
+  // Declared here, not read from the provider: the suite checks that the provider declares exactly these.
   capabilities: {
     ...Capabilities.none,
     documentImages: true,

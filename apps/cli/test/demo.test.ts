@@ -1,0 +1,43 @@
+/** `assure demo`, built, as a child process: the whole journey against its own throwaway server. */
+import { existsSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { assure } from "./support/cli.js"
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe("assure demo", () => {
+  it("runs the journey, prints the summary, stops the server and exits 0", async () => {
+    const result = await assure(["demo"])
+    expect(result.stderr).not.toContain("Error")
+    expect(result.code).toBe(0)
+    const out = result.stdout
+    expect(out).toMatch(/token issued: Bearer, expires in \d+ s/)
+    expect(out).toMatch(/front\s+image\/jpeg/)
+    expect(out).toMatch(/matching match/)
+    expect(out).toMatch(/the end-user lands on https:\/\/client\.example\/assure\/return\?dossierId=.+&status=accepted/)
+    expect(out).toMatch(/^ {2}#\s+VERIFICATION\s+TYPE\s+STATUS\s+RESULT$/m)
+    expect(out).toMatch(
+      /^ {2}1\s+document, default scenario\s+document\s+accepted\s+Ola Nordmann, 1990-01-31, NOR; matching match$/m
+    )
+    expect(out).toMatch(/^ {2}2\s+document, scenario rejected\s+document\s+rejected\s+reason document_tampered$/m)
+    expect(out).toMatch(
+      /^ {2}3\s+eID redirect flow\s+eid\s+accepted\s+end-user back at https:\/\/client\.example\/assure\/return with status=accepted$/m
+    )
+    expect(out).toMatch(/^Demo complete: 3 verifications in [\d.]+ s\.$/m)
+
+    // The development secret is never printed; the server and its data folder are gone.
+    expect(out).not.toMatch(/client secret/i)
+    const pid = Number(/\(pid (\d+)\)/.exec(out)?.[1])
+    const dataDirectory = /data in (\S+)/.exec(out)?.[1] ?? ""
+    expect(alive(pid)).toBe(false)
+    expect(dataDirectory).not.toBe("")
+    expect(existsSync(dataDirectory)).toBe(false)
+  }, 60_000)
+})

@@ -1,0 +1,71 @@
+/**
+ * Starts the real server in this process on a free port, as apps/server/test/support/server.ts does. The server
+ * package exports only its API definition, so `makeApp` comes from its build (dist), which turbo builds first.
+ */
+import { randomBytes } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { makeApp } from "../../../server/dist/server/App.js"
+import { hashSecret } from "../../../server/dist/server/Secrets.js"
+import type { Settings } from "../../../server/dist/server/ServerConfig.js"
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+export const client = { id: "cli-tests", secret: "cli-tests-secret-value" }
+
+export interface Running {
+  readonly url: string
+  /** ASSURE_URL, ASSURE_CLIENT_ID and ASSURE_CLIENT_SECRET for this server. */
+  readonly env: Record<string, string>
+  readonly stop: () => Promise<void>
+}
+
+export const startServer = async (): Promise<Running> => {
+  const port = await freePort()
+  const dataDirectory = mkdtempSync(join(tmpdir(), "assure-cli-tests-"))
+  const settings: Settings = {
+    host: "127.0.0.1",
+    port,
+    publicUrl: `http://127.0.0.1:${port}`,
+    dataDirectory,
+    databaseUrl: Option.none(),
+    clients: [{ id: client.id, secretHash: hashSecret(client.secret) }],
+    encryptionKeys: [{ id: "test", key: Redacted.make(randomBytes(32).toString("base64")) }],
+    sandboxWebhookSecret: Redacted.make("whsec_cli_tests"),
+    tokenLifetime: Duration.minutes(5),
+    retention: Option.none(),
+    rateLimit: 1000,
+    sandboxLatency: Duration.millis(300),
+    eventSubscriptions: {},
+    development: Option.none()
+  }
+  const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
+  const url = settings.publicUrl
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(`${url}/ready`).then(
+      (response) => response.status === 204,
+      () => false
+    )
+    if (ready) break
+    if (attempt > 100) throw new Error("the server did not become ready")
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    url,
+    env: { ASSURE_URL: url, ASSURE_CLIENT_ID: client.id, ASSURE_CLIENT_SECRET: client.secret },
+    stop: async () => {
+      await Effect.runPromise(Fiber.interrupt(fiber))
+      rmSync(dataDirectory, { recursive: true, force: true })
+    }
+  }
+}
