@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PersonalDataCipher } from "../src/index.js"
 import { postgresUrl } from "./support/databases.js"
 import { acknowledgements, type Endpoint, startEndpoint } from "./support/endpoint.js"
-import { startHost, until } from "./support/host.js"
+import { type Host, startHost, until } from "./support/host.js"
 import { createScratchDatabase } from "./support/scratch-database.js"
 
 const describeOnPostgres = postgresUrl === undefined ? describe.skip : describe
@@ -28,12 +28,15 @@ const freePort = () =>
 describeOnPostgres("two runners on one PostgreSQL", () => {
   let database: { readonly url: string; readonly drop: () => Promise<void> }
   let client: Endpoint
+  const hosts: Array<Host> = []
 
   beforeAll(async () => {
     database = await createScratchDatabase(postgresUrl ?? "")
     client = await startEndpoint(0)
   })
   afterAll(async () => {
+    // A failed assertion must not leave a runner polling a database that is about to be dropped.
+    await Promise.all(hosts.map((host) => host.kill()))
     await client?.close()
     await database?.drop()
   })
@@ -48,6 +51,7 @@ describeOnPostgres("two runners on one PostgreSQL", () => {
     }
     const a = await startHost({ ...shared, ASSURE_HOST_RUNNER: `socket:${await freePort()}` })
     const b = await startHost({ ...shared, ASSURE_HOST_RUNNER: `socket:${await freePort()}` })
+    hosts.push(a, b)
     const batch = 20
     const created: Array<{ processId: string }> = []
     for (let i = 0; i < batch; i++) {
@@ -61,8 +65,8 @@ describeOnPostgres("two runners on one PostgreSQL", () => {
     await until(async () => {
       const statuses = await Promise.all(created.map(({ processId }) => b.request({ command: "status", processId })))
       return statuses.every((status) => status === "accepted")
-    }, 45_000)
-    await until(() => acknowledgements(client.deliveries).size === batch, 30_000)
+    }, 90_000)
+    await until(() => acknowledgements(client.deliveries).size === batch, 60_000)
     await new Promise((resolve) => setTimeout(resolve, 1500))
     await b.stop()
 
@@ -71,5 +75,5 @@ describeOnPostgres("two runners on one PostgreSQL", () => {
     expect([...acknowledged.values()].every((count) => count === 1)).toBe(true)
     const notified = client.deliveries.filter((d) => d.acknowledged).map((d) => JSON.parse(d.body).processId)
     expect(new Set(notified)).toEqual(new Set(created.map(({ processId }) => processId)))
-  }, 120_000)
+  }, 200_000)
 })
