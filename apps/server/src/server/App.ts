@@ -18,6 +18,7 @@ import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
 import { handlers } from "./Handlers.js"
 import * as Idempotency from "./Idempotency.js"
+import * as Observability from "./Observability.js"
 import * as ProblemFallback from "./ProblemFallback.js"
 import * as RateLimiter from "./RateLimiter.js"
 import { ServerConfig, type Settings } from "./ServerConfig.js"
@@ -101,6 +102,8 @@ export const makeApp = (settings: Settings) => {
     Layer.provide(Layer.mergeAll(Tokens.layer, Idempotency.layer)),
     Layer.provide(engine),
     Layer.provide(Layer.succeed(ServerConfig, settings)),
-    Layer.provide(FetchHttpClient.layer)
+    Layer.provide(FetchHttpClient.layer),
+    // Outermost, so that every layer above is built, and every fiber it starts runs, with the log level.
+    Layer.provide(Observability.layer(settings))
   )
 }

@@ -8,7 +8,7 @@ import { ByteSize, Cause, Effect, Layer, type Types } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
-  type HttpServerRequest,
+  HttpServerRequest,
   HttpServerRespondable,
   HttpServerResponse
 } from "effect/http"
@@ -42,6 +42,26 @@ const problemResponse = (status: number) =>
     )
   )
 
+const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"])
+
+/**
+ * One log line for a request that changed something or was refused (debug level), or that failed on our side
+ * (warning level; the cause of an unexpected failure has its own error line): the method, the path — ids, never the
+ * query string — and the status; never headers or bodies. Reads log nothing, except the end-user's return from a
+ * redirect flow, which ends a process.
+ */
+const logOutcome = (response: HttpServerResponse.HttpServerResponse) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const path = new URL(request.url, "http://localhost").pathname
+    const outcome = { method: request.method, path, status: response.status }
+    if (response.status >= 500) return Effect.logWarning("request failed", outcome)
+    if (response.status >= 400) return Effect.logDebug("request refused", outcome)
+    if (path === "/auth/open/connect/token") return Effect.logDebug("token issued", outcome)
+    return readOnlyMethods.has(request.method) && !path.startsWith("/callbacks/")
+      ? Effect.void
+      : Effect.logDebug("state changed", outcome)
+  })
+
 /** The global middleware: a body limit, and problem details for error responses that have no body. */
 export const layer = (maxBodyBytes: number) =>
   HttpRouter.middleware(
@@ -61,6 +81,7 @@ export const layer = (maxBodyBytes: number) =>
             ? problemResponse(response.status)
             : Effect.succeed(response)
         }),
+        Effect.tap(logOutcome),
         // One span per request: its trace id goes into every problem and every log line of the request.
         (effect) =>
           Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { PersonalDataCipher } from "@assure/engine"
-import { Config, Context, Duration, Effect, Option, Redacted, Schema } from "effect"
+import { Config, Context, Duration, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
 import { hashSecret, newSecret } from "./Secrets.js"
 
 /** An API client: its id (the tenant) and the scrypt hash of its secret. */
@@ -42,6 +42,8 @@ export interface Settings {
   readonly eventSubscriptions: Readonly<
     Record<string, { readonly url: string; readonly secrets: ReadonlyArray<Redacted.Redacted<string>> }>
   >
+  /** The least severe log lines written (Effect's minimum log level); `None` writes none. */
+  readonly logLevel: LogLevel.LogLevel
   /** Credentials printed at start in development mode. */
   readonly development: Option.Option<{ readonly clientId: string; readonly clientSecret: string }>
 }
@@ -71,6 +73,28 @@ const pairs = (text: string): ReadonlyArray<readonly [string, string]> =>
     })
 
 const optional = (name: string) => Config.option(Config.String(name))
+
+/** What `ASSURE_LOG_LEVEL` accepts, most verbose first, and Effect's log level for each. */
+export const logLevels = {
+  trace: "Trace",
+  debug: "Debug",
+  info: "Info",
+  warning: "Warn",
+  error: "Error",
+  none: "None"
+} as const satisfies Record<string, LogLevel.LogLevel>
+
+const parseLogLevel = (text: string): Effect.Effect<LogLevel.LogLevel, ConfigurationError> => {
+  const name = text.trim().toLowerCase()
+  return Object.hasOwn(logLevels, name)
+    ? Effect.succeed(logLevels[name as keyof typeof logLevels])
+    : Effect.fail(
+        new ConfigurationError({
+          setting: "ASSURE_LOG_LEVEL",
+          problem: `expected one of ${Object.keys(logLevels).join(", ")}`
+        })
+      )
+}
 
 /** What development mode keeps in the data folder, so data stays readable across restarts. */
 interface DevelopmentSecrets {
@@ -120,6 +144,7 @@ const parseSubscriptions = (text: string) =>
 
 /** Reads and checks the configuration. */
 export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigError> = Effect.gen(function* () {
+  const logLevel = yield* parseLogLevel(yield* Config.String("ASSURE_LOG_LEVEL").pipe(Config.withDefault("info")))
   const port = yield* Config.Port("ASSURE_PORT").pipe(Config.withDefault(8080))
   const host = yield* Config.String("ASSURE_HOST").pipe(Config.withDefault("127.0.0.1"))
   const publicUrl = (yield* Config.String("ASSURE_PUBLIC_URL").pipe(
@@ -186,6 +211,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     rateLimit,
     sandboxLatency,
     eventSubscriptions,
+    logLevel,
     development:
       development === undefined || Option.isSome(clientsText)
         ? Option.none()

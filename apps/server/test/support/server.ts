@@ -45,6 +45,7 @@ export const startServer = async (overrides: Partial<Settings> = {}): Promise<Ru
     rateLimit: 1000,
     sandboxLatency: Duration.millis(300),
     eventSubscriptions: {},
+    logLevel: "Info",
     development: Option.none(),
     ...overrides
   }
