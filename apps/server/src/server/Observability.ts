@@ -1,13 +1,42 @@
 /**
  * What the server tells its operators: log lines at the configured minimum level (`ASSURE_LOG_LEVEL`), each request's
- * log lines annotated with its trace id.
+ * log lines annotated with its trace id, and — when an OTLP endpoint is configured — its traces and logs exported to
+ * an OpenTelemetry collector with Effect's own OTLP exporter (HTTP/JSON).
  *
- * Log lines carry ids, paths, statuses and error tags — never request or response bodies, headers, query strings,
- * identity data, tokens or secrets.
+ * Log lines and spans carry ids, paths, statuses and error tags — never request or response bodies, headers, query
+ * string values, identity data, tokens or secrets.
  */
-import { Layer, References } from "effect"
-import type { Settings } from "./ServerConfig.js"
+import { Layer, Option, Redacted, References } from "effect"
+import { FetchHttpClient, UrlParams } from "effect/http"
+import { type OtlpExporter, OtlpLogger, OtlpSerialization, OtlpTracer } from "effect/observability"
+import type { Settings, Telemetry } from "./ServerConfig.js"
 
-/** The log level for everything the server runs: requests, the engine's background work, the HTTP server itself. */
-export const layer = (settings: Settings): Layer.Layer<never> =>
-  Layer.succeed(References.MinimumLogLevel, settings.logLevel)
+/**
+ * Spans record request and client URLs (`url.full`, `url.query`): keep every query value out of them — a redirect
+ * flow's `code` and `state`, a client's signed notification URL.
+ */
+const redactEveryQueryValue = Layer.succeed(UrlParams.CurrentRedactedNames, [/.*/])
+
+/** Traces and logs to `<endpoint>/v1/traces` and `<endpoint>/v1/logs`, batched, flushed when the server stops. */
+const otlp = (telemetry: Telemetry) => {
+  const common = {
+    resource: { serviceName: telemetry.serviceName },
+    headers: Redacted.value(telemetry.headers)
+  }
+  return Layer.mergeAll(
+    OtlpTracer.layer({ ...common, url: `${telemetry.endpoint}/v1/traces` }),
+    // Next to the console logger, which stays.
+    OtlpLogger.layer({ ...common, url: `${telemetry.endpoint}/v1/logs`, mergeWithExisting: true }),
+    redactEveryQueryValue
+  ).pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
+}
+
+/**
+ * The log level and, if configured, the exporter, for everything the server runs: requests, the engine's background
+ * work, the HTTP server itself. Without an endpoint nothing is added: spans stay Effect's native ones, which only give
+ * each request its trace id.
+ */
+export const layer = (settings: Settings): Layer.Layer<never> | Layer.Layer<OtlpExporter.Flusher> => {
+  const logLevel = Layer.succeed(References.MinimumLogLevel, settings.logLevel)
+  return Option.isSome(settings.telemetry) ? Layer.merge(logLevel, otlp(settings.telemetry.value)) : logLevel
+}

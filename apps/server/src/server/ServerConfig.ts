@@ -44,8 +44,20 @@ export interface Settings {
   >
   /** The least severe log lines written (Effect's minimum log level); `None` writes none. */
   readonly logLevel: LogLevel.LogLevel
+  /** Where traces and logs are exported with OTLP over HTTP/JSON; none: nothing is exported. */
+  readonly telemetry: Option.Option<Telemetry>
   /** Credentials printed at start in development mode. */
   readonly development: Option.Option<{ readonly clientId: string; readonly clientSecret: string }>
+}
+
+/** An OpenTelemetry collector (or a vendor's OTLP endpoint) to export to. */
+export interface Telemetry {
+  /** The base URL: traces go to `<endpoint>/v1/traces`, logs to `<endpoint>/v1/logs`. */
+  readonly endpoint: string
+  /** The `service.name` of the resource. */
+  readonly serviceName: string
+  /** Headers sent with every export (an API key, say). */
+  readonly headers: Redacted.Redacted<Readonly<Record<string, string>>>
 }
 
 /** The configuration, provided once at start. */
@@ -142,9 +154,52 @@ const parseSubscriptions = (text: string) =>
     )
   )
 
+/** `key=value,key2=value2`, values percent-decoded: the OpenTelemetry format of `OTEL_EXPORTER_OTLP_HEADERS`. */
+const parseOtlpHeaders = (text: string): Effect.Effect<Record<string, string>, ConfigurationError> => {
+  const refused = new ConfigurationError({
+    setting: "OTEL_EXPORTER_OTLP_HEADERS",
+    problem: "expected name=value pairs separated by commas, values percent-encoded"
+  })
+  const headers: Record<string, string> = {}
+  for (const entry of text.split(",")) {
+    if (entry.trim().length === 0) continue
+    const separator = entry.indexOf("=")
+    const name = entry.slice(0, Math.max(0, separator)).trim().toLowerCase()
+    if (separator < 0 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return Effect.fail(refused)
+    try {
+      headers[name] = decodeURIComponent(entry.slice(separator + 1).trim())
+    } catch {
+      return Effect.fail(refused)
+    }
+  }
+  return Effect.succeed(headers)
+}
+
+/**
+ * The OpenTelemetry exporter, from the variables every OpenTelemetry SDK reads: on when `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * is set (and `OTEL_SDK_DISABLED` is not `true`).
+ */
+const loadTelemetry = Effect.gen(function* () {
+  const endpoint = yield* optional("OTEL_EXPORTER_OTLP_ENDPOINT")
+  const disabled = yield* Config.Boolean("OTEL_SDK_DISABLED").pipe(Config.withDefault(false))
+  if (Option.isNone(endpoint) || disabled) return Option.none<Telemetry>()
+  const url = endpoint.value.trim().replace(/\/+$/, "")
+  if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) {
+    return yield* new ConfigurationError({
+      setting: "OTEL_EXPORTER_OTLP_ENDPOINT",
+      problem: "must be an http or https URL, the collector's base URL (http://localhost:4318)"
+    })
+  }
+  const serviceName = (yield* Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("assure-server"))).trim()
+  const headersText = yield* Config.option(Config.Redacted("OTEL_EXPORTER_OTLP_HEADERS"))
+  const headers = Option.isSome(headersText) ? yield* parseOtlpHeaders(Redacted.value(headersText.value)) : {}
+  return Option.some<Telemetry>({ endpoint: url, serviceName, headers: Redacted.make(headers) })
+})
+
 /** Reads and checks the configuration. */
 export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigError> = Effect.gen(function* () {
   const logLevel = yield* parseLogLevel(yield* Config.String("ASSURE_LOG_LEVEL").pipe(Config.withDefault("info")))
+  const telemetry = yield* loadTelemetry
   const port = yield* Config.Port("ASSURE_PORT").pipe(Config.withDefault(8080))
   const host = yield* Config.String("ASSURE_HOST").pipe(Config.withDefault("127.0.0.1"))
   const publicUrl = (yield* Config.String("ASSURE_PUBLIC_URL").pipe(
@@ -212,6 +267,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     sandboxLatency,
     eventSubscriptions,
     logLevel,
+    telemetry,
     development:
       development === undefined || Option.isSome(clientsText)
         ? Option.none()

@@ -15,6 +15,13 @@ const banner = (settings: Settings) =>
     `  OpenAPI:       ${settings.publicUrl}/openapi.json`,
     `  token:         POST ${settings.publicUrl}/auth/open/connect/token (client_credentials)`,
     `  store:         ${Option.isSome(settings.databaseUrl) ? "PostgreSQL (DATABASE_URL)" : `embedded SQLite in ${settings.dataDirectory}`}`,
+    // The host only: a URL may carry credentials.
+    ...Option.match(settings.telemetry, {
+      onNone: () => [],
+      onSome: ({ endpoint, serviceName }) => [
+        `  telemetry:     traces and logs to ${new URL(endpoint).host} (OTLP) as ${serviceName}`
+      ]
+    }),
     ...Option.match(settings.development, {
       onNone: () => [],
       onSome: ({ clientId, clientSecret }) => [

@@ -46,6 +46,7 @@ export const startServer = async (overrides: Partial<Settings> = {}): Promise<Ru
     sandboxLatency: Duration.millis(300),
     eventSubscriptions: {},
     logLevel: "Info",
+    telemetry: Option.none(),
     development: Option.none(),
     ...overrides
   }
