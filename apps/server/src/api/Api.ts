@@ -13,6 +13,7 @@ import {
   Conflict,
   InvalidRequest,
   NotFound,
+  PayloadTooLarge,
   ProviderFailed,
   ProviderUnavailable,
   TooManyRequests,
@@ -34,6 +35,32 @@ export const FileUpload = Schema.Struct({
   selfie: Schema.optionalKey(DataUrl),
   video: Schema.optionalKey(DataUrl)
 }).pipe(Schema.annotate({ identifier: "FileUpload" }))
+
+// A file part's bytes. The handler reads the parts as a stream, so this schema only describes them (the OpenAPI
+// document, generated clients); `Multipart.SingleFileSchema` would describe them too, but loses `optionalKey` there.
+const FilePart = Schema.String.annotate({ format: "binary", description: "The file's bytes" })
+
+/**
+ * Files to upload as `multipart/form-data`, the same files as `FileUpload` without base64: one file part per kind,
+ * named `front`, `back`, `selfie` or `video`. The Assure API documents data URLs only; this is assure's addition.
+ *
+ * The parts reach the handler as a stream, so nothing is written to disk unencrypted and each file is refused as soon
+ * as it passes its kind's size limit (413), within the server's limit on the whole body. The parser's own limits below
+ * bound what is not a file: a handful of parts, and small text fields.
+ */
+export const FileUploadForm = Schema.Struct({
+  front: Schema.optionalKey(FilePart),
+  back: Schema.optionalKey(FilePart),
+  selfie: Schema.optionalKey(FilePart),
+  video: Schema.optionalKey(FilePart)
+}).pipe(
+  Schema.annotate({
+    identifier: "FileUploadForm",
+    description:
+      "One file part per kind (front, back, selfie, video). The type is read from the bytes: JPEG, PNG, WebP or HEIC images up to 10 MB; MP4, QuickTime or WebM videos"
+  }),
+  HttpApiSchema.asMultipartStream({ maxParts: 8, maxFieldSize: 65_536 })
+)
 
 const CreateDossier = Schema.Struct({
   externalReference: Schema.optionalKey(Dossier.ExternalReference),
@@ -110,6 +137,9 @@ const clientErrors = [
   ProviderFailed,
   ProviderUnavailable
 ] as const
+// JSON with data URLs (as the Assure API documents), or multipart/form-data.
+const fileUploadPayload = [FileUpload, FileUploadForm] as const
+const uploadErrors = [...clientErrors, PayloadTooLarge] as const
 const Binary = Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "application/octet-stream" }))
 
 /** Dossiers, their identity data and files. */
@@ -150,9 +180,9 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }),
     HttpApiEndpoint.post("uploadFiles", "/:dossierId/files", {
       params: dossierParams,
-      payload: FileUpload,
+      payload: fileUploadPayload,
       success: Schema.Array(FileInfo.FileInfo).pipe(HttpApiSchema.status(201)),
-      error: clientErrors
+      error: uploadErrors
     }),
     HttpApiEndpoint.get("getFile", "/:dossierId/files/:fileId", {
       params: { ...dossierParams, fileId: Schema.String },
@@ -183,9 +213,9 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }),
     HttpApiEndpoint.post("uploadFiles", "/:processId/files", {
       params: processParams,
-      payload: FileUpload,
+      payload: fileUploadPayload,
       success: Schema.Array(FileInfo.FileInfo).pipe(HttpApiSchema.status(201)),
-      error: clientErrors
+      error: uploadErrors
     }),
     HttpApiEndpoint.get("getFile", "/:processId/files/:fileId", {
       params: { ...processParams, fileId: Schema.String },

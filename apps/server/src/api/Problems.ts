@@ -41,6 +41,13 @@ export class Conflict extends HttpApiError.Problem<Conflict>()(
   members
 ) {}
 
+/** 413: the request body, or a file in it, is larger than its limit; `invalidParams` names the file. */
+export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { type: "https://assure.dev/problems/payload-too-large", status: 413, title: "Payload too large" },
+  members
+) {}
+
 /** 422: the request was read but its content is not valid. */
 export class InvalidRequest extends HttpApiError.Problem<InvalidRequest>()(
   "InvalidRequest",

@@ -4,8 +4,8 @@
  */
 import { Dossiers, type EngineError, Notifications, Processes, Tenant } from "@assure/engine"
 import { type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Effect, Layer } from "effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect, Layer, type Stream } from "effect"
+import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { SqlClient } from "effect/sql"
 import { AssureApi } from "../api/Api.js"
@@ -17,7 +17,7 @@ import {
   ProviderUnavailable
 } from "../api/Problems.js"
 import { CurrentClient } from "../api/Security.js"
-import { bytesOfDataUrl, uploadsOf } from "./Files.js"
+import { checkAll, fromJson, fromMultipart, isPartStream } from "./Files.js"
 import { Idempotency } from "./Idempotency.js"
 import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
 import { ServerConfig } from "./ServerConfig.js"
@@ -40,25 +40,11 @@ const problems = <A, E extends EngineFailure | ProviderError.ProviderError, R>(e
     > => (error._tag === "ProviderError" ? fromProvider(error) : fromEngine(error))
   )
 
-/** Decodes uploaded data URLs, refusing the request if one is not base64. */
-const decodeUploads = (payload: Parameters<typeof uploadsOf>[0]) =>
-  Effect.gen(function* () {
-    const uploads = uploadsOf(payload)
-    if (uploads.length === 0)
-      return yield* badRequest("No file was sent", [
-        { name: "front", reason: "send at least one of front, back, selfie, video" }
-      ])
-    const decoded = []
-    for (const upload of uploads) {
-      const bytes = bytesOfDataUrl(upload.dataUrl)
-      if (bytes === undefined)
-        return yield* badRequest("A file is not valid base64", [
-          { name: upload.kind, reason: "is not a base64 data URL" }
-        ])
-      decoded.push({ kind: upload.kind, bytes })
-    }
-    return decoded
-  })
+type UploadPayload = Parameters<typeof fromJson>[0] | Stream.Stream<Multipart.Part, Multipart.MultipartError>
+
+/** The uploads of a request: data URLs in JSON, or the file parts of a multipart/form-data body. */
+const uploadsOfRequest = (payload: UploadPayload) =>
+  isPartStream(payload) ? fromMultipart(payload) : fromJson(payload)
 
 const fileResponse = (file: { readonly info: { readonly mediaType: string }; readonly bytes: Uint8Array }) =>
   HttpServerResponse.uint8Array(file.bytes, { contentType: file.info.mediaType })
@@ -131,9 +117,10 @@ export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (han
       Effect.gen(function* () {
         const dossiers = yield* Dossiers.Dossiers
         const client = yield* tenant
-        const uploads = yield* decodeUploads(payload)
-        // Check every file before storing any, so a bad one stores nothing.
+        const uploads = yield* uploadsOfRequest(payload)
         yield* problems(dossiers.get(client, params.dossierId))
+        // Check every file before storing any, so a bad one stores nothing.
+        yield* checkAll(uploads)
         return yield* problems(
           Effect.forEach(uploads, (upload) => dossiers.addFile(client, params.dossierId, upload.kind, upload.bytes))
         )
@@ -168,7 +155,9 @@ export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (h
       Effect.gen(function* () {
         const processes = yield* Processes.Processes
         const client = yield* tenant
-        const uploads = yield* decodeUploads(payload)
+        const uploads = yield* uploadsOfRequest(payload)
+        yield* problems(processes.get(client, params.dossierId, params.processId))
+        yield* checkAll(uploads)
         return yield* problems(
           Effect.forEach(uploads, (upload) =>
             processes.addFile(client, params.dossierId, params.processId, upload.kind, upload.bytes)

@@ -9,7 +9,9 @@ import { Effect, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { apiClient, clients, type Running, startServer } from "./server.js"
 
-const jpeg = `data:image/jpeg;base64,${Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]).toString("base64")}`
+const jpegBytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46])
+const pngBytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d])
+const jpeg = `data:image/jpeg;base64,${Buffer.from(jpegBytes).toString("base64")}`
 const eventSecret = "whsec_events_alpha"
 
 export const journey = (name: string, prepare: () => Promise<Parameters<typeof startServer>[0]> = async () => ({})) =>
@@ -198,6 +200,107 @@ export const journey = (name: string, prepare: () => Promise<Parameters<typeof s
       })
       expect(forged.status).toBe(401)
     })
+
+    it("takes files as multipart/form-data too, checking every part before storing any", async () => {
+      const alpha = await apiClient(server, clients.alpha)
+      const auth = { authorization: `Bearer ${alpha.token}` }
+      const dossierId = ((await alpha.call("POST", "/assure/dossiers", {})).json as { dossierId: string }).dossierId
+      const filesPath = `/assure/dossiers/${dossierId}/files`
+      const post = async (path: string, form: FormData) => {
+        const response = await fetch(`${server.url}${path}`, { method: "POST", headers: auth, body: form })
+        return {
+          status: response.status,
+          contentType: response.headers.get("content-type") ?? "",
+          json: await response.json()
+        }
+      }
+      const form = (parts: Record<string, Blob | string>) => {
+        const data = new FormData()
+        for (const [name, value] of Object.entries(parts)) {
+          if (typeof value === "string") data.append(name, value)
+          else data.append(name, value, `${name}.bin`)
+        }
+        return data
+      }
+      const storedFiles = async () =>
+        ((await alpha.call("GET", `/assure/dossiers/${dossierId}`)).json as { files: Array<{ fileId: string }> }).files
+      const problem = (response: { status: number; contentType: string; json: unknown }) => {
+        expect(response.contentType).toContain("application/problem+json")
+        return response.json as {
+          status: number
+          detail: string
+          invalidParams?: Array<{ name: string; reason: string }>
+        }
+      }
+
+      const uploaded = await post(filesPath, form({ front: new Blob([jpegBytes]), selfie: new Blob([pngBytes]) }))
+      expect(uploaded.status).toBe(201)
+      const infos = uploaded.json as Array<{ fileId: string; kind: string; mediaType: string; size: number }>
+      expect(infos.map((info) => [info.kind, info.mediaType, info.size])).toEqual([
+        ["front", "image/jpeg", jpegBytes.length],
+        ["selfie", "image/png", pngBytes.length]
+      ])
+      for (const [info, bytes] of [
+        [infos[0], jpegBytes],
+        [infos[1], pngBytes]
+      ] as const) {
+        const download = await fetch(`${server.url}${filesPath}/${info?.fileId}`, { headers: auth })
+        expect(download.status).toBe(200)
+        expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes)
+      }
+      expect(await storedFiles()).toHaveLength(2)
+
+      // Parts with other names, or text in place of a file: 400, naming each, and nothing stored.
+      const unknown = problem(
+        await post(filesPath, form({ front: new Blob([jpegBytes]), passport: new Blob([jpegBytes]), back: "text" }))
+      )
+      expect(unknown.status).toBe(400)
+      expect(unknown.invalidParams?.map((param) => param.name)).toEqual(["passport", "back"])
+      // A file that is not an image, next to one that is: 422 as with data URLs, and the good one is not stored.
+      const notAnImage = problem(
+        await post(filesPath, form({ front: new Blob([jpegBytes]), back: new Blob([Buffer.from("%PDF-1.7")]) }))
+      )
+      expect(notAnImage.status).toBe(422)
+      expect(notAnImage.invalidParams?.map((param) => param.name)).toEqual(["back"])
+      // The same with data URLs: every file is checked before any is stored.
+      const notAnImageJson = await alpha.call("POST", filesPath, {
+        front: jpeg,
+        back: `data:image/jpeg;base64,${Buffer.from("%PDF-1.7").toString("base64")}`
+      })
+      expect(notAnImageJson.status).toBe(422)
+      // An image over its kind's limit is refused as it arrives: 413, naming the part.
+      const huge = new Uint8Array(10_000_001)
+      huge.set(jpegBytes)
+      const tooLarge = problem(await post(filesPath, form({ selfie: new Blob([pngBytes]), front: new Blob([huge]) })))
+      expect(tooLarge.status).toBe(413)
+      expect(tooLarge.invalidParams?.map((param) => param.name)).toEqual(["front"])
+      expect(problem(await post(filesPath, new FormData())).status).toBe(400)
+      const garbled = await fetch(`${server.url}${filesPath}`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "multipart/form-data; boundary=x" },
+        body: "not multipart"
+      })
+      expect(garbled.status).toBe(400)
+      expect(garbled.headers.get("content-type")).toContain("application/problem+json")
+      const ids = (files: ReadonlyArray<{ fileId: string }>) => files.map((file) => file.fileId).sort()
+      expect(ids(await storedFiles())).toEqual(ids(infos))
+
+      // A process takes them the same way.
+      const processId = (
+        (
+          await alpha.call("POST", `/assure/dossiers/${dossierId}/processes`, {
+            provider: "sandbox",
+            processType: "document"
+          })
+        ).json as { processId: string }
+      ).processId
+      const processFiles = await post(
+        `/assure/dossiers/${dossierId}/processes/${processId}/files`,
+        form({ back: new Blob([pngBytes]) })
+      )
+      expect(processFiles.status).toBe(201)
+      expect(processFiles.json).toMatchObject([{ kind: "back", mediaType: "image/png" }])
+    }, 30_000)
 
     it("keeps clients apart, and refuses missing, wrong and foreign tokens", async () => {
       const alpha = await apiClient(server, clients.alpha)
