@@ -47,6 +47,8 @@ export const startServer = async (): Promise<Running> => {
     rateLimit: 1000,
     sandboxLatency: Duration.millis(300),
     eventSubscriptions: {},
+    logLevel: "Info",
+    telemetry: Option.none(),
     development: Option.none()
   }
   const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
