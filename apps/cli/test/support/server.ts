@@ -49,6 +49,7 @@ export const startServer = async (): Promise<Running> => {
     eventSubscriptions: {},
     logLevel: "Info",
     telemetry: Option.none(),
+    externalIssuer: Option.none(),
     development: Option.none()
   }
   const fiber = Effect.runFork(Layer.launch(makeApp(settings)))

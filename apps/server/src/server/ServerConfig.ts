@@ -46,6 +46,8 @@ export interface Settings {
   readonly logLevel: LogLevel.LogLevel
   /** Where traces and logs are exported with OTLP over HTTP/JSON; none: nothing is exported. */
   readonly telemetry: Option.Option<Telemetry>
+  /** Another OAuth server whose access tokens are accepted on `/assure` paths, next to the server's own. */
+  readonly externalIssuer: Option.Option<ExternalIssuer>
   /** Credentials printed at start in development mode. */
   readonly development: Option.Option<{ readonly clientId: string; readonly clientSecret: string }>
 }
@@ -58,6 +60,18 @@ export interface Telemetry {
   readonly serviceName: string
   /** Headers sent with every export (an API key, say). */
   readonly headers: Redacted.Redacted<Readonly<Record<string, string>>>
+}
+
+/** An external token issuer: its tokens are verified with the keys it publishes, and name their client in a claim. */
+export interface ExternalIssuer {
+  /** The exact `iss` of its tokens. */
+  readonly issuer: string
+  /** Where its public keys are published (a JSON Web Key Set). */
+  readonly jwksUrl: string
+  /** The `aud` its tokens must carry for this server. */
+  readonly audience: string
+  /** The claim that names the client (the tenant); `sub` when a token lacks it. */
+  readonly clientClaim: string
 }
 
 /** The configuration, provided once at start. */
@@ -196,6 +210,65 @@ const loadTelemetry = Effect.gen(function* () {
   return Option.some<Telemetry>({ endpoint: url, serviceName, headers: Redacted.make(headers) })
 })
 
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+
+/**
+ * The external issuer: on when `ASSURE_EXTERNAL_ISSUER` is set, which then needs `ASSURE_EXTERNAL_JWKS_URL`. Keys are
+ * fetched over https only (plain http to a loopback address, for tests and sidecars): whoever can change them in
+ * transit can sign tokens for any client.
+ */
+const loadExternalIssuer = (publicUrl: string) =>
+  Effect.gen(function* () {
+    const issuer = Option.map(yield* optional("ASSURE_EXTERNAL_ISSUER"), (value) => value.trim())
+    const jwksUrl = Option.map(yield* optional("ASSURE_EXTERNAL_JWKS_URL"), (value) => value.trim())
+    const audience = yield* optional("ASSURE_EXTERNAL_AUDIENCE")
+    const clientClaim = (yield* Config.String("ASSURE_EXTERNAL_CLIENT_CLAIM").pipe(
+      Config.withDefault("client_id")
+    )).trim()
+    if (Option.isNone(issuer)) {
+      if (Option.isSome(jwksUrl) || Option.isSome(audience)) {
+        return yield* new ConfigurationError({
+          setting: "ASSURE_EXTERNAL_ISSUER",
+          problem:
+            "must be set, the exact iss of the external tokens, when ASSURE_EXTERNAL_JWKS_URL or ASSURE_EXTERNAL_AUDIENCE is"
+        })
+      }
+      return Option.none<ExternalIssuer>()
+    }
+    if (issuer.value === publicUrl) {
+      return yield* new ConfigurationError({
+        setting: "ASSURE_EXTERNAL_ISSUER",
+        problem: "must differ from ASSURE_PUBLIC_URL, the issuer of the server's own tokens"
+      })
+    }
+    const keys = Option.flatMap(jwksUrl, (url) => Option.fromNullishOr(URL.parse(url)))
+    if (
+      Option.isNone(keys) ||
+      !(keys.value.protocol === "https:" || (keys.value.protocol === "http:" && isLoopback(keys.value.hostname)))
+    ) {
+      return yield* new ConfigurationError({
+        setting: "ASSURE_EXTERNAL_JWKS_URL",
+        problem: "must be the https URL of the external issuer's JSON Web Key Set (http only to a loopback address)"
+      })
+    }
+    if (!/^[A-Za-z0-9_.:/-]+$/.test(clientClaim)) {
+      return yield* new ConfigurationError({
+        setting: "ASSURE_EXTERNAL_CLIENT_CLAIM",
+        problem: "must be the name of a claim, such as client_id, azp or sub"
+      })
+    }
+    return Option.some<ExternalIssuer>({
+      issuer: issuer.value,
+      jwksUrl: keys.value.href,
+      audience: Option.getOrElse(
+        Option.map(audience, (value) => value.trim()),
+        () => `${publicUrl}/assure`
+      ),
+      clientClaim
+    })
+  })
+
 /** Reads and checks the configuration. */
 export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigError> = Effect.gen(function* () {
   const logLevel = yield* parseLogLevel(yield* Config.String("ASSURE_LOG_LEVEL").pipe(Config.withDefault("info")))
@@ -208,6 +281,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   if (!/^https?:\/\//.test(publicUrl)) {
     return yield* new ConfigurationError({ setting: "ASSURE_PUBLIC_URL", problem: "must be an http or https URL" })
   }
+  const externalIssuer = yield* loadExternalIssuer(publicUrl)
   const dataDirectory = resolve(yield* Config.String("ASSURE_DATA_DIR").pipe(Config.withDefault(".data")))
   const databaseUrl = yield* Config.option(Config.Redacted("DATABASE_URL"))
   const clientsText = yield* optional("ASSURE_CLIENTS")
@@ -268,6 +342,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     eventSubscriptions,
     logLevel,
     telemetry,
+    externalIssuer,
     development:
       development === undefined || Option.isSome(clientsText)
         ? Option.none()

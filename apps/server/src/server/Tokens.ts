@@ -5,11 +5,15 @@
  *
  * The signing key is made when the server starts: tokens do not survive a restart, which for ten-minute tokens only
  * means clients ask again.
+ *
+ * With an external issuer configured, its tokens are accepted too: verified against the JSON Web Key Set it
+ * publishes (fetched when needed, cached, fetched again for a key it does not hold), with its exact issuer, this
+ * server's audience for it, and an expiry; the client they act for is named by a claim.
  */
-import { Context, Duration, Effect, Layer, Schema } from "effect"
-import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose"
+import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from "jose"
 import { verifySecret } from "./Secrets.js"
-import { ServerConfig } from "./ServerConfig.js"
+import { type ExternalIssuer, ServerConfig } from "./ServerConfig.js"
 
 /** Why a token or client credentials were refused (never which part of a secret was wrong). */
 export class TokenRefused extends Schema.TaggedError<TokenRefused>("@assure/server/TokenRefused")("TokenRefused", {
@@ -27,12 +31,110 @@ export class Tokens extends Context.Service<
       clientId: string,
       clientSecret: string
     ) => Effect.Effect<{ readonly token: string; readonly expiresIn: number }, TokenRefused>
-    /** Verifies a bearer token and returns its client id. */
+    /** Verifies a bearer token — the server's own or the external issuer's — and returns its client id. */
     readonly verify: (token: string) => Effect.Effect<string, TokenRefused>
     /** The public key, for clients that verify tokens themselves. */
     readonly jwk: Record<string, unknown>
   }
 >()("@assure/server/Tokens") {}
+
+/** What external tokens may be signed with: public-key algorithms only, so a published key can never sign. */
+const externalAlgorithms = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519"
+]
+
+/** The `iss` a token claims, before anything is verified: only to choose which issuer's keys to verify it with. */
+const claimedIssuer = (token: string): string | undefined => {
+  try {
+    const { iss } = decodeJwt(token)
+    return typeof iss === "string" ? iss : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const codeOf = (error: unknown) =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined
+
+/** Why jose refused a token, in words for the client: never the token, never a key. */
+const refusalOf = (error: unknown): TokenRefused => {
+  switch (codeOf(error)) {
+    case "ERR_JWT_EXPIRED":
+      return new TokenRefused({ reason: "the token has expired" })
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
+      const claim = (error as { claim?: unknown }).claim
+      return new TokenRefused({
+        reason: typeof claim === "string" ? `the token's ${claim} claim is not accepted` : "the token is not valid"
+      })
+    }
+    case "ERR_JWKS_NO_MATCHING_KEY":
+      return new TokenRefused({ reason: "the token is signed with a key its issuer does not publish" })
+    default:
+      return new TokenRefused({ reason: "the token is not valid" })
+  }
+}
+
+/** Errors of fetching the key set rather than of the token. */
+const isKeySetUnavailable = (error: unknown) => {
+  const code = codeOf(error)
+  return code === undefined || code === "ERR_JWKS_TIMEOUT" || code === "ERR_JWKS_INVALID" || code === "ERR_JOSE_GENERIC"
+}
+
+/** Verifies the external issuer's tokens and returns the client they name. */
+const externalVerifier = (external: ExternalIssuer) => {
+  const keys = createRemoteJWKSet(new URL(external.jwksUrl), {
+    timeoutDuration: 5_000,
+    // At most one fetch every 30 seconds for a key not in the set, so forged key ids cannot flood the issuer.
+    cooldownDuration: 30_000,
+    cacheMaxAge: 10 * 60_000
+  })
+  const clientOf = (payload: JWTPayload): string | undefined => {
+    const named = payload[external.clientClaim] ?? payload.sub
+    return typeof named === "string" && named.length > 0 && named.length <= 255 ? named : undefined
+  }
+  return (token: string): Effect.Effect<string, TokenRefused> =>
+    Effect.tryPromise({
+      try: () =>
+        jwtVerify(token, keys, {
+          issuer: external.issuer,
+          audience: external.audience,
+          algorithms: externalAlgorithms,
+          requiredClaims: ["exp"],
+          // Another machine's clock: a little leeway for exp and nbf.
+          clockTolerance: 30
+        }),
+      catch: (error) => error
+    }).pipe(
+      Effect.catch((error) =>
+        isKeySetUnavailable(error)
+          ? Effect.andThen(
+              Effect.logWarning("the external issuer's keys could not be fetched", {
+                reason: codeOf(error) ?? (error instanceof Error ? error.name : "unknown")
+              }),
+              Effect.fail(new TokenRefused({ reason: "the token's issuer could not be reached to check it" }))
+            )
+          : Effect.fail(refusalOf(error))
+      ),
+      Effect.flatMap(({ payload }) => {
+        const clientId = clientOf(payload)
+        return clientId === undefined
+          ? Effect.fail(new TokenRefused({ reason: `the token names no client (${external.clientClaim} or sub)` }))
+          : Effect.succeed(clientId)
+      })
+    )
+}
 
 export const layer = Layer.effect(
   Tokens,
@@ -46,6 +148,25 @@ export const layer = Layer.effect(
     const clients = new Map(settings.clients.map((client) => [client.id, client.secretHash]))
     // A hash to compare against for unknown clients, so a miss costs as much as a wrong secret.
     const decoy = settings.clients[0]?.secretHash ?? ""
+    const external = Option.map(settings.externalIssuer, (issuer) => ({
+      issuer: issuer.issuer,
+      verify: externalVerifier(issuer)
+    }))
+
+    const verifyOwn = (token: string) =>
+      Effect.tryPromise({
+        try: () => jwtVerify(token, publicKey, { issuer, audience, algorithms: ["ES256"] }),
+        catch: (error) =>
+          new TokenRefused({
+            reason: codeOf(error) === "ERR_JWT_EXPIRED" ? "the token has expired" : "the token is not valid"
+          })
+      }).pipe(
+        Effect.flatMap(({ payload }) =>
+          typeof payload.sub === "string" && clients.has(payload.sub)
+            ? Effect.succeed(payload.sub)
+            : Effect.fail(new TokenRefused({ reason: "the token's client is not configured" }))
+        )
+      )
 
     return Tokens.of({
       jwk: { ...jwk, alg: "ES256", use: "sig" },
@@ -67,22 +188,9 @@ export const layer = Layer.effect(
           return { token, expiresIn: lifetime }
         }),
       verify: (token) =>
-        Effect.tryPromise({
-          try: () => jwtVerify(token, publicKey, { issuer, audience, algorithms: ["ES256"] }),
-          catch: (error) =>
-            new TokenRefused({
-              reason:
-                (error as { code?: string }).code === "ERR_JWT_EXPIRED"
-                  ? "the token has expired"
-                  : "the token is not valid"
-            })
-        }).pipe(
-          Effect.flatMap(({ payload }) =>
-            typeof payload.sub === "string" && clients.has(payload.sub)
-              ? Effect.succeed(payload.sub)
-              : Effect.fail(new TokenRefused({ reason: "the token's client is not configured" }))
-          )
-        )
+        Option.isSome(external) && claimedIssuer(token) === external.value.issuer
+          ? external.value.verify(token)
+          : verifyOwn(token)
     })
   })
 )

@@ -15,6 +15,10 @@ const banner = (settings: Settings) =>
     `  OpenAPI:       ${settings.publicUrl}/openapi.json`,
     `  token:         POST ${settings.publicUrl}/auth/open/connect/token (client_credentials)`,
     `  store:         ${Option.isSome(settings.databaseUrl) ? "PostgreSQL (DATABASE_URL)" : `embedded SQLite in ${settings.dataDirectory}`}`,
+    ...Option.match(settings.externalIssuer, {
+      onNone: () => [],
+      onSome: ({ issuer, audience }) => [`  also accepts:  tokens of ${issuer} for ${audience}`]
+    }),
     // The host only: a URL may carry credentials.
     ...Option.match(settings.telemetry, {
       onNone: () => [],

@@ -47,6 +47,7 @@ export const startServer = async (overrides: Partial<Settings> = {}): Promise<Ru
     eventSubscriptions: {},
     logLevel: "Info",
     telemetry: Option.none(),
+    externalIssuer: Option.none(),
     development: Option.none(),
     ...overrides
   }
