@@ -277,7 +277,14 @@ export class ProvidersGroup extends HttpApiGroup.make("providers")
     }),
     HttpApiEndpoint.get("callback", "/callbacks/:provider", {
       params: { provider: Schema.String },
-      success: HttpApiSchema.Empty(302),
+      // Back to the client's `redirectUrl` when the process has one; otherwise a short page for the end-user.
+      success: [
+        HttpApiSchema.Empty(302),
+        Schema.String.pipe(
+          HttpApiSchema.asText(),
+          Schema.annotate({ description: "The verification's outcome, for an end-user with nowhere to return to" })
+        )
+      ],
       error: [BadRequest, NotFound, Conflict, InvalidRequest, ProviderFailed, ProviderUnavailable]
     })
   )
