@@ -3,7 +3,7 @@
  * `assure-server`: starts the API. `assure-server hash-secret <secret>` prints the hash to put in ASSURE_CLIENTS.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer, Option } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Option, Runtime } from "effect"
 import { makeApp } from "./App.js"
 import { hashSecret } from "./Secrets.js"
 import { load, type Settings } from "./ServerConfig.js"
@@ -38,6 +38,14 @@ const banner = (settings: Settings) =>
     })
   ].join("\n")
 
+/**
+ * SIGTERM and SIGINT interrupt the server, which then stops taking connections, finishes the requests in flight and
+ * closes its stores. That is a clean stop, so it exits 0 (Effect's default reports an interruption as 130), which
+ * is what process managers expect of a requested shutdown.
+ */
+const stoppedOnRequest: Runtime.Teardown = (exit, onExit) =>
+  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+
 const [command, argument] = process.argv.slice(2)
 
 if (command === "hash-secret") {
@@ -59,5 +67,5 @@ if (command === "hash-secret") {
       )
     )
   )
-  NodeRuntime.runMain(program)
+  NodeRuntime.runMain(program, { teardown: stoppedOnRequest })
 }
