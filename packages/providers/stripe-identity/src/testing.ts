@@ -1,0 +1,697 @@
+/**
+ * Testing Stripe Identity integrations offline: a simulator of Stripe's Identity API, and helpers to drive it.
+ *
+ * The simulator is a stateful stand-in for `api.stripe.com` on loopback (`127.0.0.1`, a free port) for as long as its
+ * scope is open. It serves the endpoints the adapter uses — `POST /v1/identity/verification_sessions`,
+ * `GET /v1/identity/verification_sessions/{id}` (with `expand[]`), `POST …/{id}/cancel` and
+ * `GET /v1/identity/verification_reports/{id}` — with Stripe's error bodies (`{ "error": { type, code, param,
+ * message } }`) and a `Request-Id` on every answer. It refuses a wrong secret key (401), a body that is not
+ * `application/x-www-form-urlencoded`, and unknown or invalid parameters (400 with `error.param` in bracket
+ * notation); it replays an `Idempotency-Key`; and it sends webhooks signed with `Stripe-Signature` to `webhookUrl`.
+ *
+ * In the spirit of Stripe's test mode, where the hosted page lets the tester pick the result, the session's
+ * `metadata[test_outcome]` picks what the end-user "does". The session answers `requires_input` when created,
+ * `processing` on the next retrieval, and the outcome on the one after (sending `identity.verification_session.*`
+ * webhooks as it moves):
+ *
+ * | `metadata[test_outcome]` | the session |
+ * |---|---|
+ * | absent, or `pending` | stays `requires_input` (the end-user has not finished) until `complete` or the hosted page |
+ * | `processing` | moves to `processing` and stays there until `complete` |
+ * | `verified` | is `verified`, with Jenny Rosen's US driving licence (Stripe's fixture person) |
+ * | a `last_error` code (`document_expired`, `selfie_face_mismatch`, `consent_declined`, …) | goes back to `requires_input` with that `last_error` |
+ * | `canceled` | is `canceled` |
+ *
+ * The session's `url` is the simulator's stand-in for the hosted page: `GET {url}?outcome=verified` (or any outcome
+ * above) acts as the end-user and redirects to `return_url`. `complete(id, outcome)` does the same from a test and
+ * returns the signed webhook.
+ *
+ * `failNext(failure)` makes the next API request fail the way Stripe fails: `unauthorized` (401), `rateLimited` (429
+ * with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson` and
+ * `schemaInvalid` (200 with a body the adapter cannot read).
+ *
+ * @example
+ * ```ts
+ * import { layerTest } from "@assure/stripe-identity/testing"
+ * import { ProviderRegistry } from "@assure/provider"
+ * import { Layer, Redacted } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * // The provider registered against a fresh simulator, which is provided too (`StripeIdentitySimulator`).
+ * const TestProviders = layerTest({
+ *   apiKey: Redacted.make("sk_test_123"),
+ *   webhookSecret: Redacted.make("whsec_test_123")
+ * }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Identifiers, Problem, ProcessType } from "@assure/core"
+import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { Clock, Context, type Duration, Effect, Layer, Redacted, Schema, Scope } from "effect"
+import type { HttpClient } from "effect/http"
+import * as Form from "./internal/form.js"
+import * as StripeIdentityClient from "./StripeIdentityClient.js"
+import * as StripeIdentityProvider from "./StripeIdentityProvider.js"
+import * as StripeIdentityWebhook from "./StripeIdentityWebhook.js"
+
+/** A way the simulated Stripe can fail (the conformance suite's vendor failures). @since 0.1.0 */
+export type Failure = "unauthorized" | "rateLimited" | "unavailable" | "timeout" | "malformedJson" | "schemaInvalid"
+
+/** The `last_error` codes Stripe documents. @since 0.1.0 */
+export const errorCodes = [
+  "abandoned",
+  "consent_declined",
+  "country_not_supported",
+  "device_not_supported",
+  "document_expired",
+  "document_type_not_supported",
+  "document_unverified_other",
+  "email_unverified_other",
+  "email_verification_declined",
+  "id_number_insufficient_document_data",
+  "id_number_mismatch",
+  "id_number_unverified_other",
+  "phone_unverified_other",
+  "phone_verification_declined",
+  "selfie_document_missing_photo",
+  "selfie_face_mismatch",
+  "selfie_manipulated",
+  "selfie_unverified_other",
+  "under_supported_age"
+] as const
+
+/** A `last_error` code. @since 0.1.0 */
+export type ErrorCode = (typeof errorCodes)[number]
+
+/** How a session ends: `verified`, `canceled`, or back to `requires_input` with a `last_error` code. @since 0.1.0 */
+export type FinalOutcome = "verified" | "canceled" | ErrorCode
+
+/** A magic value of `metadata[test_outcome]`. @since 0.1.0 */
+export type Magic = FinalOutcome | "pending" | "processing"
+
+/** The metadata key the simulator reads its magic value from. @since 0.1.0 */
+export const magicKey = "test_outcome"
+
+/** How the simulator is set up. @since 0.1.0 */
+export interface Options {
+  /** The only secret key it accepts. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** The endpoint secret it signs webhooks with. */
+  readonly webhookSecret: Redacted.Redacted<string>
+  /** Where it POSTs webhooks as sessions move; without it, webhooks are only returned by `complete`. */
+  readonly webhookUrl?: string | undefined
+}
+
+/** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
+export interface RecordedRequest {
+  readonly method: string
+  /** The path and query, as sent. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** A running simulator. @since 0.1.0 */
+export interface Simulator {
+  /** Where it listens, for the client's `baseUrl`. */
+  readonly baseUrl: string
+  /** Makes the next API request, whatever it is, fail this way. */
+  readonly failNext: (failure: Failure) => Effect.Effect<void>
+  /**
+   * Ends a session with `outcome` as the end-user would, and returns (and delivers, with `webhookUrl`) the signed
+   * webhook; `timestamp` (unix seconds) back-dates its signature.
+   */
+  readonly complete: (
+    id: string,
+    outcome: FinalOutcome,
+    options?: { readonly timestamp?: number | undefined }
+  ) => Effect.Effect<IdentityProvider.WebhookRequest>
+  /** Every API request received so far, oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+}
+
+/** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
+export class StripeIdentitySimulator extends Context.Service<StripeIdentitySimulator, Simulator>()(
+  "@assure/stripe-identity/Simulator"
+) {}
+
+/** A session as the simulator keeps it. */
+interface Stored {
+  readonly id: string
+  readonly type: "document" | "id_number"
+  readonly created: number
+  readonly clientReferenceId: string | null
+  readonly returnUrl: string | null
+  readonly metadata: Readonly<Record<string, string>>
+  readonly options: unknown
+  readonly requireMatchingSelfie: boolean
+  readonly clientSecret: string
+  status: StripeIdentityClient.SessionStatus
+  lastError: { readonly code: string; readonly reason: string } | null
+  report: string | null
+  /** What the end-user will have done by the next retrievals. */
+  planned: Magic | undefined
+}
+
+// Stripe's fixture person (openapi/fixtures3.json): Jenny Rosen, with a US driving licence.
+const person = {
+  first_name: "Jenny",
+  last_name: "Rosen",
+  dob: { day: 14, month: 3, year: 1987 },
+  sex: "female",
+  address: { city: "San Francisco", country: "US", line1: "1234 Main St.", line2: null, postal_code: null, state: "CA" }
+}
+const licence = {
+  type: "driving_license",
+  issuing_country: "US",
+  number: "D1234567",
+  issued_date: { day: 1, month: 12, year: 2020 },
+  expiration_date: { day: 1, month: 12, year: 2030 }
+}
+
+const bool = Schema.Literals(["true", "false"])
+
+/** The create body as it arrives, form-decoded (every value a string; arrays as objects keyed by index). */
+const WireCreate = Schema.Struct({
+  type: Schema.Literals(["document", "id_number"]),
+  client_reference_id: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(5000))),
+  return_url: Schema.optionalKey(Schema.String),
+  metadata: Schema.optionalKey(
+    Schema.Record(Schema.String.check(Schema.isMaxLength(40)), Schema.String.check(Schema.isMaxLength(500)))
+  ),
+  options: Schema.optionalKey(
+    Schema.Struct({
+      document: Schema.optionalKey(
+        Schema.Struct({
+          allowed_types: Schema.optionalKey(
+            Schema.Record(Schema.String.check(Schema.isPattern(/^\d+$/)), StripeIdentityClient.DocumentKind)
+          ),
+          require_id_number: Schema.optionalKey(bool),
+          require_live_capture: Schema.optionalKey(bool),
+          require_matching_selfie: Schema.optionalKey(bool)
+        })
+      )
+    })
+  )
+})
+const decodeWireCreate = Schema.decodeUnknownEffect(WireCreate)
+
+/** `options.document.foo` as Stripe names parameters: `options[document][foo]`. */
+const bracketed = (path: string) => {
+  const [head, ...rest] = path.split(".")
+  return `${head ?? ""}${rest.map((segment) => `[${segment}]`).join("")}`
+}
+
+type Answer = { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
+
+const stripeError = (
+  status: number,
+  error: { readonly type?: string; readonly code?: string; readonly param?: string; readonly message: string }
+): Answer => ({ status, body: { error: { type: "invalid_request_error", ...error } } })
+
+/** How the simulator answers each failure; `undefined` never answers. */
+const failures: Record<Failure, Answer | undefined> = {
+  unauthorized: stripeError(401, { message: "Invalid API Key provided: sk_test_****" }),
+  rateLimited: {
+    ...stripeError(429, { code: "rate_limit", message: "Too many requests hit the API too quickly." }),
+    headers: { "retry-after": "2" }
+  },
+  unavailable: stripeError(503, { type: "api_error", message: "Stripe is temporarily unavailable." }),
+  timeout: undefined,
+  malformedJson: { status: 200, body: '{"id": "vs_' },
+  schemaInvalid: { status: 200, body: { id: 42, object: "identity.verification_session", status: "unheard-of" } }
+}
+
+const randomId = (prefix: string) => `${prefix}_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`
+
+const isFinalOutcome = (value: string): value is FinalOutcome =>
+  value === "verified" || value === "canceled" || (errorCodes as ReadonlyArray<string>).includes(value)
+
+/**
+ * Starts a simulator on loopback; it stops when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.Scope
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    const sessions = new Map<string, Stored>()
+    const reports = new Map<
+      string,
+      { readonly session: string; readonly outcome: FinalOutcome; readonly created: number }
+    >()
+    const byIdempotencyKey = new Map<string, Answer>()
+    const recorded: Array<RecordedRequest> = []
+    const armed: Array<Failure> = []
+    let baseUrl = ""
+
+    const now = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
+
+    /** The session as Stripe writes it; `expand` adds the verified outputs. */
+    const wireSession = (stored: Stored, expand: ReadonlyArray<string> = []) => {
+      const open = stored.status === "requires_input"
+      const verified = stored.status === "verified"
+      const outputs = verified
+        ? {
+            first_name: person.first_name,
+            last_name: person.last_name,
+            sex: person.sex,
+            address: person.address,
+            id_number_type: stored.type === "id_number" ? "us_ssn" : null,
+            ...(expand.includes("verified_outputs.dob") ? { dob: person.dob } : {}),
+            ...(expand.includes("verified_outputs.id_number") && stored.type === "id_number"
+              ? { id_number: "000000000" }
+              : {})
+          }
+        : null
+      return {
+        id: stored.id,
+        object: "identity.verification_session",
+        client_reference_id: stored.clientReferenceId,
+        client_secret: open ? stored.clientSecret : null,
+        created: stored.created,
+        last_error: stored.lastError,
+        last_verification_report: stored.report,
+        livemode: false,
+        metadata: stored.metadata,
+        options: stored.options,
+        redaction: null,
+        status: stored.status,
+        type: stored.type,
+        url: open ? `${baseUrl}/verify/${stored.id}` : null,
+        ...(stored.returnUrl === null ? {} : { return_url: stored.returnUrl }),
+        // Without `expand[]=verified_outputs`, Stripe leaves the field out.
+        ...(expand.includes("verified_outputs") ? { verified_outputs: outputs } : {})
+      }
+    }
+
+    const wireReport = (id: string, expand: ReadonlyArray<string>) => {
+      const report = reports.get(id)
+      const stored = report === undefined ? undefined : sessions.get(report.session)
+      if (report === undefined || stored === undefined) return undefined
+      const error =
+        report.outcome === "verified" ? null : { code: report.outcome, reason: `simulated ${report.outcome}` }
+      const failed = (prefix: string) => error?.code.startsWith(prefix) === true
+      const documentFailed = error !== null && !failed("selfie") && !failed("id_number")
+      return {
+        id,
+        object: "identity.verification_report",
+        client_reference_id: stored.clientReferenceId,
+        created: report.created,
+        livemode: false,
+        options: stored.options,
+        type: stored.type,
+        verification_session: stored.id,
+        ...(stored.type === "document"
+          ? {
+              document: {
+                status: documentFailed ? "unverified" : "verified",
+                error: documentFailed ? error : { code: null, reason: null },
+                first_name: person.first_name,
+                last_name: person.last_name,
+                address: person.address,
+                type: licence.type,
+                issuing_country: licence.issuing_country,
+                issued_date: licence.issued_date,
+                files: ["file_simulated_front", "file_simulated_back"],
+                ...(expand.includes("document.number") ? { number: licence.number } : {}),
+                ...(expand.includes("document.dob") ? { dob: person.dob } : {}),
+                ...(expand.includes("document.expiration_date") ? { expiration_date: licence.expiration_date } : {})
+              },
+              ...(stored.requireMatchingSelfie
+                ? {
+                    selfie: {
+                      status: failed("selfie") ? "unverified" : documentFailed ? "unverified" : "verified",
+                      error: failed("selfie") ? error : { code: null, reason: null },
+                      document: "file_simulated_front",
+                      selfie: "file_simulated_selfie"
+                    }
+                  }
+                : {})
+            }
+          : {
+              id_number: {
+                status: error === null ? "verified" : "unverified",
+                error: error ?? { code: null, reason: null },
+                first_name: person.first_name,
+                last_name: person.last_name,
+                id_number_type: "us_ssn",
+                ...(expand.includes("id_number.dob") ? { dob: person.dob } : {})
+              }
+            })
+      }
+    }
+
+    /** POSTs a webhook to `webhookUrl`, if there is one; a receiver that is down is the test's business. */
+    const deliver = (webhook: IdentityProvider.WebhookRequest) => {
+      const url = options.webhookUrl
+      if (url === undefined) return Effect.void
+      const body = new Uint8Array(webhook.rawBody)
+      return Effect.tryPromise(() => fetch(url, { method: "POST", headers: webhook.headers, body })).pipe(
+        Effect.ignore,
+        Effect.forkIn(scope),
+        Effect.asVoid
+      )
+    }
+
+    /** The signed `identity.verification_session.<status>` event for the session as it is now. */
+    const eventFor = (stored: Stored, timestamp?: number) =>
+      Effect.gen(function* () {
+        const created = yield* now
+        const body = JSON.stringify({
+          id: randomId("evt"),
+          object: "event",
+          api_version: StripeIdentityClient.defaultApiVersion,
+          created,
+          data: { object: wireSession(stored) },
+          livemode: false,
+          pending_webhooks: 1,
+          request: { id: null, idempotency_key: null },
+          type: `identity.verification_session.${stored.status}`
+        })
+        return yield* StripeIdentityWebhook.sign({ secrets: [options.webhookSecret], event: body, timestamp })
+      })
+
+    const announce = (stored: Stored) => Effect.flatMap(eventFor(stored), deliver)
+
+    /** Moves a session to `outcome` as the end-user's finished attempt would. */
+    const apply = (stored: Stored, outcome: Magic) =>
+      Effect.gen(function* () {
+        stored.planned = undefined
+        if (outcome === "pending") return
+        if (outcome === "processing") {
+          stored.status = "processing"
+          return
+        }
+        if (outcome === "canceled") {
+          stored.status = "canceled"
+          return
+        }
+        const reportId = randomId("vr")
+        reports.set(reportId, { session: stored.id, outcome, created: yield* now })
+        stored.report = reportId
+        if (outcome === "verified") {
+          stored.status = "verified"
+          stored.lastError = null
+        } else {
+          stored.status = "requires_input"
+          stored.lastError = { code: outcome, reason: `simulated ${outcome}` }
+        }
+      })
+
+    const complete = (id: string, outcome: FinalOutcome, completion?: { readonly timestamp?: number | undefined }) =>
+      Effect.gen(function* () {
+        const stored = sessions.get(id)
+        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no verification session ${id}`))
+        yield* apply(stored, outcome)
+        const webhook = yield* eventFor(stored, completion?.timestamp)
+        yield* deliver(webhook)
+        return webhook
+      })
+
+    /** A retrieval moves a session along its magic value: first to `processing`, then to the outcome. */
+    const advance = (stored: Stored) =>
+      Effect.gen(function* () {
+        const planned = stored.planned
+        if (planned === undefined || planned === "pending") return
+        if (stored.status === "requires_input" && stored.lastError === null) {
+          stored.status = "processing"
+          if (planned === "processing") stored.planned = undefined
+          return yield* announce(stored)
+        }
+        if (stored.status === "processing") {
+          yield* apply(stored, planned)
+          yield* announce(stored)
+        }
+      })
+
+    /** `POST /v1/identity/verification_sessions`: a form body checked as Stripe checks it. */
+    const create = (request: IncomingMessage, body: string) =>
+      Effect.gen(function* () {
+        const contentType = request.headers["content-type"] ?? ""
+        if (!contentType.startsWith(StripeIdentityClient.formContentType)) {
+          return stripeError(400, {
+            message: `Stripe takes ${StripeIdentityClient.formContentType} bodies, not ${contentType || "none"}.`
+          })
+        }
+        const form = Form.decode(body)
+        if (form === undefined) return stripeError(400, { message: "Invalid form body." })
+        if (form.type === undefined) {
+          return stripeError(400, {
+            code: "parameter_missing",
+            param: "type",
+            message: "Missing required param: type."
+          })
+        }
+        const decoded = yield* decodeWireCreate(form, { errors: "first", onExcessProperty: "error" }).pipe(
+          Effect.result
+        )
+        if (decoded._tag === "Failure") {
+          const [param] = Problem.invalidParams(decoded.failure.issue)
+          return stripeError(400, {
+            code: "parameter_invalid",
+            param: bracketed(param?.name ?? ""),
+            message: `Invalid parameter: ${param?.reason ?? "unknown"}`
+          })
+        }
+        const wire = decoded.success
+        const document = wire.options?.document
+        const stored: Stored = {
+          id: randomId("vs"),
+          type: wire.type,
+          created: yield* now,
+          clientReferenceId: wire.client_reference_id ?? null,
+          returnUrl: wire.return_url ?? null,
+          metadata: wire.metadata ?? {},
+          options: {
+            document:
+              document === undefined
+                ? {}
+                : {
+                    ...(document.allowed_types === undefined
+                      ? {}
+                      : { allowed_types: Object.values(document.allowed_types) }),
+                    ...(document.require_id_number === undefined
+                      ? {}
+                      : { require_id_number: document.require_id_number === "true" }),
+                    ...(document.require_live_capture === undefined
+                      ? {}
+                      : { require_live_capture: document.require_live_capture === "true" }),
+                    ...(document.require_matching_selfie === undefined
+                      ? {}
+                      : { require_matching_selfie: document.require_matching_selfie === "true" })
+                  }
+          },
+          requireMatchingSelfie: document?.require_matching_selfie === "true",
+          clientSecret: randomId("vs_secret"),
+          status: "requires_input",
+          lastError: null,
+          report: null,
+          planned: undefined
+        }
+        const magic = wire.metadata?.[magicKey]
+        if (magic !== undefined) {
+          if (magic !== "pending" && magic !== "processing" && !isFinalOutcome(magic)) {
+            return stripeError(400, {
+              code: "parameter_invalid",
+              param: `metadata[${magicKey}]`,
+              message: "Not a simulator outcome."
+            })
+          }
+          stored.planned = magic
+        }
+        sessions.set(stored.id, stored)
+        yield* announce(stored)
+        return { status: 200, body: wireSession(stored) }
+      })
+
+    const notFound = (what: string, id: string) =>
+      stripeError(404, { code: "resource_missing", param: "id", message: `No such ${what}: '${id}'` })
+
+    /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
+    const answer = (request: IncomingMessage, url: URL, body: string): Effect.Effect<Answer | undefined> =>
+      Effect.gen(function* () {
+        const failure = armed.shift()
+        if (failure !== undefined) return failures[failure]
+        if (request.headers.authorization !== `Bearer ${Redacted.value(options.apiKey)}`) {
+          return stripeError(401, { message: "Invalid API Key provided." })
+        }
+        const version = request.headers["stripe-version"]
+        if (version !== undefined && !/^\d{4}-\d{2}-\d{2}(?:\.[a-z]+)?$/.test(String(version))) {
+          return stripeError(400, { message: `Invalid Stripe API version: ${String(version)}` })
+        }
+        const expand = url.searchParams.getAll("expand[]")
+        const path = url.pathname
+        if (path === "/v1/identity/verification_sessions" && request.method === "POST") {
+          const key = request.headers["idempotency-key"]
+          const replay = typeof key === "string" ? byIdempotencyKey.get(key) : undefined
+          if (replay !== undefined) return replay
+          const created = yield* create(request, body)
+          if (typeof key === "string" && created.status === 200) byIdempotencyKey.set(key, created)
+          return created
+        }
+        const session = /^\/v1\/identity\/verification_sessions\/([^/]+)(\/cancel)?$/.exec(path)
+        if (session !== null) {
+          const id = decodeURIComponent(session[1] ?? "")
+          const stored = sessions.get(id)
+          if (stored === undefined) return notFound("verification session", id)
+          if (session[2] === undefined && request.method === "GET") {
+            yield* advance(stored)
+            return { status: 200, body: wireSession(stored, expand) }
+          }
+          if (session[2] !== undefined && request.method === "POST") {
+            if (stored.status !== "requires_input") {
+              return stripeError(400, {
+                message: `This VerificationSession cannot be canceled because it has a status of ${stored.status}.`
+              })
+            }
+            stored.status = "canceled"
+            stored.planned = undefined
+            yield* announce(stored)
+            return { status: 200, body: wireSession(stored) }
+          }
+        }
+        const report = /^\/v1\/identity\/verification_reports\/([^/]+)$/.exec(path)
+        if (report !== null && request.method === "GET") {
+          const id = decodeURIComponent(report[1] ?? "")
+          const wire = wireReport(id, expand)
+          return wire === undefined ? notFound("verification report", id) : { status: 200, body: wire }
+        }
+        return stripeError(404, { message: `Unrecognized request URL (${request.method}: ${path}).` })
+      })
+
+    /** `GET /verify/{id}?outcome=…`: the hosted page's stand-in, where the end-user "finishes". */
+    const hostedPage = (url: URL): Effect.Effect<Answer> =>
+      Effect.gen(function* () {
+        const id = decodeURIComponent(url.pathname.slice("/verify/".length))
+        const stored = sessions.get(id)
+        if (stored === undefined || stored.status !== "requires_input") {
+          return { status: 404, body: "This verification link has expired." }
+        }
+        const outcome = url.searchParams.get("outcome") ?? ""
+        if (!isFinalOutcome(outcome)) {
+          return {
+            status: 200,
+            body: `Simulated Stripe verification ${id}: add ?outcome=verified (or a last_error code).`
+          }
+        }
+        yield* apply(stored, outcome)
+        yield* announce(stored)
+        return stored.returnUrl === null
+          ? { status: 200, body: `Verification ${id}: ${stored.status}` }
+          : { status: 302, body: "", headers: { location: stored.returnUrl } }
+      })
+
+    const respond = (request: IncomingMessage, body: string, response: ServerResponse) => {
+      const url = new URL(request.url ?? "/", "http://simulator")
+      const page = url.pathname.startsWith("/verify/") && request.method === "GET"
+      if (!page) {
+        const headers: Record<string, string> = {}
+        for (const [key, value] of Object.entries(request.headers)) {
+          if (typeof value === "string") headers[key] = value
+        }
+        recorded.push({ method: request.method ?? "GET", url: request.url ?? "/", headers, body })
+      }
+      return Effect.map(page ? hostedPage(url) : answer(request, url, body), (answered) => {
+        if (answered === undefined) return
+        response.writeHead(answered.status, {
+          "content-type": page ? "text/plain; charset=utf-8" : "application/json",
+          "request-id": randomId("req"),
+          "stripe-version": StripeIdentityClient.defaultApiVersion,
+          ...answered.headers
+        })
+        response.end(typeof answered.body === "string" ? answered.body : JSON.stringify(answered.body))
+      })
+    }
+
+    const server = yield* Effect.acquireRelease(
+      Effect.callback<Server>((resume) => {
+        const server = createServer((request, response) => {
+          let body = ""
+          request.setEncoding("utf8")
+          request.on("data", (chunk: string) => {
+            body += chunk
+          })
+          request.on("end", () => {
+            runFork(respond(request, body, response))
+          })
+        })
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      // Closing also ends connections left hanging by the `timeout` failure.
+      (server) =>
+        Effect.callback<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+    return {
+      baseUrl,
+      failNext: (failure) =>
+        Effect.sync(() => {
+          armed.push(failure)
+        }),
+      complete,
+      requests: Effect.sync(() => [...recorded])
+    }
+  })
+
+/**
+ * A simulator for each build of the layer (a fresh one per test, with `Conformance.suite`).
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options) => Layer.effect(StripeIdentitySimulator, make(options))
+
+/**
+ * The provider registered against a fresh simulator, with the simulator as a service: what tests of an application
+ * that uses this adapter provide. `timeout` is the client's (keep it short: the `timeout` failure waits for it).
+ *
+ * @since 0.1.0
+ */
+export const layerTest = (
+  options: Options & { readonly timeout?: Duration.Input | undefined }
+): Layer.Layer<
+  StripeIdentitySimulator,
+  ProviderRegistry.RegistrationError,
+  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
+> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const simulator = yield* StripeIdentitySimulator
+      return StripeIdentityProvider.layer({
+        apiKey: options.apiKey,
+        baseUrl: simulator.baseUrl,
+        timeout: options.timeout,
+        webhookSecrets: [options.webhookSecret]
+      })
+    })
+  ).pipe(Layer.provideMerge(layer(options)))
+
+/**
+ * A start request whose session the simulator moves to `magic` (see the module table), of process type
+ * `processType` (default `document`).
+ *
+ * @since 0.1.0
+ */
+export const startRequest = (
+  magic: Magic,
+  processType: "document" | "documentSelfie" | "idNumber" = "document"
+): IdentityProvider.StartRequest<unknown> => {
+  const id = globalThis.crypto.randomUUID()
+  return {
+    dossierId: Identifiers.DossierId.make(`d-${id}`),
+    processId: Identifiers.ProcessId.make(`p-${id}`),
+    processType: ProcessType.ProcessType.make(processType),
+    parameters: { metadata: { [magicKey]: magic } },
+    files: [],
+    returnUrl: "https://app.example/return",
+    idempotencyKey: id
+  }
+}
