@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import type { BundleSize } from "./bundle-size.ts"
+import { flatTolerance, type RunFigures } from "./engine/figures.ts"
+import type { ContenderFigures, DatabaseFigures, EngineReport, PartTime } from "./engine/measure.ts"
 import { pairedRatio, type Throughput, type ThroughputOptions } from "./throughput.ts"
 import type { Verification } from "./verify.ts"
 
@@ -49,6 +51,7 @@ export interface Report {
     readonly handWritten: Throughput
   }
   readonly bundles: { readonly baseline: BundleSize; readonly core: BundleSize; readonly coreDossier: BundleSize }
+  readonly engine: EngineReport
 }
 
 const integer = (n: number): string => Math.round(n).toLocaleString("en-GB")
@@ -76,6 +79,343 @@ const growthOfEffect = (bundle: BundleSize, baseline: BundleSize, count = 5): st
     .slice(0, count)
     .map(([module, growth]) => `\`${module}\` (${signedKB(growth)})`)
     .join(", ")
+
+const millis = (ms: number): string => (Number.isNaN(ms) ? "—" : ms >= 100 ? integer(ms) : ms.toFixed(1))
+const signedMillis = (ms: number): string => `${ms >= 0 ? "+" : "−"}${millis(Math.abs(ms))}`
+const mebibytes = (bytes: number): string => `${integer(bytes / 2 ** 20)} MiB`
+const signedMebibytes = (bytes: number): string =>
+  `${bytes >= 0 ? "+" : "−"}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MiB`
+const rate = (perSecond: number): string => (perSecond >= 100 ? integer(perSecond) : perSecond.toFixed(1))
+
+type MeasuredDatabase = Extract<DatabaseFigures, { measured: true }>
+
+const measuredDatabases = (engine: EngineReport): ReadonlyArray<MeasuredDatabase> =>
+  engine.databases.filter((database): database is MeasuredDatabase => database.measured)
+
+/** Engine latency minus baseline latency, at p50 and p99, one at a time and under load. */
+const overheadOf = (database: MeasuredDatabase) => ({
+  unloaded: {
+    p50: database.engine.unloaded.latency.p50 - database.baseline.unloaded.latency.p50,
+    p99: database.engine.unloaded.latency.p99 - database.baseline.unloaded.latency.p99
+  },
+  loaded: {
+    p50: database.engine.loaded.latency.p50 - database.baseline.loaded.latency.p50,
+    p99: database.engine.loaded.latency.p99 - database.baseline.loaded.latency.p99
+  }
+})
+
+const targets = { perSecond: 250, overheadP99: 50 }
+
+/** The rows of the closing target table for the engine. */
+const engineTargetRows = (engine: EngineReport): string => {
+  const databases = measuredDatabases(engine)
+  if (databases.length === 0) return "| engine | not measured in this run | — |"
+  const rates = databases.map((d) => `${d.database} ${rate(d.engine.loaded.perSecond)}/s`).join(", ")
+  const overheads = databases.map((d) => ({ database: d.database, ...overheadOf(d) }))
+  const overheadText = overheads
+    .map(
+      (o) =>
+        `${o.database}: ${signedMillis(o.unloaded.p99)} ms one at a time, ${signedMillis(o.loaded.p99)} ms under load`
+    )
+    .join("; ")
+  const memory = engine.memory
+  return [
+    `| ≥ ${targets.perSecond} durable verifications/s | ${rates} (baseline: ${databases
+      .map((d) => `${rate(d.baseline.loaded.perSecond)}/s`)
+      .join(", ")}) | ${verdict(databases.every((d) => d.engine.loaded.perSecond >= targets.perSecond))} |`,
+    `| engine overhead p99 ≤ ${targets.overheadP99} ms | ${overheadText} | ${verdict(
+      overheads.every((o) => o.unloaded.p99 <= targets.overheadP99)
+    )} one at a time, ${verdict(overheads.every((o) => o.loaded.p99 <= targets.overheadP99))} under load |`,
+    memory === undefined
+      ? "| engine memory flat over a long run | not run (`--engine-verifications=0`) | — |"
+      : `| engine memory flat over a long run | RSS ${mebibytes(memory.figures.quarters[0]?.rssMedian ?? Number.NaN)} → ${mebibytes(
+          memory.figures.quarters[3]?.rssMedian ?? Number.NaN
+        )} from the first to the last quarter of ${integer(memory.figures.run.verifications)} verifications | ${verdict(
+          memory.figures.lastOverFirst <= 1 + flatTolerance
+        )} |`
+  ].join("\n")
+}
+
+const contenderRows = (database: MeasuredDatabase, pick: (figures: ContenderFigures) => RunFigures): string => {
+  const engine = pick(database.engine)
+  const baseline = pick(database.baseline)
+  const row = (label: string, figures: RunFigures, share: string) =>
+    `| ${database.database} | ${label} | ${rate(figures.perSecond)} | ${share} | ${millis(figures.latency.p50)} | ${millis(
+      figures.latency.p99
+    )} | ${figures.cpuMillisPerVerification.toFixed(1)} | ${percent(figures.cpuShare)} |`
+  return [
+    row("engine", engine, percent(engine.perSecond / baseline.perSecond)),
+    row("plain SQL baseline", baseline, "100 %")
+  ].join("\n")
+}
+
+/** One column per contender and database, in a fixed order. */
+const columnsOf = (databases: ReadonlyArray<MeasuredDatabase>) =>
+  databases.flatMap((d) => [
+    { label: `${d.database} engine`, figures: d.engine },
+    { label: `${d.database} baseline`, figures: d.baseline }
+  ])
+
+const stepTable = (databases: ReadonlyArray<MeasuredDatabase>): string => {
+  const columns = columnsOf(databases)
+  const names = columns[0]?.figures.unloaded.steps.map((step) => step.name) ?? []
+  return [
+    `| step | ${columns.map((c) => c.label).join(" | ")} |`,
+    `|---|${columns.map(() => "---:").join("|")}|`,
+    ...names.map(
+      (name, i) =>
+        `| ${name} | ${columns.map((c) => millis(c.figures.unloaded.steps[i]?.p50 ?? Number.NaN)).join(" | ")} |`
+    ),
+    `| **whole verification (p50)** | ${columns.map((c) => `**${millis(c.figures.unloaded.latency.p50)}**`).join(" | ")} |`
+  ].join("\n")
+}
+
+const statementTable = (databases: ReadonlyArray<MeasuredDatabase>): string => {
+  const columns = columnsOf(databases)
+  const groups = [...new Set(columns.flatMap((c) => Object.keys(c.figures.diagnostic.statementsPerVerification)))]
+    .filter((group) => columns.some((c) => (c.figures.diagnostic.statementsPerVerification[group] ?? 0) > 0))
+    .sort()
+  const count = (c: (typeof columns)[number], group: string) =>
+    (c.figures.diagnostic.statementsPerVerification[group] ?? 0).toFixed(1)
+  const total = (c: (typeof columns)[number]) =>
+    Object.values(c.figures.diagnostic.statementsPerVerification)
+      .reduce((sum, n) => sum + n, 0)
+      .toFixed(1)
+  return [
+    `| tables | ${columns.map((c) => c.label).join(" | ")} |`,
+    `|---|${columns.map(() => "---:").join("|")}|`,
+    ...groups.map((group) => `| \`${group}\` | ${columns.map((c) => count(c, group)).join(" | ")} |`),
+    `| **all** | ${columns.map((c) => `**${total(c)}**`).join(" | ")} |`
+  ].join("\n")
+}
+
+const profileTable = (databases: ReadonlyArray<MeasuredDatabase>): string => {
+  const profiled = databases.filter((d) => d.engine.diagnostic.profile !== undefined)
+  const origins = [
+    ...new Set(profiled.flatMap((d) => d.engine.diagnostic.profile?.byOrigin.map((o) => o.origin) ?? []))
+  ]
+  const shareOf = (d: MeasuredDatabase, origin: string) =>
+    d.engine.diagnostic.profile?.byOrigin.find((o) => o.origin === origin)?.share ?? 0
+  // Largest first, by the sum over the databases.
+  origins.sort((a, b) => profiled.reduce((sum, d) => sum + shareOf(d, b) - shareOf(d, a), 0))
+  return [
+    `| code | ${profiled.map((d) => d.database).join(" | ")} |`,
+    `|---|${profiled.map(() => "---:").join("|")}|`,
+    ...origins.map((origin) => `| ${origin} | ${profiled.map((d) => percent(shareOf(d, origin))).join(" | ")} |`)
+  ].join("\n")
+}
+
+const topFunctions = (databases: ReadonlyArray<MeasuredDatabase>): string =>
+  databases
+    .map((d) => {
+      const profile = d.engine.diagnostic.profile
+      if (profile === undefined) return `- ${d.database}: not profiled`
+      return `- ${d.database}: ${profile.topFunctions
+        .slice(0, 6)
+        .map((f) => `\`${f.name}\` ${percent(f.share)}`)
+        .join(", ")}`
+    })
+    .join("\n")
+
+const memorySection = (engine: EngineReport): string => {
+  const memory = engine.memory
+  if (memory === undefined) return "Not run this time (`--engine-verifications=0`)."
+  const { figures } = memory
+  const total = figures.run.verifications
+  const rows = figures.quarters.map(
+    (quarter, q) =>
+      `| ${integer((total * q) / 4 + 1)} – ${integer((total * (q + 1)) / 4)} | ${rate(quarter.perSecond)} | ${millis(
+        quarter.latencyP50
+      )} | ${mebibytes(quarter.rssMedian)} | ${mebibytes(quarter.heapUsedMedian)} |`
+  )
+  const flat = figures.lastOverFirst <= 1 + flatTolerance
+  const shortNote =
+    total >= 20_000
+      ? ""
+      : `
+
+**This run is shorter than the target's 20,000 verifications**, to keep \`pnpm bench\` to minutes (20,000 take at
+least ${integer(20_000 / Math.max(1, figures.run.perSecond) / 60)} minutes here, more as the rate falls with the size
+of the cluster's tables). For the full length: \`pnpm bench -- --engine-verifications=20000\`.`
+  return `The engine on a fresh SQLite file, ${figures.run.inFlight} in flight, in two parts:
+
+- warm-up, not sampled: ${integer(engine.options.longWarmup)} verifications, during which RSS went from ${mebibytes(
+    memory.warmupRss.first
+  )} to ${mebibytes(memory.warmupRss.last)} (finished workflows stay resident for the cluster's
+  \`entityMaxIdleTime\`, 1 minute, and V8's heap grows to its working size);
+- measured: ${integer(total)} verifications in ${integer(figures.run.seconds)} s (${rate(
+    figures.run.perSecond
+  )}/s; lost ${figures.run.lost}, failed ${figures.run.failed}), \`process.memoryUsage()\` of the engine's process
+  sampled every second.
+
+By quarter of the measured part:
+
+| verifications | verifications/s | latency p50 (ms) | RSS (median) | heap used (median) |
+|---|---:|---:|---:|---:|
+${rows.join("\n")}
+
+Peak RSS ${mebibytes(figures.rssPeak)}. The last quarter's median RSS is ${figures.lastOverFirst.toFixed(2)}× the
+first's, and over the second half RSS changed by ${signedMebibytes(figures.rssGrowthPerThousand)} per 1,000
+verifications (least squares): memory is **${flat ? "flat" : "not flat"}** by the measure used here (the last quarter
+within ${percent(flatTolerance)} of the first).${shortNote}`
+}
+
+const integrityLine = (engine: EngineReport): string => {
+  const databases = measuredDatabases(engine)
+  const runs = databases.flatMap((d) => [d.engine, d.baseline])
+  const lost = runs.reduce((sum, c) => sum + c.loaded.lost + c.unloaded.lost, engine.memory?.figures.run.lost ?? 0)
+  const failed = runs.reduce(
+    (sum, c) => sum + c.loaded.failed + c.unloaded.failed,
+    engine.memory?.figures.run.failed ?? 0
+  )
+  const repeated = runs.reduce((sum, c) => sum + c.repeatedNotifications, 0)
+  const firstError = runs.flatMap((c) => [c.loaded.firstError, c.unloaded.firstError]).find((e) => e !== undefined)
+  return `Lost notifications: ${lost}; failed verifications: ${failed}; notifications delivered more than once: ${repeated}${
+    firstError === undefined ? "" : ` (first error: \`${firstError.split("\n")[0]}\`)`
+  }.`
+}
+
+/** What the cluster stored per verification, by entity and message kind, from the engine's timed run. */
+const clusterTable = (databases: ReadonlyArray<MeasuredDatabase>): string => {
+  const prefix = "cluster_messages: "
+  const perVerification = (d: MeasuredDatabase, key: string) =>
+    (d.engine.tableSizes[key] ?? 0) / (d.engine.tableSizes.assure_processes ?? Number.NaN)
+  // Kinds below one message per 200 verifications (the retention cron's) are left out.
+  const kinds = [
+    ...new Set(databases.flatMap((d) => Object.keys(d.engine.tableSizes).filter((key) => key.startsWith(prefix))))
+  ]
+    .filter((key) => databases.some((d) => perVerification(d, key) >= 0.005))
+    .sort()
+  const row = (label: string, key: string) =>
+    `| ${label} | ${databases.map((d) => perVerification(d, key).toFixed(2)).join(" | ")} |`
+  return [
+    `| stored by the cluster | ${databases.map((d) => d.database).join(" | ")} |`,
+    `|---|${databases.map(() => "---:").join("|")}|`,
+    ...kinds.map((key) => {
+      const [entity = "", tag = ""] = key.slice(prefix.length).split(" ")
+      return row(`\`${entity.replace(/^Workflow\//, "")}\` ${tag} messages`, key)
+    }),
+    row("**all `cluster_messages` rows**", "cluster_messages"),
+    row("**all `cluster_replies` rows**", "cluster_replies")
+  ].join("\n")
+}
+
+const renderEngineSection = (engine: EngineReport, versions: Readonly<Record<string, string>>): string => {
+  const o = engine.options
+  const databases = measuredDatabases(engine)
+  const skipped = engine.databases.filter((d) => !d.measured)
+  const sqlite = databases.find((d) => d.database === "SQLite")
+  const postgres = databases.find((d) => d.database === "PostgreSQL")
+  const part = (label: string, time: PartTime) =>
+    `${label} ${integer(time.seconds)} s (load average ${time.loadAtStart.toFixed(1)} → ${time.loadAtEnd.toFixed(1)})`
+  const timeParts = [
+    ...databases.map((d) => part(d.database, d.time)),
+    ...(engine.memory === undefined ? [] : [part("long run", engine.memory.time)])
+  ].join(", ")
+
+  return `## 3. Engine: durable verifications end to end
+
+A verification as a client and a provider drive it through \`@assure/engine\`: create a dossier with userData,
+upload a front image (12 bytes with a JPEG signature), create a sandbox process (\`document\`, scenario \`pending\`,
+with a \`notificationUrl\`), request verification, then the provider's signed webhook (\`SandboxWebhook.make\`,
+outcome \`accepted\`) handled in-process by \`Processes.receiveWebhook\`. It is done when the client's endpoint (a
+loopback \`node:http\` server answering 200, one URL per verification) has received its notification; latency runs
+from the first call to that arrival.
+
+- **Engine**: \`Engine.layerSingleRunner({ pollInterval: "${o.pollInterval}" })\` — the cluster's
+  \`entityMessagePollInterval\` and \`entityReplyPollInterval\`; every other \`ShardingConfig\` value at effect's
+  default — with the sandbox provider (no latency), \`FileStore.layerDirectory\`, \`PersonalDataCipher\`,
+  \`FetchHttpClient\` and the default \`EngineConfig\`. Waiting for the result (\`AwaitResult\`) and delivering the
+  notification (\`DeliverNotification\`) run as durable workflows; the rest is plain SQL in the caller's fiber.
+- **Plain SQL baseline**, the practical limit: the same steps with bare effect/sql on the same database, in tables of
+  its own — insert the dossier, the file row and the process; a conditional \`UPDATE\` to \`processing\`; insert the
+  provider event; the conditional \`UPDATE\` to \`accepted\` and an outbox row in one transaction; then POST the
+  notification to the same endpoint and mark the outbox row delivered. No encryption, no provider, no workflow.
+
+Each contender runs in a fresh Node process of its own (a SingleRunner needs its database to itself), with the
+endpoint in the same process:
+
+- ${o.warmup} verifications of warm-up, then ${o.unloaded} one at a time, then ${integer(o.loaded)} with ${o.inFlight} in
+  flight (the next starts as soon as one is done).
+- SQLite ${sqlite?.version ?? "—"}: a file (WAL) in the temporary folder, through \`@assure/sqlite\` (\`node:sqlite\`,
+  one connection).
+- PostgreSQL ${postgres?.version ?? "—"}: a database created for the run on the same machine and dropped
+  afterwards, through \`@effect/sql-pg\` ${versions["@effect/sql-pg"] ?? ""} (10 connections).${
+    skipped.length === 0
+      ? ""
+      : `\n- Not measured: ${skipped.map((d) => `${d.database} (${d.measured ? "" : d.reason})`).join(", ")}.`
+  }
+- Time taken, with the machine's 1-minute load average as each part started and ended (the bench accounts for 1
+  to 2 of it; more is other work on the machine): ${timeParts}.
+
+### Throughput under load
+
+${integer(o.loaded)} verifications, ${o.inFlight} in flight. "Node CPU" is the contender's process (engine or baseline,
+with the endpoint), not the database server's.
+
+| database | contender | verifications/s | of baseline | latency p50 (ms) | p99 (ms) | Node CPU ms / verification | Node CPU (of one core) |
+|---|---|---:|---:|---:|---:|---:|---:|
+${databases.map((d) => contenderRows(d, (c) => c.loaded)).join("\n")}
+
+### Latency one at a time, and the engine's overhead
+
+${o.unloaded} verifications one after the other: the cost of one verification with nothing queued before it.
+Overhead is the engine's latency minus the baseline's at the same percentile.
+
+| database | contender | verifications/s | of baseline | latency p50 (ms) | p99 (ms) | Node CPU ms / verification | Node CPU (of one core) |
+|---|---|---:|---:|---:|---:|---:|---:|
+${databases.map((d) => contenderRows(d, (c) => c.unloaded)).join("\n")}
+
+| database | overhead p50, one at a time | p99, one at a time | p50 under load | p99 under load |
+|---|---:|---:|---:|---:|
+${databases
+  .map((d) => {
+    const overhead = overheadOf(d)
+    return `| ${d.database} | ${signedMillis(overhead.unloaded.p50)} ms | ${signedMillis(overhead.unloaded.p99)} ms | ${signedMillis(
+      overhead.loaded.p50
+    )} ms | ${signedMillis(overhead.loaded.p99)} ms |`
+  })
+  .join("\n")}
+
+### Where the time goes
+
+Each step's median, one at a time (ms). "Until notified" is the time from the end of the webhook call to the
+notification's arrival: for the engine, the durable workflows at work; for the baseline, the POST itself.
+
+${stepTable(databases)}
+
+SQL statements per verification, by the tables they name, counted with effect/sql's statement hook over
+${integer(o.diagnostic)} verifications under load (\`BEGIN\` and \`COMMIT\` are not counted, nor the cluster's
+statements on its own lock connection):
+
+${statementTable(databases)}
+
+The messages the cluster stored per verification (rows left in \`cluster_messages\` after the timed run; nothing
+deletes them). When the webhook lands before \`AwaitResult\` has run its first check, the workflow ends at once;
+otherwise it races the deferred against a durable clock (\`DurableClock\` messages, a second check, more deferred
+completions) — the path a real provider, answering seconds later, always takes.
+
+${clusterTable(databases)}
+
+Where the engine's Node process spends its busy time under load: V8's sampling profiler (what \`--cpu-prof\` records)
+over the same ${integer(o.diagnostic)} verifications, self time by where the code comes from (native calls and Node's
+own JavaScript count for the library or application code that called them: a \`node:sqlite\` statement for the SQLite
+client, a socket write for the PostgreSQL driver, WebCrypto's AES-GCM for the engine's \`PersonalDataCipher\`). The profiles are written to the
+temporary folder (\`assure-bench-*.cpuprofile\`, for Chrome DevTools); profiling slows the run a little.
+
+${profileTable(databases)}
+
+The functions with the most self time:
+
+${topFunctions(databases)}
+
+### Memory over a long run
+
+${memorySection(engine)}
+
+${integrityLine(engine)}
+`
+}
 
 export const renderReport = (report: Report): string => {
   const { machine, throughput: t, bundles: b } = report
@@ -162,6 +502,7 @@ further code from \`effect\` that the core codecs pull in and bare schemas do no
 most are ${growthOfEffect(b.core, b.baseline)}.
 Decoding only a dossier saves ${kB(dossierOnlySaving)} gzipped against decoding a dossier and a process.
 
+${renderEngineSection(report.engine, report.versions)}
 ## What the numbers mean
 
 | target | result | verdict |
@@ -169,6 +510,7 @@ Decoding only a dossier saves ${kB(dossierOnlySaving)} gzipped against decoding 
 | core ≥ zod throughput | default: ${coreVsZod.toFixed(2)}; compiled: ${compiledVsZodCompiled.toFixed(2)} | ${verdict(coreVsZod >= 1)} by default, ${verdict(compiledVsZodCompiled >= 1)} compiled |
 | core ≥ 25 % of the hand-written limit | ${percent(coreVsHand)} (compiled: ${percent(compiledVsHand)}) | ${verdict(coreVsHand >= 0.25)} |
 | own bundle overhead < 10 kB gzipped | ${signedKB(overheadGzip)} | ${verdict(overheadGzip < 10_000)} |
+${engineTargetRows(report.engine)}
 
 - Every normaliser returns the same object. Default is compared with default, and compiled with compiled: both
   compilers generate code with \`new Function\`, which some deployments (strict CSP, some edge runtimes) forbid.
@@ -178,6 +520,9 @@ Decoding only a dossier saves ${kB(dossierOnlySaving)} gzipped against decoding 
 - The figures come from one ${machine.cores}-core machine; absolute rates move between runs (see the
   interquartile ranges), the ratios much less, and differences of a few per cent are noise. Compare runs on the
   same machine only.
+- The engine's rows are end to end on one machine: the Node process under test, the database server (for
+  PostgreSQL) and the endpoint share its ${machine.cores} cores. Under load, latency is mostly queueing (${report.engine.options.inFlight} in flight
+  divided by the rate); the one-at-a-time rows are the cost of one verification.
 - Bundle sizes are deterministic for a given lockfile. The baseline already pays for Effect Schema itself, so the
   overhead is what choosing \`@assure/core\` adds on top of a consumer that uses Effect Schema anyway.
 `

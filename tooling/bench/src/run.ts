@@ -1,12 +1,16 @@
 /**
  * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
- * and writes `BENCHMARKS.md` at the repository root. About a minute on a 2-core machine.
+ * runs the engine end to end against a plain-database baseline, and writes `BENCHMARKS.md` at the repository root.
+ * About a minute for the first two sections and several more for the engine on a 2-core machine; the engine's long
+ * memory run is sized with `--engine-verifications=N` (see `engine/options.ts`).
  */
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import * as esbuild from "esbuild"
 import { measureBundleSizes } from "./bundle-size.ts"
+import { measureEngine } from "./engine/measure.ts"
+import { engineOptions } from "./engine/options.ts"
 import { normaliseWithCompiledCore, normaliseWithCore } from "./normalisers/core.ts"
 import { normaliseByHand } from "./normalisers/plain.ts"
 import { normaliseWithCompiledZod, normaliseWithZod } from "./normalisers/zod.ts"
@@ -19,6 +23,7 @@ const recordCount = 100_000
 const seed = 20_240_501
 const timing = { warmupPasses: 2, passes: 9, sliceSize: 5_000 }
 const reportPath = join(import.meta.dirname, "..", "..", "..", "BENCHMARKS.md")
+const engine = engineOptions(process.argv.slice(2), process.env)
 
 const started = performance.now()
 const log = (message: string): void =>
@@ -67,16 +72,24 @@ const [baseline, coreBundle, coreDossier] = await measureBundleSizes([
 ])
 if (!baseline || !coreBundle || !coreDossier) throw new Error("A bundle was not measured")
 
+const engineReport = await measureEngine(engine, log)
+
 const markdown = renderReport({
   date: new Date(),
   machine: describeMachine(),
-  versions: { effect: versionOf("effect"), zod: versionOf("zod"), esbuild: esbuild.version },
+  versions: {
+    effect: versionOf("effect"),
+    zod: versionOf("zod"),
+    esbuild: esbuild.version,
+    "@effect/sql-pg": versionOf("@effect/sql-pg")
+  },
   records: { count: recordCount, seed },
   verification,
   timing,
   seconds: (performance.now() - started) / 1000,
   throughput: { core, coreCompiled, zod, zodCompiled, handWritten },
-  bundles: { baseline, core: coreBundle, coreDossier }
+  bundles: { baseline, core: coreBundle, coreDossier },
+  engine: engineReport
 })
 writeFileSync(reportPath, markdown)
 log(`wrote ${reportPath}`)

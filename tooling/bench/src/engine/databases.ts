@@ -1,0 +1,71 @@
+/**
+ * The two databases the engine section runs on: a SQLite file in a temporary folder, and a PostgreSQL database
+ * created for the run on a local server and dropped afterwards (never a database that holds anything else). The orchestrator creates them; the workers (one OS
+ * process at a time per database, as a SingleRunner requires) connect to them with {@link layerFor}.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { SqliteClient } from "@assure/sqlite"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Redacted } from "effect"
+import type { SqlClient } from "effect/sql"
+
+export type DatabaseSpec =
+  | { readonly kind: "sqlite"; readonly filename: string }
+  | { readonly kind: "postgres"; readonly url: string }
+
+export const databaseLabel = (spec: DatabaseSpec): string => (spec.kind === "sqlite" ? "SQLite" : "PostgreSQL")
+
+/** The server the bench creates its database on; override with `ASSURE_BENCH_POSTGRES_URL`. */
+export const postgresServerUrl =
+  process.env.ASSURE_BENCH_POSTGRES_URL ?? "postgres://assure:assure@127.0.0.1:5432/postgres"
+
+/** The `SqlClient` of a database, for a worker. */
+export const layerFor = (spec: DatabaseSpec): Layer.Layer<SqlClient.SqlClient> =>
+  spec.kind === "sqlite"
+    ? Layer.orDie(SqliteClient.layer({ filename: spec.filename }))
+    : Layer.orDie(PgClient.layer({ url: Redacted.make(spec.url) }))
+
+/** A folder for SQLite files and the file store, removed by `remove`. */
+export const makeScratchFolder = (): { readonly path: string; readonly remove: () => void } => {
+  const path = mkdtempSync(join(tmpdir(), "assure-bench-"))
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+const runOnServer = <A extends object>(statement: string) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const sql = yield* PgClient.PgClient
+      return yield* sql.unsafe<A>(statement)
+    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(postgresServerUrl) })))
+  )
+
+export interface PostgresDatabase {
+  readonly url: string
+  /** The server's version, as `SHOW server_version` gives it. */
+  readonly serverVersion: string
+  readonly drop: () => Promise<void>
+}
+
+/** A new, empty PostgreSQL database, or why there is none (the server cannot be reached). */
+export const createPostgresDatabase = async (): Promise<PostgresDatabase | { readonly unavailable: string }> => {
+  const name = `assure_bench_${globalThis.crypto.randomUUID().replaceAll("-", "")}`
+  let serverVersion: string
+  try {
+    const rows = await runOnServer<{ server_version: string }>("SHOW server_version")
+    serverVersion = rows[0]?.server_version ?? "unknown"
+    await runOnServer(`CREATE DATABASE ${name}`)
+  } catch (error) {
+    return { unavailable: `no PostgreSQL server at ${new URL(postgresServerUrl).host} (${String(error)})` }
+  }
+  const url = new URL(postgresServerUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    serverVersion,
+    drop: async () => {
+      await runOnServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  }
+}
