@@ -1,0 +1,65 @@
+/**
+ * What the bench (the parent) and the processes it loads say to each other over IPC. Each contender runs in an OS
+ * process of its own, so that its memory readings and its CPU time are its own and not the load generator's.
+ */
+
+/** Parent → child: report memory now (answered with a {@link MemoryReading} carrying the same `id`), or stop. */
+export type ParentMessage =
+  | { readonly type: "memory"; readonly id: number }
+  | { readonly type: "stop" }
+  /** Server only: start V8's sampling profiler, or stop it and write the `.cpuprofile` to `path`. */
+  | { readonly type: "profile"; readonly id: number; readonly path?: string }
+
+/** Sizes in bytes, from `process.memoryUsage()` and `process.resourceUsage()` in the child. */
+export interface MemoryReading {
+  readonly type: "memory"
+  readonly id: number
+  readonly rss: number
+  readonly heapUsed: number
+  /** The kernel's high-water mark of the resident set since the process started. */
+  readonly maxRss: number
+}
+
+/**
+ * The child's own view of its start, in milliseconds since its process started (`performance.now()`, whose origin
+ * is the process's start): when its code was loaded, when it started building the server, when `/ready` first
+ * answered 204 to the child itself.
+ */
+export interface ReadyMessage {
+  readonly type: "ready"
+  readonly loadedMs: number
+  readonly launchedMs: number
+  readonly readyMs: number
+}
+
+/** The profiler started (no path) or its profile was written. */
+export interface ProfileDone {
+  readonly type: "profile"
+  readonly id: number
+}
+
+export type ChildMessage = MemoryReading | ReadyMessage | ProfileDone
+
+/** How the server under test is configured; passed as JSON in `BENCH_HTTP_SERVER`. */
+export interface ServerJob {
+  readonly port: number
+  readonly dataDirectory: string
+  readonly clientId: string
+  /** The scrypt hash of the client's secret, as `ASSURE_CLIENTS` carries it: hashing is not part of the start. */
+  readonly secretHash: string
+  readonly encryptionKey: string
+  readonly rateLimit: number
+}
+
+/** What the bare `node:http` baseline answers; passed as JSON in `BENCH_HTTP_BARE`. */
+export interface BareJob {
+  readonly port: number
+  /** The whole `Authorization` header the requests must carry. */
+  readonly authorization: string
+  /** The path of the stored process, and the server's exact response body for it. */
+  readonly processPath: string
+  readonly processBody: string
+  readonly dossiersPath: string
+  /** The server's response to a dossier POST: the baseline answers the same shape, with a new id and times. */
+  readonly dossierTemplate: Record<string, unknown>
+}

@@ -1,0 +1,89 @@
+/**
+ * The server under test in a process of its own: the real `@assure/server` app (`makeApp`, as `assure-server`
+ * starts it) on the embedded SQLite store in the data folder it is given, with production settings except a rate
+ * limit high enough never to throttle the load. Its code is loaded here, after the process started, so that the
+ * start it reports includes loading the server's modules. Answers memory readings over IPC until told to stop.
+ */
+import { writeFileSync } from "node:fs"
+import { request } from "node:http"
+import { Session } from "node:inspector/promises"
+import { performance } from "node:perf_hooks"
+import type { ChildMessage, ParentMessage, ServerJob } from "./protocol.ts"
+
+const send = (message: ChildMessage) => process.send?.(message)
+
+const readyOnce = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = request({ host: "127.0.0.1", port, path: "/ready", agent: false }, (response) => {
+      response.resume()
+      resolve(response.statusCode === 204)
+    })
+    probe.on("error", () => resolve(false))
+    probe.end()
+  })
+
+const job = JSON.parse(process.env.BENCH_HTTP_SERVER ?? "") as ServerJob
+
+// If the bench goes away, so does the server.
+process.once("disconnect", () => process.exit(1))
+
+const [{ makeApp }, { Duration, Effect, Fiber, Layer, Option, Redacted }] = await Promise.all([
+  import("../../../../apps/server/dist/server/App.js"),
+  import("effect")
+])
+const loadedMs = performance.now()
+
+const fiber = Effect.runFork(
+  Layer.launch(
+    makeApp({
+      host: "127.0.0.1",
+      port: job.port,
+      publicUrl: `http://127.0.0.1:${job.port}`,
+      dataDirectory: job.dataDirectory,
+      databaseUrl: Option.none(),
+      clients: [{ id: job.clientId, secretHash: job.secretHash }],
+      encryptionKeys: [{ id: "bench", key: Redacted.make(job.encryptionKey) }],
+      sandboxWebhookSecret: Redacted.make("whsec_http_bench"),
+      tokenLifetime: Duration.minutes(10),
+      retention: Option.none(),
+      rateLimit: job.rateLimit,
+      sandboxLatency: Duration.seconds(2),
+      eventSubscriptions: {},
+      // The default of ASSURE_LOG_LEVEL: no line per request.
+      logLevel: "Info",
+      telemetry: Option.none(),
+      externalIssuer: Option.none(),
+      development: Option.none()
+    })
+  )
+)
+const launchedMs = performance.now()
+
+let profiler: Session | undefined
+const profile = async (path: string | undefined) => {
+  if (path === undefined) {
+    profiler = new Session()
+    profiler.connect()
+    await profiler.post("Profiler.enable")
+    await profiler.post("Profiler.start")
+  } else if (profiler !== undefined) {
+    const { profile } = await profiler.post("Profiler.stop")
+    writeFileSync(path, JSON.stringify(profile))
+    profiler.disconnect()
+    profiler = undefined
+  }
+}
+
+process.on("message", (message: ParentMessage) => {
+  if (message.type === "memory") {
+    const { rss, heapUsed } = process.memoryUsage()
+    send({ type: "memory", id: message.id, rss, heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 })
+  } else if (message.type === "profile") {
+    void profile(message.path).then(() => send({ type: "profile", id: message.id }))
+  } else {
+    void Effect.runPromise(Fiber.interrupt(fiber)).then(() => process.exit(0))
+  }
+})
+
+while (!(await readyOnce(job.port))) await new Promise((resolve) => setTimeout(resolve, 5))
+send({ type: "ready", loadedMs, launchedMs, readyMs: performance.now() })
