@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url"
 import type { BundleSize } from "./bundle-size.ts"
 import { flatTolerance, type RunFigures } from "./engine/figures.ts"
 import type { ContenderFigures, DatabaseFigures, EngineReport, PartTime } from "./engine/measure.ts"
+import type { HttpReport } from "./http/measure.ts"
+import { httpVerdicts, renderHttpSection } from "./http/report.ts"
 import { pairedRatio, type Throughput, type ThroughputOptions } from "./throughput.ts"
 import type { Verification } from "./verify.ts"
 
@@ -52,6 +54,7 @@ export interface Report {
   }
   readonly bundles: { readonly baseline: BundleSize; readonly core: BundleSize; readonly coreDossier: BundleSize }
   readonly engine: EngineReport
+  readonly http: HttpReport
 }
 
 const integer = (n: number): string => Math.round(n).toLocaleString("en-GB")
@@ -503,6 +506,8 @@ most are ${growthOfEffect(b.core, b.baseline)}.
 Decoding only a dossier saves ${kB(dossierOnlySaving)} gzipped against decoding a dossier and a process.
 
 ${renderEngineSection(report.engine, report.versions)}
+${renderHttpSection(report.http)}
+
 ## What the numbers mean
 
 | target | result | verdict |
@@ -511,6 +516,9 @@ ${renderEngineSection(report.engine, report.versions)}
 | core ≥ 25 % of the hand-written limit | ${percent(coreVsHand)} (compiled: ${percent(compiledVsHand)}) | ${verdict(coreVsHand >= 0.25)} |
 | own bundle overhead < 10 kB gzipped | ${signedKB(overheadGzip)} | ${verdict(overheadGzip < 10_000)} |
 ${engineTargetRows(report.engine)}
+${httpVerdicts(report.http)
+  .map(({ target, result, verdict: met }) => `| ${target} | ${result} | **${met}** |`)
+  .join("\n")}
 
 - Every normaliser returns the same object. Default is compared with default, and compiled with compiled: both
   compilers generate code with \`new Function\`, which some deployments (strict CSP, some edge runtimes) forbid.

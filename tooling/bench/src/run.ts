@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
- * runs the engine end to end against a plain-database baseline, and writes `BENCHMARKS.md` at the repository root.
+ * runs the engine end to end against a plain-database baseline, loads the HTTP API next to a bare node:http server,
+ * and writes `BENCHMARKS.md` at the repository root.
  * About a minute for the first two sections and several more for the engine on a 2-core machine; the engine's long
  * memory run is sized with `--engine-verifications=N` (see `engine/options.ts`).
  */
@@ -11,6 +12,7 @@ import * as esbuild from "esbuild"
 import { measureBundleSizes } from "./bundle-size.ts"
 import { measureEngine } from "./engine/measure.ts"
 import { engineOptions } from "./engine/options.ts"
+import { defaultHttpOptions, measureHttp } from "./http/measure.ts"
 import { normaliseWithCompiledCore, normaliseWithCore } from "./normalisers/core.ts"
 import { normaliseByHand } from "./normalisers/plain.ts"
 import { normaliseWithCompiledZod, normaliseWithZod } from "./normalisers/zod.ts"
@@ -74,6 +76,9 @@ if (!baseline || !coreBundle || !coreDossier) throw new Error("A bundle was not 
 
 const engineReport = await measureEngine(engine, log)
 
+log("HTTP API under load")
+const httpReport = await measureHttp(log, defaultHttpOptions)
+
 const markdown = renderReport({
   date: new Date(),
   machine: describeMachine(),
@@ -89,7 +94,8 @@ const markdown = renderReport({
   seconds: (performance.now() - started) / 1000,
   throughput: { core, coreCompiled, zod, zodCompiled, handWritten },
   bundles: { baseline, core: coreBundle, coreDossier },
-  engine: engineReport
+  engine: engineReport,
+  http: httpReport
 })
 writeFileSync(reportPath, markdown)
 log(`wrote ${reportPath}`)
