@@ -3,42 +3,23 @@
  * publishes (here a loopback HTTP server), with its issuer, this server's audience and an expiry — open the `/assure`
  * paths for the client they name, next to the server's own tokens; anything else is a 401 problem.
  */
-import { mkdtempSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { PersonalDataCipher } from "@assure/engine"
-import { ConfigProvider, Effect, Exit, Option } from "effect"
+import { Exit, Option } from "effect"
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { hashSecret } from "../src/server/Secrets.js"
-import { load } from "../src/server/ServerConfig.js"
+import { loadWith } from "./support/config.js"
 import { apiClient, clients, freePort, type Running, startServer } from "./support/server.js"
 
-const loadWith = (variables: Record<string, string>) =>
-  Effect.runPromiseExit(
-    load.pipe(
-      Effect.provideService(
-        ConfigProvider.ConfigProvider,
-        ConfigProvider.fromEnv({
-          env: {
-            ASSURE_DATA_DIR: mkdtempSync(join(tmpdir(), "assure-config-")),
-            ASSURE_PUBLIC_URL: "https://assure.example",
-            ASSURE_CLIENTS: `alpha:${hashSecret("alpha-secret-value")}`,
-            ASSURE_ENCRYPTION_KEYS: `k1:${PersonalDataCipher.generateKey()}`,
-            ...variables
-          }
-        })
-      )
-    )
-  )
+/** The audience defaults to the server's public URL: give it one to expect. */
+const loadWithPublicUrl = (variables: Record<string, string>) =>
+  loadWith({ ASSURE_PUBLIC_URL: "https://assure.example", ...variables })
 
 describe("the external issuer's settings", () => {
   it("are off by default; with an issuer and a key set, the audience defaults to the server's and the claim to client_id", async () => {
-    const off = await loadWith({})
+    const off = await loadWithPublicUrl({})
     expect(Exit.isSuccess(off) && Option.isNone(off.value.externalIssuer)).toBe(true)
-    const on = await loadWith({
+    const on = await loadWithPublicUrl({
       ASSURE_EXTERNAL_ISSUER: "https://idp.example/realms/assure",
       ASSURE_EXTERNAL_JWKS_URL: "https://idp.example/realms/assure/certs"
     })
@@ -50,7 +31,7 @@ describe("the external issuer's settings", () => {
         clientClaim: "client_id"
       })
     )
-    const custom = await loadWith({
+    const custom = await loadWithPublicUrl({
       ASSURE_EXTERNAL_ISSUER: "https://idp.example",
       ASSURE_EXTERNAL_JWKS_URL: "http://127.0.0.1:9000/jwks.json",
       ASSURE_EXTERNAL_AUDIENCE: "assure-api",
@@ -63,7 +44,7 @@ describe("the external issuer's settings", () => {
 
   it("refuse at start a key set without issuer, an issuer without key set, and keys over plain http elsewhere", async () => {
     const settingRefused = async (variables: Record<string, string>) => {
-      const exit = await loadWith(variables)
+      const exit = await loadWithPublicUrl(variables)
       if (Exit.isSuccess(exit)) return undefined
       const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
       return (error as { setting?: string } | undefined)?.setting

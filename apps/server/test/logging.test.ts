@@ -2,35 +2,12 @@
  * `ASSURE_LOG_LEVEL`: checked at start, applied to everything the server runs; at debug level the logs record each
  * change and refusal with its trace id, and never a secret, a token or identity data.
  */
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { format } from "node:util"
-import { PersonalDataCipher } from "@assure/engine"
-import { ConfigProvider, Effect, Exit } from "effect"
+import { Exit } from "effect"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { hashSecret } from "../src/server/Secrets.js"
-import { load } from "../src/server/ServerConfig.js"
+import { loadWith } from "./support/config.js"
 import { sensitiveJourney } from "./support/sensitive.js"
 import { apiClient, clients, startServer } from "./support/server.js"
-
-/** Reads the configuration from these variables only, with real clients and keys (no development mode). */
-const loadWith = (variables: Record<string, string>) =>
-  Effect.runPromiseExit(
-    load.pipe(
-      Effect.provideService(
-        ConfigProvider.ConfigProvider,
-        ConfigProvider.fromEnv({
-          env: {
-            ASSURE_DATA_DIR: mkdtempSync(join(tmpdir(), "assure-config-")),
-            ASSURE_CLIENTS: `alpha:${hashSecret("alpha-secret-value")}`,
-            ASSURE_ENCRYPTION_KEYS: `k1:${PersonalDataCipher.generateKey()}`,
-            ...variables
-          }
-        })
-      )
-    )
-  )
 
 describe("ASSURE_LOG_LEVEL", () => {
   it("defaults to info and maps each accepted name to Effect's level, in any case", async () => {

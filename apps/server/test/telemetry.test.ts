@@ -3,36 +3,15 @@
  * HTTP/JSON to a collector — here a loopback HTTP server that keeps what it receives — with the trace id its problems
  * give clients, and without secrets, tokens or identity data.
  */
-import { mkdtempSync } from "node:fs"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { PersonalDataCipher } from "@assure/engine"
-import { ConfigProvider, Effect, Exit, Option, Redacted, References, Tracer } from "effect"
+import { Effect, Exit, Option, Redacted, References, Tracer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Observability from "../src/server/Observability.js"
-import { hashSecret } from "../src/server/Secrets.js"
-import { load, type Settings } from "../src/server/ServerConfig.js"
+import type { Settings } from "../src/server/ServerConfig.js"
+import { loadWith } from "./support/config.js"
 import { sensitiveJourney } from "./support/sensitive.js"
 import { startServer } from "./support/server.js"
-
-const loadWith = (variables: Record<string, string>) =>
-  Effect.runPromiseExit(
-    load.pipe(
-      Effect.provideService(
-        ConfigProvider.ConfigProvider,
-        ConfigProvider.fromEnv({
-          env: {
-            ASSURE_DATA_DIR: mkdtempSync(join(tmpdir(), "assure-config-")),
-            ASSURE_CLIENTS: `alpha:${hashSecret("alpha-secret-value")}`,
-            ASSURE_ENCRYPTION_KEYS: `k1:${PersonalDataCipher.generateKey()}`,
-            ...variables
-          }
-        })
-      )
-    )
-  )
 
 const telemetryOf = async (variables: Record<string, string>) => {
   const exit = await loadWith(variables)
