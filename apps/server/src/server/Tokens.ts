@@ -9,11 +9,15 @@
  * With an external issuer configured, its tokens are accepted too: verified against the JSON Web Key Set it
  * publishes (fetched when needed, cached, fetched again for a key it does not hold), with its exact issuer, this
  * server's audience for it, and an expiry; the client they act for is named by a claim.
+ *
+ * A token that passed is remembered until it expires (`VerifiedTokens`), so a client presenting the same token again
+ * is not verified again.
  */
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from "jose"
 import { verifySecret } from "./Secrets.js"
 import { type ExternalIssuer, ServerConfig } from "./ServerConfig.js"
+import * as VerifiedTokens from "./VerifiedTokens.js"
 
 /** Why a token or client credentials were refused (never which part of a secret was wrong). */
 export class TokenRefused extends Schema.TaggedError<TokenRefused>("@assure/server/TokenRefused")("TokenRefused", {
@@ -86,6 +90,15 @@ const refusalOf = (error: unknown): TokenRefused => {
   }
 }
 
+/** How many verified tokens are remembered: a few per client of a busy server, about a megabyte. */
+const rememberedTokens = 4_096
+
+/** Seconds of leeway for another machine's clock, on the external issuer's `exp` and `nbf`. */
+const externalClockTolerance = 30
+
+/** When a verified token stops being accepted: its `exp` (jose required one), plus any leeway. */
+const expiryOf = (payload: JWTPayload, toleranceSeconds: number) => ((payload.exp ?? 0) + toleranceSeconds) * 1000
+
 /** Errors of fetching the key set rather than of the token. */
 const isKeySetUnavailable = (error: unknown) => {
   const code = codeOf(error)
@@ -104,7 +117,7 @@ const externalVerifier = (external: ExternalIssuer) => {
     const named = payload[external.clientClaim] ?? payload.sub
     return typeof named === "string" && named.length > 0 && named.length <= 255 ? named : undefined
   }
-  return (token: string): Effect.Effect<string, TokenRefused> =>
+  return (token: string): Effect.Effect<VerifiedTokens.Verified, TokenRefused> =>
     Effect.tryPromise({
       try: () =>
         jwtVerify(token, keys, {
@@ -112,8 +125,7 @@ const externalVerifier = (external: ExternalIssuer) => {
           audience: external.audience,
           algorithms: externalAlgorithms,
           requiredClaims: ["exp"],
-          // Another machine's clock: a little leeway for exp and nbf.
-          clockTolerance: 30
+          clockTolerance: externalClockTolerance
         }),
       catch: (error) => error
     }).pipe(
@@ -131,7 +143,7 @@ const externalVerifier = (external: ExternalIssuer) => {
         const clientId = clientOf(payload)
         return clientId === undefined
           ? Effect.fail(new TokenRefused({ reason: `the token names no client (${external.clientClaim} or sub)` }))
-          : Effect.succeed(clientId)
+          : Effect.succeed({ clientId, expiresAt: expiryOf(payload, externalClockTolerance) })
       })
     )
 }
@@ -153,9 +165,11 @@ export const layer = Layer.effect(
       verify: externalVerifier(issuer)
     }))
 
-    const verifyOwn = (token: string) =>
+    const verified = VerifiedTokens.make(rememberedTokens)
+
+    const verifyOwn = (token: string): Effect.Effect<VerifiedTokens.Verified, TokenRefused> =>
       Effect.tryPromise({
-        try: () => jwtVerify(token, publicKey, { issuer, audience, algorithms: ["ES256"] }),
+        try: () => jwtVerify(token, publicKey, { issuer, audience, algorithms: ["ES256"], requiredClaims: ["exp"] }),
         catch: (error) =>
           new TokenRefused({
             reason: codeOf(error) === "ERR_JWT_EXPIRED" ? "the token has expired" : "the token is not valid"
@@ -163,7 +177,7 @@ export const layer = Layer.effect(
       }).pipe(
         Effect.flatMap(({ payload }) =>
           typeof payload.sub === "string" && clients.has(payload.sub)
-            ? Effect.succeed(payload.sub)
+            ? Effect.succeed({ clientId: payload.sub, expiresAt: expiryOf(payload, 0) })
             : Effect.fail(new TokenRefused({ reason: "the token's client is not configured" }))
         )
       )
@@ -188,9 +202,18 @@ export const layer = Layer.effect(
           return { token, expiresIn: lifetime }
         }),
       verify: (token) =>
-        Option.isSome(external) && claimedIssuer(token) === external.value.issuer
-          ? external.value.verify(token)
-          : verifyOwn(token)
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const remembered = verified.lookup(token, now)
+          if (remembered !== undefined) return Effect.succeed(remembered)
+          const check =
+            Option.isSome(external) && claimedIssuer(token) === external.value.issuer
+              ? external.value.verify(token)
+              : verifyOwn(token)
+          return Effect.map(check, (result) => {
+            verified.remember(token, result)
+            return result.clientId
+          })
+        })
     })
   })
 )
