@@ -1,15 +1,28 @@
 /**
- * The Veriff provider: the provider specification implemented over the {@link VeriffClient.VeriffClient}.
- * It uploads the document images, maps the vendor's statuses to process statuses (the table below), normalises what
- * the vendor read with `@assure/core`'s codecs, and verifies webhooks. It classifies every failure and never
- * retries: the engine does, guided by `isRetryable`.
+ * The Veriff provider: the provider specification implemented over the {@link VeriffClient.VeriffClient}, for
+ * Veriff's identity-and-document verification (a document and a selfie). It runs two flows:
  *
- * | vendor status | process status |
+ * - `documentSelfie`, the **hosted flow**: `start` creates a session and returns Veriff's `verification.url` as the
+ *   `redirectUrl`; the end-user captures their document and face there, and Veriff sends them to the return URL.
+ * - `documentSelfieUpload`, the **headless flow**: `start` creates a session, uploads the client's `front`, `back`
+ *   (optional) and `selfie` images as `document-front`, `document-back` and `face` media, and submits the session.
+ *
+ * Either way the result comes from the decision (`GET /v1/sessions/{id}/decision`, or the decision webhook, which
+ * makes the engine ask): Veriff's decision status is mapped to a process status (the table below), and what Veriff
+ * read is normalised with `@assure/core`'s codecs. It classifies every failure and never retries: the engine does,
+ * guided by `isRetryable`.
+ *
+ * | Veriff decision | process status |
  * |---|---|
- * | `processing` | `processing` |
- * | `approved` | `accepted` |
- * | `declined` | `rejected` |
+ * | none yet (`verification: null`), hosted flow | `pending` |
+ * | none yet (`verification: null`), headless flow (already submitted) | `processing` |
+ * | `approved` (9001) | `accepted` |
+ * | `declined` (9102) | `rejected` |
+ * | `resubmission_requested` (9103), hosted flow | `pending`: the end-user tries again at the same URL |
+ * | `resubmission_requested` (9103), headless flow | `inconclusive`: no end-user is there to try again |
  * | `review` | `inconclusive` |
+ * | `expired`, `abandoned` | `canceled`: the end-user never finished; nothing was verified |
+ * | a status Veriff adds later | by its code (9001, 9102, 9103 as above), otherwise `inconclusive` |
  *
  * @example
  * ```ts
@@ -19,8 +32,8 @@
  * import { FetchHttpClient } from "effect/http"
  *
  * const Providers = VeriffProvider.layer({
- *   apiKey: Redacted.make("sk_live_…"),
- *   webhookSecrets: [Redacted.make("whsec_…")]
+ *   apiKey: Redacted.make("…"),
+ *   sharedSecret: Redacted.make("…")
  * }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
  * ```
  *
@@ -33,7 +46,8 @@ import {
   IdentityData,
   PersonName,
   type ProcessStatus,
-  ProcessType
+  ProcessType,
+  Sex
 } from "@assure/core"
 import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, type Webhook } from "@assure/provider"
 import { Config, Effect, Layer, Schema } from "effect"
@@ -45,22 +59,35 @@ import * as VeriffWebhook from "./VeriffWebhook.js"
 /** The name the provider is registered under. @since 0.1.0 */
 export const name = VeriffClient.name
 
-/** The process types it runs. TODO(vendor): the flows the vendor offers (`documentSelfie`, …). @since 0.1.0 */
-export const processTypes = [ProcessType.ProcessType.make("document")]
+/** The hosted flow: the end-user goes to Veriff's `verification.url`. @since 0.1.0 */
+export const hostedProcessType = ProcessType.ProcessType.make("documentSelfie")
+
+/** The headless flow: the client's images are uploaded as media, then the session is submitted. @since 0.1.0 */
+export const uploadProcessType = ProcessType.ProcessType.make("documentSelfieUpload")
+
+/** The process types it runs: `documentSelfie` (hosted) and `documentSelfieUpload` (headless). @since 0.1.0 */
+export const processTypes = [hostedProcessType, uploadProcessType]
 
 /** What it can do; the engine and the conformance suite read it. @since 0.1.0 */
 export const capabilities: Capabilities.Capabilities = {
   ...Capabilities.none,
-  // TODO(vendor): selfie, hostedFlow, cancel, … as the vendor supports them
   documentImages: true,
+  selfie: true,
+  // The end-user can go through Veriff's own capture flow (verification.url); Veriff does not redirect back with a
+  // result to complete, so `redirect` stays off: the result comes from the decision.
+  hostedFlow: true,
   webhooks: true,
   polling: true
 }
 
-/** Its entry of `processParameters`, decoded strictly: unknown keys are refused before the vendor is called. @since 0.1.0 */
+/** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Veriff is called. @since 0.1.0 */
 export const Parameters = Schema.Struct({
-  /** TODO(vendor): the vendor's options for one verification; here, which of its workflows to run. */
-  workflow: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(64)))
+  /** `verification.vendorData`: a non-semantic reference Veriff returns in every payload; default, the process id. */
+  vendorData: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(1000))),
+  /** `verification.endUserId`: a UUID for the end-user, which Veriff uses to link their sessions. */
+  endUserId: Schema.optionalKey(
+    Schema.String.check(Schema.isPattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i))
+  )
 })
 
 /** Its entry of `processParameters`. @since 0.1.0 */
@@ -73,159 +100,321 @@ declare module "@assure/provider/ProcessParameters" {
   }
 }
 
-/** How the provider is set up: the client's options, and the secrets webhooks are signed with. @since 0.1.0 */
+/** How the provider is set up: the client's options, and the secrets webhooks may be signed with. @since 0.1.0 */
 export interface Options extends VeriffClient.Options {
-  /** Any of them may have signed a webhook (several during a rotation). */
-  readonly webhookSecrets: ReadonlyArray<Webhook.Secret>
+  /**
+   * The shared secrets a webhook may be signed with; default, `sharedSecret` alone. Give the old and the new one
+   * while Veriff rotates the integration's shared secret key.
+   */
+  readonly webhookSecrets?: ReadonlyArray<Webhook.Secret> | undefined
 }
 
-/** The vendor's statuses as process statuses. TODO(vendor): every status the vendor documents. @since 0.1.0 */
-export const statuses: Record<VeriffClient.VerificationStatus, ProcessStatus.ProcessStatus> = {
-  processing: "processing",
-  approved: "accepted",
-  declined: "rejected",
-  review: "inconclusive"
+/** Which flow a session runs, as kept in the process's provider state. @since 0.1.0 */
+export type Flow = "hosted" | "upload"
+
+/** The flow a session's provider state names; the hosted flow when the state is missing. @since 0.1.0 */
+export const flowOf = (state: IdentityProvider.ProviderState | undefined): Flow =>
+  state?.flow === "upload" ? "upload" : "hosted"
+
+/**
+ * A decision as a process status — the table in the module documentation. `decision` is `null` while Veriff has
+ * none; `flow` decides the cases where the hosted and the headless flow differ.
+ *
+ * @since 0.1.0
+ */
+export const statusOf = (
+  decision: { readonly status: string; readonly code?: number | null | undefined } | null,
+  flow: Flow
+): ProcessStatus.ProcessStatus => {
+  if (decision === null) return flow === "upload" ? "processing" : "pending"
+  switch (decision.status) {
+    case "approved":
+      return "accepted"
+    case "declined":
+      return "rejected"
+    case "resubmission_requested":
+      return flow === "upload" ? "inconclusive" : "pending"
+    case "review":
+      return "inconclusive"
+    case "expired":
+    case "abandoned":
+      return "canceled"
+  }
+  // A status Veriff adds later: its code, where the code is unambiguous (9104 and 9121 are not: Veriff's pages
+  // disagree on which of expired, abandoned and review they stand for).
+  if (decision.code === 9001) return "accepted"
+  if (decision.code === 9102) return "rejected"
+  if (decision.code === 9103) return flow === "upload" ? "inconclusive" : "pending"
+  return "inconclusive"
 }
 
-// Normalisation: each vendor field goes through the @assure/core codec for its format, so a value in an unexpected
-// format is a typed error with a path, never a guess. TODO(vendor): the formats the vendor really sends.
-const NormalisedPerson = Schema.Struct({
+/** Why a decision is not `approved`, in Veriff's words: its reason code and reason, or the status. @since 0.1.0 */
+export const reasonOf = (decision: VeriffClient.Decision): string | undefined => {
+  if (decision.status === "approved") return undefined
+  const parts = [decision.reasonCode == null ? undefined : String(decision.reasonCode), decision.reason ?? undefined]
+  const said = parts.filter((part) => part !== undefined && part.length > 0).join(" ")
+  return said.length > 0 ? said : decision.status
+}
+
+// Normalisation: each Veriff field goes through the @assure/core codec for its format, so a value in an unexpected
+// format is a typed error whose path names Veriff's field, never a guess.
+const Normalised = Schema.Struct({
   firstName: Schema.optionalKey(PersonName.FromString),
   lastName: Schema.optionalKey(PersonName.FromString),
   dateOfBirth: Schema.optionalKey(CalendarDate.FromIsoString),
-  nationality: Schema.optionalKey(Country.FromAlpha2)
-}).pipe(Schema.encodeKeys({ firstName: "first_name", lastName: "last_name", dateOfBirth: "birth_date" }))
-
-const NormalisedDocument = Schema.Struct({
+  gender: Schema.optionalKey(Sex.FromProviderWord),
+  // Documented as an "ISO country code"; the samples disagree on alpha-2 and alpha-3, which FromCode tells apart.
+  nationality: Schema.optionalKey(Country.FromCode),
+  personalNumber: Schema.optionalKey(IdentityData.IdentityNumber),
   documentType: Schema.optionalKey(DocumentType.FromProviderWord),
   documentNumber: Schema.optionalKey(IdentityData.IdentityNumber),
   issuingCountry: Schema.optionalKey(Country.FromAlpha2),
+  dateOfIssue: Schema.optionalKey(CalendarDate.FromIsoString),
   dateOfExpiry: Schema.optionalKey(CalendarDate.FromIsoString)
 }).pipe(
   Schema.encodeKeys({
-    documentType: "type",
-    documentNumber: "number",
-    issuingCountry: "country",
-    dateOfExpiry: "expiry_date"
+    firstName: "person.firstName",
+    lastName: "person.lastName",
+    dateOfBirth: "person.dateOfBirth",
+    gender: "person.gender",
+    nationality: "person.nationality",
+    personalNumber: "person.idNumber",
+    documentType: "document.type",
+    documentNumber: "document.number",
+    issuingCountry: "document.country",
+    dateOfIssue: "document.validFrom",
+    dateOfExpiry: "document.validUntil"
   })
 )
 
-const normalise = Schema.decodeUnknownEffect(Schema.Struct({ person: NormalisedPerson, document: NormalisedDocument }))
+const decodeNormalised = Schema.decodeUnknownEffect(Normalised)
 
-/** The vendor's `null` means "not read": such fields are left out rather than failed on. */
-const present = (fields: { readonly [key: string]: string | null | undefined } | null | undefined) =>
-  Object.fromEntries(Object.entries(fields ?? {}).filter(([, value]) => value != null))
+/**
+ * What Veriff read, keyed by Veriff's paths (`person.firstName`, `document.validUntil`); what Veriff did not read
+ * (`null`, empty) is left out. Exposed for tests and tools.
+ *
+ * @since 0.1.0
+ */
+export const readFields = (decision: VeriffClient.Decision): { readonly [path: string]: string } => {
+  const fields: Record<string, string> = {}
+  const add = (
+    prefix: string,
+    values: { readonly [key: string]: unknown } | null | undefined,
+    keys: ReadonlyArray<string>
+  ) => {
+    for (const key of keys) {
+      const value = values?.[key]
+      if (typeof value === "string" && value.trim().length > 0) fields[`${prefix}.${key}`] = value
+    }
+  }
+  add("person", decision.person, ["firstName", "lastName", "dateOfBirth", "gender", "nationality", "idNumber"])
+  add("document", decision.document, ["type", "number", "country", "validFrom", "validUntil"])
+  return fields
+}
 
-/** What the vendor read, as normalised identity data. */
-const identityOf = (
-  verification: VeriffClient.Verification,
-  requestId: string | undefined
+/**
+ * Normalises what Veriff read into identity data; a value in an unexpected format is `InvalidResponse` with
+ * Veriff's field in the path.
+ *
+ * @since 0.1.0
+ */
+export const normalise = (
+  decision: VeriffClient.Decision,
+  requestId?: string | undefined
 ): Effect.Effect<IdentityData.IdentityData, ProviderError.ProviderError> =>
-  normalise(
-    { person: present(verification.person), document: present(verification.document) },
-    { errors: "all", onExcessProperty: "ignore" }
-  ).pipe(
-    Effect.map(({ person, document }) => ({ ...person, ...document })),
+  decodeNormalised(readFields(decision), { errors: "all", onExcessProperty: "ignore" }).pipe(
     Effect.catchTag("SchemaError", (error) =>
       Effect.fail(
         ProviderError.make(name, new ProviderError.InvalidResponse({ issue: error.message }), {
           requestId,
-          description: "the verification's identity data could not be normalised"
+          description: "the decision's identity data could not be normalised"
         })
       )
     )
   )
 
-/** The files sent to the vendor: the document's sides. Strict on what we send: nothing else goes out. */
-const documentFiles = (files: ReadonlyArray<IdentityProvider.InputFile>) =>
-  files.flatMap((file) =>
-    file.kind === "front" || file.kind === "back"
-      ? [{ side: file.kind, media_type: file.mediaType, data: Base64.encode(file.bytes) }]
-      : []
-  )
-
-/** What the client already knows about the person, in the vendor's words. */
-const personOf = (userData: IdentityData.IdentityData | undefined) =>
-  userData === undefined
-    ? {}
-    : {
-        person: {
-          ...(userData.firstName === undefined ? {} : { first_name: userData.firstName }),
-          ...(userData.lastName === undefined ? {} : { last_name: userData.lastName }),
-          ...(userData.dateOfBirth === undefined ? {} : { birth_date: userData.dateOfBirth })
+/** The decision as one check, with Veriff's code (or status) as the detail. @since 0.1.0 */
+export const checksOf = (
+  decision: VeriffClient.Decision | null,
+  status: ProcessStatus.ProcessStatus
+): ReadonlyArray<IdentityProvider.Check> =>
+  decision === null
+    ? []
+    : [
+        {
+          name: "decision",
+          outcome: status === "accepted" ? "passed" : status === "rejected" ? "failed" : "inconclusive",
+          detail: decision.code == null ? decision.status : String(decision.code)
         }
-      }
+      ]
 
-const refuse = (fields: ProviderError.InvalidRequest["fields"]) =>
-  Effect.fail(
-    ProviderError.make(name, new ProviderError.InvalidRequest({ fields }), { description: "the request is incomplete" })
-  )
+const documentKinds: Partial<Record<DocumentType.DocumentType, VeriffClient.DocumentKind>> = {
+  passport: "PASSPORT",
+  idCard: "ID_CARD",
+  residencePermit: "RESIDENCE_PERMIT",
+  driverLicense: "DRIVERS_LICENSE"
+}
+
+/**
+ * What the client already knows, in Veriff's words (`verification.person`, `verification.document`). Veriff
+ * compares it with the document. Only what Veriff accepts goes out: a document number with other characters than
+ * letters and digits, a sex other than M or F, a country without an alpha-2 code, a visa, are left out.
+ *
+ * @since 0.1.0
+ */
+export const knownData = (
+  userData: IdentityData.IdentityData | undefined
+): Pick<VeriffClient.CreateSession["verification"], "person" | "document"> => {
+  if (userData === undefined) return {}
+  const person = {
+    ...(userData.firstName === undefined ? {} : { firstName: userData.firstName }),
+    ...(userData.lastName === undefined ? {} : { lastName: userData.lastName }),
+    ...(userData.dateOfBirth === undefined ? {} : { dateOfBirth: userData.dateOfBirth }),
+    ...(userData.personalNumber === undefined ? {} : { idNumber: userData.personalNumber }),
+    ...(userData.gender === "M" || userData.gender === "F" ? { gender: userData.gender } : {})
+  }
+  const kind = userData.documentType === undefined ? undefined : documentKinds[userData.documentType]
+  const country = userData.issuingCountry === undefined ? undefined : Country.toAlpha2(userData.issuingCountry)
+  const document = {
+    ...(userData.documentNumber !== undefined && /^[A-Za-z0-9]+$/.test(userData.documentNumber)
+      ? { number: userData.documentNumber }
+      : {}),
+    ...(kind === undefined ? {} : { type: kind }),
+    ...(country === undefined ? {} : { country })
+  }
+  return {
+    ...(Object.keys(person).length === 0 ? {} : { person }),
+    ...(Object.keys(document).length === 0 ? {} : { document })
+  }
+}
+
+/** The media types Veriff's media upload takes. @since 0.1.0 */
+export const mediaTypes: ReadonlyArray<string> = [
+  "image/jpeg",
+  "image/png",
+  "image/heic",
+  "image/heif",
+  "image/webp",
+  "application/pdf"
+]
+
+const contexts: Partial<Record<IdentityProvider.InputFile["kind"], VeriffClient.MediaContext>> = {
+  front: "document-front",
+  back: "document-back",
+  selfie: "face"
+}
+
+const refuse = (fields: ProviderError.InvalidRequest["fields"], description: string) =>
+  Effect.fail(ProviderError.make(name, new ProviderError.InvalidRequest({ fields }), { description }))
+
+/**
+ * The media the headless flow uploads, in order: the document's front, its back if there is one, the selfie.
+ * Refused before Veriff is called when the front or the selfie is missing or a file is of a type Veriff does not
+ * take; a video is not sent (Veriff's media upload takes images).
+ *
+ * @since 0.1.0
+ */
+export const mediaOf = (
+  files: ReadonlyArray<IdentityProvider.InputFile>
+): Effect.Effect<ReadonlyArray<VeriffClient.UploadMedia>, ProviderError.ProviderError> => {
+  const problems: Array<{ name: string; reason: string }> = []
+  const media: Array<VeriffClient.UploadMedia> = []
+  for (const kind of ["front", "back", "selfie"] as const) {
+    const file = files.find((candidate) => candidate.kind === kind)
+    const context = contexts[kind]
+    if (file === undefined || context === undefined) {
+      if (kind !== "back") problems.push({ name: `files.${kind}`, reason: `a ${kind} image is required` })
+      continue
+    }
+    const mediaType = file.mediaType.toLowerCase().split(";")[0]?.trim() ?? ""
+    if (!mediaTypes.includes(mediaType)) {
+      problems.push({ name: `files.${kind}`, reason: `Veriff takes ${mediaTypes.join(", ")}` })
+      continue
+    }
+    media.push({ image: { context, content: `data:${mediaType};base64,${Base64.encode(file.bytes)}` } })
+  }
+  return problems.length > 0
+    ? refuse(problems, "the headless flow needs the document's front and a selfie")
+    : Effect.succeed(media)
+}
 
 /**
  * Builds the provider over the client.
  *
  * @since 0.1.0
  */
-export const make = (options: {
-  readonly webhookSecrets: ReadonlyArray<Webhook.Secret>
-}): Effect.Effect<IdentityProvider.IdentityProvider, never, VeriffClient.VeriffClient> =>
+export const make = (
+  options: Pick<Options, "apiKey" | "sharedSecret" | "webhookSecrets">
+): Effect.Effect<IdentityProvider.IdentityProvider, never, VeriffClient.VeriffClient> =>
   Effect.gen(function* () {
     const client = yield* VeriffClient.VeriffClient
+    const webhookSecrets = options.webhookSecrets ?? [options.sharedSecret]
     return IdentityProvider.make<Parameters>({
       name,
       capabilities,
       processTypes,
       parameters: Parameters,
-      // TODO(vendor): the documents (and issuing countries) the vendor accepts
+      // Veriff's IDV reads passports, identity cards, residence permits and driving licences of most countries.
       documentTypes: Effect.succeed([
         { documentType: "passport" },
         { documentType: "idCard" },
+        { documentType: "residencePermit" },
         { documentType: "driverLicense" }
       ]),
 
       start: (request) =>
         Effect.gen(function* () {
-          const files = documentFiles(request.files)
-          if (!files.some((file) => file.side === "front")) {
-            return yield* refuse([{ name: "files.front", reason: "a front image of the document is required" }])
+          const flow: Flow = request.processType === uploadProcessType ? "upload" : "hosted"
+          // Checked before anything is sent: a session is not created for uploads that would be refused.
+          const media = flow === "upload" ? yield* mediaOf(request.files) : []
+          const created = yield* client.createSession({
+            verification: {
+              ...(flow === "hosted" && request.returnUrl !== undefined ? { callback: request.returnUrl } : {}),
+              ...knownData(request.userData),
+              vendorData: request.parameters.vendorData ?? request.processId,
+              ...(request.parameters.endUserId === undefined ? {} : { endUserId: request.parameters.endUserId })
+            }
+          })
+          const session = created.body.verification
+          if (flow === "hosted") {
+            return {
+              reference: session.id,
+              status: "pending" as const,
+              ...(session.url == null ? {} : { redirectUrl: session.url }),
+              state: { flow }
+            }
           }
-          const created = yield* client.createVerification(
-            {
-              reference: request.processId,
-              ...(request.parameters.workflow === undefined ? {} : { workflow: request.parameters.workflow }),
-              ...personOf(request.userData),
-              files
-            },
-            { idempotencyKey: request.idempotencyKey }
-          )
-          return { reference: created.body.id, status: "processing" as const }
+          for (const upload of media) yield* client.uploadMedia(session.id, upload)
+          yield* client.submitSession(session.id)
+          return { reference: session.id, status: "processing" as const, state: { flow } }
         }),
 
-      fetchResult: ({ reference }) =>
+      fetchResult: ({ reference, state }) =>
         Effect.gen(function* () {
-          const { body, raw, requestId } = yield* client.getVerification(reference)
-          const status = statuses[body.status]
+          const { body, raw, requestId } = yield* client.getDecision(reference)
+          const decision = body.verification
+          const status = statusOf(decision, flowOf(state))
+          const reason = decision === null ? undefined : reasonOf(decision)
           const base = {
             status,
-            // The vendor's answer as it came (JSON.parse made it): the process's providerSpecific.
+            // Veriff's answer as it came (JSON.parse made it): the process's providerSpecific.
             providerSpecific: { [name]: raw as Schema.Json },
-            // TODO(vendor): the vendor's individual checks (document authenticity, face match, …)
-            checks: [],
-            // TODO(vendor): the portrait, where the vendor offers it (ProviderHttp's `bytes`)
+            checks: checksOf(decision, status),
             files: [],
-            ...(body.reason == null ? {} : { reason: body.reason })
+            ...(reason === undefined || status === "pending" || status === "processing" ? {} : { reason })
           }
           // Identity data is part of the result only when accepted; otherwise it is not normalised at all.
-          return status === "accepted" ? { ...base, finalResult: yield* identityOf(body, requestId) } : base
+          return status === "accepted" && decision !== null
+            ? { ...base, finalResult: yield* normalise(decision, requestId) }
+            : base
         }),
 
-      // The event only says which verification changed; the engine then calls fetchResult for the outcome.
+      // The event says which session changed; the engine then calls fetchResult, with the session's flow.
       verifyWebhook: (request) =>
-        Effect.map(VeriffWebhook.verify({ secrets: options.webhookSecrets, request }), (event) => ({
-          id: event.id,
-          reference: event.verification_id,
-          type: event.type
-        }))
+        Effect.map(
+          VeriffWebhook.verify({ apiKey: options.apiKey, secrets: webhookSecrets, request }),
+          VeriffWebhook.eventOf
+        )
     })
   })
 
@@ -241,8 +430,9 @@ export const layer = (
   ProviderRegistry.register(make(options)).pipe(Layer.provide(VeriffClient.layer(options)))
 
 /**
- * {@link layer} configured from the environment: `VERIFF_API_KEY`, `VERIFF_WEBHOOK_SECRET` and, optionally,
- * `VERIFF_BASE_URL`.
+ * {@link layer} configured from the environment: `VERIFF_API_KEY`, `VERIFF_SHARED_SECRET` (several, separated by
+ * commas, while Veriff rotates the shared secret key: the first signs requests, any may sign a webhook) and,
+ * optionally, `VERIFF_BASE_URL` (default {@link VeriffClient.defaultBaseUrl}).
  *
  * @since 0.1.0
  */
@@ -253,8 +443,8 @@ export const layerConfig: Layer.Layer<
 > = Layer.unwrap(
   Effect.gen(function* () {
     const apiKey = yield* Config.Redacted("VERIFF_API_KEY")
-    const webhookSecret = yield* Config.Redacted("VERIFF_WEBHOOK_SECRET")
+    const secrets = yield* VeriffClient.secretsConfig
     const baseUrl = yield* Config.String("VERIFF_BASE_URL").pipe(Config.withDefault(VeriffClient.defaultBaseUrl))
-    return layer({ apiKey, baseUrl, webhookSecrets: [webhookSecret] })
+    return layer({ apiKey, sharedSecret: secrets[0], webhookSecrets: secrets, baseUrl })
   })
 )

@@ -1,25 +1,52 @@
 /**
- * Testing Veriff integrations offline: a simulator of the Veriff API, and helpers to drive it.
+ * Testing Veriff integrations offline: a simulator of Veriff's public API v1, and helpers to drive it.
  *
- * The simulator is a stateful stand-in for the vendor on loopback (`127.0.0.1`, a free port) for as long as its scope
- * is open. It speaks the vendor's paths, headers and payloads, refuses a wrong API key and a request body that breaks
- * the vendor's schema, keeps verifications in memory, and signs webhooks as the vendor does. The last name sent
- * with a verification decides how it ends (any case):
+ * The simulator is a stateful stand-in for `stationapi.veriff.com` on loopback (`127.0.0.1`, a free port) for as
+ * long as its scope is open. It serves the endpoints the adapter uses — `POST /v1/sessions`,
+ * `POST /v1/sessions/{id}/media`, `PATCH /v1/sessions/{id}` and `GET /v1/sessions/{id}/decision` — with Veriff's
+ * error bodies (`{ "status": "fail", "code": "1818", "message": … }`, codes from Veriff's code tables). It checks
+ * `X-AUTH-CLIENT` against the API key (401, code 1801 or 1803) and `X-HMAC-SIGNATURE` — computed here with
+ * `node:crypto`, independently of the adapter — over the body for POST and PATCH or over the session id for GET
+ * (401, code 1812, 1818 or 1819; optional on `POST /v1/sessions`, as Veriff documents). It refuses what Veriff
+ * refuses: unknown parameters (1104), a non-HTTPS callback other than loopback (1302), a malformed date (1203), a
+ * `vendorData` over 1000 characters (1500), media that is not a base64 data URI (1401) or of an unknown context
+ * (1402), media after submission (409), a second submission (1304). Every answer has an `X-Request-Id` (Veriff
+ * documents no request-id header; the simulator sends one so tests can check that the adapter keeps it).
  *
- * | last name | the verification |
+ * Sessions move as Veriff's do: `created`, `started` (the end-user opened the hosted flow: event webhook 7001),
+ * `submitted` (event webhook 7002), then a decision (decision webhook). Webhooks are signed as Veriff signs them
+ * (`X-AUTH-CLIENT`, and `X-HMAC-SIGNATURE` over the raw body) and POSTed to `webhookUrl` (events to
+ * `eventWebhookUrl`, by default the same URL).
+ *
+ * Veriff's test integrations make no decisions: "you need to trigger the decisions yourself", either in the
+ * Customer Portal or by creating the session with `Approve`, `Decline` or `Resubmit` as the person's `firstName`
+ * (developers.veriff.com, "Test integrations"). The simulator honours those words and adds three of its own:
+ *
+ * | `verification.person.firstName` | decision once the session is submitted |
  * |---|---|
- * | anything else | is `approved` |
- * | `Declined` | is `declined` (`document_expired`) |
- * | `Review` | goes to `review` (`image_quality_poor`) |
- * | `Pending` | stays `processing` until `complete(id, status)` |
+ * | `Approve` (Veriff's) | `approved` (9001), with the person and document below |
+ * | `Decline` (Veriff's) | `declined` (9102), reason 102 "Suspected document tampering" |
+ * | `Resubmit` (Veriff's) | `resubmission_requested` (9103), reason 204 "Poor image quality" |
+ * | `Review` (simulator) | `review` (9121) |
+ * | `Expire` (simulator) | `expired` (9104) |
+ * | `Abandon` (simulator) | `abandoned` (9104) |
+ * | anything else | none: the session waits for `complete`, as in a test integration |
  *
- * `failNext(failure)` makes the next request fail the way vendors fail: `unauthorized` (401), `rateLimited` (429
- * with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson` and
- * `schemaInvalid` (200 with a body the adapter cannot read).
+ * A submitted session with such a name answers `verification: null` to the first decision request and the decision
+ * from the second on (a decision takes Veriff a moment), sending the decision webhook when it is made. A session
+ * submitted without a `document-front` image is asked to resubmit (reason 201 "Video and/or photos missing").
  *
- * TODO(vendor): make the simulator answer as the real vendor does — its paths, status codes, error bodies, headers
- * and webhook events — from the vendor's API reference and recorded sandbox traffic, so that tests against it mean
- * something.
+ * The approved person is Mari Maasikas, born 1985-06-15, female, Estonian, with Estonian passport KF0000001 valid
+ * from 2020-01-10 to 2030-01-09 (a made-up person).
+ *
+ * The session's `verification.url` (`{baseUrl}/v/{token}`) stands in for Veriff's hosted flow: opening it starts
+ * the session; `?submit=1` submits it (the name's decision follows); `?decision=approved` (any decision status)
+ * submits it and decides at once. Each then redirects to the session's `callback`. From a test,
+ * `complete(id, decision)` decides a session at once and returns (and delivers) the signed decision webhook.
+ *
+ * `failNext(failure)` makes the next API request fail: `unauthorized` (401), `rateLimited` (429 with
+ * `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson` and
+ * `schemaInvalid` (a 2xx with a body the adapter cannot read).
  *
  * @example
  * ```ts
@@ -30,100 +57,191 @@
  *
  * // The provider registered against a fresh simulator, which is provided too (`VeriffSimulator`).
  * const TestProviders = layerTest({
- *   apiKey: Redacted.make("sk_test"),
- *   webhookSecret: Redacted.make("whsec_test")
+ *   apiKey: Redacted.make("00000000-0000-4000-8000-000000000000"),
+ *   sharedSecret: Redacted.make("test-shared-secret")
  * }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
  * ```
  *
  * @since 0.1.0
  */
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Identifiers, IdentityData, Problem, ProcessType } from "@assure/core"
+import { Identifiers, PersonName, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
-import { Context, type Duration, Effect, Layer, Redacted, Schema, Scope } from "effect"
+import { Clock, Context, type Duration, Effect, Layer, Redacted, Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as VeriffClient from "./VeriffClient.js"
 import * as VeriffProvider from "./VeriffProvider.js"
 import * as VeriffWebhook from "./VeriffWebhook.js"
 
-/** A way the simulated vendor can fail (the conformance suite's vendor failures). @since 0.1.0 */
+/** A way the simulated Veriff can fail (the conformance suite's vendor failures). @since 0.1.0 */
 export type Failure = "unauthorized" | "rateLimited" | "unavailable" | "timeout" | "malformedJson" | "schemaInvalid"
 
-/** A status a verification ends in, in the vendor's words. @since 0.1.0 */
-export type FinalStatus = Exclude<VeriffClient.VerificationStatus, "processing">
+/** A decision Veriff can make. @since 0.1.0 */
+export type DecisionStatus = VeriffClient.DecisionStatus
+
+/** The first names that choose a decision (see the module table). @since 0.1.0 */
+export const magicNames: Readonly<Record<string, DecisionStatus>> = {
+  Approve: "approved",
+  Decline: "declined",
+  Resubmit: "resubmission_requested",
+  Review: "review",
+  Expire: "expired",
+  Abandon: "abandoned"
+}
+
+/** The first name that makes a session end in `decision`. @since 0.1.0 */
+export const magicNameOf = (decision: DecisionStatus): string =>
+  Object.entries(magicNames).find(([, status]) => status === decision)?.[0] ?? "Approve"
+
+/** Each decision's code: the status-codes table's, where Veriff's pages disagree. @since 0.1.0 */
+export const decisionCodes: Readonly<Record<DecisionStatus, number>> = {
+  approved: 9001,
+  declined: 9102,
+  resubmission_requested: 9103,
+  expired: 9104,
+  abandoned: 9104,
+  review: 9121
+}
 
 /** How the simulator is set up. @since 0.1.0 */
 export interface Options {
-  /** The only API key it accepts. */
+  /** The only API key it accepts (`X-AUTH-CLIENT`). */
   readonly apiKey: Redacted.Redacted<string>
-  /** The secret it signs webhooks with. */
-  readonly webhookSecret: Redacted.Redacted<string>
-  /** Where it POSTs a webhook when a verification ends; without it, webhooks are only returned by `complete`. */
+  /** The shared secret requests must be signed with, and that it signs webhooks with. */
+  readonly sharedSecret: Redacted.Redacted<string>
+  /** Where it POSTs decision webhooks; without it, webhooks are only returned by `complete`. */
   readonly webhookUrl?: string | undefined
+  /** Where it POSTs event webhooks (started, submitted); default `webhookUrl`. */
+  readonly eventWebhookUrl?: string | undefined
+}
+
+/** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
+export interface RecordedRequest {
+  readonly method: string
+  /** The path and query, as sent. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
 }
 
 /** A running simulator. @since 0.1.0 */
 export interface Simulator {
   /** Where it listens, for the client's `baseUrl`. */
   readonly baseUrl: string
-  /** Makes the next request, whatever it is, fail this way. */
+  /** Makes the next API request, whatever it is, fail this way. */
   readonly failNext: (failure: Failure) => Effect.Effect<void>
-  /** Ends a verification with `status`, and returns (and delivers, with `webhookUrl`) the signed webhook. */
-  readonly complete: (id: string, status: FinalStatus) => Effect.Effect<IdentityProvider.WebhookRequest>
+  /**
+   * Decides a session at once, as a tester does in Veriff's Customer Portal, and returns (and delivers, with
+   * `webhookUrl`) the signed decision webhook.
+   */
+  readonly complete: (id: string, decision: DecisionStatus) => Effect.Effect<IdentityProvider.WebhookRequest>
+  /** A session's status as the simulator keeps it (`created`, `started`, `submitted`, or the decision's status). */
+  readonly status: (id: string) => Effect.Effect<string | undefined>
+  /** Every API request received so far, oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
 export class VeriffSimulator extends Context.Service<VeriffSimulator, Simulator>()("@assure/veriff/Simulator") {}
 
-/** A verification as the simulator keeps it. */
+/** A session as the simulator keeps it. */
 interface Stored {
-  status: VeriffClient.VerificationStatus
-  readonly person: typeof VeriffClient.Person.Type
-  readonly document: typeof VeriffClient.Document.Type
+  readonly id: string
+  readonly token: string
+  readonly attemptId: string
+  readonly createdAt: string
+  readonly callback: string | null
+  readonly vendorData: string | null
+  readonly endUserId: string | null
+  readonly media: Array<{ readonly id: string; readonly context: string; readonly mimetype: string }>
+  status: "created" | "started" | "submitted" | DecisionStatus
+  /** The decision the first name chose, made once the session is submitted. */
+  readonly planned: DecisionStatus | undefined
+  /** How many more decision requests answer `null` before the planned decision is made. */
+  wait: number
+  /** Submitted through `PATCH /v1/sessions/{id}` (the headless flow), rather than the hosted flow. */
+  submittedByApi: boolean
+  decision: Record<string, unknown> | null
 }
 
-const byLastName: Readonly<Record<string, VeriffClient.VerificationStatus>> = {
-  declined: "declined",
-  review: "review",
-  pending: "processing"
+const person = {
+  firstName: "MARI",
+  lastName: "MAASIKAS",
+  idNumber: "48506150000",
+  gender: "F",
+  citizenship: null,
+  dateOfBirth: "1985-06-15",
+  yearOfBirth: "1985",
+  placeOfBirth: "TALLINN",
+  nationality: "EE",
+  pepSanctionMatch: null,
+  addresses: []
+}
+const passport = {
+  number: "KF0000001",
+  type: "PASSPORT",
+  country: "EE",
+  state: null,
+  validFrom: "2020-01-10",
+  validUntil: "2030-01-09",
+  placeOfIssue: null,
+  firstIssue: null,
+  issueNumber: null,
+  issuedBy: null,
+  nfcValidated: null
 }
 
-const reasons: Readonly<Record<VeriffClient.VerificationStatus, string | null>> = {
-  processing: null,
-  approved: null,
-  declined: "document_expired",
-  review: "image_quality_poor"
+const reasons: Partial<Record<DecisionStatus, readonly [number, string]>> = {
+  declined: [102, "Suspected document tampering"],
+  resubmission_requested: [204, "Poor image quality"]
 }
 
-// ICAO's German specimen, as the vendor would read it from the document (overridden by the names sent).
-const specimen = {
-  person: { first_name: "Erika", last_name: "Mustermann", birth_date: "1964-08-12", nationality: "DE" },
-  document: { type: "id_card", number: "C01X00T47", country: "DE", expiry_date: "2031-01-14" }
-}
+type Answer = { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
 
-const decodeCreateVerification = Schema.decodeUnknownEffect(VeriffClient.CreateVerification)
-
-/** The wire form of a stored verification: identity data only once the vendor has finished. */
-const wire = (id: string, stored: Stored) => ({
-  id,
-  status: stored.status,
-  reason: reasons[stored.status],
-  person: stored.status === "processing" ? null : stored.person,
-  document: stored.status === "processing" ? null : stored.document
+const fail = (status: number, code: string | undefined, message: string): Answer => ({
+  status,
+  body: { status: "fail", ...(code === undefined ? {} : { code }), message }
 })
 
 /** How the simulator answers each failure; `undefined` never answers. */
-const failures: Record<
-  Failure,
-  { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> } | undefined
-> = {
-  unauthorized: { status: 401, body: { errors: [{ field: "authorization", message: "invalid API key" }] } },
-  rateLimited: { status: 429, body: { errors: [] }, headers: { "retry-after": "2" } },
-  unavailable: { status: 503, body: { errors: [] } },
+const failures: Record<Failure, Answer | undefined> = {
+  unauthorized: fail(401, "1803", "Integration with the API key was not found"),
+  rateLimited: { ...fail(429, undefined, "Too many requests"), headers: { "retry-after": "2" } },
+  unavailable: fail(503, undefined, "Service unavailable"),
   timeout: undefined,
-  malformedJson: { status: 200, body: '{"id": "ver_' },
-  schemaInvalid: { status: 200, body: { id: 42, status: "unheard-of" } }
+  malformedJson: { status: 201, body: '{"status": "success", "verification": {"id": ' },
+  schemaInvalid: { status: 201, body: { status: "success", verification: { id: 42, url: ["not", "a", "url"] } } }
+}
+
+const contexts = new Set<string>(["document-front", "document-back", "face"])
+const createKeys = new Set(["callback", "person", "document", "vendorData", "endUserId", "timestamp", "lang"])
+const isoDate = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+const dataUri = /^data:([a-z]+\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/]+={0,2})$/
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether a callback URL is one Veriff takes: HTTPS, or (for local tests only) plain HTTP to loopback. */
+const allowedCallback = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return (
+      url.protocol === "https:" ||
+      (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
+    )
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -135,14 +253,26 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
-    const verifications = new Map<string, Stored>()
-    const byIdempotencyKey = new Map<string, string>()
+    const sessions = new Map<string, Stored>()
+    const byToken = new Map<string, Stored>()
+    const recorded: Array<RecordedRequest> = []
     const armed: Array<Failure> = []
-    let requests = 0
+    let baseUrl = ""
 
-    /** Sends a webhook to `webhookUrl`, if there is one; a receiver that is down is the test's business. */
-    const deliver = (webhook: IdentityProvider.WebhookRequest) => {
-      const url = options.webhookUrl
+    const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
+    const hmac = (payload: string) =>
+      createHmac("sha256", Redacted.value(options.sharedSecret)).update(payload, "utf8").digest()
+
+    /** Whether a hex signature is the payload's HMAC, compared in constant time. */
+    const signedBy = (signature: string, payload: string) => {
+      const expected = hmac(payload)
+      const given = Buffer.from(signature.trim(), "hex")
+      return given.length === expected.length && timingSafeEqual(given, expected)
+    }
+
+    /** POSTs a webhook, if there is a URL; a receiver that is down is the test's business. */
+    const deliver = (url: string | undefined, webhook: IdentityProvider.WebhookRequest) => {
       if (url === undefined) return Effect.void
       const body = new Uint8Array(webhook.rawBody)
       return Effect.tryPromise(() => fetch(url, { method: "POST", headers: webhook.headers, body })).pipe(
@@ -152,96 +282,308 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       )
     }
 
-    const webhookFor = (id: string, status: VeriffClient.VerificationStatus) =>
+    const signed = (payload: unknown) =>
       VeriffWebhook.sign({
-        secret: options.webhookSecret,
-        event: {
-          id: `evt_${globalThis.crypto.randomUUID().replaceAll("-", "")}`,
-          type: "verification.completed",
-          verification_id: id,
-          status
-        }
+        apiKey: options.apiKey,
+        secret: options.sharedSecret,
+        payload: JSON.stringify(payload)
       })
 
-    const complete = (id: string, status: FinalStatus) =>
+    /** The event webhook for an end-user's action (7001 started, 7002 submitted). */
+    const announce = (stored: Stored, action: "started" | "submitted") =>
+      Effect.flatMap(
+        signed({
+          id: stored.id,
+          attemptId: stored.attemptId,
+          feature: "selfid",
+          code: action === "started" ? 7001 : 7002,
+          action,
+          vendorData: stored.vendorData,
+          endUserId: stored.endUserId
+        }),
+        (webhook) => deliver(options.eventWebhookUrl ?? options.webhookUrl, webhook)
+      )
+
+    /** Makes a decision and returns its signed webhook, delivered to `webhookUrl`. */
+    const decide = (stored: Stored, status: DecisionStatus, reason?: readonly [number, string]) =>
       Effect.gen(function* () {
-        const stored = verifications.get(id)
-        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no verification ${id}`))
+        const decisionTime = yield* now
+        const [reasonCode, reasonText] = reason ?? reasons[status] ?? [null, null]
+        const read = status === "approved" || status === "declined" || status === "resubmission_requested"
         stored.status = status
-        const webhook = yield* webhookFor(id, status)
-        yield* deliver(webhook)
+        stored.wait = 0
+        stored.decision = {
+          id: stored.id,
+          attemptId: stored.attemptId,
+          vendorData: stored.vendorData,
+          endUserId: stored.endUserId,
+          status,
+          code: decisionCodes[status],
+          reason: reasonText,
+          reasonCode,
+          decisionTime,
+          acceptanceTime: stored.createdAt,
+          person: read ? person : null,
+          document: read ? passport : null,
+          additionalVerifiedData: {},
+          riskLabels: [],
+          comments: [],
+          highRisk: false
+        }
+        const webhook = yield* signed({
+          status: "success",
+          verification: stored.decision,
+          technicalData: { ip: "127.0.0.1" }
+        })
+        yield* deliver(options.webhookUrl, webhook)
         return webhook
       })
 
-    /**
-     * `POST /v1/verifications`: checks the body as the vendor would, then decides the outcome by last name. A retry
-     * with the same `Idempotency-Key` gets the verification the first call started.
-     */
-    const create = (body: string, idempotencyKey: string | undefined) =>
+    const submit = (stored: Stored) =>
       Effect.gen(function* () {
-        const started = idempotencyKey === undefined ? undefined : byIdempotencyKey.get(idempotencyKey)
-        if (started !== undefined) return { status: 201, body: { id: started, status: "processing" } }
-        const parsed = yield* Effect.try(() => JSON.parse(body) as unknown).pipe(Effect.option)
-        if (parsed._tag === "None") return { status: 400, body: { errors: [{ field: "", message: "not JSON" }] } }
-        const request = yield* decodeCreateVerification(parsed.value, {
-          errors: "all",
-          onExcessProperty: "error"
-        }).pipe(Effect.result)
-        if (request._tag === "Failure") {
-          const errors = Problem.invalidParams(request.failure.issue).map((param) => ({
-            field: param.name,
-            message: param.reason
-          }))
-          return { status: 422, body: { errors } }
-        }
-        const { person, files } = request.success
-        if (!files.some((file) => file.side === "front")) {
-          return { status: 422, body: { errors: [{ field: "files", message: "a front image is required" }] } }
-        }
-        const id = `ver_${globalThis.crypto.randomUUID().replaceAll("-", "")}`
-        if (idempotencyKey !== undefined) byIdempotencyKey.set(idempotencyKey, id)
-        const status = byLastName[person?.last_name?.toLowerCase() ?? ""] ?? "approved"
-        verifications.set(id, {
-          status,
-          person: { ...specimen.person, ...person },
-          document: specimen.document
-        })
-        if (status !== "processing") yield* deliver(yield* webhookFor(id, status))
-        return { status: 201, body: { id, status: "processing" } }
+        stored.status = "submitted"
+        stored.wait = 1
+        yield* announce(stored, "submitted")
       })
 
-    /** Answers one request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: IncomingMessage, body: string) =>
+    const sessionBody = (stored: Stored) => ({
+      status: "success",
+      verification: {
+        id: stored.id,
+        url: `${baseUrl}/v/${stored.token}`,
+        vendorData: stored.vendorData,
+        endUserId: stored.endUserId,
+        host: baseUrl,
+        status: stored.status === "created" || stored.status === "started" ? stored.status : "submitted",
+        sessionToken: stored.token
+      }
+    })
+
+    /** Checks `verification` of `POST /v1/sessions` as Veriff does; a refusal, or undefined when it is fine. */
+    const refusalOf = (verification: Record<string, unknown>): Answer | undefined => {
+      for (const key of Object.keys(verification)) {
+        if (!createKeys.has(key)) return fail(400, "1104", "Request includes invalid parameters.")
+      }
+      const { callback, vendorData, person: given, document } = verification
+      if (callback !== undefined && (typeof callback !== "string" || !allowedCallback(callback))) {
+        return fail(400, "1302", "Only HTTPS return URLs are allowed.")
+      }
+      if (vendorData !== undefined && typeof vendorData !== "string") {
+        return fail(400, "1501", "vendorData must be a string.")
+      }
+      if (typeof vendorData === "string" && vendorData.length > 1000) {
+        return fail(400, "1500", "vendorData field cannot be more than 1000 symbols.")
+      }
+      if (given !== undefined && !isObject(given)) return fail(400, "1104", "Request includes invalid parameters.")
+      if (document !== undefined && !isObject(document))
+        return fail(400, "1104", "Request includes invalid parameters.")
+      const dateOfBirth = isObject(given) ? given.dateOfBirth : undefined
+      if (dateOfBirth !== undefined && (typeof dateOfBirth !== "string" || !isoDate.test(dateOfBirth))) {
+        return fail(400, "1203", "Invalid ISO 8601 date. Date needs to be in format YYYY-MM-DD.")
+      }
+      const country = isObject(document) ? document.country : undefined
+      if (country !== undefined && (typeof country !== "string" || !/^[A-Z]{2}$/.test(country))) {
+        return fail(400, "1104", "Request includes invalid parameters.")
+      }
+      return undefined
+    }
+
+    /** `POST /v1/sessions`. */
+    const create = (body: string) =>
+      Effect.gen(function* () {
+        const parsed = parseJson(body)
+        if (!isObject(parsed) || !isObject(parsed.verification)) {
+          return fail(400, "1102", "Mandatory parameters are missing from the request.")
+        }
+        const verification = parsed.verification
+        const refusal = refusalOf(verification)
+        if (refusal !== undefined) return refusal
+        const firstName = isObject(verification.person) ? verification.person.firstName : undefined
+        const stored: Stored = {
+          id: randomUUID(),
+          token: randomUUID().replaceAll("-", ""),
+          attemptId: randomUUID(),
+          createdAt: yield* now,
+          callback: typeof verification.callback === "string" ? verification.callback : null,
+          vendorData: typeof verification.vendorData === "string" ? verification.vendorData : null,
+          endUserId: typeof verification.endUserId === "string" ? verification.endUserId : null,
+          media: [],
+          status: "created",
+          planned: typeof firstName === "string" ? magicNames[firstName] : undefined,
+          wait: 0,
+          submittedByApi: false,
+          decision: null
+        }
+        sessions.set(stored.id, stored)
+        byToken.set(stored.token, stored)
+        return { status: 201, body: sessionBody(stored) }
+      })
+
+    /** `POST /v1/sessions/{id}/media`. */
+    const upload = (stored: Stored, body: string): Answer => {
+      if (stored.status !== "created" && stored.status !== "started") {
+        return fail(409, undefined, "Media cannot be added to a submitted session.")
+      }
+      const parsed = parseJson(body)
+      const image = isObject(parsed) ? parsed.image : undefined
+      if (!isObject(image)) return fail(400, "1403", "Image property is missing.")
+      if (typeof image.context !== "string" || !contexts.has(image.context)) {
+        return fail(400, "1402", "Image context is not supported.")
+      }
+      const content = typeof image.content === "string" ? dataUri.exec(image.content) : null
+      if (content === null) return fail(400, "1401", "Image is not in valid base64.")
+      const media = { id: randomUUID(), context: image.context, mimetype: content[1] ?? "" }
+      stored.media.push(media)
+      return {
+        status: 200,
+        body: {
+          status: "success",
+          image: {
+            context: media.context,
+            id: media.id,
+            name: media.context,
+            url: `${baseUrl}/v1/media/${media.id}`,
+            sessionId: stored.id,
+            timestamp: null,
+            size: Buffer.from(content[2] ?? "", "base64").length,
+            mimetype: media.mimetype
+          }
+        }
+      }
+    }
+
+    /** `PATCH /v1/sessions/{id}`. */
+    const patch = (stored: Stored, body: string) =>
+      Effect.gen(function* () {
+        const parsed = parseJson(body)
+        const verification = isObject(parsed) ? parsed.verification : undefined
+        if (!isObject(verification) || verification.status !== "submitted") {
+          return fail(400, "1303", "Invalid status.")
+        }
+        if (stored.status !== "created" && stored.status !== "started") {
+          return fail(400, "1304", 'Cannot transition to "submitted" status.')
+        }
+        stored.submittedByApi = true
+        yield* submit(stored)
+        return { status: 200, body: sessionBody(stored) }
+      })
+
+    /** `GET /v1/sessions/{id}/decision`: a planned decision is made on the second request after submission. */
+    const decision = (stored: Stored) =>
+      Effect.gen(function* () {
+        if (stored.status === "submitted" && stored.decision === null && stored.planned !== undefined) {
+          if (stored.wait > 0) stored.wait -= 1
+          else if (stored.submittedByApi && !stored.media.some((media) => media.context === "document-front")) {
+            yield* decide(stored, "resubmission_requested", [201, "Video and/or photos missing"])
+          } else yield* decide(stored, stored.planned)
+        }
+        return {
+          status: 200,
+          body: { status: "success", verification: stored.decision, technicalData: { ip: null } }
+        }
+      })
+
+    /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
+    const answer = (request: IncomingMessage, path: string, body: string): Effect.Effect<Answer | undefined> =>
       Effect.gen(function* () {
         const failure = armed.shift()
         if (failure !== undefined) return failures[failure]
-        // TODO(vendor): the vendor's authentication scheme
-        if (request.headers.authorization !== `Bearer ${Redacted.value(options.apiKey)}`) {
-          return { status: 401, body: { errors: [{ field: "authorization", message: "invalid API key" }] } }
+        const client = request.headers[VeriffClient.authClientHeader]
+        if (typeof client !== "string") {
+          return fail(401, "1801", "Mandatory X-AUTH-CLIENT header containing the API key is missing from the request")
         }
-        const path = new URL(request.url ?? "/", "http://simulator").pathname
-        if (request.method === "POST" && path === "/v1/verifications") {
-          const idempotencyKey = request.headers["idempotency-key"]
-          return yield* create(body, typeof idempotencyKey === "string" ? idempotencyKey : undefined)
+        if (client !== Redacted.value(options.apiKey))
+          return fail(401, "1803", "Integration with the API key was not found")
+        const signature = request.headers[VeriffClient.signatureHeader]
+        const method = request.method ?? "GET"
+        if (path === "/v1/sessions" && method === "POST") {
+          if (typeof signature === "string" && !signedBy(signature, body)) {
+            return fail(
+              401,
+              "1819",
+              "Signature does not match the HMAC-SHA256 of request body and integration API secret"
+            )
+          }
+          return yield* create(body)
         }
-        const id = /^\/v1\/verifications\/([^/]+)$/.exec(path)?.[1]
-        const stored = id === undefined ? undefined : verifications.get(decodeURIComponent(id))
-        if (request.method === "GET" && id !== undefined && stored !== undefined) {
-          return { status: 200, body: wire(decodeURIComponent(id), stored) }
+        const match = /^\/v1\/sessions\/([^/]+)(\/media|\/decision)?$/.exec(path)
+        if (match === null) return fail(404, undefined, "Not found")
+        const id = decodeURIComponent(match[1] ?? "")
+        if (typeof signature !== "string" || !/^[0-9a-fA-F]{64}$/.test(signature)) {
+          return fail(401, "1812", "Signature is not a valid SHA256 hash")
         }
-        return { status: 404, body: { errors: [{ field: "", message: "not found" }] } }
+        const bodyless = method === "GET" || method === "DELETE"
+        if (!signedBy(signature, bodyless ? id : body)) {
+          return bodyless
+            ? fail(401, "1818", "Signature does not match the HMAC-SHA256 of query ID and integration API secret")
+            : fail(401, "1819", "Signature does not match the HMAC-SHA256 of request body and integration API secret")
+        }
+        const stored = sessions.get(id)
+        if (stored === undefined) return fail(404, undefined, "Session not found")
+        if (match[2] === "/media" && method === "POST") return upload(stored, body)
+        if (match[2] === "/decision" && method === "GET") return yield* decision(stored)
+        if (match[2] === undefined && method === "PATCH") return yield* patch(stored, body)
+        return fail(404, undefined, "Not found")
       })
 
-    const respond = (request: IncomingMessage, body: string, response: ServerResponse) =>
-      Effect.map(answer(request, body), (answered) => {
+    /** `GET /v/{token}`: the hosted flow's stand-in, where the end-user starts, submits, or gets a decision. */
+    const hostedFlow = (url: URL): Effect.Effect<Answer> =>
+      Effect.gen(function* () {
+        const stored = byToken.get(decodeURIComponent(url.pathname.slice("/v/".length)))
+        if (stored === undefined) return { status: 404, body: "This verification link is not valid." }
+        const open = stored.status === "created" || stored.status === "started"
+        if (stored.status === "created") {
+          stored.status = "started"
+          yield* announce(stored, "started")
+        }
+        const wanted = url.searchParams.get("decision")
+        const decided = wanted === null ? undefined : Object.values(magicNames).find((status) => status === wanted)
+        if (wanted !== null && decided === undefined) {
+          return { status: 400, body: `Not a Veriff decision: ${wanted}` }
+        }
+        if (!open && stored.status !== "resubmission_requested") {
+          return { status: 410, body: `Verification ${stored.id} is ${stored.status}.` }
+        }
+        if (decided === undefined && url.searchParams.get("submit") === null) {
+          return {
+            status: 200,
+            body: `Simulated Veriff verification ${stored.id}: add ?submit=1, or ?decision=approved (or another decision).`
+          }
+        }
+        if (stored.status !== "submitted") yield* submit(stored)
+        if (decided !== undefined) yield* decide(stored, decided)
+        return stored.callback === null
+          ? { status: 200, body: `Verification ${stored.id}: ${stored.status}` }
+          : { status: 302, body: "", headers: { location: stored.callback } }
+      })
+
+    const complete = (id: string, status: DecisionStatus) =>
+      Effect.gen(function* () {
+        const stored = sessions.get(id)
+        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no Veriff session ${id}`))
+        return yield* decide(stored, status)
+      })
+
+    const respond = (request: IncomingMessage, body: string, response: ServerResponse) => {
+      const url = new URL(request.url ?? "/", "http://simulator")
+      const page = url.pathname.startsWith("/v/") && request.method === "GET"
+      if (!page) {
+        const headers: Record<string, string> = {}
+        for (const [key, value] of Object.entries(request.headers)) {
+          if (typeof value === "string") headers[key] = value
+        }
+        recorded.push({ method: request.method ?? "GET", url: request.url ?? "/", headers, body })
+      }
+      return Effect.map(page ? hostedFlow(url) : answer(request, url.pathname, body), (answered) => {
         if (answered === undefined) return
         response.writeHead(answered.status, {
-          "content-type": "application/json",
-          "x-request-id": `req_${++requests}`,
-          ...("headers" in answered ? answered.headers : {})
+          "content-type": page ? "text/plain; charset=utf-8" : "application/json",
+          "x-request-id": randomUUID(),
+          ...answered.headers
         })
         response.end(typeof answered.body === "string" ? answered.body : JSON.stringify(answered.body))
       })
+    }
 
     const server = yield* Effect.acquireRelease(
       Effect.callback<Server>((resume) => {
@@ -264,14 +606,17 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           server.close(() => resume(Effect.void))
         })
     )
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
     return {
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      baseUrl,
       failNext: (failure) =>
         Effect.sync(() => {
           armed.push(failure)
         }),
-      complete
+      complete,
+      status: (id) => Effect.sync(() => sessions.get(id)?.status),
+      requests: Effect.sync(() => [...recorded])
     }
   })
 
@@ -300,40 +645,46 @@ export const layerTest = (
       const simulator = yield* VeriffSimulator
       return VeriffProvider.layer({
         apiKey: options.apiKey,
+        sharedSecret: options.sharedSecret,
         baseUrl: simulator.baseUrl,
-        timeout: options.timeout,
-        webhookSecrets: [options.webhookSecret]
+        timeout: options.timeout
       })
     })
   ).pipe(Layer.provideMerge(layer(options)))
 
-// A 1×1 PNG stands in for the document image.
-const image = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
-  (char) => char.charCodeAt(0)
-)
-
-const lastNames: Record<FinalStatus | "pending", string> = {
-  approved: "Mustermann",
-  declined: "Declined",
-  review: "Review",
-  pending: "Pending"
-}
+/** The smallest JPEG-looking bytes, for the headless flow's images in tests (Veriff reads no pixels here). @since 0.1.0 */
+export const sampleImage: Uint8Array = new Uint8Array([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9
+])
 
 /**
- * A start request that the simulator ends with `status` (`"pending"`: waits for `complete`).
+ * A start request whose session ends in `decision` (through the person's first name, see the module table), or
+ * stays without a decision (`"pending"`) until `complete`. `flow` picks the process type: `upload`
+ * (`documentSelfieUpload`, with front, back and selfie images; the default) or `hosted` (`documentSelfie`).
  *
  * @since 0.1.0
  */
-export const startRequest = (status: FinalStatus | "pending"): IdentityProvider.StartRequest<unknown> => {
+export const startRequest = (
+  decision: DecisionStatus | "pending",
+  flow: VeriffProvider.Flow = "upload"
+): IdentityProvider.StartRequest<unknown> => {
   const id = globalThis.crypto.randomUUID()
   return {
     dossierId: Identifiers.DossierId.make(`d-${id}`),
     processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make("document"),
+    processType: ProcessType.ProcessType.make(
+      flow === "upload" ? VeriffProvider.uploadProcessType : VeriffProvider.hostedProcessType
+    ),
     parameters: {},
-    userData: Schema.decodeUnknownSync(IdentityData.IdentityData)({ firstName: "Erika", lastName: lastNames[status] }),
-    files: [{ kind: "front", mediaType: "image/png", bytes: image }],
+    userData: {
+      firstName: PersonName.PersonName.make(decision === "pending" ? "Mari" : magicNameOf(decision)),
+      lastName: PersonName.PersonName.make("Maasikas")
+    },
+    files:
+      flow === "upload"
+        ? (["front", "back", "selfie"] as const).map((kind) => ({ kind, mediaType: "image/jpeg", bytes: sampleImage }))
+        : [],
+    returnUrl: "https://app.example/return",
     idempotencyKey: id
   }
 }
