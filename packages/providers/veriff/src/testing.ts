@@ -150,7 +150,8 @@ export class VeriffSimulator extends Context.Service<VeriffSimulator, Simulator>
 interface Stored {
   readonly id: string
   readonly token: string
-  readonly attemptId: string
+  /** A new one for each attempt: a resubmission is a new attempt. */
+  attemptId: string
   readonly createdAt: string
   readonly callback: string | null
   readonly vendorData: string | null
@@ -341,6 +342,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
 
     const submit = (stored: Stored) =>
       Effect.gen(function* () {
+        if (stored.status === "resubmission_requested") {
+          stored.attemptId = randomUUID()
+          stored.decision = null
+        }
         stored.status = "submitted"
         stored.wait = 1
         yield* announce(stored, "submitted")

@@ -126,7 +126,11 @@ describe("VeriffProvider, hosted flow (documentSelfie)", () => {
       const outcome = yield* registered.fetchResult({ reference: session.reference, state: session.state })
       assert.strictEqual(outcome.status, "pending")
       assert.isUndefined(outcome.reason)
-      yield* (yield* simulator).complete(session.reference, "approved")
+      // The end-user's second attempt, at the same url.
+      const retry = yield* Effect.promise(() =>
+        fetch(`${session.redirectUrl}?decision=approved`, { redirect: "manual" })
+      )
+      assert.strictEqual(retry.status, 302)
       assert.strictEqual((yield* registered.fetchResult({ reference: session.reference })).status, "accepted")
     }).pipe(Effect.provide(TestLayer))
   )
