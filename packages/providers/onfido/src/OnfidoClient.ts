@@ -279,12 +279,9 @@ export const ReportStatus = Schema.Literals([
 /** A report's result (`report_result`). @since 0.1.0 */
 export const ReportResult = Schema.Literals(["clear", "consider", "unidentified"])
 
-/** One part of a report's breakdown: a result and, possibly, a breakdown of its own. @since 0.1.0 */
-export const BreakdownItem = Schema.Struct({ result: text })
-
 /**
  * A report. The name is read as any string (a report Onfido adds later is kept, not refused); `properties` and
- * `breakdown` are read by the provider for the reports it normalises.
+ * `breakdown` differ per report and are read by the provider for the reports it normalises.
  *
  * @since 0.1.0
  */
@@ -295,7 +292,7 @@ export const Report = Schema.Struct({
   result: nullable(ReportResult),
   sub_result: nullable(SubResult),
   check_id: text,
-  breakdown: nullable(Schema.Record(Schema.String, Schema.NullOr(BreakdownItem))),
+  breakdown: nullable(Schema.Record(Schema.String, Schema.Unknown)),
   properties: nullable(Schema.Record(Schema.String, Schema.Unknown))
 })
 

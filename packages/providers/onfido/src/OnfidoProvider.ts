@@ -171,7 +171,10 @@ export const reportVerdict = (report: OnfidoClient.Report): ReportVerdict => {
   }
   if (report.name.startsWith("facial_similarity")) {
     const breakdown = report.breakdown ?? {}
-    const considered = (key: string) => breakdown[key]?.result === "consider"
+    const considered = (key: string) => {
+      const part = breakdown[key]
+      return typeof part === "object" && part !== null && "result" in part && part.result === "consider"
+    }
     return considered("face_comparison") || considered("visual_authenticity") ? "rejected" : "inconclusive"
   }
   return "inconclusive"
@@ -637,7 +640,7 @@ export const make = (options: {
               : resourceType === "report"
                 ? yield* checkOfReport(object.id)
                 : resourceType === "workflow_task"
-                  ? (resource?.workflow_run_id ?? undefined)
+                  ? (object.workflow_run_id ?? resource?.workflow_run_id ?? undefined)
                   : undefined
           if (reference === undefined) {
             return yield* ProviderError.make(

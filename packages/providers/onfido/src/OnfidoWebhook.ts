@@ -32,6 +32,8 @@ export const EventObject = Schema.Struct({
   /** The check, report, workflow run or task id. */
   id: Schema.String,
   status: text,
+  /** The workflow run a `workflow_task` belongs to. */
+  workflow_run_id: text,
   started_at_iso8601: text,
   completed_at_iso8601: text,
   href: text

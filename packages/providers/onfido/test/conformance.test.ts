@@ -20,15 +20,14 @@ const magic = {
 
 /** Arms a failure in this check's simulator (which the suite's layer provides), then starts normally. */
 const failing = (failure: Testing.Failure) =>
-  Testing.OnfidoSimulator.use((simulator) => simulator.failNext(failure)).pipe(
-    Effect.as(Testing.startRequest("clear"))
-  )
+  Testing.OnfidoSimulator.use((simulator) => simulator.failNext(failure)).pipe(Effect.as(Testing.startRequest("clear")))
 
 const harness: ConformanceHarness.Harness<Testing.OnfidoSimulator> = {
   provider: "onfido",
   capabilities: OnfidoProvider.capabilities,
   secrets: [apiToken, webhookToken],
-  startRequest: (outcome) => Effect.sync(() => Testing.startRequest(outcome === "pending" ? "pending" : magic[outcome])),
+  startRequest: (outcome) =>
+    Effect.sync(() => Testing.startRequest(outcome === "pending" ? "pending" : magic[outcome])),
   webhook: (session, outcome) =>
     // This check's simulator ends the check and signs the check.completed webhook.
     Testing.OnfidoSimulator.use((simulator) => simulator.complete(session.reference, magic[outcome])),
