@@ -118,6 +118,23 @@ describe("VeriffProvider, hosted flow (documentSelfie)", () => {
     }).pipe(Effect.provide(TestLayer))
   )
 
+  it.live("with Veriff's test names, a hosted session submitted at the url gets the name's decision", () =>
+    Effect.gen(function* () {
+      const registered = yield* provider
+      const session = yield* registered.start(Testing.startRequest("declined", "hosted"))
+      const sim = yield* simulator
+      assert.strictEqual(yield* sim.status(session.reference), "created")
+      const opened = yield* Effect.promise(() => fetch(session.redirectUrl ?? ""))
+      assert.strictEqual(opened.status, 200)
+      assert.strictEqual(yield* sim.status(session.reference), "started")
+      yield* Effect.promise(() => fetch(`${session.redirectUrl}?submit=1`, { redirect: "manual" }))
+      assert.strictEqual(yield* sim.status(session.reference), "submitted")
+      const outcome = yield* settle(session.reference, { flow: "hosted" })
+      assert.strictEqual(outcome.status, "rejected")
+      assert.strictEqual(outcome.reason, "102 Suspected document tampering")
+    }).pipe(Effect.provide(TestLayer))
+  )
+
   it.live("a resubmission request leaves a hosted session pending: the end-user tries again at the same url", () =>
     Effect.gen(function* () {
       const registered = yield* provider
