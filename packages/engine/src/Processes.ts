@@ -639,21 +639,43 @@ export const layer: Layer.Layer<
         const provider = yield* registry
           .get(providerName)
           .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
-        const reference = params.state ?? ""
-        const rows = yield* sql<ProcessRow>`
-          SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${reference}`.pipe(
-          Effect.orDie
-        )
+        // A redirect provider (an eID broker) names its session in `state` and proves the result with what it sends
+        // back. The end-user returning from a vendor's hosted page proves nothing: the process is named by its id
+        // in the return URL, and its result is only ever asked of the provider.
+        const redirect = provider.capabilities.redirect
+        const reference = (redirect ? params.state : params.processId) ?? ""
+        const rows = yield* (
+          redirect
+            ? sql<ProcessRow>`
+                SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${reference}`
+            : sql<ProcessRow>`
+                SELECT * FROM assure_processes WHERE provider = ${provider.name} AND id = ${reference}
+                AND provider_reference IS NOT NULL`
+        ).pipe(Effect.orDie)
         const row = rows[0]
         if (row === undefined) return yield* notFound(reference)
         if (!ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
-          const state = yield* openJson(row, "provider_state")
-          const outcome = yield* provider.complete({
-            reference,
-            state: state as IdentityProvider.ProviderState | undefined,
-            params
-          })
-          yield* applyOutcome(row, outcome)
+          if (redirect) {
+            const state = yield* openJson(row, "provider_state")
+            const outcome = yield* provider.complete({
+              reference,
+              state: state as IdentityProvider.ProviderState | undefined,
+              params
+            })
+            yield* applyOutcome(row, outcome)
+          } else if (provider.capabilities.polling) {
+            // The end-user is on their way back: a provider that cannot answer now leaves the result to its
+            // webhook or to the durable polling, rather than failing the end-user's redirect.
+            yield* outcomeFromProvider(row).pipe(
+              Effect.flatMap((outcome) => applyOutcome(row, outcome)),
+              Effect.catchTag("ProviderError", (error) =>
+                Effect.logWarning("the provider could not tell the result as the end-user returned", {
+                  provider: provider.name,
+                  reason: error.reason._tag
+                })
+              )
+            )
+          }
         }
         const ended = yield* rowById(row.id)
         return { process: yield* toProcess(ended), clientRedirectUrl: ended.client_redirect_url ?? undefined }

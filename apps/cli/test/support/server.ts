@@ -46,6 +46,7 @@ export const startServer = async (): Promise<Running> => {
     retention: Option.none(),
     rateLimit: 1000,
     sandboxLatency: Duration.millis(300),
+    providers: ["sandbox"],
     eventSubscriptions: {},
     logLevel: "Info",
     telemetry: Option.none(),

@@ -1,18 +1,16 @@
 /**
  * The server as one layer: configuration → database (embedded SQLite by default, PostgreSQL with DATABASE_URL) →
- * engine (with the sandbox provider) → the HTTP API, `/openapi.json` and `/docs`.
+ * engine (with the providers ASSURE_PROVIDERS enables) → the HTTP API, `/openapi.json` and `/docs`.
  */
 import { mkdirSync } from "node:fs"
 import { createServer } from "node:http"
 import { join } from "node:path"
 import { Engine, EngineConfig, FileStore, Migrations, PersonalDataCipher } from "@assure/engine"
-import { ProviderRegistry } from "@assure/provider"
-import { SandboxProvider } from "@assure/sandbox"
 import { SqliteClient } from "@assure/sqlite"
 import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpRouter } from "effect/http"
+import { Layer, Option } from "effect"
+import { FetchHttpClient, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
@@ -20,6 +18,7 @@ import { handlers } from "./Handlers.js"
 import * as Idempotency from "./Idempotency.js"
 import * as Observability from "./Observability.js"
 import * as ProblemFallback from "./ProblemFallback.js"
+import * as Providers from "./Providers.js"
 import * as RateLimiter from "./RateLimiter.js"
 import { ServerConfig, type Settings } from "./ServerConfig.js"
 import * as Tokens from "./Tokens.js"
@@ -30,35 +29,9 @@ const database = (settings: Settings) => {
   return SqliteClient.layer({ filename: join(settings.dataDirectory, "assure.db") })
 }
 
-/** The sandbox delivers its webhooks to this server's own webhook endpoint, signed, as a real provider would. */
-const sandbox = (settings: Settings) =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const client = yield* HttpClient.HttpClient
-      return SandboxProvider.layer({
-        webhookSecrets: [settings.sandboxWebhookSecret],
-        latency: settings.sandboxLatency,
-        deliver: (webhook) =>
-          client
-            .execute(
-              HttpClientRequest.post(`${settings.publicUrl}/webhooks/sandbox`).pipe(
-                HttpClientRequest.setHeaders(webhook.headers),
-                HttpClientRequest.bodyUint8Array(webhook.rawBody, "application/json")
-              )
-            )
-            .pipe(
-              Effect.asVoid,
-              Effect.catch((error) =>
-                Effect.logWarning("the sandbox could not deliver a webhook", { reason: error._tag })
-              )
-            )
-      })
-    })
-  )
-
 export const makeApp = (settings: Settings) => {
   const storage = Layer.effectDiscard(Migrations.run).pipe(Layer.provideMerge(database(settings)), Layer.orDie)
-  const providers = sandbox(settings).pipe(Layer.provideMerge(ProviderRegistry.layer))
+  const providers = Providers.layer(settings)
   const cipher = PersonalDataCipher.layer({
     activeKeyId: settings.encryptionKeys[0]?.id ?? "",
     keys: Object.fromEntries(settings.encryptionKeys.map(({ id, key }) => [id, key]))

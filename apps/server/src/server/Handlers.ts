@@ -179,9 +179,18 @@ export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (h
         const settings = yield* ServerConfig
         const client = yield* tenant
         const process = yield* problems(processes.get(client, params.dossierId, params.processId))
+        // An eID broker sends its own `state` back; a vendor's hosted page returns to exactly this URL. (A provider
+        // no longer configured is refused by requestVerification.)
+        const redirect = yield* (yield* ProviderRegistry.ProviderRegistry).get(process.provider).pipe(
+          Effect.map((provider) => provider.capabilities.redirect),
+          Effect.orElseSucceed(() => true)
+        )
+        const returnUrl = redirect
+          ? `${settings.publicUrl}/callbacks/${process.provider}`
+          : `${settings.publicUrl}/callbacks/${process.provider}?processId=${encodeURIComponent(process.processId)}`
         return yield* problems(
           processes.requestVerification(client, params.dossierId, params.processId, {
-            returnUrl: `${settings.publicUrl}/callbacks/${process.provider}`,
+            returnUrl,
             clientRedirectUrl: payload.redirectUrl
           })
         )

@@ -12,6 +12,9 @@ import { PersonalDataCipher } from "@assure/engine"
 import { Config, Context, Duration, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
 import { hashSecret, newSecret } from "./Secrets.js"
 
+/** The identity providers the server can run (each is wired in Providers.ts), for `ASSURE_PROVIDERS`. */
+export const providerNames = ["sandbox", "stripe-identity"] as const
+
 /** An API client: its id (the tenant) and the scrypt hash of its secret. */
 export interface ApiClient {
   readonly id: string
@@ -38,6 +41,8 @@ export interface Settings {
   readonly rateLimit: number
   /** How long the sandbox provider takes to reach its result. */
   readonly sandboxLatency: Duration.Duration
+  /** The identity providers the server runs (`ASSURE_PROVIDERS`); each vendor's credentials come from its own variables. */
+  readonly providers: ReadonlyArray<string>
   /** Where each client receives signed `process.complete` events, and the secrets that sign them. */
   readonly eventSubscriptions: Readonly<
     Record<string, { readonly url: string; readonly secrets: ReadonlyArray<Redacted.Redacted<string>> }>
@@ -291,6 +296,21 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   const retention = yield* Config.option(Config.Duration("ASSURE_RETENTION"))
   const rateLimit = yield* Config.Number("ASSURE_RATE_LIMIT").pipe(Config.withDefault(100))
   const sandboxLatency = yield* Config.Duration("ASSURE_SANDBOX_LATENCY").pipe(Config.withDefault(Duration.seconds(2)))
+  const providers = [
+    ...new Set(
+      (yield* Config.String("ASSURE_PROVIDERS").pipe(Config.withDefault("sandbox")))
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0)
+    )
+  ]
+  const unknownProvider = providers.find((name) => !(providerNames as ReadonlyArray<string>).includes(name))
+  if (unknownProvider !== undefined || providers.length === 0) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_PROVIDERS",
+      problem: `${unknownProvider === undefined ? "names no provider" : `does not know ${JSON.stringify(unknownProvider)}`}: expected some of ${providerNames.join(", ")}, separated by commas`
+    })
+  }
   const subscriptionsText = yield* optional("ASSURE_EVENT_SUBSCRIPTIONS")
   const eventSubscriptions = Option.isNone(subscriptionsText) ? {} : yield* parseSubscriptions(subscriptionsText.value)
   if (!(rateLimit > 0))
@@ -339,6 +359,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     retention,
     rateLimit,
     sandboxLatency,
+    providers,
     eventSubscriptions,
     logLevel,
     telemetry,

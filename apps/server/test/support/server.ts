@@ -4,7 +4,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PersonalDataCipher } from "@assure/engine"
-import { Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { makeApp } from "../../src/server/App.js"
 import { hashSecret } from "../../src/server/Secrets.js"
 import type { Settings } from "../../src/server/ServerConfig.js"
@@ -29,7 +29,14 @@ export interface Running {
   readonly stop: () => Promise<void>
 }
 
-export const startServer = async (overrides: Partial<Settings> = {}): Promise<Running> => {
+/**
+ * Starts the server with `overrides` of the test settings. `environment` holds the variables the enabled providers read
+ * (`STRIPE_SECRET_KEY`, …): exactly those, never this process's own.
+ */
+export const startServer = async (
+  overrides: Partial<Settings> = {},
+  environment: Record<string, string> = {}
+): Promise<Running> => {
   const port = await freePort()
   const settings: Settings = {
     host: "127.0.0.1",
@@ -44,6 +51,7 @@ export const startServer = async (overrides: Partial<Settings> = {}): Promise<Ru
     retention: Option.none(),
     rateLimit: 1000,
     sandboxLatency: Duration.millis(300),
+    providers: ["sandbox"],
     eventSubscriptions: {},
     logLevel: "Info",
     telemetry: Option.none(),
@@ -51,7 +59,11 @@ export const startServer = async (overrides: Partial<Settings> = {}): Promise<Ru
     development: Option.none(),
     ...overrides
   }
-  const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
+  const fiber = Effect.runFork(
+    Layer.launch(
+      makeApp(settings).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))))
+    )
+  )
   const url = settings.publicUrl
   for (let attempt = 0; ; attempt++) {
     const ready = await fetch(`${url}/ready`).then(

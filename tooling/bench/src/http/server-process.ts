@@ -48,6 +48,7 @@ const fiber = Effect.runFork(
       retention: Option.none(),
       rateLimit: job.rateLimit,
       sandboxLatency: Duration.seconds(2),
+      providers: ["sandbox"],
       eventSubscriptions: {},
       // The default of ASSURE_LOG_LEVEL: no line per request.
       logLevel: "Info",
