@@ -18,8 +18,9 @@
  *
  * To test what can go wrong, the broker can `rotateKeys` (a new signing key; the old one is withdrawn from the JWKS)
  * and `tamperNextIdToken`: a hook on its own token endpoint rewrites the next ID token after `oidc-provider` issued
- * it — re-signed with the broker's real key but expired an hour ago (`expired`), or signed with a key the broker
- * never published, under the published key's `kid` (`foreignKey`) or its own (`unpublishedKey`).
+ * it — re-signed with the broker's real key but expired an hour ago (`expired`), with another nonce (`wrongNonce`)
+ * or for another client (`wrongAudience`), or signed with a key the broker never published, under the published
+ * key's `kid` (`foreignKey`) or its own (`unpublishedKey`).
  *
  * The end-user is {@link TestBroker.login}: given the authorization URL, it follows the redirects with a cookie jar,
  * posts the login and consent forms (or the cancel form) and returns the URL the broker sends the browser back to —
@@ -86,8 +87,13 @@ export type Journey =
   /** Cancels at the login page: the broker answers `error` (default `access_denied`). */
   | { readonly cancel: true; readonly error?: string | undefined; readonly errorDescription?: string | undefined }
 
-/** How the next ID token is spoiled: expired (and re-signed with the real key), or signed with a foreign key. @since 0.1.0 */
-export type Tampering = "expired" | "foreignKey" | "unpublishedKey"
+/**
+ * How the next ID token is spoiled: expired, with another nonce or for another audience (re-signed with the broker's
+ * real key), or signed with a foreign key (under the published key's id, or its own).
+ *
+ * @since 0.1.0
+ */
+export type Tampering = "expired" | "foreignKey" | "unpublishedKey" | "wrongNonce" | "wrongAudience"
 
 /** The end-user could not get through the broker's pages. @since 0.1.0 */
 export class JourneyError extends Error {
@@ -383,9 +389,15 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
     const spoil = async (idToken: string, how: Tampering): Promise<string> => {
       const payload = jose.decodeJwt(idToken)
       const signing = keys[0] as SigningKey
-      if (how === "expired") {
+      if (how === "expired" || how === "wrongNonce" || how === "wrongAudience") {
         const now = Math.floor(Date.now() / 1000)
-        return new jose.SignJWT({ ...payload, iat: now - 7200, exp: now - 3600 })
+        const changed =
+          how === "expired"
+            ? { iat: now - 7200, exp: now - 3600 }
+            : how === "wrongNonce"
+              ? { nonce: randomBytes(16).toString("base64url") }
+              : { aud: "another-client" }
+        return new jose.SignJWT({ ...payload, ...changed })
           .setProtectedHeader({ alg: "RS256", kid: signing.kid, typ: "JWT" })
           .sign(signing.privateKey)
       }

@@ -3,7 +3,7 @@
 import type { IdentityProvider } from "@assure/provider"
 import { ProviderRegistry } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { OidcProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
@@ -328,6 +328,18 @@ describe("callbacks that cannot be trusted", () => {
     }).pipe(Effect.provide(signicat))
   )
 
+  for (const tampering of ["wrongNonce", "wrongAudience"] as const) {
+    it.live(`an ID token validly signed but ${tampering}: failed, id_token_invalid`, () =>
+      Effect.gen(function* () {
+        const { provider, broker, callback } = yield* journey({ eid: "noBankId" }, { user: signicatNo.sub })
+        yield* broker.tamperNextIdToken(tampering)
+        const outcome = yield* provider.complete(callback)
+        assert.strictEqual(outcome.status, "failed")
+        assert.strictEqual(outcome.reason, "id_token_invalid")
+      }).pipe(Effect.provide(signicat))
+    )
+  }
+
   for (const tampering of ["foreignKey", "unpublishedKey"] as const) {
     it.live(
       `an ID token signed with a key the broker does not publish (${tampering}): failed, id_token_signature_invalid`,
@@ -359,6 +371,62 @@ describe("callbacks that cannot be trusted", () => {
       assert.strictEqual(after.status, "accepted")
       assert.strictEqual(providerSpecific(after).keyId, newKey)
     }).pipe(Effect.provide(signicat))
+  )
+})
+
+describe("layerConfig", () => {
+  it.live("reads the OIDC_* variables: issuer, client, preset, default eID, claim mapping", () =>
+    Effect.gen(function* () {
+      const broker = yield* Testing.make({ users, redirectUris: [returnUrl] })
+      const env = {
+        OIDC_ISSUER: broker.issuer,
+        OIDC_CLIENT_ID: broker.clientId,
+        OIDC_CLIENT_SECRET: Redacted.value(broker.clientSecret),
+        OIDC_PRESET: "idura",
+        OIDC_EID: "seBankId",
+        OIDC_CLAIM_MAPPING: JSON.stringify({ firstName: ["name"] })
+      }
+      const outcome = yield* Effect.gen(function* () {
+        const provider = yield* (yield* ProviderRegistry.ProviderRegistry).get("oidc")
+        const session = yield* provider.start(Testing.startRequest({}, { returnUrl }))
+        assert.strictEqual(new URL(session.redirectUrl ?? "").searchParams.get("acr_values"), "urn:grn:authn:se:bankid")
+        const callbackUrl = yield* broker.login(session.redirectUrl ?? "", { user: iduraSe.sub })
+        return yield* provider.complete(Testing.callbackRequest(session, callbackUrl))
+      }).pipe(
+        Effect.provide(
+          OidcProvider.layerConfig.pipe(
+            Layer.provideMerge(ProviderRegistry.layer),
+            Layer.provide(FetchHttpClient.layer),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+          )
+        )
+      )
+      assert.strictEqual(outcome.status, "accepted")
+      // The mapping goes over the preset's, field by field.
+      assert.strictEqual(outcome.finalResult?.firstName, "Sven Testsson")
+      assert.strictEqual(outcome.finalResult?.personalNumber, "198001011234")
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("refuses an unknown preset", () =>
+    Effect.gen(function* () {
+      const env = {
+        OIDC_ISSUER: "https://broker.example",
+        OIDC_CLIENT_ID: "c",
+        OIDC_CLIENT_SECRET: "s",
+        OIDC_PRESET: "acme"
+      }
+      const exit = yield* Effect.exit(
+        Layer.build(
+          OidcProvider.layerConfig.pipe(
+            Layer.provideMerge(ProviderRegistry.layer),
+            Layer.provide(FetchHttpClient.layer),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+          )
+        )
+      )
+      assert.isTrue(Exit.isFailure(exit))
+    }).pipe(Effect.scoped)
   )
 })
 
