@@ -17,7 +17,7 @@
  * |---|---|---|
  * | all passed | `accepted`, with `finalResult` | — |
  * | a check digit, a field, a hash, the SOD signature or a CSCA signature failed; the document expired; the document signer is revoked | `rejected` | the first failed check |
- * | the CSCA is not in the trust store; the document signer certificate is outside its validity; an unsupported hash algorithm | `inconclusive` | the first inconclusive check |
+ * | the CSCA is not in the trust store; the document signer certificate is outside its validity; an unsupported hash algorithm or key (Brainpool, explicit curve parameters) | `inconclusive` | the first inconclusive check |
  *
  * Every check is in the outcome's `checks` and in `providerSpecific.icao.checks`, next to what was read (the
  * document signer, the hash algorithm, the data groups, the MRZ's format and optional data).

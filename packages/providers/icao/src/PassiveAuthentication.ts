@@ -16,9 +16,9 @@
  * validity leaves the result inconclusive. Input that cannot be read at all (a truncated SOD, garbage, a DG1 with
  * no MRZ) is a {@link ChipDataError}, never a throw.
  *
- * Signatures are verified by `pkijs` over WebCrypto (`globalThis.crypto`): RSA PKCS #1 v1.5, RSA-PSS and ECDSA on
- * named curves. Document signers on explicit elliptic-curve parameters, which WebCrypto cannot import, come out
- * as a failed `sodSignature` with the reason in its detail.
+ * Signatures are verified by `pkijs` over WebCrypto (`globalThis.crypto`): RSA and ECDSA on the NIST curves. A key
+ * WebCrypto cannot import (Brainpool curves, explicit curve parameters, which several states use) cannot be checked:
+ * `sodSignature` or `documentSignerTrusted` is then inconclusive, never failed — it is no proof of a forgery.
  *
  * @example
  * ```ts
@@ -103,26 +103,48 @@ const hashChecks = (
   )
 }
 
+/**
+ * Whether WebCrypto can use a certificate's public key. Keys on curves it does not know (Brainpool) or with explicit
+ * curve parameters cannot be imported: a signature by such a key cannot be checked, which is not proof of a forgery.
+ */
+const importable = (certificate: pkijs.Certificate): Effect.Effect<boolean> =>
+  Effect.promise(() =>
+    certificate.getPublicKey().then(
+      () => true,
+      () => false
+    )
+  )
+
 const signatureCheck = (sod: SecurityObject.SecurityObject): Effect.Effect<Verification.Check> =>
-  sod.documentSigner === undefined
-    ? Effect.succeed({ name: "sodSignature", outcome: "failed", detail: "the SOD carries no document signer" })
-    : Effect.promise(() =>
-        sod.signedData
-          .verify({ signer: 0, checkChain: false, extendedMode: true })
-          .then(
-            (result): Verification.Check =>
-              result.signatureVerified === true
-                ? { name: "sodSignature", outcome: "passed" }
-                : { name: "sodSignature", outcome: "failed", detail: result.message || "does not verify" }
-          )
-          .catch(
-            (error: unknown): Verification.Check => ({
-              name: "sodSignature",
-              outcome: "failed",
-              detail: error instanceof Error ? error.message : "does not verify"
-            })
-          )
-      )
+  Effect.gen(function* (): Effect.fn.Return<Verification.Check> {
+    const name = "sodSignature"
+    const signer = sod.documentSigner
+    if (signer === undefined) return { name, outcome: "failed", detail: "the SOD carries no document signer" }
+    const digestAlgorithm = sod.signedData.signerInfos[0]?.digestAlgorithm.algorithmId ?? ""
+    if (SecurityObject.hashAlgorithms[digestAlgorithm] === undefined) {
+      return { name, outcome: "inconclusive", detail: `unsupported digest algorithm ${digestAlgorithm}` }
+    }
+    if (!(yield* importable(signer))) {
+      return { name, outcome: "inconclusive", detail: "the document signer's key type is not supported by WebCrypto" }
+    }
+    return yield* Effect.promise(() =>
+      sod.signedData
+        .verify({ signer: 0, checkChain: false, extendedMode: true })
+        .then(
+          (result): Verification.Check =>
+            result.signatureVerified === true
+              ? { name, outcome: "passed" }
+              : { name, outcome: "failed", detail: result.message || "does not verify" }
+        )
+        .catch(
+          (error: unknown): Verification.Check => ({
+            name,
+            outcome: "failed",
+            detail: error instanceof Error ? error.message : "does not verify"
+          })
+        )
+    )
+  })
 
 const issuedBy = (issuer: pkijs.Certificate, certificate: pkijs.Certificate) =>
   Effect.promise(() => certificate.verify(issuer).catch(() => false))
@@ -147,7 +169,12 @@ const signerChecks = (
       const detail = `no trusted CSCA named ${nameOf(signer.issuer)}`
       return { checks: [{ name: "documentSignerTrusted", outcome: "inconclusive", detail }, validity] }
     }
-    const issuers = yield* Effect.filter(named, (csca) => issuedBy(csca, signer))
+    const usable = yield* Effect.filter(named, importable)
+    if (usable.length === 0) {
+      const detail = `the key of ${nameOf(signer.issuer)} is not supported by WebCrypto`
+      return { checks: [{ name: "documentSignerTrusted", outcome: "inconclusive", detail }, validity] }
+    }
+    const issuers = yield* Effect.filter(usable, (csca) => issuedBy(csca, signer))
     const csca = issuers[0]
     if (csca === undefined) {
       const detail = `the signature of ${nameOf(signer.issuer)} does not verify`

@@ -6,7 +6,7 @@
  * |---|---|
  * | all passed | `accepted` |
  * | one failed (a check digit, a hash, a signature, an expired document, a revoked signer) | `rejected` |
- * | none failed, one inconclusive (an unknown CSCA, a signer certificate outside its validity, an unsupported algorithm) | `inconclusive` |
+ * | none failed, one inconclusive (an unknown CSCA, a signer certificate outside its validity, an unsupported algorithm or key) | `inconclusive` |
  *
  * The `reason` of a result that is not accepted is the name of the first check that failed (or, when none failed,
  * that was inconclusive).

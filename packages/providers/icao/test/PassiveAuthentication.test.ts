@@ -304,3 +304,25 @@ describe("PassiveAuthentication.verify", () => {
     })
   )
 })
+
+describe("PassiveAuthentication.verify with keys WebCrypto cannot use", () => {
+  it.live("is inconclusive, not rejected, on a document signer key on a Brainpool curve", () =>
+    Effect.gen(function* () {
+      const csca = yield* Testing.makeCsca({ commonName: "CSCA Germany", country: "DE", keyType: "ECDSA" })
+      const genuine = yield* Testing.makeDocumentSigner(csca, { keyType: "ECDSA" })
+      // The same certificate claiming brainpoolP256r1 (1.3.36.3.3.2.8.1.1.7), re-signed by the CSCA.
+      const certificate = new pkijs.Certificate({ schema: genuine.certificate.toSchema(true) })
+      certificate.subjectPublicKeyInfo.algorithm.algorithmParams = new asn1js.ObjectIdentifier({
+        value: "1.3.36.3.3.2.8.1.1.7"
+      })
+      yield* Effect.promise(() => certificate.sign(csca.privateKey, "SHA-256"))
+      const der = new Uint8Array(certificate.toSchema(true).toBER(false))
+      const brainpool: Testing.Issued = { ...genuine, certificate, der, pem: Testing.pem("CERTIFICATE", der) }
+      const chip = yield* Testing.makeChip(Testing.writeMrz("TD3", {}, Date.now()), brainpool)
+      const result = yield* PassiveAuthentication.verify(chip, yield* TrustStore.make({ cscas: [csca.der] }))
+      assert.strictEqual(outcomes(result).sodSignature, "inconclusive")
+      assert.strictEqual(outcomes(result).documentSignerTrusted, "passed")
+      assert.strictEqual(result.status, "inconclusive")
+    })
+  )
+})
