@@ -451,6 +451,20 @@ describe("SqliteClient", () => {
     })
   })
 
+  it.effect("waits for the disk at every commit unless told `synchronous: normal`", () =>
+    Effect.gen(function* () {
+      const level = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ synchronous: number }>`PRAGMA synchronous`)
+      const filename = freshFile()
+      // SQLite's numbers: 0 off, 1 normal, 2 full, 3 extra.
+      const [byDefault] = yield* level.pipe(Effect.provide(SqliteClient.layer({ filename })))
+      assert.strictEqual(byDefault?.synchronous, 2)
+      const [normal] = yield* level.pipe(Effect.provide(SqliteClient.layer({ filename, synchronous: "normal" })))
+      assert.strictEqual(normal?.synchronous, 1)
+      const [extra] = yield* level.pipe(Effect.provide(SqliteClient.layer({ filename, synchronous: "extra" })))
+      assert.strictEqual(extra?.synchronous, 3)
+    })
+  )
+
   it.effect("a read-only database refuses writes; a missing folder fails the layer with a ConnectionError", () =>
     Effect.gen(function* () {
       const filename = freshFile()

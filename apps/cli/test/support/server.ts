@@ -39,6 +39,7 @@ export const startServer = async (): Promise<Running> => {
     publicUrl: `http://127.0.0.1:${port}`,
     dataDirectory,
     databaseUrl: Option.none(),
+    sqliteSynchronous: "normal",
     clients: [{ id: client.id, secretHash: hashSecret(client.secret) }],
     encryptionKeys: [{ id: "test", key: Redacted.make(randomBytes(32).toString("base64")) }],
     sandboxWebhookSecret: Redacted.make("whsec_cli_tests"),

@@ -26,7 +26,10 @@ import * as Tokens from "./Tokens.js"
 const database = (settings: Settings) => {
   if (Option.isSome(settings.databaseUrl)) return PgClient.layer({ url: settings.databaseUrl.value })
   mkdirSync(settings.dataDirectory, { recursive: true })
-  return SqliteClient.layer({ filename: join(settings.dataDirectory, "assure.db") })
+  return SqliteClient.layer({
+    filename: join(settings.dataDirectory, "assure.db"),
+    synchronous: settings.sqliteSynchronous
+  })
 }
 
 export const makeApp = (settings: Settings) => {

@@ -31,6 +31,8 @@ export interface Settings {
   readonly dataDirectory: string
   /** PostgreSQL instead of the embedded SQLite. */
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  /** When the embedded SQLite waits for the disk (`PRAGMA synchronous`): `normal` by default, `full` to sync every commit. */
+  readonly sqliteSynchronous: "normal" | "full"
   readonly clients: ReadonlyArray<ApiClient>
   /** Encryption keys by id; the first one seals new data. */
   readonly encryptionKeys: ReadonlyArray<{ readonly id: string; readonly key: Redacted.Redacted<string> }>
@@ -289,6 +291,12 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   const externalIssuer = yield* loadExternalIssuer(publicUrl)
   const dataDirectory = resolve(yield* Config.String("ASSURE_DATA_DIR").pipe(Config.withDefault(".data")))
   const databaseUrl = yield* Config.option(Config.Redacted("DATABASE_URL"))
+  const sqliteSynchronous = (yield* Config.String("ASSURE_SQLITE_SYNCHRONOUS").pipe(Config.withDefault("normal")))
+    .trim()
+    .toLowerCase()
+  if (sqliteSynchronous !== "normal" && sqliteSynchronous !== "full") {
+    return yield* new ConfigurationError({ setting: "ASSURE_SQLITE_SYNCHRONOUS", problem: "expected normal or full" })
+  }
   const clientsText = yield* optional("ASSURE_CLIENTS")
   const keysText = yield* optional("ASSURE_ENCRYPTION_KEYS")
   const webhookSecretText = yield* optional("ASSURE_SANDBOX_WEBHOOK_SECRET")
@@ -350,6 +358,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     publicUrl,
     dataDirectory,
     databaseUrl,
+    sqliteSynchronous,
     clients,
     encryptionKeys,
     sandboxWebhookSecret: Redacted.make(

@@ -44,6 +44,7 @@ export const startServer = async (
     publicUrl: `http://127.0.0.1:${port}`,
     dataDirectory: mkdtempSync(join(tmpdir(), "assure-server-")),
     databaseUrl: Option.none(),
+    sqliteSynchronous: "normal",
     clients: Object.values(clients).map((client) => ({ id: client.id, secretHash: hashSecret(client.secret) })),
     encryptionKeys: [{ id: "test", key: Redacted.make(PersonalDataCipher.generateKey()) }],
     sandboxWebhookSecret: Redacted.make("whsec_server_tests"),

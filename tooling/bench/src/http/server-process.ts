@@ -41,6 +41,7 @@ const fiber = Effect.runFork(
       publicUrl: `http://127.0.0.1:${job.port}`,
       dataDirectory: job.dataDirectory,
       databaseUrl: Option.none(),
+      sqliteSynchronous: "normal",
       clients: [{ id: job.clientId, secretHash: job.secretHash }],
       encryptionKeys: [{ id: "bench", key: Redacted.make(job.encryptionKey) }],
       sandboxWebhookSecret: Redacted.make("whsec_http_bench"),
