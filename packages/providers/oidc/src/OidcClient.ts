@@ -220,6 +220,8 @@ const findInChain = <A>(error: unknown, test: (candidate: unknown) => candidate 
 
 const isTransportFailure = (candidate: unknown): candidate is TransportFailure => candidate instanceof TransportFailure
 const isResponse = (candidate: unknown): candidate is Response => candidate instanceof Response
+const isChallenge = (candidate: unknown): candidate is client.WWWAuthenticateChallengeError =>
+  candidate instanceof client.WWWAuthenticateChallengeError
 const isOAuthError = (candidate: unknown): candidate is client.ResponseBodyError =>
   candidate instanceof client.ResponseBodyError
 
@@ -278,7 +280,17 @@ const claimOf = (error: unknown): string | undefined => {
 const classifyExchange = (error: unknown): ProviderError.ProviderError | CallbackFailure => {
   const broker = brokerFailure(error, "the token endpoint")
   if (broker !== undefined) return broker
+  const challenge = findInChain(error, isChallenge)
   const oauth = findInChain(error, isOAuthError)
+  if (
+    challenge?.status === 401 ||
+    (oauth !== undefined && (oauth.status === 401 || oauth.error === "invalid_client"))
+  ) {
+    // Our credentials, not the login, are wrong: an operator's problem, which no end-user can fix by retrying.
+    return ProviderError.make(name, new ProviderError.Unauthorized(), {
+      description: "the token endpoint refused the client's credentials"
+    })
+  }
   if (oauth !== undefined) {
     return new CallbackFailure({
       code: oauth.error,

@@ -431,6 +431,31 @@ describe("layerConfig", () => {
 })
 
 describe("the broker unreachable", () => {
+  it.live("a client secret the broker refuses is Unauthorized at complete, and the secret is in no error", () =>
+    Effect.gen(function* () {
+      const broker = yield* Testing.make({ users, redirectUris: [returnUrl] })
+      const wrongSecret = "wrong-secret-5d0e7a1b"
+      const error = yield* Effect.gen(function* () {
+        const provider = yield* (yield* ProviderRegistry.ProviderRegistry).get("oidc")
+        const session = yield* provider.start(Testing.startRequest({ eid: "noBankId" }, { returnUrl }))
+        const callbackUrl = yield* broker.login(session.redirectUrl ?? "", { user: signicatNo.sub })
+        return yield* Effect.flip(provider.complete(Testing.callbackRequest(session, callbackUrl)))
+      }).pipe(
+        Effect.provide(
+          OidcProvider.layer({
+            issuer: broker.issuer,
+            clientId: broker.clientId,
+            clientSecret: Redacted.make(wrongSecret),
+            preset: "signicat"
+          }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+        )
+      )
+      assert.strictEqual(error.reason._tag, "Unauthorized")
+      assert.isFalse(error.isRetryable)
+      assert.notInclude(`${error.message} ${JSON.stringify(error)}`, wrongSecret)
+    }).pipe(Effect.scoped)
+  )
+
   it.live("discovery against a closed port is Unavailable, and retryable", () =>
     Effect.gen(function* () {
       const provider = yield* (yield* ProviderRegistry.ProviderRegistry).get("oidc")
