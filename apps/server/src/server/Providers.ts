@@ -9,6 +9,7 @@
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { StripeIdentityProvider } from "@assure/stripe-identity"
+import { VeriffProvider } from "@assure/veriff"
 import { type Config, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { ConfigurationError, type Settings } from "./ServerConfig.js"
@@ -62,7 +63,8 @@ const fromEnvironment = (
 /** Each provider the server knows, and how it is configured. */
 const catalog = {
   sandbox: (settings: Settings): ProviderLayer => sandbox(settings),
-  "stripe-identity": (): ProviderLayer => fromEnvironment("stripe-identity", StripeIdentityProvider.layerConfig)
+  "stripe-identity": (): ProviderLayer => fromEnvironment("stripe-identity", StripeIdentityProvider.layerConfig),
+  veriff: (): ProviderLayer => fromEnvironment("veriff", VeriffProvider.layerConfig)
 } as const satisfies Record<string, (settings: Settings) => ProviderLayer>
 
 /** The provider names `ASSURE_PROVIDERS` accepts. */
