@@ -225,10 +225,23 @@ const isChallenge = (candidate: unknown): candidate is client.WWWAuthenticateCha
 const isOAuthError = (candidate: unknown): candidate is client.ResponseBodyError =>
   candidate instanceof client.ResponseBodyError
 
+/** `Retry-After` in seconds, as brokers send it (an HTTP date is not read). */
+const retryAfterOf = (response: Response | undefined): Duration.Duration | undefined => {
+  const value = response?.headers.get("retry-after")?.trim()
+  return value !== undefined && /^\d+$/.test(value) ? Duration.seconds(Number(value)) : undefined
+}
+
 /** An HTTP status as a broker failure the engine may retry, or undefined when it is not one. */
-const retryableStatus = (status: number, what: string): ProviderError.ProviderError | undefined => {
+const retryableStatus = (
+  status: number,
+  what: string,
+  response?: Response | undefined
+): ProviderError.ProviderError | undefined => {
   if (status === 429) {
-    return ProviderError.make(name, new ProviderError.RateLimited({}), { description: `${what} answered 429` })
+    const retryAfter = retryAfterOf(response)
+    return ProviderError.make(name, new ProviderError.RateLimited(retryAfter === undefined ? {} : { retryAfter }), {
+      description: `${what} answered 429`
+    })
   }
   if (status >= 500) {
     return ProviderError.make(name, new ProviderError.Unavailable({ status }), {
@@ -247,9 +260,9 @@ const brokerFailure = (error: unknown, what: string): ProviderError.ProviderErro
     })
   }
   const oauth = findInChain(error, isOAuthError)
-  if (oauth !== undefined) return retryableStatus(oauth.status, what)
+  if (oauth !== undefined) return retryableStatus(oauth.status, what, oauth.response)
   const response = findInChain(error, isResponse)
-  return response === undefined ? undefined : retryableStatus(response.status, what)
+  return response === undefined ? undefined : retryableStatus(response.status, what, response)
 }
 
 /** Whether an error, or one of its causes, carries this openid-client error code. */
@@ -322,12 +335,28 @@ const classifyExchange = (error: unknown): ProviderError.ProviderError | Callbac
   })
 }
 
-/** Classifies a failed discovery: the broker's failures as retryable, anything else as a misconfigured issuer. */
-const classifyDiscovery = (error: unknown): ProviderError.ProviderError =>
-  brokerFailure(error, "the discovery document") ??
-  ProviderError.make(name, new ProviderError.Misconfigured(), {
-    description: `discovery of the issuer failed: ${error instanceof Error ? error.message : "unknown error"}`
-  })
+/** openid-client's codes for an answer that is not what the protocol says (malformed JSON, wrong fields). */
+const unreadable = [
+  "OAUTH_PARSE_ERROR",
+  "OAUTH_RESPONSE_IS_NOT_JSON",
+  "OAUTH_INVALID_RESPONSE",
+  "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED",
+  "OAUTH_INVALID_SERVER_METADATA"
+]
+
+/**
+ * Classifies a failed discovery: the broker's failures as retryable, an unreadable document as `InvalidResponse`,
+ * anything else (a 404: the wrong issuer) as `Misconfigured`.
+ */
+const classifyDiscovery = (error: unknown): ProviderError.ProviderError => {
+  const broker = brokerFailure(error, "the discovery document")
+  if (broker !== undefined) return broker
+  const description = `discovery of the issuer failed: ${error instanceof Error ? error.message : "unknown error"}`
+  const code = unreadable.find((candidate) => hasCode(error, candidate))
+  return code === undefined
+    ? ProviderError.make(name, new ProviderError.Misconfigured(), { description })
+    : ProviderError.make(name, new ProviderError.InvalidResponse({ issue: code }), { description })
+}
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"])
 
@@ -384,7 +413,11 @@ export const make = (options: Options): Effect.Effect<OidcClient["Service"], nev
         )
       }
       keySet = jose.createRemoteJWKSet(new URL(jwksUri), {
-        [jose.customFetch]: fetch,
+        // jose accepts only a 200; anything else is rejected here with the response, to be classified by status.
+        [jose.customFetch]: (url: string, init: FetchOptions) =>
+          fetch(url, init).then((response) =>
+            response.status === 200 ? response : Promise.reject(new Error("the JWKS answered", { cause: response }))
+          ),
         timeoutDuration: Duration.toMillis(timeout),
         cooldownDuration: Duration.toMillis(Duration.fromInputUnsafe(options.jwksCooldown ?? Duration.seconds(30)))
       })

@@ -95,6 +95,19 @@ export type Journey =
  */
 export type Tampering = "expired" | "foreignKey" | "unpublishedKey" | "wrongNonce" | "wrongAudience"
 
+/** A way the broker can fail one request (the conformance suite's vendor failures). @since 0.1.0 */
+export type Failure = "unavailable" | "rateLimited" | "timeout" | "malformedJson" | "schemaInvalid"
+
+/** The broker's endpoints a failure can be armed on. @since 0.1.0 */
+export type Endpoint = "discovery" | "token" | "userinfo" | "jwks"
+
+const endpointPaths: Readonly<Record<Endpoint, string>> = {
+  discovery: "/.well-known/openid-configuration",
+  token: "/token",
+  userinfo: "/me",
+  jwks: "/jwks"
+}
+
 /** The end-user could not get through the broker's pages. @since 0.1.0 */
 export class JourneyError extends Error {
   override readonly name = "JourneyError"
@@ -114,6 +127,12 @@ export interface TestBroker {
   readonly rotateKeys: (options?: { readonly keepPrevious?: boolean | undefined }) => Effect.Effect<void>
   /** Spoils the next ID token the token endpoint issues. */
   readonly tamperNextIdToken: (tampering: Tampering) => Effect.Effect<void>
+  /**
+   * Makes the next request to `endpoint` (default `discovery`) fail: `unavailable` (503), `rateLimited` (429 with
+   * `Retry-After: 2`), `timeout` (no answer until the broker closes), `malformedJson` and `schemaInvalid` (200 with a
+   * body that is not the protocol's).
+   */
+  readonly failNext: (failure: Failure, endpoint?: Endpoint | undefined) => Effect.Effect<void>
   /** The key ids the JWKS publishes now. */
   readonly publishedKeyIds: Effect.Effect<ReadonlyArray<string>>
 }
@@ -249,6 +268,27 @@ const readForm = (req: IncomingMessage): Promise<URLSearchParams> =>
     req.on("error", reject)
   })
 
+/** Answers one request the way a failing broker does. */
+const fail = (res: ServerResponse, failure: Failure) => {
+  switch (failure) {
+    case "unavailable":
+      res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable")
+      return
+    case "rateLimited":
+      res.writeHead(429, { "content-type": "text/plain", "retry-after": "2" }).end("Too Many Requests")
+      return
+    case "timeout":
+      // No answer: the socket stays open until the client gives up or the broker closes.
+      return
+    case "malformedJson":
+      res.writeHead(200, { "content-type": "application/json" }).end('{"issuer":')
+      return
+    case "schemaInvalid":
+      res.writeHead(200, { "content-type": "application/json" }).end('{"issuer":42,"keys":"none","token_type":7}')
+      return
+  }
+}
+
 const send = (res: ServerResponse, status: number, html: string) => {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8" })
   res.end(html)
@@ -271,6 +311,7 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
     const redirectUris = new Set(options.redirectUris ?? [])
     let keys: Array<SigningKey> = [yield* Effect.promise(newSigningKey)]
     let tampering: Tampering | undefined
+    let failing: { readonly failure: Failure; readonly endpoint: Endpoint } | undefined
 
     const saveClient = () =>
       new Adapter("Client").upsert(clientId, {
@@ -364,6 +405,11 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
         return
       }
       const url = new URL(req.url ?? "/", current.issuer)
+      if (failing !== undefined && url.pathname === endpointPaths[failing.endpoint]) {
+        const { failure } = failing
+        failing = undefined
+        return fail(res, failure)
+      }
       if (url.pathname.startsWith("/interaction/")) {
         interactions(req, res, url, current).catch(() => {
           if (!res.headersSent) send(res, 400, page("The interaction cannot go on", ""))
@@ -471,6 +517,10 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
       tamperNextIdToken: (how) =>
         Effect.sync(() => {
           tampering = how
+        }),
+      failNext: (failure, endpoint = "discovery") =>
+        Effect.sync(() => {
+          failing = { failure, endpoint }
         }),
       publishedKeyIds: Effect.sync(() => keys.map((key) => key.kid))
     } satisfies TestBroker

@@ -431,6 +431,36 @@ describe("layerConfig", () => {
 })
 
 describe("the broker unreachable", () => {
+  for (const [failure, endpoint, reason] of [
+    ["unavailable", "token", "Unavailable"],
+    ["rateLimited", "token", "RateLimited"],
+    ["unavailable", "userinfo", "Unavailable"],
+    ["unavailable", "jwks", "Unavailable"]
+  ] as const) {
+    it.live(`${endpoint} ${failure} at complete is ${reason}: retryable, the process stays pending`, () =>
+      Effect.gen(function* () {
+        const { provider, broker, callback } = yield* journey({ eid: "noBankId" }, { user: signicatNo.sub })
+        yield* broker.failNext(failure, endpoint)
+        const error = yield* Effect.flip(provider.complete(callback))
+        assert.strictEqual(error.reason._tag, reason)
+        assert.isTrue(error.isRetryable)
+        if (error.reason._tag === "RateLimited") assert.isDefined(error.reason.retryAfter)
+      }).pipe(Effect.provide(signicat))
+    )
+  }
+
+  it.live("the end-user loading the callback again after the broker recovered gets through", () =>
+    Effect.gen(function* () {
+      const { provider, broker, callback } = yield* journey({ eid: "noBankId" }, { user: signicatNo.sub })
+      yield* broker.failNext("unavailable", "userinfo")
+      yield* Effect.flip(provider.complete(callback))
+      // The code was spent on the first try, so a second exchange is refused: the broker's rules, not ours.
+      const again = yield* provider.complete(callback)
+      assert.strictEqual(again.status, "failed")
+      assert.strictEqual(again.reason, "invalid_grant")
+    }).pipe(Effect.provide(signicat))
+  )
+
   it.live("a client secret the broker refuses is Unauthorized at complete, and the secret is in no error", () =>
     Effect.gen(function* () {
       const broker = yield* Testing.make({ users, redirectUris: [returnUrl] })

@@ -12,6 +12,12 @@ import { returnUrl, signicatNo, users } from "./fixtures.js"
 
 const clientSecret = "conformance-client-secret-9f2c1d"
 
+/** Arms a failure of this check's broker, then starts normally. */
+const failing = (failure: Testing.Failure) =>
+  Testing.OidcBrokerSimulator.use((broker) => broker.failNext(failure, "discovery")).pipe(
+    Effect.as(Testing.startRequest({ eid: "noBankId" }, { returnUrl }))
+  )
+
 const harness: ConformanceHarness.Harness<Testing.OidcBrokerSimulator> = {
   provider: "oidc",
   capabilities: OidcProvider.capabilities,
@@ -35,13 +41,23 @@ const harness: ConformanceHarness.Harness<Testing.OidcBrokerSimulator> = {
     ).pipe(
       Effect.map((callbackUrl) => Testing.callbackRequest(session, callbackUrl)),
       Effect.orDie
-    )
+    ),
+  // The only request `start` makes is discovery (on a fresh provider): the broker fails that one. An OpenID
+  // Provider's discovery document is public, so there is no `unauthorized` failure at start.
+  vendorFailure: {
+    rateLimited: failing("rateLimited"),
+    unavailable: failing("unavailable"),
+    timeout: failing("timeout"),
+    malformedJson: failing("malformedJson"),
+    schemaInvalid: failing("schemaInvalid")
+  }
 }
 
 Conformance.suite({
   harness,
   layer: Testing.layerTest(
     { users, redirectUris: [returnUrl], clientSecret: Redacted.make(clientSecret), claimsInIdToken: false },
-    { preset: "signicat" }
+    // Short, because the timeout check waits for it.
+    { preset: "signicat", timeout: "1 second" }
   ).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
 })
