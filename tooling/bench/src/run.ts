@@ -5,7 +5,7 @@
  * About a minute for the first two sections and several more for the engine on a 2-core machine; the engine's long
  * memory run is sized with `--engine-verifications=N` (see `engine/options.ts`).
  */
-import { writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import * as esbuild from "esbuild"
@@ -97,5 +97,9 @@ const markdown = renderReport({
   engine: engineReport,
   http: httpReport
 })
-writeFileSync(reportPath, markdown)
+// `pnpm release:proof` keeps its figures in its own section of the file, between these markers: carry it over.
+const releaseProof = existsSync(reportPath)
+  ? /<!-- release-proof:start -->[\s\S]*<!-- release-proof:end -->/.exec(readFileSync(reportPath, "utf8"))?.[0]
+  : undefined
+writeFileSync(reportPath, releaseProof === undefined ? markdown : `${markdown.trimEnd()}\n\n${releaseProof}\n`)
 log(`wrote ${reportPath}`)

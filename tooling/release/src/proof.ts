@@ -83,9 +83,11 @@ const releaseRound = async (
   const planFile = join(work, `${label}-plan.json`)
   step("pnpm", ["exec", "changeset", "status", "--output", planFile], "changeset status")
   const plan = JSON.parse(readFileSync(planFile, "utf8")) as {
-    readonly releases: ReadonlyArray<{ readonly name: string; readonly newVersion: string }>
+    readonly releases: ReadonlyArray<{ readonly name: string; readonly type: string; readonly newVersion: string }>
   }
-  const announced = new Map(plan.releases.map((release) => [release.name, release.newVersion]))
+  const announced = new Map(
+    plan.releases.filter((release) => release.type !== "none").map((release) => [release.name, release.newVersion])
+  )
   const expected = new Map(before.map((p) => [p.name, announced.get(p.name) ?? p.version]))
   log(`${label} release: ${[...announced].map(([name, version]) => `${name}@${version}`).join(", ")}`)
 
@@ -117,20 +119,25 @@ const releaseRound = async (
   step("pnpm", ["release", "--registry", registry.url], "pnpm release")
 
   const published: Array<PublishedPackage> = []
+  const problems: Array<string> = []
   for (const p of before) {
     const version = expected.get(p.name) ?? p.version
-    if (announced.has(p.name)) {
-      const arrived = await checkPublished(registry.url, { name: p.name, version }, tarballs)
-      published.push(arrived)
-    } else {
-      // Not bumped: the registry must still have its previous version as latest, and nothing new.
-      const document = await packument(registry.url, p.name)
-      const versions = Object.keys(document?.versions ?? {})
-      if (document?.["dist-tags"].latest !== version || versions.at(-1) !== version) {
-        throw new Error(`${p.name} was not bumped but the registry has ${versions.join(", ")}`)
+    try {
+      if (announced.has(p.name)) {
+        published.push(await checkPublished(registry.url, { name: p.name, version }, tarballs))
+      } else {
+        // Not bumped: the registry must still have its previous version as latest, and nothing new.
+        const document = await packument(registry.url, p.name)
+        const versions = Object.keys(document?.versions ?? {})
+        if (document?.["dist-tags"].latest !== version || versions.at(-1) !== version) {
+          throw new Error(`${p.name} was not bumped but the registry has ${versions.join(", ")}`)
+        }
       }
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error))
     }
   }
+  if (problems.length > 0) throw new Error(`${label} release:\n${problems.join("\n")}`)
   held(
     `${label} release: ${published.length} packages on the registry with the announced version as latest and complete tarballs` +
       (published.length < before.length ? `; the ${before.length - published.length} not bumped were left alone` : "")
@@ -253,7 +260,8 @@ try {
   log(`release proof done in ${seconds.toFixed(0)} s; figures written to BENCHMARKS.md`)
   console.log(`release proof: ${passed} passed, 0 failed`)
 } catch (error) {
-  console.error(`\nrelease proof FAILED: ${error instanceof Error ? error.message : String(error)}`)
+  const cause = error instanceof Error && error.cause !== undefined ? ` (${String(error.cause)})` : ""
+  console.error(`\nrelease proof FAILED: ${error instanceof Error ? error.message : String(error)}${cause}`)
   console.error(`(the temporary folder ${work} is kept for inspection)`)
   console.log(`release proof: ${passed} passed, 1 failed`)
   options.keep = true

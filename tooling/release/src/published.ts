@@ -26,9 +26,23 @@ interface Packument {
   readonly versions: Readonly<Record<string, { readonly dist: { readonly tarball: string } }>>
 }
 
+/**
+ * `fetch`, tried again when the connection fails: the proof blocks its event loop while the release runs, so a
+ * kept-alive connection may have been closed by the registry without the client noticing.
+ */
+export const fetchAgain = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init)
+    } catch (error) {
+      if (attempt === 3) throw new Error(`GET ${url} failed`, { cause: error })
+    }
+  }
+}
+
 /** The registry's document for `name`, or undefined when the registry does not know it. */
 export const packument = async (registry: string, name: string): Promise<Packument | undefined> => {
-  const response = await fetch(new URL(name.replace("/", "%2f"), registry), {
+  const response = await fetchAgain(new URL(name.replace("/", "%2f"), registry), {
     headers: { accept: "application/json" }
   })
   if (response.status === 404) return undefined
@@ -113,7 +127,7 @@ export const checkPublished = async (
     )
   }
   const latest = document["dist-tags"].latest
-  const response = await fetch(entry.dist.tarball)
+  const response = await fetchAgain(entry.dist.tarball)
   if (!response.ok) throw new Error(`GET ${entry.dist.tarball}: ${response.status}`)
   const tarball = new Uint8Array(await response.arrayBuffer())
   const unpacked = join(directory, `${expected.name.replace("/", "+")}@${expected.version}`)

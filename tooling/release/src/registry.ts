@@ -48,6 +48,8 @@ const configuration = (directory: string) => ({
     "**": { access: "$all", publish: "$authenticated", proxy: "npmjs" }
   },
   web: { enable: false },
+  // The proof blocks its event loop while the release runs: keep connections open meanwhile.
+  server: { keepAliveTimeout: 3600 },
   max_body_size: "50mb",
   log: { type: "stdout", format: "pretty", level: "warn" }
 })

@@ -9,7 +9,7 @@
  *    to real ones, with `--provenance` when the CI can sign it (GitHub Actions with `id-token: write`, GitLab with
  *    `SIGSTORE_ID_TOKEN`). `changeset publish` is not used: it calls `pnpm publish` without a way to pass
  *    `--provenance`, and pnpm 12 reads provenance from no configuration or environment variable.
- * 4. `changeset tag` tags the released versions in git (`--no-git-tag` skips it).
+ * 4. `changeset git-tag` tags the released versions in git (`--no-git-tag` skips it).
  *
  * Options: `--registry <url>` publishes there instead of the configured registry (credentials come from the npm
  * configuration as usual: `npm_config_userconfig` or `~/.npmrc`); `--no-git-tag`. `ASSURE_RELEASE_PROVENANCE=0`
@@ -59,11 +59,12 @@ try {
   const statusFile = join(scratch, "status.json")
   run("pnpm", ["exec", "changeset", "status", "--output", statusFile], "changeset status")
   const plan = JSON.parse(readFileSync(statusFile, "utf8")) as {
-    readonly releases: ReadonlyArray<{ readonly name: string; readonly newVersion: string }>
+    readonly releases: ReadonlyArray<{ readonly name: string; readonly type: string; readonly newVersion: string }>
   }
-  if (plan.releases.length > 0) {
+  const waiting = plan.releases.filter((release) => release.type !== "none")
+  if (waiting.length > 0) {
     fail(
-      `changesets are waiting to be applied (${plan.releases.map((r) => `${r.name} -> ${r.newVersion}`).join(", ")}).\n` +
+      `changesets are waiting to be applied (${waiting.map((r) => `${r.name} -> ${r.newVersion}`).join(", ")}).\n` +
         "Run `pnpm version-packages`, review and commit the new versions and changelogs, then release."
     )
   }
@@ -112,4 +113,4 @@ console.log(
 )
 
 // 4. Tag the released versions.
-if (!options["no-git-tag"] && published.length > 0) run("pnpm", ["exec", "changeset", "tag"], "changeset tag")
+if (!options["no-git-tag"] && published.length > 0) run("pnpm", ["exec", "changeset", "git-tag"], "changeset git-tag")
