@@ -146,8 +146,10 @@ const twoLineFields = (lines: ReadonlyArray<string>, width: number): Omit<Fields
   }
 }
 
-const td1Fields = (lines: ReadonlyArray<string>): Omit<Fields, "documentNumber"> => {
+const td1Fields = (lines: ReadonlyArray<string>, documentNumber: string): Omit<Fields, "documentNumber"> => {
   const [first = "", second = "", third = ""] = lines
+  // A number longer than nine characters runs on into the optional data, followed by its check digit.
+  const overflow = documentNumber.length > 9 ? documentNumber.length - 9 + 1 : 0
   const [primaryIdentifier, secondaryIdentifier] = namesOf(third)
   return {
     documentCode: first.slice(0, 2),
@@ -158,7 +160,9 @@ const td1Fields = (lines: ReadonlyArray<string>): Omit<Fields, "documentNumber">
     dateOfBirth: second.slice(0, 6),
     sex: second.slice(7, 8),
     dateOfExpiry: second.slice(8, 14),
-    optionalData: [strip(first.slice(15, 30)), strip(second.slice(18, 29))].filter((part) => part !== "").join(" ")
+    optionalData: [strip(first.slice(15 + overflow, 30)), strip(second.slice(18, 29))]
+      .filter((part) => part !== "")
+      .join(" ")
   }
 }
 
@@ -233,9 +237,9 @@ export const parse = (text: string): Effect.Effect<Mrz, MrzError> =>
       const name = detail.field === null ? undefined : checkDigitNames[detail.field]
       if (name !== undefined) checkDigits.push({ name, valid: detail.valid })
     }
-    const fields = format === "TD1" ? td1Fields(lines) : twoLineFields(lines, width)
     const documentNumber =
       result.documentNumber ?? strip(format === "TD1" ? (lines[0] ?? "").slice(5, 14) : (lines[1] ?? "").slice(0, 9))
+    const fields = format === "TD1" ? td1Fields(lines, documentNumber) : twoLineFields(lines, width)
     return Effect.succeed({ format, lines, fields: { ...fields, documentNumber }, checkDigits })
   })
 

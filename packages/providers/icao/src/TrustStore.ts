@@ -71,12 +71,8 @@ const derObjects = (
   name: string,
   labels: ReadonlyArray<string>
 ): Effect.Effect<ReadonlyArray<Uint8Array>, TrustStoreError> => {
-  const text =
-    typeof source === "string"
-      ? source
-      : source[0] === 0x2d // "-": PEM text in a file
-        ? new TextDecoder().decode(source)
-        : undefined
+  // DER starts with a SEQUENCE (0x30); anything else is read as PEM text, which may have lines before its blocks.
+  const text = typeof source === "string" ? source : source[0] === 0x30 ? undefined : new TextDecoder().decode(source)
   if (text === undefined) return Effect.succeed([source as Uint8Array])
   const objects: Array<Uint8Array> = []
   for (const match of text.matchAll(pemBlock)) {

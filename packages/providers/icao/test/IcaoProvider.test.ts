@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { IdentityData } from "@assure/core"
-import { type IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { IdentityData, ProcessType } from "@assure/core"
+import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Schema } from "effect"
@@ -31,12 +31,8 @@ const run = (icao: IdentityProvider.IdentityProvider, request: IdentityProvider.
     return yield* icao.fetchResult({ reference: session.reference, state })
   })
 
-const fieldsOf = (error: { readonly reason: { readonly _tag: string } }) =>
-  error.reason._tag === "InvalidRequest"
-    ? (error.reason as unknown as { readonly fields: ReadonlyArray<{ readonly name: string }> }).fields.map(
-        (field) => field.name
-      )
-    : []
+const fieldsOf = (error: ProviderError.ProviderError) =>
+  error.reason._tag === "InvalidRequest" ? error.reason.fields.map((field) => field.name) : []
 
 describe("IcaoProvider", () => {
   it.layer(TestLayer)((it) => {
@@ -106,7 +102,7 @@ describe("IcaoProvider", () => {
         const simulator = yield* Testing.IcaoSimulator
         const document = yield* simulator.issue()
         const { chip } = document.chipParameters
-        const cases: ReadonlyArray<readonly [string, unknown, ReadonlyArray<string>]> = [
+        const cases: ReadonlyArray<readonly ["mrz" | "chip", unknown, ReadonlyArray<string>]> = [
           ["chip", { chip: { ...chip, sod: "not base64!" } }, ["parameters.chip.sod"]],
           [
             "chip",
@@ -131,12 +127,15 @@ describe("IcaoProvider", () => {
           ]
         ]
         for (const [processType, parameters, fields] of cases) {
-          const error = yield* Effect.flip(icao.start(Testing.startRequest(processType as "mrz", parameters)))
+          const error = yield* Effect.flip(icao.start(Testing.startRequest(processType, parameters)))
           assert.strictEqual(error.reason._tag, "InvalidRequest", JSON.stringify(fields))
           assert.deepStrictEqual(fieldsOf(error), fields)
         }
         const wrongType = yield* Effect.flip(
-          icao.start({ ...Testing.startRequest("mrz", document.mrzParameters), processType: "document" as never })
+          icao.start({
+            ...Testing.startRequest("mrz", document.mrzParameters),
+            processType: ProcessType.ProcessType.make("document")
+          })
         )
         assert.deepStrictEqual(fieldsOf(wrongType), ["processType"])
       })
@@ -180,7 +179,11 @@ describe("IcaoProvider.layerConfig and TrustStore.load", () => {
       const norway = yield* Testing.makeCsca({ commonName: "CSCA Norway", country: "NO" })
       const listSigner = yield* Testing.issueCertificate({ commonName: "ML Signer", country: "NO", issuer: norway })
       const masterList = yield* Testing.makeMasterList(listSigner, [norway])
-      const cscaDir = yield* directory({ "portugal.pem": csca.pem, "norway.der": norway.der })
+      // PEM as OpenSSL writes it, with a text header before the block.
+      const cscaDir = yield* directory({
+        "portugal.pem": `subject=C=PT, CN=CSCA Portugal\n${csca.pem}`,
+        "norway.der": norway.der
+      })
       const other = yield* directory({
         "NO.ml": masterList,
         "pt.crl": Testing.pem("X509 CRL", yield* Testing.makeCrl(csca, [signer]))

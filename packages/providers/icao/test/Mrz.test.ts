@@ -238,6 +238,23 @@ describe("Mrz on documents of real states", () => {
     })
   )
 
+  it.effect("reads a TD1 document number longer than nine characters from the optional data", () =>
+    Effect.gen(function* () {
+      yield* at("2026-11-28")
+      const number = "D23145890123"
+      const first = `I<NOR${number.slice(0, 9)}<${number.slice(9)}${independentCheckDigit(number)}<AB12`.padEnd(30, "<")
+      const second = `7408122F310415${independentCheckDigit("310415")}NOR`.padEnd(29, "<")
+      const composite = independentCheckDigit(
+        `${first.slice(5, 30)}${second.slice(0, 7)}${second.slice(8, 15)}${second.slice(18, 29)}`
+      )
+      const zone = yield* Mrz.parse(`${first}\n${second}${composite}\nERIKSSON<<ANNA<MARIA<<<<<<<<<<`)
+      assert.isTrue(Mrz.checkDigitsHold(zone))
+      assert.strictEqual(zone.fields.documentNumber, number)
+      assert.strictEqual(zone.fields.optionalData, "AB12")
+      assert.strictEqual((yield* Mrz.normalise(zone)).documentNumber, number)
+    })
+  )
+
   it.effect("reports each check digit that does not hold", () =>
     Effect.gen(function* () {
       yield* at("2026-11-28")
