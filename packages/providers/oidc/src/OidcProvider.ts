@@ -27,7 +27,7 @@
  *
  * The broker being unreachable, timing out or answering 5xx or 429 (at discovery, the token, JWKS or userinfo
  * endpoint) is not the login's fault: those fail with `ProviderError` (`Unavailable`, `RateLimited`) and leave the
- * process pending; the end-user may load the callback again while the code is still valid. The token endpoint
+ * process pending; the end-user may load the callback again (which works if the broker had not spent the code yet). The token endpoint
  * refusing the client's own credentials (`invalid_client`) fails with `Unauthorized`, for the operator.
  *
  * `providerSpecific.oidc` keeps what the broker said: the ID token's claims and userinfo's as they came, the
