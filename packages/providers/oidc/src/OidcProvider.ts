@@ -27,8 +27,9 @@
  *
  * The broker being unreachable, timing out or answering 5xx or 429 (at discovery, the token, JWKS or userinfo
  * endpoint) is not the login's fault: those fail with `ProviderError` (`Unavailable`, `RateLimited`) and leave the
- * process pending; the end-user may load the callback again (which works if the broker had not spent the code yet). The token endpoint
- * refusing the client's own credentials (`invalid_client`) fails with `Unauthorized`, for the operator.
+ * process pending; the end-user may load the callback again (which works if the broker had not spent the code
+ * yet). The token endpoint refusing the client's own credentials (`invalid_client`) fails with `Unauthorized`, for
+ * the operator.
  *
  * `providerSpecific.oidc` keeps what the broker said: the ID token's claims and userinfo's as they came, the
  * issuer, the `acr_values` asked for, and the error and its description when there was one. Identity data is the
