@@ -460,7 +460,8 @@ export const make = (options: Options): Effect.Effect<OnfidoClient["Service"], n
       baseUrl: options.baseUrl ?? baseUrlFor(options.region ?? defaultRegion),
       userAgent: "assure-onfido/0.1.0",
       // The token is read from its Redacted wrapper here, at the last moment, and nowhere else.
-      authorize: HttpClientRequest.setHeader("authorization", `Token token=${Redacted.value(options.apiToken)}`),
+      authorize: (request) =>
+        HttpClientRequest.setHeader(request, "authorization", `Token token=${Redacted.value(options.apiToken)}`),
       requestIdHeaders: ["x-request-id"],
       invalidFields,
       timeout: options.timeout
