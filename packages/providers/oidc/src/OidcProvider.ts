@@ -53,7 +53,7 @@
  *
  * @since 0.1.0
  */
-import { ProcessType } from "@assure/core"
+import { type IdentityData, ProcessType } from "@assure/core"
 import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Config, Effect, Layer, Option, Schema } from "effect"
 import type { HttpClient } from "effect/http"
@@ -138,6 +138,22 @@ const decodeSessionState = Schema.decodeUnknownOption(SessionState)
 
 /** A personal number as compared: without spaces, dashes, dots and plus signs, upper case (CPR `110774-4882`). */
 const comparable = (personalNumber: string): string => personalNumber.replace(/[\s.+-]/g, "").toUpperCase()
+
+/**
+ * Whether the eID's personal number is the one the client supplied. Written forms are compared without separators;
+ * a Swedish personnummer also matches its usual 10-digit form (`800101-1234` for `198001011234`): the eID sends the
+ * 12 digits with the century, people and forms often write 10.
+ *
+ * @since 0.1.0
+ */
+export const samePersonalNumber = (found: IdentityData.IdentityData, expected: string): boolean => {
+  if (found.personalNumber === undefined) return false
+  const ours = comparable(found.personalNumber)
+  const theirs = comparable(expected)
+  if (ours === theirs) return true
+  const swedish = found.personalNumberIssuingCountry === "SWE"
+  return swedish && /^\d{12}$/.test(ours) && /^\d{10}$/.test(theirs) && ours.slice(2) === theirs
+}
 
 const invalidRequest = (field: string, reason: string) =>
   ProviderError.make(name, new ProviderError.InvalidRequest({ fields: [{ name: field, reason }] }), {
@@ -240,9 +256,8 @@ export const outcomeOf = (
     if (options.checkAcr !== false && acr !== undefined && requested.length > 0) {
       checks.push({ name: "acr", outcome: acrMatches ? "passed" : "failed", detail: acr })
     }
-    const found = identity.success.personalNumber
     const expected = session.expectedPersonalNumber
-    const personMatches = expected === undefined || (found !== undefined && comparable(found) === comparable(expected))
+    const personMatches = expected === undefined || samePersonalNumber(identity.success, expected)
     if (expected !== undefined) {
       checks.push({ name: "personal_number", outcome: personMatches ? "passed" : "failed" })
     }

@@ -207,6 +207,20 @@ describe("a full journey", () => {
   )
 })
 
+describe("samePersonalNumber", () => {
+  it("compares without separators, and reads a Swedish personnummer's 10-digit form", () => {
+    const swedish = { personalNumber: "198001011234", personalNumberIssuingCountry: "SWE" } as never
+    assert.isTrue(OidcProvider.samePersonalNumber(swedish, "19800101-1234"))
+    assert.isTrue(OidcProvider.samePersonalNumber(swedish, "800101-1234"))
+    assert.isFalse(OidcProvider.samePersonalNumber(swedish, "800101-1235"))
+    const danish = { personalNumber: "1107741234", personalNumberIssuingCountry: "DNK" } as never
+    assert.isTrue(OidcProvider.samePersonalNumber(danish, "110774-1234"))
+    assert.isFalse(OidcProvider.samePersonalNumber(danish, "07741234"))
+    // Without a number from the eID nothing matches.
+    assert.isFalse(OidcProvider.samePersonalNumber({} as never, "110774-1234"))
+  })
+})
+
 describe("outcomes other than accepted", () => {
   it.live("another person than the client said: rejected, personal_number_mismatch", () =>
     Effect.gen(function* () {
