@@ -388,6 +388,23 @@ describe("callbacks that cannot be trusted", () => {
   )
 })
 
+describe("the test broker", () => {
+  it.live("accepts a redirect URI registered after it started (a server whose port comes later)", () =>
+    Effect.gen(function* () {
+      const { provider, broker } = yield* services
+      const later = "http://127.0.0.1:10/callbacks/oidc"
+      const refused = yield* provider.start(Testing.startRequest({ eid: "noBankId" }, { returnUrl: later }))
+      const error = yield* Effect.flip(broker.login(refused.redirectUrl ?? "", { user: signicatNo.sub }))
+      assert.include(error.message, "400")
+      yield* broker.allowRedirectUri(later)
+      const session = yield* provider.start(Testing.startRequest({ eid: "noBankId" }, { returnUrl: later }))
+      const callbackUrl = yield* broker.login(session.redirectUrl ?? "", { user: signicatNo.sub })
+      assert.isTrue(callbackUrl.startsWith(`${later}?`))
+      assert.strictEqual((yield* provider.complete(Testing.callbackRequest(session, callbackUrl))).status, "accepted")
+    }).pipe(Effect.provide(testLayer({ preset: "signicat" }, { redirectUris: [] })))
+  )
+})
+
 describe("layerConfig", () => {
   it.live("reads the OIDC_* variables: issuer, client, preset, default eID, claim mapping", () =>
     Effect.gen(function* () {
