@@ -2,8 +2,9 @@
 // and test/studio-webhook-event-verifier.test.ts at commit 2b9faec, MIT), tampering, rotation, and a round trip.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { FetchHttpClient } from "effect/http"
 import fc from "fast-check"
-import { OnfidoWebhook } from "../src/index.js"
+import { OnfidoClient, OnfidoProvider, OnfidoWebhook } from "../src/index.js"
 
 const encode = (text: string) => new TextEncoder().encode(text)
 
@@ -45,6 +46,31 @@ describe("OnfidoWebhook", () => {
       assert.strictEqual(event.payload.action, "workflow_task.started")
       assert.strictEqual(event.payload.object.workflow_run_id, "bc77c6e5-753a-4580-96a6-aaed3e5a8d19")
     })
+  )
+
+  it.effect("the provider names the reference of Onfido's vectors: the check, and the workflow run of a task", () =>
+    Effect.gen(function* () {
+      // Neither event needs a call to Onfido: the client points nowhere.
+      const client = yield* OnfidoClient.make({ apiToken: Redacted.make("unused"), baseUrl: "http://127.0.0.1:9" })
+      const provider = yield* OnfidoProvider.make({
+        webhookSecrets: [Redacted.make(classic.token), Redacted.make(studio.token)]
+      }).pipe(Effect.provideService(OnfidoClient.OnfidoClient, client))
+      const check = yield* provider.verifyWebhook({
+        headers: { [OnfidoWebhook.signatureHeader]: classic.signature },
+        rawBody: encode(classic.body)
+      })
+      assert.deepStrictEqual(check, {
+        id: "check.completed:check-123:2020-01-01T00:00:00Z",
+        reference: "check-123",
+        type: "check.completed"
+      })
+      const task = yield* provider.verifyWebhook({
+        headers: { [OnfidoWebhook.signatureHeader]: studio.signature },
+        rawBody: encode(studio.body)
+      })
+      assert.strictEqual(task.reference, "bc77c6e5-753a-4580-96a6-aaed3e5a8d19")
+      assert.strictEqual(task.type, "workflow_task.started")
+    }).pipe(Effect.provide(FetchHttpClient.layer))
   )
 
   it.effect("our signature is Onfido's: signing the vector's body gives the vector's signature", () =>
