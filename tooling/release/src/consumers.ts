@@ -39,7 +39,9 @@ export const npmEnvironment = (options: {
     npm_config_fund: "false",
     npm_config_audit: "false",
     npm_config_update_notifier: "false",
-    npm_config_loglevel: "warn"
+    npm_config_loglevel: "warn",
+    // plain output, so the proof can quote the test runner's summary
+    NO_COLOR: "1"
   }
 }
 

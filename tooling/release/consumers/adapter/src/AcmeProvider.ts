@@ -80,7 +80,7 @@ export const make = (config: { readonly webhookSecret: Redacted.Redacted<string>
             new TextDecoder().decode(rawBody)
           ).pipe(
             Effect.mapError(() =>
-              ProviderError.make("acme", new ProviderError.InvalidResponse(), { description: "not an Acme event" })
+              ProviderError.make("acme", new ProviderError.InvalidResponse({ issue: "not an Acme event" }))
             )
           )
           if (!sessions.has(event.reference)) return yield* Effect.fail(notFound)

@@ -42,7 +42,7 @@ const report = {
     last_name: "Rosen",
     dob: { day: 1, month: 1, year: 1901 },
     expiration_date: { day: 1, month: 12, year: 2030 },
-    issuing_country: "us",
+    issuing_country: "US",
     type: "driving_license",
     status: "verified"
   }
