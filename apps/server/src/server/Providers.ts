@@ -6,13 +6,17 @@
  * docs/configuration.md and in each adapter's README); a variable missing or malformed stops the start with a
  * message that names the provider and the variable.
  */
+import { IcaoProvider } from "@assure/icao"
+import { OidcProvider } from "@assure/oidc"
+import { OnfidoProvider } from "@assure/onfido"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { StripeIdentityProvider } from "@assure/stripe-identity"
 import { VeriffProvider } from "@assure/veriff"
-import { type Config, Effect, Layer } from "effect"
+import { NodeFileSystem } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
-import { ConfigurationError, type Settings } from "./ServerConfig.js"
+import { ConfigurationError, type providerNames, type Settings } from "./ServerConfig.js"
 
 /** The sandbox delivers its webhooks to this server's own webhook endpoint, signed, as a real provider would. */
 const sandbox = (settings: Settings) =>
@@ -44,18 +48,23 @@ type Requirements = ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
 
 type ProviderLayer = Layer.Layer<never, ConfigurationError | ProviderRegistry.RegistrationError, Requirements>
 
-/** Reports a provider's missing or malformed variable as a configuration error that names the provider. */
-const fromEnvironment = (
+/**
+ * Reports why a provider's configuration is unusable — a variable missing or malformed, a trust-store file unreadable
+ * — as a configuration error that names the provider.
+ */
+const fromEnvironment = <E extends { readonly message: string }>(
   name: string,
-  layer: Layer.Layer<never, Config.ConfigError | ProviderRegistry.RegistrationError, Requirements>
+  layer: Layer.Layer<never, E | ProviderRegistry.RegistrationError, Requirements>
 ): ProviderLayer =>
-  Layer.catchTag(layer, "ConfigError", (error) =>
+  Layer.catch(layer, (error) =>
     Layer.effectDiscard(
       Effect.fail(
-        new ConfigurationError({
-          setting: "ASSURE_PROVIDERS",
-          problem: `${name} is enabled, but its configuration is incomplete: ${error.message}`
-        })
+        error instanceof ProviderRegistry.RegistrationError
+          ? error
+          : new ConfigurationError({
+              setting: "ASSURE_PROVIDERS",
+              problem: `${name} is enabled, but its configuration is incomplete: ${error.message}`
+            })
       )
     )
   )
@@ -63,15 +72,15 @@ const fromEnvironment = (
 /** Each provider the server knows, and how it is configured. */
 const catalog = {
   sandbox: (settings: Settings): ProviderLayer => sandbox(settings),
+  onfido: (): ProviderLayer => fromEnvironment("onfido", OnfidoProvider.layerConfig),
   "stripe-identity": (): ProviderLayer => fromEnvironment("stripe-identity", StripeIdentityProvider.layerConfig),
-  veriff: (): ProviderLayer => fromEnvironment("veriff", VeriffProvider.layerConfig)
-} as const satisfies Record<string, (settings: Settings) => ProviderLayer>
+  veriff: (): ProviderLayer => fromEnvironment("veriff", VeriffProvider.layerConfig),
+  oidc: (): ProviderLayer => fromEnvironment("oidc", OidcProvider.layerConfig),
+  // Reads its trust store (CSCA certificates, master lists, CRLs) from files at start.
+  icao: (): ProviderLayer => fromEnvironment("icao", IcaoProvider.layerConfig.pipe(Layer.provide(NodeFileSystem.layer)))
+} as const satisfies Record<(typeof providerNames)[number], (settings: Settings) => ProviderLayer>
 
-/** The provider names `ASSURE_PROVIDERS` accepts. */
-export const known: ReadonlyArray<string> = Object.keys(catalog)
-
-/** Whether `name` is a provider the server can run. */
-export const isKnown = (name: string): name is keyof typeof catalog => Object.hasOwn(catalog, name)
+const isKnown = (name: string): name is keyof typeof catalog => Object.hasOwn(catalog, name)
 
 /** A registry holding every provider `settings.providers` enables. */
 export const layer = (settings: Settings) =>

@@ -13,7 +13,7 @@ import { Config, Context, Duration, Effect, type LogLevel, Option, Redacted, Sch
 import { hashSecret, newSecret } from "./Secrets.js"
 
 /** The identity providers the server can run (each is wired in Providers.ts), for `ASSURE_PROVIDERS`. */
-export const providerNames = ["sandbox", "stripe-identity", "veriff"] as const
+export const providerNames = ["sandbox", "onfido", "veriff", "stripe-identity", "oidc", "icao"] as const
 
 /** An API client: its id (the tenant) and the scrypt hash of its secret. */
 export interface ApiClient {
