@@ -1,6 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * `assure-server`: starts the API. `assure-server hash-secret <secret>` prints the hash to put in ASSURE_CLIENTS.
+ *
+ * The first line gives V8 a young generation of 8 MB semi-spaces instead of its default: Effect allocates many
+ * short-lived objects per request, and the default lets the resident set grow by about a hundred megabytes under
+ * load for no measurable gain in throughput (BENCHMARKS.md; docs/operations.md, "Memory"). `pnpm start` and the
+ * Dockerfile pass the same option.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Layer, Option, Runtime } from "effect"

@@ -138,12 +138,29 @@ interface Contender {
   readonly stop: () => Promise<void>
 }
 
-const start = async (script: string, env: Record<string, string>, port: number, log: (m: string) => void) => {
+/**
+ * The Node options `assure-server` runs with: those on its executable's `#!/usr/bin/env -S node …` line, so that the
+ * server is measured as it ships (see docs/operations.md, "Memory").
+ */
+const serverNodeOptions = (): ReadonlyArray<string> => {
+  const executable = fileURLToPath(new URL("../../../../apps/server/dist/server/main.js", import.meta.url))
+  const shebang = readFileSync(executable, "utf8").split("\n", 1)[0] ?? ""
+  return shebang.split(/\s+/).filter((word) => word.startsWith("--"))
+}
+
+const start = async (
+  script: string,
+  env: Record<string, string>,
+  port: number,
+  log: (m: string) => void,
+  execArgv: ReadonlyArray<string> = []
+) => {
   const pending = new Map<number, { resolve: (message: ChildMessage) => void; reject: (error: Error) => void }>()
   let nextId = 0
   let exited = false
   const spawned = performance.now()
   const child: ChildProcess = fork(join(here, script), [], {
+    execArgv: [...process.execArgv, ...execArgv],
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
@@ -210,7 +227,7 @@ const start = async (script: string, env: Record<string, string>, port: number, 
 }
 
 const startServer = async (job: ServerJob, log: (m: string) => void) =>
-  start("server-process.ts", { BENCH_HTTP_SERVER: JSON.stringify(job) }, job.port, log)
+  start("server-process.ts", { BENCH_HTTP_SERVER: JSON.stringify(job) }, job.port, log, serverNodeOptions())
 
 const startBare = async (job: BareJob, log: (m: string) => void) =>
   start("bare-process.ts", { BENCH_HTTP_BARE: JSON.stringify(job) }, job.port, log)
