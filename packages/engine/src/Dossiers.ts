@@ -212,7 +212,17 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
           updated_at: timestamp
         }
         yield* sql`INSERT INTO assure_dossiers ${sql.insert({ ...row })}`.pipe(Effect.orDie)
-        return yield* toDossier(row, true)
+        // A new dossier has no files or processes yet, and its identity data is what was just sealed: nothing to
+        // read back or decrypt.
+        return decodeDossier({
+          dossierId: id,
+          ...(externalReference === null ? {} : { externalReference }),
+          createdAt: timestamp,
+          updatedAt: timestamp,
+          ...(userData === undefined ? {} : { userData: encodeIdentity(userData) }),
+          files: [],
+          processes: []
+        })
       }),
 
       get: Effect.fn("Dossiers.get")(function* (tenant, dossierId) {
