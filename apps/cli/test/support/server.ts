@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { Effect, Fiber, Layer } from "effect"
 import { makeApp } from "../../../server/dist/server/App.js"
 import { hashSecret } from "../../../server/dist/server/Secrets.js"
-import type { Settings } from "../../../server/dist/server/ServerConfig.js"
+import { fromVariables } from "../../../server/dist/server/ServerConfig.js"
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -33,27 +33,19 @@ export interface Running {
 export const startServer = async (): Promise<Running> => {
   const port = await freePort()
   const dataDirectory = mkdtempSync(join(tmpdir(), "assure-cli-tests-"))
-  const settings: Settings = {
-    host: "127.0.0.1",
-    port,
-    publicUrl: `http://127.0.0.1:${port}`,
-    dataDirectory,
-    databaseUrl: Option.none(),
-    sqliteSynchronous: "normal",
-    clients: [{ id: client.id, secretHash: hashSecret(client.secret) }],
-    encryptionKeys: [{ id: "test", key: Redacted.make(randomBytes(32).toString("base64")) }],
-    sandboxWebhookSecret: Redacted.make("whsec_cli_tests"),
-    tokenLifetime: Duration.minutes(5),
-    retention: Option.none(),
-    rateLimit: 1000,
-    sandboxLatency: Duration.millis(300),
-    providers: ["sandbox"],
-    eventSubscriptions: {},
-    logLevel: "Info",
-    telemetry: Option.none(),
-    externalIssuer: Option.none(),
-    development: Option.none()
-  }
+  const settings = await Effect.runPromise(
+    fromVariables({
+      ASSURE_PORT: String(port),
+      ASSURE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ASSURE_DATA_DIR: dataDirectory,
+      ASSURE_CLIENTS: `${client.id}:${hashSecret(client.secret)}`,
+      ASSURE_ENCRYPTION_KEYS: `test:${randomBytes(32).toString("base64")}`,
+      ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_cli_tests",
+      ASSURE_TOKEN_LIFETIME: "5 minutes",
+      ASSURE_RATE_LIMIT: "1000",
+      ASSURE_SANDBOX_LATENCY: "300 millis"
+    })
+  )
   const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
   const url = settings.publicUrl
   for (let attempt = 0; ; attempt++) {

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { PersonalDataCipher } from "@assure/engine"
-import { Config, Context, Duration, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Context, Duration, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
 import { hashSecret, newSecret } from "./Secrets.js"
 
 /** The identity providers the server can run (each is wired in Providers.ts), for `ASSURE_PROVIDERS`. */
@@ -379,3 +379,12 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
         : Option.some({ clientId: development.clientId, clientSecret: development.clientSecret })
   }
 })
+
+/**
+ * {@link load} from the given variables only, never the process's own: how tests and embedding programs configure the
+ * server exactly as an operator's environment would, every setting they leave out at its default.
+ */
+export const fromVariables = (
+  variables: Readonly<Record<string, string>>
+): Effect.Effect<Settings, ConfigurationError | Config.ConfigError> =>
+  load.pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { ...variables } })))

@@ -4,10 +4,10 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PersonalDataCipher } from "@assure/engine"
-import { ConfigProvider, Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer } from "effect"
 import { makeApp } from "../../src/server/App.js"
 import { hashSecret } from "../../src/server/Secrets.js"
-import type { Settings } from "../../src/server/ServerConfig.js"
+import { fromVariables, type Settings } from "../../src/server/ServerConfig.js"
 
 export const freePort = () =>
   new Promise<number>((resolve) => {
@@ -38,28 +38,22 @@ export const startServer = async (
   environment: Record<string, string> = {}
 ): Promise<Running> => {
   const port = await freePort()
-  const settings: Settings = {
-    host: "127.0.0.1",
-    port,
-    publicUrl: `http://127.0.0.1:${port}`,
-    dataDirectory: mkdtempSync(join(tmpdir(), "assure-server-")),
-    databaseUrl: Option.none(),
-    sqliteSynchronous: "normal",
-    clients: Object.values(clients).map((client) => ({ id: client.id, secretHash: hashSecret(client.secret) })),
-    encryptionKeys: [{ id: "test", key: Redacted.make(PersonalDataCipher.generateKey()) }],
-    sandboxWebhookSecret: Redacted.make("whsec_server_tests"),
-    tokenLifetime: Duration.minutes(5),
-    retention: Option.none(),
-    rateLimit: 1000,
-    sandboxLatency: Duration.millis(300),
-    providers: ["sandbox"],
-    eventSubscriptions: {},
-    logLevel: "Info",
-    telemetry: Option.none(),
-    externalIssuer: Option.none(),
-    development: Option.none(),
-    ...overrides
-  }
+  const base = await Effect.runPromise(
+    fromVariables({
+      ASSURE_PORT: String(port),
+      ASSURE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ASSURE_DATA_DIR: mkdtempSync(join(tmpdir(), "assure-server-")),
+      ASSURE_CLIENTS: Object.values(clients)
+        .map((client) => `${client.id}:${hashSecret(client.secret)}`)
+        .join(","),
+      ASSURE_ENCRYPTION_KEYS: `test:${PersonalDataCipher.generateKey()}`,
+      ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_server_tests",
+      ASSURE_TOKEN_LIFETIME: "5 minutes",
+      ASSURE_RATE_LIMIT: "1000",
+      ASSURE_SANDBOX_LATENCY: "300 millis"
+    })
+  )
+  const settings: Settings = { ...base, ...overrides }
   const fiber = Effect.runFork(
     Layer.launch(
       makeApp(settings).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))))

@@ -72,6 +72,13 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           const dossiers = yield* Dossiers.Dossiers
           const processes = yield* Processes.Processes
           const dossier = yield* newDossier({ firstName: "Ola", lastName: "Nordmann", dateOfBirth: "1990-01-31" })
+          // What creating answers is what reading it back answers.
+          assert.deepStrictEqual(yield* dossiers.get(tenantA, dossier.dossierId), dossier)
+          assert.deepStrictEqual(dossier.userData, {
+            firstName: "Ola",
+            lastName: "Nordmann",
+            dateOfBirth: "1990-01-31"
+          } as typeof dossier.userData)
           yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
           yield* dossiers.addFile(tenantA, dossier.dossierId, "selfie", png)
           const process = yield* startProcess(dossier.dossierId, "documentSelfie")

@@ -27,38 +27,26 @@ const job = JSON.parse(process.env.BENCH_HTTP_SERVER ?? "") as ServerJob
 // If the bench goes away, so does the server.
 process.once("disconnect", () => process.exit(1))
 
-const [{ makeApp }, { Duration, Effect, Fiber, Layer, Option, Redacted }] = await Promise.all([
+const [{ makeApp }, { fromVariables }, { Effect, Fiber, Layer }] = await Promise.all([
   import("../../../../apps/server/dist/server/App.js"),
+  import("../../../../apps/server/dist/server/ServerConfig.js"),
   import("effect")
 ])
 const loadedMs = performance.now()
 
-const fiber = Effect.runFork(
-  Layer.launch(
-    makeApp({
-      host: "127.0.0.1",
-      port: job.port,
-      publicUrl: `http://127.0.0.1:${job.port}`,
-      dataDirectory: job.dataDirectory,
-      databaseUrl: Option.none(),
-      sqliteSynchronous: "normal",
-      clients: [{ id: job.clientId, secretHash: job.secretHash }],
-      encryptionKeys: [{ id: "bench", key: Redacted.make(job.encryptionKey) }],
-      sandboxWebhookSecret: Redacted.make("whsec_http_bench"),
-      tokenLifetime: Duration.minutes(10),
-      retention: Option.none(),
-      rateLimit: job.rateLimit,
-      sandboxLatency: Duration.seconds(2),
-      providers: ["sandbox"],
-      eventSubscriptions: {},
-      // The default of ASSURE_LOG_LEVEL: no line per request.
-      logLevel: "Info",
-      telemetry: Option.none(),
-      externalIssuer: Option.none(),
-      development: Option.none()
-    })
-  )
+// Configured as an operator would, every setting not given here at its default.
+const settings = await Effect.runPromise(
+  fromVariables({
+    ASSURE_PORT: String(job.port),
+    ASSURE_PUBLIC_URL: `http://127.0.0.1:${job.port}`,
+    ASSURE_DATA_DIR: job.dataDirectory,
+    ASSURE_CLIENTS: `${job.clientId}:${job.secretHash}`,
+    ASSURE_ENCRYPTION_KEYS: `bench:${job.encryptionKey}`,
+    ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_http_bench",
+    ASSURE_RATE_LIMIT: String(job.rateLimit)
+  })
 )
+const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
 const launchedMs = performance.now()
 
 let profiler: Session | undefined
