@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Redacted, Result } from "effect"
+import { Clock, Config, ConfigProvider, Duration, Effect, Redacted, Result } from "effect"
 import { Mac } from "effect/crypto"
 import { Base64, Hex } from "effect/encoding"
 import * as ProviderError from "./ProviderError.js"
@@ -190,3 +190,32 @@ export const verifyTimestamped = (options: {
     if (!matched) return yield* invalid(options.provider, "no signature matches")
     return timestamp
   })
+
+/**
+ * Webhook or signing secrets from the variable `name`: one, or several separated by commas while the vendor rotates
+ * them (the first is the current one). A value that holds no secret at all — empty, or only commas — is a
+ * configuration error rather than a provider that silently refuses every webhook.
+ *
+ * @example
+ * ```ts
+ * import { Webhook } from "@assure/provider"
+ *
+ * const secrets = Webhook.secretsConfig("STRIPE_WEBHOOK_SECRET") // "whsec_new,whsec_old" → two Redacted secrets
+ * ```
+ * @since 0.1.0
+ */
+export const secretsConfig = (
+  name: string
+): Config.Config<readonly [Redacted.Redacted<string>, ...Array<Redacted.Redacted<string>>]> =>
+  Config.Redacted(name).pipe(
+    Config.flatMap((joined) => {
+      const [first, ...rest] = Redacted.value(joined)
+        .split(",")
+        .map((secret) => secret.trim())
+        .filter((secret) => secret.length > 0)
+        .map((secret) => Redacted.make(secret))
+      return first === undefined
+        ? Config.fail(new ConfigProvider.SourceError({ message: `${name} holds no secret` }))
+        : Config.succeed([first, ...rest] as const)
+    })
+  )

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { ConfigProvider, Effect, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Webhook } from "../src/index.js"
 
@@ -145,6 +145,31 @@ describe("Webhook.verifyTimestamped (t=,v1=)", () => {
         /^t=1700000000,v1=56b36153995991a978334e45e33e4cab42439b6e0f5bdb54ed667c001ed14a3b,v1=[0-9a-f]{64}$/
       )
       yield* Webhook.verifyTimestamped({ provider: "persona", secrets: [secret("other")], payload: body, header })
+    })
+  )
+})
+
+describe("Webhook.secretsConfig", () => {
+  const read = (value: string) =>
+    Webhook.secretsConfig("VENDOR_WEBHOOK_SECRET")
+      .parse(ConfigProvider.fromEnv({ env: { VENDOR_WEBHOOK_SECRET: value } }))
+      .pipe(Effect.map((secrets) => secrets.map((secret) => Redacted.value(secret))))
+
+  it.effect("reads one secret, or several separated by commas during a rotation, the current one first", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* read("whsec_one"), ["whsec_one"])
+      assert.deepStrictEqual(yield* read(" whsec_new , whsec_old,"), ["whsec_new", "whsec_old"])
+    })
+  )
+
+  it.effect("refuses a value with no secret in it, naming the variable and showing no value", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(read(" , "))
+      assert.include(error.message, "VENDOR_WEBHOOK_SECRET holds no secret")
+      const missing = yield* Effect.flip(
+        Webhook.secretsConfig("VENDOR_WEBHOOK_SECRET").parse(ConfigProvider.fromEnv({ env: {} }))
+      )
+      assert.include(missing.message, "VENDOR_WEBHOOK_SECRET")
     })
   )
 })

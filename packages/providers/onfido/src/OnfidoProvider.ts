@@ -60,7 +60,7 @@ import {
   Sex,
   Timestamp
 } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, type Webhook } from "@assure/provider"
+import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
 import { Config, Effect, Layer, Option, Redacted, Schema, SchemaTransformation } from "effect"
 import type { HttpClient } from "effect/http"
 import { documentTypes, documentTypeWords } from "./internal/documentTypes.js"
@@ -680,13 +680,8 @@ export const layerConfig: Layer.Layer<
 > = Layer.unwrap(
   Effect.gen(function* () {
     const client = yield* OnfidoClient.optionsConfig
-    const webhookTokens = yield* Config.Redacted("ONFIDO_WEBHOOK_TOKEN")
+    const webhookSecrets = yield* Webhook.secretsConfig("ONFIDO_WEBHOOK_TOKEN")
     const workflowId = yield* Config.String("ONFIDO_WORKFLOW_ID").pipe(Config.option)
-    const webhookSecrets = Redacted.value(webhookTokens)
-      .split(",")
-      .map((token) => token.trim())
-      .filter((token) => token.length > 0)
-      .map((token) => Redacted.make(token))
     return layer({ ...client, webhookSecrets, workflowId: Option.getOrUndefined(workflowId) })
   })
 )

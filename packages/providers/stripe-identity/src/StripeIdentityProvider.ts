@@ -42,7 +42,7 @@ import {
   ProcessType,
   Sex
 } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, type Webhook } from "@assure/provider"
+import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
 import { Config, Effect, Layer, Redacted, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as StripeIdentityClient from "./StripeIdentityClient.js"
@@ -403,18 +403,13 @@ export const layerConfig: Layer.Layer<
 > = Layer.unwrap(
   Effect.gen(function* () {
     const apiKey = yield* Config.Redacted("STRIPE_SECRET_KEY")
-    const webhookSecrets = yield* Config.Redacted("STRIPE_WEBHOOK_SECRET")
+    const webhookSecrets = yield* Webhook.secretsConfig("STRIPE_WEBHOOK_SECRET")
     const baseUrl = yield* Config.String("STRIPE_API_BASE_URL").pipe(
       Config.withDefault(StripeIdentityClient.defaultBaseUrl)
     )
     const apiVersion = yield* Config.String("STRIPE_API_VERSION").pipe(
       Config.withDefault(StripeIdentityClient.defaultApiVersion)
     )
-    const secrets = Redacted.value(webhookSecrets)
-      .split(",")
-      .map((secret) => secret.trim())
-      .filter((secret) => secret.length > 0)
-      .map((secret) => Redacted.make(secret))
-    return layer({ apiKey, baseUrl, apiVersion, webhookSecrets: secrets })
+    return layer({ apiKey, baseUrl, apiVersion, webhookSecrets })
   })
 )

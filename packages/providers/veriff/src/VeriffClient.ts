@@ -33,7 +33,7 @@
  */
 import { ProviderName } from "@assure/core"
 import { type ProviderError, ProviderHttp, Webhook } from "@assure/provider"
-import { Config, ConfigProvider, Context, type Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Config, Context, type Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 
 /** The name the provider is registered under and its errors carry. @since 0.1.0 */
@@ -407,16 +407,4 @@ export const layerConfig: Layer.Layer<VeriffClient, Config.ConfigError, HttpClie
  *
  * @since 0.1.0
  */
-export const secretsConfig: Config.Config<readonly [Redacted.Redacted<string>, ...Array<Redacted.Redacted<string>>]> =
-  Config.Redacted("VERIFF_SHARED_SECRET").pipe(
-    Config.flatMap((joined) => {
-      const [first, ...rest] = Redacted.value(joined)
-        .split(",")
-        .map((secret) => secret.trim())
-        .filter((secret) => secret.length > 0)
-        .map((secret) => Redacted.make(secret))
-      return first === undefined
-        ? Config.fail(new ConfigProvider.SourceError({ message: "VERIFF_SHARED_SECRET holds no secret" }))
-        : Config.succeed([first, ...rest] as const)
-    })
-  )
+export const secretsConfig = Webhook.secretsConfig("VERIFF_SHARED_SECRET")
