@@ -1,6 +1,8 @@
 // Test users in the shapes the brokers document (reference section 9): Signicat's `nin`/`nin_type`/
 // `nin_issuing_country`, Idura's `ssn`/`socialno`/`cprNumberIdentifier` with `country`. The people and numbers are
 // made up (right lengths, no real person).
+import { IdentityData } from "@assure/core"
+import { Schema } from "effect"
 import type * as Testing from "../src/testing.js"
 
 export const returnUrl = "http://127.0.0.1:9/callbacks/oidc"
@@ -75,3 +77,10 @@ export const impossibleBirthDate: Testing.User = {
 }
 
 export const users: ReadonlyArray<Testing.User> = [signicatNo, signicatDk, iduraSe, iduraDk, impossibleBirthDate]
+
+/**
+ * Identity data written plainly in a test, decoded with the real schema: an expectation that is not valid identity
+ * data fails here rather than being cast past the compiler.
+ */
+export const identity = (fields: Readonly<Record<string, unknown>>): IdentityData.IdentityData =>
+  Schema.decodeUnknownSync(IdentityData.IdentityData)(fields)
