@@ -7,9 +7,11 @@ import { createServer } from "node:http"
 import { join } from "node:path"
 import { Engine, EngineConfig, FileStore, Migrations, PersonalDataCipher } from "@assure/engine"
 import { SqliteClient } from "@assure/sqlite"
-import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
-import { PgClient } from "@effect/sql-pg"
-import { Layer, Option } from "effect"
+// Each module on its own: the package index loads every Node service (HTTP client, sockets, workers, …).
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodePath from "@effect/platform-node/NodePath"
+import { Effect, Layer, Option } from "effect"
 import { FetchHttpClient, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
@@ -24,7 +26,13 @@ import { ServerConfig, type Settings } from "./ServerConfig.js"
 import * as Tokens from "./Tokens.js"
 
 const database = (settings: Settings) => {
-  if (Option.isSome(settings.databaseUrl)) return PgClient.layer({ url: settings.databaseUrl.value })
+  if (Option.isSome(settings.databaseUrl)) {
+    const url = settings.databaseUrl.value
+    // Loaded only for PostgreSQL, so that the embedded default does not spend its start-up on the driver.
+    return Layer.unwrap(
+      Effect.promise(() => import("@effect/sql-pg/PgClient")).pipe(Effect.map((Pg) => Pg.layer({ url })))
+    )
+  }
   mkdirSync(settings.dataDirectory, { recursive: true })
   return SqliteClient.layer({
     filename: join(settings.dataDirectory, "assure.db"),

@@ -6,14 +6,9 @@
  * docs/configuration.md and in each adapter's README); a variable missing or malformed stops the start with a
  * message that names the provider and the variable.
  */
-import { IcaoProvider } from "@assure/icao"
-import { OidcProvider } from "@assure/oidc"
-import { OnfidoProvider } from "@assure/onfido"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
-import { StripeIdentityProvider } from "@assure/stripe-identity"
-import { VeriffProvider } from "@assure/veriff"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { ConfigurationError, type providerNames, type Settings } from "./ServerConfig.js"
@@ -69,15 +64,33 @@ const fromEnvironment = <E extends { readonly message: string }>(
     )
   )
 
+/**
+ * A vendor adapter, loaded only when enabled: each brings its own dependencies (pkijs, openid-client, …), which a
+ * server that does not run it should not spend its start-up on.
+ */
+const lazily = (load: () => Promise<ProviderLayer>): ProviderLayer => Layer.unwrap(Effect.promise(load))
+
 /** Each provider the server knows, and how it is configured. */
 const catalog = {
   sandbox: (settings: Settings): ProviderLayer => sandbox(settings),
-  onfido: (): ProviderLayer => fromEnvironment("onfido", OnfidoProvider.layerConfig),
-  "stripe-identity": (): ProviderLayer => fromEnvironment("stripe-identity", StripeIdentityProvider.layerConfig),
-  veriff: (): ProviderLayer => fromEnvironment("veriff", VeriffProvider.layerConfig),
-  oidc: (): ProviderLayer => fromEnvironment("oidc", OidcProvider.layerConfig),
+  onfido: (): ProviderLayer =>
+    lazily(async () => fromEnvironment("onfido", (await import("@assure/onfido")).OnfidoProvider.layerConfig)),
+  "stripe-identity": (): ProviderLayer =>
+    lazily(async () =>
+      fromEnvironment("stripe-identity", (await import("@assure/stripe-identity")).StripeIdentityProvider.layerConfig)
+    ),
+  veriff: (): ProviderLayer =>
+    lazily(async () => fromEnvironment("veriff", (await import("@assure/veriff")).VeriffProvider.layerConfig)),
+  oidc: (): ProviderLayer =>
+    lazily(async () => fromEnvironment("oidc", (await import("@assure/oidc")).OidcProvider.layerConfig)),
   // Reads its trust store (CSCA certificates, master lists, CRLs) from files at start.
-  icao: (): ProviderLayer => fromEnvironment("icao", IcaoProvider.layerConfig.pipe(Layer.provide(NodeFileSystem.layer)))
+  icao: (): ProviderLayer =>
+    lazily(async () =>
+      fromEnvironment(
+        "icao",
+        (await import("@assure/icao")).IcaoProvider.layerConfig.pipe(Layer.provide(NodeFileSystem.layer))
+      )
+    )
 } as const satisfies Record<(typeof providerNames)[number], (settings: Settings) => ProviderLayer>
 
 const isKnown = (name: string): name is keyof typeof catalog => Object.hasOwn(catalog, name)

@@ -7,7 +7,7 @@
  * load for no measurable gain in throughput (BENCHMARKS.md; docs/operations.md, "Memory"). `pnpm start` and the
  * Dockerfile pass the same option.
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Option, Runtime } from "effect"
 import { makeApp } from "./App.js"
 import { hashSecret } from "./Secrets.js"
