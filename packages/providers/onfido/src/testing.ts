@@ -46,10 +46,9 @@
  *
  * @since 0.1.0
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Country, Identifiers, IdentityData, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { LoopbackServer } from "@assure/provider/testing"
 import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import { documentTypeWords } from "./internal/documentTypes.js"
@@ -239,7 +238,6 @@ const sample = {
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
-    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const applicants = new Map<string, StoredApplicant>()
     const documents = new Map<string, StoredDocument>()
     const livePhotos = new Map<
@@ -783,7 +781,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     const notFound = (what: string) => onfidoError(404, "resource_not_found", `The ${what} could not be found`)
 
     /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: IncomingMessage, url: URL, raw: Buffer): Effect.Effect<Answer | undefined> =>
+    const answer = (request: LoopbackServer.Request, url: URL, raw: Buffer): Effect.Effect<Answer | undefined> =>
       Effect.gen(function* () {
         const failure = armed.shift()
         if (failure !== undefined) return failures[failure]
@@ -884,48 +882,26 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           : { status: 302, body: "", headers: { location: run.completedRedirectUrl } }
       })
 
-    const respond = (request: IncomingMessage, raw: Buffer, response: ServerResponse) => {
-      const url = new URL(request.url ?? "/", "http://simulator")
+    const respond = (request: LoopbackServer.Request): Effect.Effect<LoopbackServer.Answer | undefined> => {
+      const url = new URL(request.url, "http://simulator")
       const page = url.pathname.startsWith("/workflow-link/") && request.method === "GET"
-      if (!page) {
-        const headers: Record<string, string> = {}
-        for (const [key, value] of Object.entries(request.headers)) {
-          if (typeof value === "string") headers[key] = value
-        }
-        recorded.push({ method: request.method ?? "GET", url: request.url ?? "/", headers, body: raw.toString("utf8") })
-      }
-      return Effect.map(page ? hostedLink(url) : answer(request, url, raw), (answered) => {
-        if (answered === undefined) return
-        response.writeHead(answered.status, {
-          "content-type": page ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
-          "x-request-id": uuid(),
-          ...answered.headers
-        })
-        response.end(typeof answered.body === "string" ? answered.body : JSON.stringify(answered.body))
-      })
+      if (!page)
+        recorded.push({ method: request.method, url: request.url, headers: request.headers, body: request.text })
+      return Effect.map(page ? hostedLink(url) : answer(request, url, Buffer.from(request.body)), (answered) =>
+        answered === undefined
+          ? undefined
+          : {
+              ...answered,
+              headers: {
+                "content-type": page ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
+                "x-request-id": uuid(),
+                ...answered.headers
+              }
+            }
+      )
     }
 
-    const server = yield* Effect.acquireRelease(
-      Effect.callback<Server>((resume) => {
-        const server = createServer((request, response) => {
-          const chunks: Array<Buffer> = []
-          request.on("data", (chunk: Buffer) => {
-            chunks.push(chunk)
-          })
-          request.on("end", () => {
-            runFork(respond(request, Buffer.concat(chunks), response))
-          })
-        })
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-      }),
-      // Closing also ends connections left hanging by the `timeout` failure.
-      (server) =>
-        Effect.callback<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
-    )
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    origin = (yield* LoopbackServer.serve(respond)).baseUrl
 
     return {
       baseUrl: `${origin}${prefix}`,

@@ -46,10 +46,9 @@
  *
  * @since 0.1.0
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Identifiers, Problem, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { LoopbackServer } from "@assure/provider/testing"
 import { Clock, Context, type Duration, Effect, Layer, Redacted, Schema, Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as Form from "./internal/form.js"
@@ -238,7 +237,6 @@ const isFinalOutcome = (value: string): value is FinalOutcome =>
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
-    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const sessions = new Map<string, Stored>()
     const reports = new Map<
       string,
@@ -430,7 +428,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       })
 
     /** `POST /v1/identity/verification_sessions`: a form body checked as Stripe checks it. */
-    const create = (request: IncomingMessage, body: string) =>
+    const create = (request: LoopbackServer.Request, body: string) =>
       Effect.gen(function* () {
         const contentType = request.headers["content-type"] ?? ""
         if (!contentType.startsWith(StripeIdentityClient.formContentType)) {
@@ -513,7 +511,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       stripeError(404, { code: "resource_missing", param: "id", message: `No such ${what}: '${id}'` })
 
     /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: IncomingMessage, url: URL, body: string): Effect.Effect<Answer | undefined> =>
+    const answer = (request: LoopbackServer.Request, url: URL, body: string): Effect.Effect<Answer | undefined> =>
       Effect.gen(function* () {
         const failure = armed.shift()
         if (failure !== undefined) return failures[failure]
@@ -586,50 +584,27 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           : { status: 302, body: "", headers: { location: stored.returnUrl } }
       })
 
-    const respond = (request: IncomingMessage, body: string, response: ServerResponse) => {
-      const url = new URL(request.url ?? "/", "http://simulator")
+    const respond = (request: LoopbackServer.Request): Effect.Effect<LoopbackServer.Answer | undefined> => {
+      const url = new URL(request.url, "http://simulator")
       const page = url.pathname.startsWith("/verify/") && request.method === "GET"
-      if (!page) {
-        const headers: Record<string, string> = {}
-        for (const [key, value] of Object.entries(request.headers)) {
-          if (typeof value === "string") headers[key] = value
-        }
-        recorded.push({ method: request.method ?? "GET", url: request.url ?? "/", headers, body })
-      }
-      return Effect.map(page ? hostedPage(url) : answer(request, url, body), (answered) => {
-        if (answered === undefined) return
-        response.writeHead(answered.status, {
-          "content-type": page ? "text/plain; charset=utf-8" : "application/json",
-          "request-id": randomId("req"),
-          "stripe-version": StripeIdentityClient.defaultApiVersion,
-          ...answered.headers
-        })
-        response.end(typeof answered.body === "string" ? answered.body : JSON.stringify(answered.body))
-      })
+      if (!page)
+        recorded.push({ method: request.method, url: request.url, headers: request.headers, body: request.text })
+      return Effect.map(page ? hostedPage(url) : answer(request, url, request.text), (answered) =>
+        answered === undefined
+          ? undefined
+          : {
+              ...answered,
+              headers: {
+                "content-type": page ? "text/plain; charset=utf-8" : "application/json",
+                "request-id": randomId("req"),
+                "stripe-version": StripeIdentityClient.defaultApiVersion,
+                ...answered.headers
+              }
+            }
+      )
     }
 
-    const server = yield* Effect.acquireRelease(
-      Effect.callback<Server>((resume) => {
-        const server = createServer((request, response) => {
-          let body = ""
-          request.setEncoding("utf8")
-          request.on("data", (chunk: string) => {
-            body += chunk
-          })
-          request.on("end", () => {
-            runFork(respond(request, body, response))
-          })
-        })
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-      }),
-      // Closing also ends connections left hanging by the `timeout` failure.
-      (server) =>
-        Effect.callback<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
-    )
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    baseUrl = (yield* LoopbackServer.serve(respond)).baseUrl
 
     return {
       baseUrl,

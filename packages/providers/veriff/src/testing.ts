@@ -65,10 +65,9 @@
  * @since 0.1.0
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto"
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Identifiers, PersonName, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { LoopbackServer } from "@assure/provider/testing"
 import { Clock, Context, type Duration, Effect, Layer, Redacted, Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as VeriffClient from "./VeriffClient.js"
@@ -253,7 +252,6 @@ const allowedCallback = (value: string): boolean => {
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
-    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const sessions = new Map<string, Stored>()
     const byToken = new Map<string, Stored>()
     const recorded: Array<RecordedRequest> = []
@@ -489,7 +487,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       })
 
     /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: IncomingMessage, path: string, body: string): Effect.Effect<Answer | undefined> =>
+    const answer = (request: LoopbackServer.Request, path: string, body: string): Effect.Effect<Answer | undefined> =>
       Effect.gen(function* () {
         const failure = armed.shift()
         if (failure !== undefined) return failures[failure]
@@ -569,49 +567,26 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return yield* decide(stored, status)
       })
 
-    const respond = (request: IncomingMessage, body: string, response: ServerResponse) => {
-      const url = new URL(request.url ?? "/", "http://simulator")
+    const respond = (request: LoopbackServer.Request): Effect.Effect<LoopbackServer.Answer | undefined> => {
+      const url = new URL(request.url, "http://simulator")
       const page = url.pathname.startsWith("/v/") && request.method === "GET"
-      if (!page) {
-        const headers: Record<string, string> = {}
-        for (const [key, value] of Object.entries(request.headers)) {
-          if (typeof value === "string") headers[key] = value
-        }
-        recorded.push({ method: request.method ?? "GET", url: request.url ?? "/", headers, body })
-      }
-      return Effect.map(page ? hostedFlow(url) : answer(request, url.pathname, body), (answered) => {
-        if (answered === undefined) return
-        response.writeHead(answered.status, {
-          "content-type": page ? "text/plain; charset=utf-8" : "application/json",
-          "x-request-id": randomUUID(),
-          ...answered.headers
-        })
-        response.end(typeof answered.body === "string" ? answered.body : JSON.stringify(answered.body))
-      })
+      if (!page)
+        recorded.push({ method: request.method, url: request.url, headers: request.headers, body: request.text })
+      return Effect.map(page ? hostedFlow(url) : answer(request, url.pathname, request.text), (answered) =>
+        answered === undefined
+          ? undefined
+          : {
+              ...answered,
+              headers: {
+                "content-type": page ? "text/plain; charset=utf-8" : "application/json",
+                "x-request-id": randomUUID(),
+                ...answered.headers
+              }
+            }
+      )
     }
 
-    const server = yield* Effect.acquireRelease(
-      Effect.callback<Server>((resume) => {
-        const server = createServer((request, response) => {
-          let body = ""
-          request.setEncoding("utf8")
-          request.on("data", (chunk: string) => {
-            body += chunk
-          })
-          request.on("end", () => {
-            runFork(respond(request, body, response))
-          })
-        })
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-      }),
-      // Closing also ends connections left hanging by the `timeout` failure.
-      (server) =>
-        Effect.callback<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
-    )
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    baseUrl = (yield* LoopbackServer.serve(respond)).baseUrl
 
     return {
       baseUrl,
