@@ -2,8 +2,8 @@
  * The engine's long-running work, as durable workflows on `effect/workflow` over `effect/cluster`: a restart loses
  * nothing, and work resumes where it stopped (on another runner, with several).
  *
- * - **AwaitResult** (one per started process): asks a provider that can be polled for the result, backing off from
- *   `pollInterval.initial` to `pollInterval.max`, wakes at once when a webhook or a redirect return ends the process,
+ * - **AwaitResult** (one per started process): asks a provider that can be polled for the result — at once for one
+ *   without webhooks, after `pollInterval.initial` for one that will tell — backing off to `pollInterval.max`, wakes at once when a webhook or a redirect return ends the process,
  *   and ends it as `failed` (`timeout`) at its deadline.
  * - **DeliverNotification** (one per queued notification and redelivery round): tries, then waits with backoff, until
  *   the client acknowledges or the notification expires.
@@ -94,7 +94,8 @@ const implementations = Layer.mergeAll(
           execute: Effect.gen(function* () {
             const before = yield* processes.waitState(processId)
             if (before.final) return { final: true, waitMillis: 0 }
-            if (before.pollable) {
+            // A provider with webhooks has just been started in round 0: it will tell, so it is asked only later.
+            if (before.pollable && (round > 0 || !before.notifies)) {
               yield* processes.refresh(processId).pipe(
                 Effect.catchTag("ProviderError", (error) =>
                   Effect.logWarning("polling the provider failed; will try again", {

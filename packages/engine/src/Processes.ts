@@ -59,6 +59,8 @@ export interface StoredFile {
 export interface WaitState {
   readonly final: boolean
   readonly pollable: boolean
+  /** The provider tells the result by webhook (so asking right after the start is wasted). */
+  readonly notifies: boolean
   readonly deadline: Timestamp.Timestamp | undefined
 }
 
@@ -695,6 +697,7 @@ export const layer: Layer.Layer<
         return {
           final: ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus),
           pollable: provider.capabilities.polling && row.provider_reference !== null,
+          notifies: provider.capabilities.webhooks,
           deadline: (row.deadline_at ?? undefined) as Timestamp.Timestamp | undefined
         }
       }),
