@@ -118,7 +118,7 @@ describe("assure against a running server", () => {
     const { dossierId } = JSON.parse(created.stdout) as { dossierId: string }
     const unknown = await run("verify", dossierId, "--provider", "acme", "--process-type", "document")
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/^Error: Invalid request \(HTTP 422\)$/m)
+    expect(unknown.stderr).toMatch(/^Error: Invalid request parameter \(HTTP 400\)$/m)
     expect(unknown.stderr).toMatch(/^ {2}- provider: .*acme/m)
 
     const wrong = await assure(["dossiers", "list"], { ...server.env, ASSURE_CLIENT_SECRET: "not-the-secret" })

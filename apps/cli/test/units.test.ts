@@ -19,9 +19,9 @@ describe("files", () => {
 describe("failures", () => {
   it("renders problem details: title, status, detail, each invalid parameter", () => {
     const failure = fromProblem({
-      type: "https://assure.dev/problems/invalid-request",
-      title: "Invalid request",
-      status: 422,
+      type: "https://assure.dev/problems/invalid-request-parameter",
+      title: "Invalid request parameter",
+      status: 400,
       detail: "The request is not valid",
       invalidParams: [{ name: "userData.nationality", reason: "Expected an ISO 3166-1 alpha-3 country code" }],
       traceId: "abc123"
@@ -29,7 +29,7 @@ describe("failures", () => {
     expect(failure).toBeInstanceOf(Failure)
     expect(render(failure as Failure)).toBe(
       [
-        "Error: Invalid request (HTTP 422)",
+        "Error: Invalid request parameter (HTTP 400)",
         "  The request is not valid",
         "  - userData.nationality: Expected an ISO 3166-1 alpha-3 country code",
         "  trace id: abc123"

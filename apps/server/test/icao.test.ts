@@ -103,7 +103,7 @@ describe("the API with ICAO document checks enabled", () => {
       processType: "chip",
       processParameters: { [provider]: { chip: { sod: "%%% not base64 %%%", dataGroups: { "1": "AA==" } } } }
     })
-    expect(refused.status).toBe(422)
+    expect(refused.status).toBe(400)
     expect(JSON.stringify(refused.json)).toContain("chip.sod")
     const dossier = await alpha.call("GET", `/assure/dossiers/${dossierId}`)
     expect((dossier.json as { processes: unknown[] }).processes).toEqual([])

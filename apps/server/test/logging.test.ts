@@ -77,7 +77,7 @@ describe("the logs", () => {
     for (const line of changes) expect(line).toMatch(/traceId: '[0-9a-f]{32}'/)
     // The refused request's log line carries the trace id its problem gave the client.
     const refusal = lines.find((line) => line.includes("request refused") && line.includes(run.problemTraceId))
-    expect(refusal).toContain("status: 422")
+    expect(refusal).toContain("status: 400")
     expect(refusal).toContain(`path: '${run.problemPath}'`)
     expect(lines.some((line) => line.includes("request refused") && line.includes("status: 401"))).toBe(true)
 

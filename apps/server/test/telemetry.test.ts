@@ -185,7 +185,7 @@ describe("the OTLP export", () => {
     expect(ofProblem.map((span) => span.name)).toContain("assure.request")
     // SpanKind 2 is "server".
     const serverSpan = ofProblem.find((span) => span.kind === 2 && span.name === "POST")
-    expect(serverSpan?.attributes).toContainEqual({ key: "http.response.status_code", value: { intValue: 422 } })
+    expect(serverSpan?.attributes).toContainEqual({ key: "http.response.status_code", value: { intValue: 400 } })
     expect(serverSpan?.attributes).toContainEqual({ key: "url.path", value: { stringValue: run.problemPath } })
 
     // The redirect return's code and state are kept out of the recorded URL.

@@ -9,8 +9,8 @@ import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, Timestamp } fr
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import {
-  BadRequest,
   Conflict,
+  IdempotencyKeyReused,
   InvalidRequest,
   NotFound,
   PayloadTooLarge,
@@ -129,8 +129,8 @@ const dossierParams = { dossierId: Schema.String }
 const processParams = { dossierId: Schema.String, processId: Schema.String }
 // Every authenticated operation may answer with any of these (the OpenAPI document lists them all).
 const clientErrors = [
-  BadRequest,
   InvalidRequest,
+  IdempotencyKeyReused,
   NotFound,
   Conflict,
   TooManyRequests,
@@ -273,7 +273,7 @@ export class ProvidersGroup extends HttpApiGroup.make("providers")
     HttpApiEndpoint.post("webhook", "/webhooks/:provider", {
       params: { provider: Schema.String },
       success: HttpApiSchema.NoContent,
-      error: [BadRequest, Unauthorized, NotFound, Conflict, InvalidRequest]
+      error: [InvalidRequest, Unauthorized, NotFound, Conflict]
     }),
     HttpApiEndpoint.get("callback", "/callbacks/:provider", {
       params: { provider: Schema.String },
@@ -285,7 +285,7 @@ export class ProvidersGroup extends HttpApiGroup.make("providers")
           Schema.annotate({ description: "The verification's outcome, for an end-user with nowhere to return to" })
         )
       ],
-      error: [BadRequest, NotFound, Conflict, InvalidRequest, ProviderFailed, ProviderUnavailable]
+      error: [InvalidRequest, NotFound, Conflict, ProviderFailed, ProviderUnavailable]
     })
   )
   .annotateMerge(
@@ -298,7 +298,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("token", "/auth/open/connect/token", {
       payload: TokenRequest,
       success: Token,
-      error: [BadRequest, Unauthorized]
+      error: [InvalidRequest, Unauthorized]
     })
   )
   .annotateMerge(OpenApi.annotations({ title: "Authentication", description: "OAuth 2.0 client credentials" })) {}
@@ -318,9 +318,12 @@ export class AssureApi extends HttpApi.make("assure")
   .add(ProvidersGroup)
   .add(SystemGroup)
   .middleware(RequestProblems)
-  // Report every invalid value of a request at once, not just the first.
-  .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
-  .annotate(HttpApi.QueryParseOptions, { errors: "all" })
+  // Strict with clients: a field of a body or a query the API does not define is an error, never dropped, and every
+  // invalid value is reported at once, not just the first. Headers stay open (HTTP carries many the API does not
+  // define); what the server answers is encoded with the schemas' defaults.
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
+  .annotate(HttpApi.QueryParseOptions, { errors: "all", onExcessProperty: "error" })
+  .annotate(HttpApi.ParamsParseOptions, { errors: "all" })
   .annotateMerge(
     OpenApi.annotations({
       title: "assure",

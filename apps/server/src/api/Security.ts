@@ -4,7 +4,7 @@
  */
 import { Context } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
-import { BadRequest, Conflict, InvalidRequest, Unauthorized } from "./Problems.js"
+import { Conflict, IdempotencyKeyReused, InvalidRequest, Unauthorized } from "./Problems.js"
 
 /** The API client (tenant) a request acts for. */
 export class CurrentClient extends Context.Service<CurrentClient, { readonly clientId: string }>()(
@@ -18,11 +18,15 @@ export class Authorization extends HttpApiMiddleware.Service<
 >()("@assure/server/Authorization", {
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
-  // Conflict and InvalidRequest come from Idempotency-Key handling.
-  error: [Unauthorized, Conflict, InvalidRequest]
+  // Conflict, IdempotencyKeyReused and InvalidRequest come from Idempotency-Key handling.
+  error: [Unauthorized, Conflict, IdempotencyKeyReused, InvalidRequest]
 }) {}
 
-/** Turns request values that break the API's schemas into problems naming each bad value. */
+/**
+ * Refuses what no schema sees — query parameters and bodies an operation does not take, JSON nested too deep,
+ * control characters in client text, malformed percent-encoding — and turns request values that break the API's
+ * schemas into problems naming each bad value.
+ */
 export class RequestProblems extends HttpApiMiddleware.Service<RequestProblems>()("@assure/server/RequestProblems", {
-  error: [BadRequest, InvalidRequest]
+  error: InvalidRequest
 }) {}

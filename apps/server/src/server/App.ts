@@ -22,6 +22,7 @@ import * as Observability from "./Observability.js"
 import * as ProblemFallback from "./ProblemFallback.js"
 import * as Providers from "./Providers.js"
 import * as RateLimiter from "./RateLimiter.js"
+import * as RequestProblems from "./RequestProblems.js"
 import { ServerConfig, type Settings } from "./ServerConfig.js"
 import * as Tokens from "./Tokens.js"
 
@@ -66,7 +67,7 @@ export const makeApp = (settings: Settings) => {
     ),
     Layer.provide([NodeFileSystem.layer, NodePath.layer])
   )
-  const security = Layer.mergeAll(Authorization.layer, ProblemFallback.requestProblemsLayer).pipe(
+  const security = Layer.mergeAll(Authorization.layer, RequestProblems.layer).pipe(
     Layer.provideMerge(Layer.mergeAll(Tokens.layer, RateLimiter.layer, Idempotency.layer))
   )
   const api = HttpApiBuilder.layer(AssureApi, { openapiPath: "/openapi.json" }).pipe(

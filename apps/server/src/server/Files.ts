@@ -8,7 +8,7 @@ import { EngineError, FileContent } from "@assure/engine"
 import { Effect, Stream } from "effect"
 import { Base64 } from "effect/encoding"
 import type { HttpServerRequest, Multipart } from "effect/http"
-import { type BadRequest, PayloadTooLarge } from "../api/Problems.js"
+import { type InvalidRequest, PayloadTooLarge } from "../api/Problems.js"
 import { badRequest, fromEngine, requestMembers } from "./ProblemMapping.js"
 
 /** A file to store, with what it shows. */
@@ -123,7 +123,7 @@ export const fromMultipart = (parts: Stream.Stream<Multipart.Part, Multipart.Mul
     ).pipe(
       Effect.catchTag(
         "MultipartError",
-        (error): Effect.Effect<never, BadRequest | PayloadTooLarge, HttpServerRequest.HttpServerRequest> => {
+        (error): Effect.Effect<never, InvalidRequest | PayloadTooLarge, HttpServerRequest.HttpServerRequest> => {
           switch (error.reason._tag) {
             case "Parse":
               return badRequest("The request body is not valid multipart/form-data")

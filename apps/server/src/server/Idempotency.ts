@@ -9,7 +9,7 @@ import { Context, Effect, Layer } from "effect"
 import type { HttpServerRequest, HttpServerResponse as Response } from "effect/http"
 import { HttpServerResponse } from "effect/http"
 import { Migrator, SqlClient } from "effect/sql"
-import { Conflict, InvalidRequest } from "../api/Problems.js"
+import { Conflict, IdempotencyKeyReused, InvalidRequest } from "../api/Problems.js"
 import { requestMembers } from "./ProblemMapping.js"
 
 const migrations = {
@@ -44,7 +44,7 @@ export class Idempotency extends Context.Service<
       handle: Effect.Effect<Response.HttpServerResponse, E, R>
     ) => Effect.Effect<
       Response.HttpServerResponse,
-      E | Conflict | InvalidRequest,
+      E | Conflict | IdempotencyKeyReused | InvalidRequest,
       R | HttpServerRequest.HttpServerRequest
     >
     /** Forgets the stored responses about a deleted dossier. */
@@ -122,7 +122,7 @@ export const layer = Layer.effect(
               })
             }
             if (stored.path !== path) {
-              return yield* new InvalidRequest({
+              return yield* new IdempotencyKeyReused({
                 ...members,
                 detail: "This Idempotency-Key was used for another request",
                 invalidParams: [{ name: "headers.idempotency-key", reason: "was used for another path" }]

@@ -1,10 +1,9 @@
 /**
- * Problem details for every failure, including the ones no handler sees: unknown routes (404), wrong methods,
- * malformed bodies (400), bodies over the size limit (413), and request values that break the API's schemas (422,
- * with the path of each bad value). Runs around every route.
+ * Problem details for every failure, including the ones no handler sees: unknown routes (404), a known path with a
+ * method it does not have (405, with `Allow`), unreadable or oversized bodies (400, 413), a body type an operation
+ * does not read (415), a request that did not arrive in time (408). Runs around every route, with the body limit.
  */
-import { Problem } from "@assure/core"
-import { ByteSize, Cause, Effect, Layer, type Types } from "effect"
+import { ByteSize, Cause, Effect } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
@@ -12,35 +11,100 @@ import {
   HttpServerRespondable,
   HttpServerResponse
 } from "effect/http"
-import { HttpApiError } from "effect/http-api"
-import { BadRequest, InvalidRequest } from "../api/Problems.js"
-import { RequestProblems } from "../api/Security.js"
+import { HttpApi } from "effect/http-api"
+import { AssureApi } from "../api/Api.js"
+import {
+  InternalError,
+  InvalidRequest,
+  MethodNotAllowed,
+  NotFound,
+  PayloadTooLarge,
+  RequestTimeout,
+  UnsupportedMediaType
+} from "../api/Problems.js"
 import { requestMembers } from "./ProblemMapping.js"
+import * as RequestText from "./RequestText.js"
 
-const titles: Record<number, string> = {
-  400: "Bad request",
-  401: "Unauthorized",
-  404: "Not found",
-  405: "Method not allowed",
-  413: "Payload too large",
-  415: "Unsupported media type",
-  500: "Internal server error"
-}
+type Members = Effect.Success<typeof requestMembers>
 
-const details: Record<number, string> = {
-  400: "The request could not be read",
-  404: "No such route",
-  413: "The request body is larger than the limit",
-  500: "Something went wrong on our side; the trace id identifies it in our logs"
+/** The problem for an error response that has no body of its own, by status. */
+const problems: Record<number, (members: Members) => HttpServerRespondable.Respondable> = {
+  400: (members) => new InvalidRequest({ ...members, detail: "The request could not be read" }),
+  404: (members) => new NotFound({ ...members, detail: "No such route" }),
+  405: (members) => new MethodNotAllowed({ ...members, detail: `The path does not take ${members.method}` }),
+  408: (members) => new RequestTimeout({ ...members, detail: "The request did not arrive in time" }),
+  413: (members) => new PayloadTooLarge({ ...members, detail: "The request body is larger than the limit" }),
+  415: (members) =>
+    new UnsupportedMediaType({
+      ...members,
+      detail:
+        "The request body's Content-Type is not one this operation reads: application/json, or multipart/form-data for files, or application/x-www-form-urlencoded for tokens"
+    })
 }
 
 const problemResponse = (status: number) =>
-  Effect.map(requestMembers, (members) =>
-    HttpServerResponse.jsonUnsafe(
-      { type: "about:blank", title: titles[status] ?? "Error", status, detail: details[status], ...members },
-      { status, contentType: Problem.mediaType }
+  Effect.flatMap(requestMembers, (members) =>
+    HttpServerRespondable.toResponse(
+      problems[status]?.(members) ??
+        (status >= 500
+          ? new InternalError({ ...members, detail: "Something went wrong on our side" })
+          : new InvalidRequest({ ...members, detail: "The request could not be served" }))
     )
   )
+
+/** The problem for an error response without a body, keeping the headers it had (`Allow`, `Retry-After`, …). */
+const withProblemBody = (response: HttpServerResponse.HttpServerResponse) =>
+  Effect.map(problemResponse(response.status), (problem) => {
+    const { "content-type": _type, "content-length": _length, ...headers } = response.headers
+    return HttpServerResponse.setHeaders(problem, headers)
+  })
+
+/** One route: a path pattern and the methods it answers. */
+interface Route {
+  readonly pattern: RegExp
+  readonly methods: Set<string>
+}
+
+/** Every path of the API (and its docs) with its methods, to tell a wrong method (405) from an unknown path (404). */
+const routes: ReadonlyArray<Route> = (() => {
+  const byPath = new Map<string, Set<string>>([
+    ["/openapi.json", new Set(["GET"])],
+    ["/docs", new Set(["GET"])]
+  ])
+  HttpApi.reflect(AssureApi, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint }) => {
+      const methods = byPath.get(endpoint.path) ?? new Set<string>()
+      methods.add(endpoint.method)
+      // GET routes answer HEAD as well.
+      if (endpoint.method === "GET") methods.add("HEAD")
+      byPath.set(endpoint.path, methods)
+    }
+  })
+  return [...byPath].map(([path, methods]) => ({
+    pattern: new RegExp(`^${path.replace(/:[A-Za-z]+/g, "[^/]+")}/?$`),
+    methods
+  }))
+})()
+
+/** The methods a path has, or none when no route has the path. */
+const allowedMethods = (pathname: string): ReadonlyArray<string> =>
+  [...new Set(routes.filter((route) => route.pattern.test(pathname)).flatMap((route) => [...route.methods]))].sort()
+
+/** A 404 of the router for a path that exists with other methods becomes a 405 with `Allow`. */
+const methodNotAllowed = (response: HttpServerResponse.HttpServerResponse) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (response.status !== 404 || (response.headers["content-type"] ?? "").includes("json")) {
+      return Effect.succeed(response)
+    }
+    const allowed = allowedMethods(new URL(request.url, "http://localhost").pathname)
+    return allowed.length === 0
+      ? Effect.succeed(response)
+      : Effect.map(
+          withProblemBody(HttpServerResponse.empty({ status: 405 })),
+          HttpServerResponse.setHeader("allow", allowed.join(", "))
+        )
+  })
 
 const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"])
 
@@ -62,11 +126,33 @@ const logOutcome = (response: HttpServerResponse.HttpServerResponse) =>
       : Effect.logDebug("state changed", outcome)
   })
 
+/**
+ * A path or query whose percent-encoding is malformed, or that decodes to control characters, is refused before
+ * routing: no route could take it, and no handler should see it.
+ */
+const refuseUndecodableTarget = <E, R>(
+  httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const invalidParams = RequestText.targetProblems(request.url)
+    if (invalidParams.length === 0)
+      return httpEffect as Effect.Effect<
+        HttpServerResponse.HttpServerResponse,
+        E,
+        R | HttpServerRequest.HttpServerRequest
+      >
+    return Effect.flatMap(requestMembers, (members) =>
+      HttpServerRespondable.toResponse(
+        new InvalidRequest({ ...members, detail: "The request's path or query is not valid", invalidParams })
+      )
+    )
+  })
+
 /** The global middleware: a body limit, and problem details for error responses that have no body. */
 export const layer = (maxBodyBytes: number) =>
   HttpRouter.middleware(
     (httpEffect) =>
-      httpEffect.pipe(
+      refuseUndecodableTarget(httpEffect).pipe(
         Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
         // Unknown routes, unreadable or oversized bodies: errors that know their status.
         Effect.catchCause((cause) => {
@@ -75,10 +161,11 @@ export const layer = (maxBodyBytes: number) =>
             ? HttpServerRespondable.toResponse(failure)
             : Effect.failCause(cause)
         }),
+        Effect.flatMap(methodNotAllowed),
         Effect.flatMap((response) => {
           const contentType = response.headers["content-type"] ?? ""
           return response.status >= 400 && !contentType.includes("json")
-            ? problemResponse(response.status)
+            ? withProblemBody(response)
             : Effect.succeed(response)
         }),
         Effect.tap(logOutcome),
@@ -91,54 +178,3 @@ export const layer = (maxBodyBytes: number) =>
       ),
     { global: true }
   )
-
-const slotPrefixes: Record<string, string> = {
-  Payload: "",
-  Body: "",
-  Params: "path.",
-  Query: "query.",
-  Headers: "headers."
-}
-
-const schemaProblem = (error: HttpApiError.HttpApiSchemaError) =>
-  Effect.flatMap(requestMembers, (members): Effect.Effect<never, BadRequest | InvalidRequest> => {
-    const params = Problem.invalidParams(error.cause.issue)
-    // A body that is not JSON at all cannot be read: 400; a readable one that breaks the schema: 422.
-    if (error.kind === "Payload" && params.length === 1 && params[0]?.name === "" && /JSON/.test(params[0].reason)) {
-      return Effect.fail(new BadRequest({ ...members, detail: "The request body is not valid JSON" }))
-    }
-    return Effect.fail(
-      new InvalidRequest({
-        ...members,
-        detail: "The request is not valid",
-        invalidParams: params.map((param) => ({
-          ...param,
-          name: `${slotPrefixes[error.kind] ?? ""}${param.name}`.replace(/\.$/, "") || error.kind.toLowerCase()
-        }))
-      })
-    )
-  })
-
-/**
- * Around every endpoint: request values that break the schemas become problems naming each bad value, and an
- * unexpected failure becomes a 500 problem whose trace id is in the error log line that describes it.
- */
-export const requestProblemsLayer = Layer.succeed(RequestProblems, (httpEffect) =>
-  httpEffect.pipe(
-    Effect.catch(
-      (
-        error
-      ): Effect.Effect<
-        HttpServerResponse.HttpServerResponse,
-        Types.unhandled | BadRequest | InvalidRequest,
-        HttpServerRequest.HttpServerRequest
-      > => (HttpApiError.HttpApiSchemaError.is(error) ? schemaProblem(error) : Effect.fail(error))
-    ),
-    Effect.catchDefect((defect) =>
-      // Some request failures (a body over the limit) travel as defects that know their own response.
-      HttpServerRespondable.isRespondable(defect)
-        ? HttpServerRespondable.toResponse(defect)
-        : Effect.andThen(Effect.logError("unexpected failure", Cause.pretty(Cause.die(defect))), problemResponse(500))
-    )
-  )
-)

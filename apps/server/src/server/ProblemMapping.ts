@@ -7,7 +7,6 @@ import type { ProviderError } from "@assure/provider"
 import { Effect, Option } from "effect"
 import { HttpServerRequest } from "effect/http"
 import {
-  BadRequest,
   Conflict,
   InvalidRequest,
   NotFound,
@@ -44,7 +43,10 @@ export const fromEngine = (
     }
   })
 
-/** The problem for a provider's failure: the client's fault (422), a passing outage (503), or the provider's (502). */
+/**
+ * The problem for a provider's failure: the client's fault (400 `invalid_request_parameter`, the provider's own reason
+ * in `detail`), a passing outage (503), or the provider's (502); those two carry the reason as their `code`.
+ */
 export const fromProvider = (
   error: ProviderError.ProviderError
 ): Effect.Effect<never, InvalidRequest | ProviderUnavailable | ProviderFailed, HttpServerRequest.HttpServerRequest> =>
@@ -54,21 +56,23 @@ export const fromProvider = (
       const detail = error.message
       const code = error.reason._tag
       if (error.reason._tag === "InvalidRequest") {
-        return Effect.fail(new InvalidRequest({ ...members, detail, code, invalidParams: error.reason.fields }))
+        return Effect.fail(new InvalidRequest({ ...members, detail, invalidParams: error.reason.fields }))
       }
       if (error.isRetryable) return Effect.fail(new ProviderUnavailable({ ...members, detail, code }))
       return Effect.fail(new ProviderFailed({ ...members, detail, code }))
     }
   )
 
+/** A 400 `invalid_request_parameter` problem, naming the bad values when there are any. */
 export const badRequest = (
   detail: string,
   invalidParams?: ReadonlyArray<{ name: string; reason: string }>
-): Effect.Effect<never, BadRequest, HttpServerRequest.HttpServerRequest> =>
+): Effect.Effect<never, InvalidRequest, HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(requestMembers, (members) =>
-    Effect.fail(new BadRequest({ ...members, detail, ...(invalidParams === undefined ? {} : { invalidParams }) }))
+    Effect.fail(new InvalidRequest({ ...members, detail, ...(invalidParams === undefined ? {} : { invalidParams }) }))
   )
 
+/** A 401 problem; `code` says which credential failed (`invalid_token`, `invalid_client`). */
 export const unauthorized = (
   detail: string,
   code?: string

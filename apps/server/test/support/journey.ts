@@ -160,6 +160,7 @@ export const journey = (name: string, prepare: () => Promise<Parameters<typeof s
         return response.json as {
           status: number
           title: string
+          code: string
           instance: string
           method: string
           traceId?: string
@@ -169,7 +170,8 @@ export const journey = (name: string, prepare: () => Promise<Parameters<typeof s
       const invalid = problem(
         await alpha.call("POST", "/assure/dossiers", { userData: { dateOfBirth: "1990-02-30", nationality: "NO" } })
       )
-      expect(invalid.status).toBe(422)
+      expect(invalid.status).toBe(400)
+      expect(invalid).toMatchObject({ code: "invalid_request_parameter", title: "Invalid request parameter" })
       expect(invalid.invalidParams?.map((p) => p.name).sort()).toEqual(["userData.dateOfBirth", "userData.nationality"])
       expect(invalid).toMatchObject({ instance: "/assure/dossiers", method: "POST" })
       expect(invalid.traceId).toMatch(/^[0-9a-f]+$/)
@@ -190,7 +192,7 @@ export const journey = (name: string, prepare: () => Promise<Parameters<typeof s
           front: `data:image/jpeg;base64,${Buffer.from("%PDF-1.7").toString("base64")}`
         })
       )
-      expect(notAnImage.status).toBe(422)
+      expect(notAnImage.status).toBe(400)
       const tooLarge = await alpha.call("POST", "/assure/dossiers", { externalReference: "x".repeat(21_000_000) })
       expect(problem(tooLarge).status).toBe(413)
       const forged = await fetch(`${server.url}/webhooks/sandbox`, {
@@ -256,18 +258,18 @@ export const journey = (name: string, prepare: () => Promise<Parameters<typeof s
       )
       expect(unknown.status).toBe(400)
       expect(unknown.invalidParams?.map((param) => param.name)).toEqual(["passport", "back"])
-      // A file that is not an image, next to one that is: 422 as with data URLs, and the good one is not stored.
+      // A file that is not an image, next to one that is: 400 as with data URLs, and the good one is not stored.
       const notAnImage = problem(
         await post(filesPath, form({ front: new Blob([jpegBytes]), back: new Blob([Buffer.from("%PDF-1.7")]) }))
       )
-      expect(notAnImage.status).toBe(422)
+      expect(notAnImage.status).toBe(400)
       expect(notAnImage.invalidParams?.map((param) => param.name)).toEqual(["back"])
       // The same with data URLs: every file is checked before any is stored.
       const notAnImageJson = await alpha.call("POST", filesPath, {
         front: jpeg,
         back: `data:image/jpeg;base64,${Buffer.from("%PDF-1.7").toString("base64")}`
       })
-      expect(notAnImageJson.status).toBe(422)
+      expect(notAnImageJson.status).toBe(400)
       // An image over its kind's limit is refused as it arrives: 413, naming the part.
       const huge = new Uint8Array(10_000_001)
       huge.set(jpegBytes)

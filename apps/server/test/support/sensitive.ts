@@ -63,7 +63,7 @@ export const sensitiveJourney = async (server: Running): Promise<SensitiveRun> =
   // Refused with identity data in the body: the problem names the field, the logs only the path and status.
   const problemPath = "/assure/dossiers"
   const invalid = await alpha.call("POST", problemPath, { userData: { ...identity, dateOfBirth: "1971-02-30" } })
-  expect(invalid.status).toBe(422)
+  expect(invalid.status).toBe(400)
   const problemTraceId = (invalid.json as { traceId: string }).traceId
   expect(problemTraceId).toMatch(/^[0-9a-f]{32}$/)
 
