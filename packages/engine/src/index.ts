@@ -24,8 +24,12 @@ export * as Lifecycle from "./Lifecycle.js"
 export * as Matching from "./Matching.js"
 /** The database schema. @since 0.1.0 */
 export * as Migrations from "./Migrations.js"
+/** The HTTP client that delivers notifications, and only them. @since 0.1.0 */
+export * as NotificationClient from "./NotificationClient.js"
 /** Notifying clients, until they acknowledge. @since 0.1.0 */
 export * as Notifications from "./Notifications.js"
+/** Where requests whose target a client chooses may go: https, public addresses. @since 0.1.0 */
+export * as OutboundPolicy from "./OutboundPolicy.js"
 /** AES-256-GCM encryption at rest with key rotation. @since 0.1.0 */
 export * as PersonalDataCipher from "./PersonalDataCipher.js"
 /** Processes, from creation to their final status. @since 0.1.0 */
