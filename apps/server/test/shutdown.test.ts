@@ -3,59 +3,10 @@
  * SIGTERM while a request is still arriving: the request is answered in full, new connections are refused, and the
  * process exits 0 once it has drained.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import type { ChildProcess } from "node:child_process"
 import { request } from "node:http"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
-import { freePort } from "./support/server.js"
-
-const executable = fileURLToPath(new URL("../dist/server/main.js", import.meta.url))
-
-interface Started {
-  readonly child: ChildProcess
-  readonly url: string
-  readonly credentials: { readonly id: string; readonly secret: string }
-  readonly exited: Promise<number | null>
-}
-
-const startExecutable = async (): Promise<Started> => {
-  const port = await freePort()
-  const child = spawn(process.execPath, [executable], {
-    env: {
-      ...process.env,
-      ASSURE_PORT: String(port),
-      ASSURE_DATA_DIR: mkdtempSync(join(tmpdir(), "assure-shutdown-")),
-      ASSURE_CLIENTS: "",
-      ASSURE_ENCRYPTION_KEYS: ""
-    },
-    stdio: ["ignore", "pipe", "inherit"]
-  })
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  let output = ""
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8")
-  })
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const id = /client id:\s+(\S+)/.exec(output)?.[1]
-    const secret = /client secret:\s+(\S+)/.exec(output)?.[1]
-    const ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
-      (response) => response.status === 204,
-      () => false
-    )
-    if (ready && id !== undefined && secret !== undefined) {
-      return { child, url: `http://127.0.0.1:${port}`, credentials: { id, secret }, exited }
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL")
-      throw new Error(`assure-server did not become ready:\n${output}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+import { startExecutable } from "./support/executable.js"
 
 describe("stopping the server", () => {
   const started: Array<ChildProcess> = []

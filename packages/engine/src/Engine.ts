@@ -4,7 +4,9 @@
  * instances on PostgreSQL, provide a socket-runner `Sharding` instead and use {@link layerServices}).
  *
  * The application provides the `SqlClient` (migrated with `Migrations.run`), the `ProviderRegistry`, the
- * `FileStore`, the `PersonalDataCipher` and an `HttpClient` for notifications.
+ * `FileStore`, the `PersonalDataCipher`, the `OutboundPolicy` (where clients' notification URLs may point) and the
+ * `NotificationClient` that delivers notifications (its own HTTP client, which should check the addresses it connects
+ * to; the providers keep the application's `HttpClient`).
  *
  * @since 0.1.0
  */
@@ -12,13 +14,14 @@ import type { ProviderRegistry } from "@assure/provider"
 import { type Duration, Layer } from "effect"
 import { ClusterWorkflowEngine, type Sharding, SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
-import type { HttpClient } from "effect/http"
 import type { SqlClient } from "effect/sql"
 import type { WorkflowEngine } from "effect/workflow"
 import * as Dossiers from "./Dossiers.js"
 import { lifecycleLayer, workflowsLayer } from "./DurableWork.js"
 import type { FileStore } from "./FileStore.js"
+import type { NotificationClient } from "./NotificationClient.js"
 import * as Notifications from "./Notifications.js"
+import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
 import * as Retention from "./Retention.js"
@@ -29,7 +32,8 @@ export type Requirements =
   | ProviderRegistry.ProviderRegistry
   | FileStore
   | PersonalDataCipher
-  | HttpClient.HttpClient
+  | OutboundPolicy
+  | NotificationClient
 
 /**
  * The services and workflows over a `WorkflowEngine` the application provides (a cluster with socket runners, say).

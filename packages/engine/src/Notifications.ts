@@ -14,6 +14,15 @@
  * repeats: delivery is at least once. A 2xx answer within the timeout acknowledges it; anything else is retried with
  * backoff until the notification expires, and then it is `failed` — listed, and redelivered on request.
  *
+ * Deliveries go through the {@link NotificationClient} (not the application's `HttpClient`), to URLs the
+ * {@link OutboundPolicy} allows — checked again before every attempt, so a URL stored before the policy changed is not
+ * sent either. Redirects are not followed: a 3xx is not an acknowledgement. The reason an attempt failed is recorded in
+ * words that say nothing about the target's network (`lastError`): "the delivery failed" when no answer came (refused
+ * by the policy, name not found, connection refused or reset, TLS, timeout — alike, so that the notification URL cannot
+ * be used to probe which hosts exist or listen), and "the endpoint did not acknowledge the notification" for an
+ * answer other than 2xx, without its status. The precise reason is logged at debug level for the operator, with the
+ * target's origin and path (never its query).
+ *
  * @since 0.1.0
  */
 import { Webhook } from "@assure/provider"
@@ -25,6 +34,8 @@ import { NotFound } from "./EngineError.js"
 import { bytesOf, type NotificationRow } from "./internal/rows.js"
 import { later, now } from "./internal/shared.js"
 import { Lifecycle } from "./Lifecycle.js"
+import { NotificationClient } from "./NotificationClient.js"
+import { OutboundPolicy } from "./OutboundPolicy.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
 import type { TenantId } from "./Tenant.js"
 
@@ -79,17 +90,68 @@ const toNotification = (row: NotificationRow): Notification => ({
   ...(row.delivered_at === null ? {} : { deliveredAt: row.delivered_at })
 })
 
-/** The notification operations over effect/sql and the application's `HttpClient`. @since 0.1.0 */
+/** What `lastError` says when no answer came back, whatever the reason. @since 0.1.0 */
+export const deliveryFailed = "the delivery failed"
+
+/** What `lastError` says when the endpoint answered anything but a 2xx. @since 0.1.0 */
+export const notAcknowledged = "the endpoint did not acknowledge the notification"
+
+/** Where a delivery went, for the operator's log: origin and path, never the query (nor credentials). */
+const targetOf = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    return "an invalid URL"
+  }
+}
+
+/** The messages along an error's chain of causes (an HTTP client's error wraps the socket's or the guard's). */
+const causeOf = (error: unknown): string => {
+  const messages: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const { message, code } = current as { message?: unknown; code?: unknown }
+    if (typeof message === "string" && message.length > 0 && !messages.includes(message)) {
+      messages.push(typeof code === "string" ? `${message} (${code})` : message)
+    }
+    current = (current as { cause?: unknown }).cause
+  }
+  return messages.join(": ")
+}
+
+/** How an attempt went: nothing to say when acknowledged; else the phrase for the client and the operator's detail. */
+interface Outcome {
+  readonly problem?: string
+  readonly detail?: string
+}
+
+/** Why a transport failure happened, without the request's URL (an HttpClientError's message names it, query too). */
+const transportReason = (error: object): string => {
+  const reason = (error as { reason?: { _tag?: string; description?: string; cause?: unknown } }).reason
+  if (reason === undefined) return causeOf(error)
+  return [reason._tag, reason.description, causeOf(reason.cause)]
+    .filter((part) => typeof part === "string" && part.length > 0)
+    .join(": ")
+}
+
+/**
+ * The notification operations over effect/sql, delivering through the {@link NotificationClient} to URLs the
+ * {@link OutboundPolicy} allows.
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<
   Notifications,
   never,
-  SqlClient.SqlClient | PersonalDataCipher | HttpClient.HttpClient
+  SqlClient.SqlClient | PersonalDataCipher | NotificationClient | OutboundPolicy
 > = Layer.effect(
   Notifications,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const cipher = yield* PersonalDataCipher
-    const client = yield* HttpClient.HttpClient
+    const client = HttpClient.withScope(yield* NotificationClient)
+    const policy = yield* OutboundPolicy
     const settings = yield* EngineConfig
     const lifecycle = yield* Lifecycle
     const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
@@ -124,6 +186,29 @@ export const layer: Layer.Layer<
         return HttpClientRequest.setHeader(base, "authorization", authorization)
       })
 
+    /**
+     * Sends one delivery; the response's body is not read (the scope aborts it). The precise reason for a failure is
+     * for the operator's log only: the client reads one of two phrases.
+     */
+    const send = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.scoped(
+        client.execute(request).pipe(
+          Effect.timeout(settings.notifications.requestTimeout),
+          Effect.map(
+            (response): Outcome =>
+              response.status >= 200 && response.status < 300
+                ? {}
+                : { problem: notAcknowledged, detail: `the endpoint answered ${response.status}` }
+          ),
+          Effect.catch((error) =>
+            Effect.succeed<Outcome>({
+              problem: deliveryFailed,
+              detail: error._tag === "TimeoutError" ? "no answer within the request timeout" : transportReason(error)
+            })
+          )
+        )
+      )
+
     const attempt = Effect.fn("Notifications.attempt")(function* (notificationId: string) {
       const rows = yield* sql<NotificationRow>`SELECT * FROM assure_notifications WHERE id = ${notificationId}`
       const row = rows[0]
@@ -133,18 +218,22 @@ export const layer: Layer.Layer<
         yield* sql`UPDATE assure_notifications SET status = 'failed' WHERE id = ${row.id} AND status = 'pending'`
         return "expired" as const
       }
-      const request = yield* requestFor(row)
-      const problem = yield* client.execute(request).pipe(
-        Effect.timeout(settings.notifications.requestTimeout),
-        Effect.map((response) =>
-          response.status >= 200 && response.status < 300 ? undefined : `the endpoint answered ${response.status}`
-        ),
-        Effect.catch((error) =>
-          Effect.succeed(
-            error._tag === "TimeoutError" ? "the endpoint did not answer in time" : "the endpoint could not be reached"
-          )
+      const refusal = policy.checkUrl(row.url)
+      const outcome =
+        refusal === undefined
+          ? yield* send(yield* requestFor(row))
+          : { problem: deliveryFailed, detail: `the outbound policy refuses the URL: it ${refusal}` }
+      const problem = outcome.problem
+      if (problem !== undefined) {
+        yield* Effect.logDebug("a notification was not delivered").pipe(
+          Effect.annotateLogs({
+            notificationId: row.id,
+            processId: row.process_id,
+            target: targetOf(row.url),
+            reason: outcome.detail ?? problem
+          })
         )
-      )
+      }
       const attempts = Number(row.attempts) + 1
       const after = yield* now
       if (problem === undefined) {

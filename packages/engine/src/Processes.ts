@@ -34,6 +34,7 @@ import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
 import { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
+import { OutboundPolicy } from "./OutboundPolicy.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
 import type { TenantId } from "./Tenant.js"
 
@@ -43,9 +44,15 @@ export interface CreateProcess {
   readonly processType: string
   /** `{ "<provider>": { … } }`: the provider's own parameters, validated by its schema. */
   readonly processParameters?: unknown
-  /** Where to POST `{ dossierId, processId, status }` when the process ends. */
+  /**
+   * Where to POST `{ dossierId, processId, status }` when the process ends: a URL the {@link OutboundPolicy} allows
+   * (https, public, no credentials, unless the operator allows more).
+   */
   readonly notificationUrl?: string | undefined
-  /** Sent as `Authorization` with that notification. Stored encrypted, never shown again. */
+  /**
+   * Sent as `Authorization` with that notification: a valid HTTP header value of 1 to 4096 printable ASCII characters,
+   * spaces and tabs, not beginning or ending with white space. Stored encrypted, never shown again.
+   */
   readonly authorizationHeader?: string | undefined
 }
 
@@ -151,6 +158,12 @@ const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
 const invalid = (detail: string, name: string, reason: string) =>
   new InvalidInput({ detail, invalidParams: [{ name, reason }] })
 
+/**
+ * Whether `value` is a valid HTTP field value (RFC 9110 §5.5) made of ASCII: visible characters, with spaces and tabs
+ * between them — no CR, LF, NUL or other control character, which would split or corrupt the request it is sent with.
+ */
+const isHeaderValue = (value: string): boolean => /^[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?$/.test(value)
+
 const isHttpUrl = (value: string): boolean => {
   try {
     const url = new URL(value)
@@ -160,15 +173,20 @@ const isHttpUrl = (value: string): boolean => {
   }
 }
 
-/** The process operations over effect/sql. @since 0.1.0 */
+/**
+ * The process operations over effect/sql; notification URLs are checked with the {@link OutboundPolicy}.
+ *
+ * @since 0.1.0
+ */
 export const layer: Layer.Layer<
   Processes,
   never,
-  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry
+  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry | OutboundPolicy
 > = Layer.effect(
   Processes,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const policy = yield* OutboundPolicy
     const cipher = yield* PersonalDataCipher
     const files = yield* FileStore
     const registry = yield* ProviderRegistry.ProviderRegistry
@@ -438,18 +456,25 @@ export const layer: Layer.Layer<
               })
           )
         )
-        if (input.notificationUrl !== undefined && !isHttpUrl(input.notificationUrl)) {
-          return yield* invalid("The notification URL is not valid", "notificationUrl", "must be an http or https URL")
+        const urlRefusal = input.notificationUrl === undefined ? undefined : policy.checkUrl(input.notificationUrl)
+        if (urlRefusal !== undefined) {
+          return yield* invalid("The notification URL is not allowed", "notificationUrl", urlRefusal)
         }
-        if (
-          input.authorizationHeader !== undefined &&
-          (input.authorizationHeader.length === 0 || input.authorizationHeader.length > 4096)
-        ) {
-          return yield* invalid(
-            "The authorization header is not valid",
-            "authorizationHeader",
-            "must be 1 to 4096 characters"
-          )
+        if (input.authorizationHeader !== undefined) {
+          if (input.authorizationHeader.length === 0 || input.authorizationHeader.length > 4096) {
+            return yield* invalid(
+              "The authorization header is not valid",
+              "authorizationHeader",
+              "must be 1 to 4096 characters"
+            )
+          }
+          if (!isHeaderValue(input.authorizationHeader)) {
+            return yield* invalid(
+              "The authorization header is not valid",
+              "authorizationHeader",
+              "must be a valid HTTP header value: printable ASCII with spaces or tabs between, no line breaks or other control characters"
+            )
+          }
         }
         const id = newId()
         const timestamp = yield* now

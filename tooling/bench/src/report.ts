@@ -328,7 +328,8 @@ from the first call to that arrival.
 - **Engine**: \`Engine.layerSingleRunner({ pollInterval: "${o.pollInterval}" })\` — the cluster's
   \`entityMessagePollInterval\` and \`entityReplyPollInterval\`; every other \`ShardingConfig\` value at effect's
   default — with the sandbox provider (no latency), \`FileStore.layerDirectory\`, \`PersonalDataCipher\`,
-  \`FetchHttpClient\` and the default \`EngineConfig\`. Waiting for the result (\`AwaitResult\`) and delivering the
+  \`NotificationClient.layerFetch\` (with an \`OutboundPolicy\` that allows http to loopback) and the default
+  \`EngineConfig\`. Waiting for the result (\`AwaitResult\`) and delivering the
   notification (\`DeliverNotification\`) run as durable workflows; the rest is plain SQL in the caller's fiber.
 - **Plain SQL baseline**, the practical limit: the same steps with bare effect/sql on the same database, in tables of
   its own — insert the dossier, the file row and the process; a conditional \`UPDATE\` to \`processing\`; insert the

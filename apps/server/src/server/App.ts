@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs"
 import { createServer } from "node:http"
 import { join } from "node:path"
-import { Engine, EngineConfig, FileStore, Migrations, PersonalDataCipher } from "@assure/engine"
+import { Engine, EngineConfig, FileStore, Migrations, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 import { SqliteClient } from "@assure/sqlite"
 // Each module on its own: the package index loads every Node service (HTTP client, sockets, workers, …).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -18,6 +18,7 @@ import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
 import { handlers } from "./Handlers.js"
 import * as Idempotency from "./Idempotency.js"
+import * as NotificationDelivery from "./NotificationDelivery.js"
 import * as Observability from "./Observability.js"
 import * as ProblemFallback from "./ProblemFallback.js"
 import * as Providers from "./Providers.js"
@@ -48,6 +49,8 @@ export const makeApp = (settings: Settings) => {
     activeKeyId: settings.encryptionKeys[0]?.id ?? "",
     keys: Object.fromEntries(settings.encryptionKeys.map(({ id, key }) => [id, key]))
   })
+  // Where clients' notification URLs may point (checked at creation, and on every address connected to).
+  const outbound = Layer.orDie(OutboundPolicy.layer(settings.notificationTargets))
   const engine = Engine.layerSingleRunner().pipe(
     Layer.provideMerge(
       Layer.mergeAll(
@@ -55,7 +58,8 @@ export const makeApp = (settings: Settings) => {
         providers,
         FileStore.layerDirectory(join(settings.dataDirectory, "files")),
         Layer.orDie(cipher),
-        FetchHttpClient.layer
+        // Notifications get their own client, guarded where it connects; the providers keep the shared one.
+        NotificationDelivery.layer.pipe(Layer.provideMerge(outbound))
       )
     ),
     Layer.provide(

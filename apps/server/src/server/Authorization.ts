@@ -3,7 +3,7 @@
  * to the handlers.
  */
 import { Effect, Layer, Redacted } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { TooManyRequests } from "../api/Problems.js"
 import { Authorization, CurrentClient } from "../api/Security.js"
 import { Idempotency } from "./Idempotency.js"
@@ -18,7 +18,7 @@ export const layer = Layer.effect(
     const limiter = yield* RateLimiter
     const idempotency = yield* Idempotency
     return Authorization.of({
-      bearer: Effect.fn(function* (httpEffect, { credential }) {
+      bearer: Effect.fn(function* (httpEffect, { credential, endpoint, group }) {
         const clientId = yield* tokens
           .verify(Redacted.value(credential))
           .pipe(
@@ -30,21 +30,13 @@ export const layer = Layer.effect(
         if (retryAfter !== undefined) {
           const members = yield* requestMembers
           const problem = new TooManyRequests({ ...members, detail: `Too many requests; retry after ${retryAfter} s` })
-          return HttpServerResponse.jsonUnsafe(
-            {
-              type: problem.type,
-              title: problem.title,
-              status: problem.status,
-              detail: problem.detail,
-              ...members
-            },
-            { status: 429, headers: { "retry-after": String(retryAfter) }, contentType: "application/problem+json" }
+          return yield* HttpServerRespondable.toResponse(problem).pipe(
+            Effect.map(HttpServerResponse.setHeader("retry-after", String(retryAfter)))
           )
         }
-        const request = yield* HttpServerRequest.HttpServerRequest
         return yield* idempotency.once(
           clientId,
-          request,
+          { endpoint, group },
           Effect.provideService(httpEffect, CurrentClient, { clientId })
         )
       })

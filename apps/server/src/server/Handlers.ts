@@ -18,7 +18,7 @@ import {
 } from "../api/Problems.js"
 import { CurrentClient } from "../api/Security.js"
 import { checkAll, fromJson, fromMultipart, isPartStream } from "./Files.js"
-import { Idempotency } from "./Idempotency.js"
+import { Idempotency, RetakenKey } from "./Idempotency.js"
 import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
 import { ServerConfig } from "./ServerConfig.js"
 import { scope, Tokens } from "./Tokens.js"
@@ -188,11 +188,17 @@ export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (h
         const returnUrl = redirect
           ? `${settings.publicUrl}/callbacks/${process.provider}`
           : `${settings.publicUrl}/callbacks/${process.provider}?processId=${encodeURIComponent(process.processId)}`
+        const requested = processes.requestVerification(client, params.dossierId, params.processId, {
+          returnUrl,
+          clientRedirectUrl: payload.redirectUrl
+        })
+        // A retry that took over the Idempotency-Key of an attempt that died: if that attempt had started the
+        // provider, the request is done, and its answer is the process as it now is.
+        const retaken = yield* RetakenKey
         return yield* problems(
-          processes.requestVerification(client, params.dossierId, params.processId, {
-            returnUrl,
-            clientRedirectUrl: payload.redirectUrl
-          })
+          retaken
+            ? Effect.catchTag(requested, "Conflict", () => processes.get(client, params.dossierId, params.processId))
+            : requested
         )
       })
     )

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { PersonalDataCipher } from "@assure/engine"
+import { OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 import { Config, ConfigProvider, Context, Duration, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
 import { hashSecret, newSecret } from "./Secrets.js"
 
@@ -49,6 +49,11 @@ export interface Settings {
   readonly eventSubscriptions: Readonly<
     Record<string, { readonly url: string; readonly secrets: ReadonlyArray<Redacted.Redacted<string>> }>
   >
+  /**
+   * Where notifications (process callbacks and events) may go besides public https addresses: plain http
+   * (`ASSURE_NOTIFICATION_ALLOW_HTTP`) and networks in CIDR notation (`ASSURE_NOTIFICATION_ALLOWED_NETWORKS`).
+   */
+  readonly notificationTargets: { readonly allowHttp: boolean; readonly allowedNetworks: ReadonlyArray<string> }
   /** The least severe log lines written (Effect's minimum log level); `None` writes none. */
   readonly logLevel: LogLevel.LogLevel
   /** Where traces and logs are exported with OTLP over HTTP/JSON; none: nothing is exported. */
@@ -217,6 +222,36 @@ const loadTelemetry = Effect.gen(function* () {
   return Option.some<Telemetry>({ endpoint: url, serviceName, headers: Redacted.make(headers) })
 })
 
+/**
+ * `ASSURE_NOTIFICATION_ALLOW_HTTP` and `ASSURE_NOTIFICATION_ALLOWED_NETWORKS`: what notifications may reach besides
+ * public https addresses, for on-premise endpoints and tests on loopback. The event subscriptions must fit.
+ */
+const loadNotificationTargets = (
+  subscriptions: Readonly<Record<string, { readonly url: string }>>
+): Effect.Effect<Settings["notificationTargets"], ConfigurationError | Config.ConfigError> =>
+  Effect.gen(function* () {
+    const allowHttp = yield* Config.Boolean("ASSURE_NOTIFICATION_ALLOW_HTTP").pipe(Config.withDefault(false))
+    const allowedNetworks = (yield* Config.String("ASSURE_NOTIFICATION_ALLOWED_NETWORKS").pipe(Config.withDefault("")))
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0)
+    const policy = yield* OutboundPolicy.make({ allowHttp, allowedNetworks }).pipe(
+      Effect.mapError(
+        (error) => new ConfigurationError({ setting: "ASSURE_NOTIFICATION_ALLOWED_NETWORKS", problem: error.message })
+      )
+    )
+    for (const [client, { url }] of Object.entries(subscriptions)) {
+      const refusal = policy.checkUrl(url)
+      if (refusal !== undefined) {
+        return yield* new ConfigurationError({
+          setting: "ASSURE_EVENT_SUBSCRIPTIONS",
+          problem: `the URL of ${JSON.stringify(client)} ${refusal} (see ASSURE_NOTIFICATION_ALLOW_HTTP and ASSURE_NOTIFICATION_ALLOWED_NETWORKS)`
+        })
+      }
+    }
+    return { allowHttp, allowedNetworks }
+  })
+
 const isLoopback = (hostname: string) =>
   hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 
@@ -321,6 +356,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   }
   const subscriptionsText = yield* optional("ASSURE_EVENT_SUBSCRIPTIONS")
   const eventSubscriptions = Option.isNone(subscriptionsText) ? {} : yield* parseSubscriptions(subscriptionsText.value)
+  const notificationTargets = yield* loadNotificationTargets(eventSubscriptions)
   if (!(rateLimit > 0))
     return yield* new ConfigurationError({ setting: "ASSURE_RATE_LIMIT", problem: "must be a positive number" })
 
@@ -370,6 +406,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     sandboxLatency,
     providers,
     eventSubscriptions,
+    notificationTargets,
     logLevel,
     telemetry,
     externalIssuer,

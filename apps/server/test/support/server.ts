@@ -50,7 +50,11 @@ export const startServer = async (
       ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_server_tests",
       ASSURE_TOKEN_LIFETIME: "5 minutes",
       ASSURE_RATE_LIMIT: "1000",
-      ASSURE_SANDBOX_LATENCY: "300 millis"
+      ASSURE_SANDBOX_LATENCY: "300 millis",
+      // The tests' notification receivers listen on loopback over http: an opt-in, as an on-premise operator's would
+      // be. Tests of the outbound policy itself override `notificationTargets`.
+      ASSURE_NOTIFICATION_ALLOW_HTTP: "true",
+      ASSURE_NOTIFICATION_ALLOWED_NETWORKS: "127.0.0.0/8,::1/128"
     })
   )
   const settings: Settings = { ...base, ...overrides }

@@ -3,7 +3,15 @@ import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { Effect, Layer, Redacted } from "effect"
 import type { SqlClient } from "effect/sql"
-import { Dossiers, FileStore, Migrations, PersonalDataCipher, Processes, Tenant } from "../../src/index.js"
+import {
+  Dossiers,
+  FileStore,
+  Migrations,
+  OutboundPolicy,
+  PersonalDataCipher,
+  Processes,
+  Tenant
+} from "../../src/index.js"
 
 export const webhookSecret = Redacted.make("whsec_engine_tests")
 
@@ -22,7 +30,13 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
   )
   return Layer.mergeAll(Dossiers.layer, Processes.layer).pipe(
     Layer.provideMerge(
-      Layer.mergeAll(storage, providers, FileStore.layerMemory, Layer.orDie(PersonalDataCipher.layer(keys)))
+      Layer.mergeAll(
+        storage,
+        providers,
+        FileStore.layerMemory,
+        Layer.orDie(PersonalDataCipher.layer(keys)),
+        OutboundPolicy.layerStrict
+      )
     )
   )
 }

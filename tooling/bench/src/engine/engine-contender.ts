@@ -1,16 +1,26 @@
 /**
  * The engine as an application embeds it: `Engine.layerSingleRunner` over the database, the sandbox provider with
- * no latency, files in a folder, personal data sealed with a fresh key, `FetchHttpClient` for the notifications, and
- * the default `EngineConfig`. A verification is what a client and a provider do through the API: create a dossier
+ * no latency, files in a folder, personal data sealed with a fresh key, `NotificationClient.layerFetch` for the
+ * notifications (to the bench's receiver on loopback, which the outbound policy allows here), and the default
+ * `EngineConfig`. A verification is what a client and a provider do through the API: create a dossier
  * with userData, upload a front image, create a sandbox process that waits ("pending"), request verification, and
  * then the provider's signed webhook arrives, handled in-process.
  */
-import { Dossiers, Engine, FileStore, Migrations, PersonalDataCipher, Processes, Tenant } from "@assure/engine"
+import {
+  Dossiers,
+  Engine,
+  FileStore,
+  Migrations,
+  NotificationClient,
+  OutboundPolicy,
+  PersonalDataCipher,
+  Processes,
+  Tenant
+} from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider, SandboxWebhook } from "@assure/sandbox"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { type Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { type Contender, makeLaps } from "./contender.ts"
 import { type DatabaseSpec, layerFor } from "./databases.ts"
@@ -42,8 +52,10 @@ const engineLayer = (options: EngineOptions) => {
   const cipher = Layer.orDie(
     PersonalDataCipher.layer({ activeKeyId: "bench", keys: { bench: Redacted.make(PersonalDataCipher.generateKey()) } })
   )
+  // The receiver listens on loopback over http: allowed for the bench, explicitly.
+  const outbound = Layer.orDie(OutboundPolicy.layer({ allowHttp: true, allowedNetworks: ["127.0.0.0/8"] }))
   const engine = Engine.layerSingleRunner({ pollInterval: options.pollInterval }).pipe(
-    Layer.provideMerge(Layer.mergeAll(storage, providers, files, cipher, FetchHttpClient.layer))
+    Layer.provideMerge(Layer.mergeAll(storage, providers, files, cipher, outbound, NotificationClient.layerFetch))
   )
   // Merged, so that the statements of the calls made through the runtime are counted too, not only the cluster's.
   return options.statementCounts === undefined

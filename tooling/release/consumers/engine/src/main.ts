@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Dossiers, FileStore, Migrations, PersonalDataCipher, Processes, Tenant } from "@assure/engine"
+import { Dossiers, FileStore, Migrations, OutboundPolicy, PersonalDataCipher, Processes, Tenant } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { SqliteClient } from "@assure/sqlite"
@@ -25,7 +25,7 @@ const Keys = PersonalDataCipher.layer({
   keys: { proof: Redacted.make(PersonalDataCipher.generateKey()) }
 })
 const Engine = Layer.mergeAll(Dossiers.layer, Processes.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(Database, Providers, FileStore.layerMemory, Keys))
+  Layer.provideMerge(Layer.mergeAll(Database, Providers, FileStore.layerMemory, Keys, OutboundPolicy.layerStrict))
 )
 
 // A 1×1 PNG and the first bytes of a JPEG: file types are sniffed from the bytes.
