@@ -31,11 +31,13 @@ export interface Running {
 
 /**
  * Starts the server with `overrides` of the test settings. `environment` holds the variables the enabled providers read
- * (`STRIPE_SECRET_KEY`, …): exactly those, never this process's own.
+ * (`STRIPE_SECRET_KEY`, …): exactly those, never this process's own. `services` replaces services the server reads
+ * with a default (a `Context.Reference` such as `SecretVerifier`), to observe it from a test.
  */
 export const startServer = async (
   overrides: Partial<Settings> = {},
-  environment: Record<string, string> = {}
+  environment: Record<string, string> = {},
+  services: Layer.Layer<never> = Layer.empty
 ): Promise<Running> => {
   const port = await freePort()
   const base = await Effect.runPromise(
@@ -60,7 +62,10 @@ export const startServer = async (
   const settings: Settings = { ...base, ...overrides }
   const fiber = Effect.runFork(
     Layer.launch(
-      makeApp(settings).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))))
+      makeApp(settings).pipe(
+        Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))),
+        Layer.provide(services)
+      )
     )
   )
   const url = settings.publicUrl
