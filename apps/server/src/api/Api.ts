@@ -3,22 +3,29 @@
  * and TypeScript clients get a typed client from it (`HttpApiClient.make(AssureApi, …)`).
  *
  * Paths follow the Assure API (`/assure/dossiers/...`); where Signicat's documentation does not show a path, the
- * README lists the one chosen here under "Compatibility with the Assure API".
+ * README lists the one chosen here under "Compatibility with the Assure API". What the reference says about each
+ * operation — summary, description, examples, what its errors mean — is written next to it (Reference.ts).
  */
 import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, Timestamp } from "@assure/core"
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import * as Examples from "./Examples.js"
 import {
   Conflict,
   IdempotencyKeyReused,
+  InternalError,
   InvalidRequest,
+  MethodNotAllowed,
   NotFound,
   PayloadTooLarge,
   ProviderFailed,
   ProviderUnavailable,
+  RequestTimeout,
   TooManyRequests,
-  Unauthorized
+  Unauthorized,
+  UnsupportedMediaType
 } from "./Problems.js"
+import * as Reference from "./Reference.js"
 import { Authorization, RequestProblems } from "./Security.js"
 
 /** A file as a data URL: `data:<media type>;base64,<bytes>`, as the Assure API uploads images. */
@@ -34,7 +41,13 @@ export const FileUpload = Schema.Struct({
   back: Schema.optionalKey(DataUrl),
   selfie: Schema.optionalKey(DataUrl),
   video: Schema.optionalKey(DataUrl)
-}).pipe(Schema.annotate({ identifier: "FileUpload" }))
+}).pipe(
+  Schema.annotate({
+    identifier: "FileUpload",
+    description:
+      "Files by kind, as data URLs: the front and back of the document, a selfie, a video. JPEG, PNG, WebP or HEIC images up to 10 MB; MP4, QuickTime or WebM videos up to 100 MB"
+  })
+)
 
 // A file part's bytes. The handler reads the parts as a stream, so this schema only describes them (the OpenAPI
 // document, generated clients); `Multipart.SingleFileSchema` would describe them too, but loses `optionalKey` there.
@@ -65,69 +78,122 @@ export const FileUploadForm = Schema.Struct({
 const CreateDossier = Schema.Struct({
   externalReference: Schema.optionalKey(Dossier.ExternalReference),
   userData: Schema.optionalKey(IdentityData.IdentityData)
-}).pipe(Schema.annotate({ identifier: "CreateDossier" }))
+}).pipe(
+  Schema.annotate({
+    identifier: "CreateDossier",
+    description: "A new dossier: your own reference for it and the identity data you have, both optional"
+  })
+)
 
 const DossierPage = Schema.Struct({
   dossiers: Schema.Array(Dossier.Dossier),
-  nextCursor: Schema.optionalKey(Schema.String)
-}).pipe(Schema.annotate({ identifier: "DossierPage" }))
+  nextCursor: Schema.optionalKey(
+    Schema.String.annotate({ description: "Where the next page starts: pass it as `cursor`. Absent on the last page" })
+  )
+}).pipe(Schema.annotate({ identifier: "DossierPage", description: "A page of dossiers, without their userData" }))
 
 const CreateProcess = Schema.Struct({
-  provider: Schema.String,
-  processType: Schema.String,
-  processParameters: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown)),
-  notificationUrl: Schema.optionalKey(Schema.String),
-  authorizationHeader: Schema.optionalKey(Schema.String)
-}).pipe(Schema.annotate({ identifier: "CreateProcess" }))
+  provider: Schema.String.annotate({ description: "The provider that verifies: one the server runs, `sandbox` say" }),
+  processType: Schema.String.annotate({
+    description: "What the provider checks; the sandbox runs `document`, `documentSelfie` and `eid`"
+  }),
+  processParameters: Schema.optionalKey(
+    Schema.Record(Schema.String, Schema.Unknown).annotate({
+      description:
+        'The provider\'s own parameters, under its name (`{"sandbox": {"scenario": "rejected"}}`), checked against its schema'
+    })
+  ),
+  notificationUrl: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "Where to POST `{dossierId, processId, status}` when the process ends: an https URL on a public address, without credentials"
+    })
+  ),
+  authorizationHeader: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "Sent as `Authorization` with that notification: 1–4096 printable ASCII characters. Stored encrypted, never shown again"
+    })
+  )
+}).pipe(
+  Schema.annotate({
+    identifier: "CreateProcess",
+    description: "A verification of the dossier's end-user by a provider"
+  })
+)
 
 const RequestVerification = Schema.Struct({
   /** Where to send the end-user when a redirect flow ends: `?dossierId=…&processId=…&status=…` is appended. */
-  redirectUrl: Schema.optionalKey(Schema.String)
-}).pipe(Schema.annotate({ identifier: "RequestVerification" }))
+  redirectUrl: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "For redirect flows: where the end-user goes when they come back, with `dossierId`, `processId` and `status` added to the query"
+    })
+  )
+}).pipe(
+  Schema.annotate({
+    identifier: "RequestVerification",
+    description: "What the verification needs besides the process: `{}` when nothing"
+  })
+)
 
 const FieldMatch = Schema.Literals(["match", "partial", "mismatch", "missing"])
 const MatchingReport = Schema.Struct({
-  result: Schema.Literals(["match", "partial", "mismatch"]),
-  fields: Schema.Record(Schema.String, FieldMatch)
-}).pipe(Schema.annotate({ identifier: "MatchingReport" }))
+  result: Schema.Literals(["match", "partial", "mismatch"]).annotate({
+    description: "`match` when every field matches, `mismatch` when one does not or is missing, `partial` otherwise"
+  }),
+  fields: Schema.Record(Schema.String, FieldMatch).annotate({
+    description: "Each field of the dossier's userData and how the result's compares"
+  })
+}).pipe(Schema.annotate({ identifier: "MatchingReport", description: "The userData compared with the finalResult" }))
 
 const DocumentTypes = Schema.Struct({
   provider: Schema.String,
   documentTypes: Schema.Array(
     Schema.Struct({ documentType: Schema.String, countries: Schema.optional(Schema.Array(Schema.String)) })
   )
-}).pipe(Schema.annotate({ identifier: "DocumentTypes" }))
+}).pipe(Schema.annotate({ identifier: "DocumentTypes", description: "The identity documents a provider accepts" }))
 
 const Notification = Schema.Struct({
   id: Schema.String,
-  kind: Schema.Literals(["callback", "event"]),
+  kind: Schema.Literals(["callback", "event"]).annotate({
+    description: "`callback`: to the process's notificationUrl; `event`: a signed process.complete to the subscription"
+  }),
   dossierId: Schema.String,
   processId: Schema.String,
   url: Schema.String,
   status: Schema.Literals(["pending", "delivered", "failed"]),
   attempts: Schema.Number,
-  lastError: Schema.optional(Schema.String),
+  lastError: Schema.optional(
+    Schema.String.annotate({ description: "Why the last attempt failed, in words that say nothing of the network" })
+  ),
   createdAt: Schema.String,
   deliveredAt: Schema.optional(Schema.String)
-}).pipe(Schema.annotate({ identifier: "Notification" }))
+}).pipe(
+  Schema.annotate({ identifier: "Notification", description: "A notification sent, or being sent, to the client" })
+)
 
 const Token = Schema.Struct({
   access_token: Schema.String,
   token_type: Schema.Literal("Bearer"),
-  expires_in: Schema.Number,
+  expires_in: Schema.Number.annotate({ description: "Seconds the token is valid" }),
   scope: Schema.String
-}).pipe(Schema.annotate({ identifier: "TokenResponse" }))
+}).pipe(Schema.annotate({ identifier: "TokenResponse", description: "An access token" }))
 
 const TokenRequest = Schema.Struct({
-  grant_type: Schema.String,
-  scope: Schema.optionalKey(Schema.String),
-  client_id: Schema.optionalKey(Schema.String),
-  client_secret: Schema.optionalKey(Schema.String)
+  grant_type: Schema.String.annotate({ description: "`client_credentials`" }),
+  scope: Schema.optionalKey(Schema.String.annotate({ description: "`signicat-api`, or nothing" })),
+  client_id: Schema.optionalKey(Schema.String.annotate({ description: "With `client_secret_post`, instead of Basic" })),
+  client_secret: Schema.optionalKey(Schema.String.annotate({ description: "With `client_secret_post`" }))
 }).pipe(HttpApiSchema.asFormUrlEncoded())
 
-const dossierParams = { dossierId: Schema.String }
-const processParams = { dossierId: Schema.String, processId: Schema.String }
-// Every authenticated operation may answer with any of these (the OpenAPI document lists them all).
+const dossierId = Schema.String.annotate({ description: "The dossier's id, as `POST /assure/dossiers` answered it" })
+const processId = Schema.String.annotate({ description: "The process's id" })
+const fileId = Schema.String.annotate({ description: "The file's id, from the dossier's or the process's `files`" })
+const provider = Schema.String.annotate({ description: "A provider the server runs, `sandbox` say" })
+const dossierParams = { dossierId }
+const processParams = { dossierId, processId }
+// Every authenticated operation may answer with any of these (the reference leaves out those that do not apply).
 const clientErrors = [
   InvalidRequest,
   IdempotencyKeyReused,
@@ -137,10 +203,22 @@ const clientErrors = [
   ProviderFailed,
   ProviderUnavailable
 ] as const
+// Answered by the server's middleware around every route (ProblemFallback.ts, RequestProblems.ts), never by a
+// handler: declared for the reference and for typed clients, which then decode them as problems.
+const transportErrors = [MethodNotAllowed, RequestTimeout, InternalError] as const
+// ... and around every operation that reads a body.
+const bodyErrors = [PayloadTooLarge, UnsupportedMediaType] as const
 // JSON with data URLs (as the Assure API documents), or multipart/form-data.
 const fileUploadPayload = [FileUpload, FileUploadForm] as const
-const uploadErrors = [...clientErrors, PayloadTooLarge] as const
-const Binary = Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "application/octet-stream" }))
+const readErrors = [...clientErrors, ...transportErrors] as const
+const writeErrors = [...clientErrors, ...bodyErrors, ...transportErrors] as const
+const Binary = Schema.Uint8Array.pipe(
+  HttpApiSchema.asUint8Array({ contentType: "application/octet-stream" }),
+  Schema.annotate({ description: "The file's bytes; `Content-Type` is its mediaType" })
+)
+
+const uploadDescription = (target: string) =>
+  `Stores images of the end-user's document (and a video) on ${target}: \`front\`, \`back\`, \`selfie\`, \`video\`, as data URLs in JSON, as the Assure API has it, or as file parts of \`multipart/form-data\` (\`curl -F front=@front.jpg\`). The type is read from the bytes, not from what the request says: JPEG, PNG, WebP or HEIC images up to 10 MB; MP4, QuickTime or WebM videos up to 100 MB. Every file is checked before any is stored, so a refused upload stores nothing. Answers 201 with what was stored.`
 
 /** Dossiers, their identity data and files. */
 export class DossiersGroup extends HttpApiGroup.make("dossiers")
@@ -148,52 +226,150 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     HttpApiEndpoint.post("create", "/", {
       payload: CreateDossier,
       success: Dossier.Dossier.pipe(HttpApiSchema.status(201)),
-      error: clientErrors
-    }),
+      error: writeErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Create a dossier",
+        description:
+          "Creates a dossier for one end-user, with your own `externalReference` and the identity data you already have (`userData`), both optional: `{}` is enough. `userData` is checked and normalised as results are (dates `YYYY-MM-DD`, countries ISO 3166-1 alpha-3); it is what the matching operation compares a result with, and for the sandbox provider its `lastName` picks the outcome (`Rejected`, `Inconclusive`, …; anything else is accepted).\n\nAnswers 201 with the dossier: its `dossierId` goes in every path that follows.",
+        request: {
+          withData: { summary: "With a reference and identity data", value: Examples.newDossierRequest },
+          empty: { summary: "Empty", value: {} }
+        },
+        response: { created: { summary: "A new dossier", value: Examples.newDossier } },
+        never: [404, 502, 503]
+      })
+    ),
     HttpApiEndpoint.get("list", "/", {
       query: {
-        limit: Schema.optionalKey(Schema.NumberFromString),
-        cursor: Schema.optionalKey(Schema.String),
-        status: Schema.optionalKey(ProcessStatus.ProcessStatus),
-        createdFrom: Schema.optionalKey(Timestamp.Timestamp),
-        createdBefore: Schema.optionalKey(Timestamp.Timestamp)
+        limit: Schema.optionalKey(
+          Schema.NumberFromString.annotate({ description: "1–100 dossiers a page; 20 by default" })
+        ),
+        cursor: Schema.optionalKey(Schema.String.annotate({ description: "The `nextCursor` of the previous page" })),
+        status: Schema.optionalKey(
+          ProcessStatus.ProcessStatus.annotate({ description: "Only dossiers whose newest process has this status" })
+        ),
+        createdFrom: Schema.optionalKey(
+          Timestamp.Timestamp.annotate({ description: "Only dossiers created at or after this instant" })
+        ),
+        createdBefore: Schema.optionalKey(
+          Timestamp.Timestamp.annotate({ description: "Only dossiers created before this instant" })
+        )
       },
       success: DossierPage,
-      error: clientErrors
-    }),
-    HttpApiEndpoint.get("get", "/:dossierId", { params: dossierParams, success: Dossier.Dossier, error: clientErrors }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "List dossiers",
+        description:
+          "Lists your dossiers, oldest first, a page at a time, without their `userData`. When there are more, the page has a `nextCursor`: pass it as `cursor` to get the next one. Filter by the status of each dossier's newest process (`status`) and by when it was created (`createdFrom`, inclusive; `createdBefore`, exclusive; `YYYY-MM-DDThh:mm:ssZ`).",
+        response: { page: { summary: "A page with more to come", value: Examples.dossierPage } },
+        errors: {
+          400: "A query parameter is unknown or malformed: `limit` outside 1–100, a `status` that is not a process status, a time not in `YYYY-MM-DDThh:mm:ssZ`, a `cursor` this server did not give. `invalidParams` names it."
+        },
+        never: [404, 409, 502, 503]
+      })
+    ),
+    HttpApiEndpoint.get("get", "/:dossierId", {
+      params: dossierParams,
+      success: Dossier.Dossier,
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Get a dossier",
+        description:
+          "Answers the dossier: its `userData`, its files (what they are; the bytes are at `GET /assure/dossiers/{dossierId}/files/{fileId}`) and each of its processes with its status (the whole process, result and all, is at `GET /assure/dossiers/{dossierId}/processes/{processId}`).",
+        response: { verified: { summary: "A dossier with an accepted process", value: Examples.verifiedDossier } },
+        errors: { 404: "No dossier with this id for this client." },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.delete("delete", "/:dossierId", {
       params: dossierParams,
       success: HttpApiSchema.NoContent,
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Delete a dossier",
+        description:
+          "Deletes the dossier with everything about it — identity data, files, processes and their results — for good, and forgets the responses stored for its `Idempotency-Key`s. Providers are not told: cancel a process still running first. Answers 204.",
+        success: { 204: "Deleted" },
+        errors: { 404: "No dossier with this id for this client, or it is deleted already." },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.put("setUserData", "/:dossierId/userData", {
       params: dossierParams,
       payload: IdentityData.IdentityData,
       success: IdentityData.IdentityData,
-      error: clientErrors
-    }),
+      error: [...readErrors, ...bodyErrors]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Set the identity data",
+        description:
+          "Replaces the dossier's identity data (`userData`) with the body: a field left out is removed, so send them all. Every field is checked — dates are real `YYYY-MM-DD` dates, countries ISO 3166-1 alpha-3 codes — and an unknown or misspelled field is refused: a 400 changes nothing. Answers the identity data as stored.",
+        request: { userData: { summary: "Identity data", value: Examples.userData } },
+        response: { stored: { summary: "As stored", value: Examples.userData } },
+        errors: {
+          400: "A field is unknown, misspelled or malformed (`invalidParams` names it: `dateOfBirth`, `nationality`, …). Nothing was changed.",
+          404: "No dossier with this id for this client."
+        },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.get("getUserData", "/:dossierId/userData", {
       params: dossierParams,
       success: IdentityData.IdentityData,
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Get the identity data",
+        description: "Answers the dossier's identity data (`userData`): `{}` when it has none.",
+        response: { userData: { summary: "Identity data", value: Examples.userData } },
+        errors: { 404: "No dossier with this id for this client." },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.post("uploadFiles", "/:dossierId/files", {
       params: dossierParams,
       payload: fileUploadPayload,
       success: Schema.Array(FileInfo.FileInfo).pipe(HttpApiSchema.status(201)),
-      error: uploadErrors
-    }),
+      error: writeErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Upload images to a dossier",
+        description: `${uploadDescription("the dossier")}\n\nA process uses the dossier's images unless it has images of its own (\`POST …/processes/{processId}/files\`).`,
+        request: { front: { summary: "The front of the document", value: { front: Examples.frontDataUrl } } },
+        response: { stored: { summary: "The stored file", value: [Examples.frontFile] } },
+        errors: {
+          400: "A file is not of a type its kind accepts, is empty, or the body has a field other than `front`, `back`, `selfie` and `video`; `invalidParams` names it. Nothing was stored.",
+          404: "No dossier with this id for this client."
+        },
+        never: [502, 503]
+      })
+    ),
     HttpApiEndpoint.get("getFile", "/:dossierId/files/:fileId", {
-      params: { ...dossierParams, fileId: Schema.String },
+      params: { ...dossierParams, fileId },
       success: Binary,
-      error: clientErrors
-    })
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Download a dossier file",
+        description: "Answers the file's bytes, with its `mediaType` as `Content-Type`.",
+        success: { 200: "The file's bytes" },
+        errors: { 404: "No dossier with this id for this client, or no file with this id in it." },
+        never: [409, 502, 503]
+      })
+    )
   )
   .middleware(Authorization)
   .prefix("/assure/dossiers")
   .annotateMerge(
-    OpenApi.annotations({ title: "Dossiers", description: "An end-user's identity data, files and processes" })
+    OpenApi.annotations({
+      title: "Dossiers",
+      description:
+        "A dossier holds what is known about one end-user: your `externalReference`, the identity data you have (`userData`), images of their identity document, and the processes that verified them. Each client sees only the dossiers it created; deleting a dossier deletes everything about it."
+    })
   ) {}
 
 /** Processes: verification by one provider. */
@@ -203,80 +379,267 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
       params: dossierParams,
       payload: CreateProcess,
       success: Process.Process.pipe(HttpApiSchema.status(201)),
-      error: clientErrors
-    }),
-    HttpApiEndpoint.get("get", "/:processId", { params: processParams, success: Process.Process, error: clientErrors }),
+      error: writeErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Create a process",
+        description:
+          "Creates a process: a verification of the dossier's end-user by one `provider`, of one `processType`, with the provider's own `processParameters` under its name. Everything is checked before anything is stored — the server runs the provider, the provider runs the process type, the parameters fit its schema, the `notificationUrl` is an https URL on a public address without credentials — and nothing is sent to the provider yet. Answers 201 with the process, `pending`.\n\nNext: give it images of its own if the dossier's are not the ones (`POST …/processes/{processId}/files`), then request verification (`POST …/processes/{processId}/verify`).\n\nWith a `notificationUrl`, the server POSTs `{dossierId, processId, status}` there when the process ends, with `authorizationHeader` as `Authorization`, and retries until it answers 2xx, for up to 3 days (`GET /assure/notifications`).",
+        request: {
+          document: {
+            summary: "A document check by the sandbox",
+            value: { provider: "sandbox", processType: "document" }
+          },
+          scenario: {
+            summary: "A sandbox outcome chosen by parameter",
+            value: {
+              provider: "sandbox",
+              processType: "document",
+              processParameters: { sandbox: { scenario: "rejected" } }
+            }
+          },
+          notified: {
+            summary: "Told when it ends",
+            value: {
+              provider: "sandbox",
+              processType: "document",
+              notificationUrl: "https://client.example/assure/callbacks",
+              authorizationHeader: "Bearer 6f1c0a7e2b9d4c58"
+            }
+          }
+        },
+        response: { created: { summary: "A new process", value: Examples.pendingProcess } },
+        errors: {
+          400: "The server does not run the provider, the provider does not run the `processType`, the `processParameters` do not fit its schema, or the `notificationUrl` or `authorizationHeader` is refused; `invalidParams` says which and why. Nothing was stored.",
+          404: "No dossier with this id for this client."
+        },
+        problems: { 400: "The process type is not supported" },
+        never: [502, 503]
+      })
+    ),
+    HttpApiEndpoint.get("get", "/:processId", {
+      params: processParams,
+      success: Process.Process,
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Get a process",
+        description:
+          "Answers the process: its `status` and, once it is final, its outcome. `accepted` carries `finalResult`, the identity data the provider read, normalised (dates `YYYY-MM-DD`, countries ISO 3166-1 alpha-3); the provider's own data is in `providerSpecific`; files the provider returned, such as the `portrait`, are in `files`.\n\nStatuses: `pending` (created), `processing` (the provider is at work), then one final status — `accepted`, `rejected`, `inconclusive`, `failed` or `canceled` — that nothing changes any more. The server waits for the result itself (by webhook, or asking the provider), so a client only reads the process again, every few seconds, or not at all with a `notificationUrl`. A process without a result 24 hours after verification was requested ends `failed`.",
+        response: {
+          accepted: { summary: "Accepted, with the normalised result", value: Examples.acceptedProcess },
+          processing: { summary: "Still with the provider", value: Examples.processingProcess }
+        },
+        errors: { 404: "No dossier with this id for this client, or no process with this id in it." },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.delete("delete", "/:processId", {
       params: processParams,
       success: HttpApiSchema.NoContent,
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Delete a process",
+        description:
+          "Deletes the process with its files and result; the dossier and its other processes stay. The provider is not told: cancel a process still running first. Answers 204.",
+        success: { 204: "Deleted" },
+        errors: { 404: "No dossier with this id for this client, or no process with this id in it." },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.post("uploadFiles", "/:processId/files", {
       params: processParams,
       payload: fileUploadPayload,
       success: Schema.Array(FileInfo.FileInfo).pipe(HttpApiSchema.status(201)),
-      error: uploadErrors
-    }),
+      error: writeErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Upload images to a process",
+        description: `${uploadDescription("this process only")}\n\nImages can be added until verification is requested; the provider then gets the process's images, or the dossier's when the process has none.`,
+        request: { front: { summary: "The front of the document", value: { front: Examples.frontDataUrl } } },
+        response: { stored: { summary: "The stored file", value: [Examples.frontFile] } },
+        errors: {
+          400: "A file is not of a type its kind accepts, is empty, or the body has a field other than `front`, `back`, `selfie` and `video`; `invalidParams` names it. Nothing was stored.",
+          404: "No dossier with this id for this client, or no process with this id in it.",
+          409: "Verification was already requested, so the process's images can no longer change (`code: conflict`); or a request with the same `Idempotency-Key` is still in flight (`code: idempotency_key_in_use`, with `Retry-After`)."
+        },
+        problems: { 409: "Files can only be added before verification is requested" },
+        never: [502, 503]
+      })
+    ),
     HttpApiEndpoint.get("getFile", "/:processId/files/:fileId", {
-      params: { ...processParams, fileId: Schema.String },
+      params: { ...processParams, fileId },
       success: Binary,
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Download a process file",
+        description:
+          "Answers a file of the process — one uploaded to it, or one its provider returned, such as the `portrait` cut from the document — with its `mediaType` as `Content-Type`.",
+        success: { 200: "The file's bytes" },
+        errors: { 404: "No dossier with this id for this client, no process with this id in it, or no such file." },
+        never: [409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.post("verify", "/:processId/verify", {
       params: processParams,
       payload: RequestVerification,
       success: Process.Process,
-      error: clientErrors
-    }),
+      error: writeErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Request verification",
+        description:
+          "Hands the process to its provider, with the process's images (or the dossier's), the dossier's `userData` and the process's parameters, and answers the process: `processing` while the provider works — read it again, or be notified, for the result. The body is a JSON object: `{}` when there is nothing to add.\n\nA redirect flow (an eID, a vendor's hosted page) answers with `redirectUrl`: send the end-user there. When they come back, the server ends the process and sends them on to the `redirectUrl` of this request, with `dossierId`, `processId` and `status` added to its query; without one, they see a short page saying how it ended.\n\nVerification is requested once per process: another request answers 409. When the provider cannot be reached (503), nothing was started and the request can be repeated.",
+        request: {
+          none: { summary: "Nothing to add", value: {} },
+          redirect: {
+            summary: "A redirect flow, and where the end-user goes after",
+            value: { redirectUrl: "https://client.example/verified" }
+          }
+        },
+        response: {
+          processing: { summary: "With the provider", value: Examples.processingProcess },
+          redirect: { summary: "Send the end-user to redirectUrl", value: Examples.redirectProcess }
+        },
+        errors: {
+          400: "The body is not a JSON object of the fields above (send `{}` for none), `redirectUrl` is not an http or https URL, or the provider refused what it was given (an image missing for this process type, say); `invalidParams` says what.",
+          404: "No dossier with this id for this client, or no process with this id in it.",
+          409: "Verification was already requested for this process (`code: conflict`); or a request with the same `Idempotency-Key` is still in flight (`code: idempotency_key_in_use`, with `Retry-After`)."
+        },
+        problems: {
+          409: "Verification was already requested for this process",
+          503: { detail: "sandbox: RateLimited — retry after 2s — sandbox: simulated rate limit", code: "RateLimited" }
+        }
+      })
+    ),
     HttpApiEndpoint.post("cancel", "/:processId/cancel", {
       params: processParams,
       success: Process.Process,
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Cancel a process",
+        description:
+          "Ends a process that has not ended: its provider is told, where it can be, and the process becomes `canceled`. A process already final is answered as it is, so a cancel is safe to repeat. Takes no body.",
+        response: { canceled: { summary: "Canceled", value: Examples.canceledProcess } },
+        errors: { 404: "No dossier with this id for this client, or no process with this id in it." }
+      })
+    ),
     HttpApiEndpoint.get("match", "/:processId/matching", {
       params: processParams,
       success: MatchingReport,
-      error: clientErrors
-    })
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Match the result with the identity data",
+        description:
+          "Compares the dossier's `userData` with the accepted process's `finalResult`, field by field, as the Assure matching service does: text upper-cased and without diacritics, dates as `YYYYMMDD`; a field matches exactly, or partially when it is more than 90 % similar (or one word of a name of several matches). Each field of `userData` is `match`, `partial`, `mismatch`, or `missing` from the result.",
+        response: { match: { summary: "Everything matches", value: Examples.matchingReport } },
+        errors: {
+          404: "No dossier with this id for this client, or no process with this id in it.",
+          409: "The process is not `accepted` (only an accepted process has a result), or the dossier has no `userData` to compare."
+        },
+        problems: { 409: "Only an accepted process has a result to match" },
+        never: [502, 503]
+      })
+    )
   )
   .middleware(Authorization)
   .prefix("/assure/dossiers/:dossierId/processes")
   .annotateMerge(
-    OpenApi.annotations({ title: "Processes", description: "Verifications of a dossier by a provider" })
+    OpenApi.annotations({
+      title: "Processes",
+      description:
+        "A process asks one provider to verify the dossier's end-user. Create it (`pending`), give it images if the dossier's are not the ones, request verification (`processing`; a redirect flow answers a `redirectUrl` for the end-user), then read it until its status is final: `accepted`, with the normalised `finalResult`, or `rejected`, `inconclusive`, `failed` or `canceled`. A final status never changes. Instead of reading, set a `notificationUrl` to be told."
+    })
   ) {}
 
 /** What each provider accepts, and the client's notifications. */
 export class AccountGroup extends HttpApiGroup.make("account")
   .add(
     HttpApiEndpoint.get("documentTypes", "/assure/:provider/document-types", {
-      params: { provider: Schema.String },
+      params: { provider },
       success: DocumentTypes,
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "List a provider's document types",
+        description:
+          "Answers the identity documents the provider accepts and, where it says, from which countries (ISO 3166-1 alpha-3).",
+        response: { sandbox: { summary: "The sandbox's", value: Examples.documentTypes } },
+        errors: { 404: "The server runs no provider by this name." },
+        never: [409]
+      })
+    ),
     HttpApiEndpoint.get("notifications", "/assure/notifications", {
-      query: { status: Schema.optionalKey(Schema.Literals(["pending", "delivered", "failed"])) },
+      query: {
+        status: Schema.optionalKey(
+          Schema.Literals(["pending", "delivered", "failed"]).annotate({
+            description: "Only notifications with this status"
+          })
+        )
+      },
       success: Schema.Array(Notification),
-      error: clientErrors
-    }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "List notifications",
+        description:
+          "Lists the notifications the server sent you or is sending you: the callbacks to each process's `notificationUrl` (`kind: callback`) and the signed `process.complete` events to your event subscription (`kind: event`). A notification is `pending` while it is being delivered — retried 10 s after a failure, then 20 s, 40 s, … at most an hour apart — `delivered` once your endpoint answered 2xx, and `failed` when it had not 3 days after the process ended; `lastError` says why the last attempt failed, in words that say nothing about your network.",
+        response: { delivered: { summary: "One delivered callback", value: [Examples.notification] } },
+        never: [404, 409, 502, 503]
+      })
+    ),
     HttpApiEndpoint.post("redeliver", "/assure/notifications/:notificationId/redeliver", {
-      params: { notificationId: Schema.String },
+      params: { notificationId: Schema.String.annotate({ description: "The notification's id" }) },
       success: Notification,
-      error: clientErrors
-    })
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Redeliver a notification",
+        description:
+          "Queues a `failed` notification again, for another 3 days of attempts, and answers it: `pending`, its attempts counted afresh. A notification that has not failed is answered as it is. Takes no body.",
+        response: { queued: { summary: "Queued again", value: Examples.redeliveredNotification } },
+        errors: { 404: "No notification with this id for this client." },
+        never: [502, 503]
+      })
+    )
   )
   .middleware(Authorization)
-  .annotateMerge(OpenApi.annotations({ title: "Account", description: "Providers and notifications" })) {}
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Account",
+      description:
+        "What each provider accepts, and the notifications the server sent you: list them, and redeliver one that failed."
+    })
+  ) {}
 
 /** What identity providers and end-users call: webhooks and redirect returns. No bearer token: providers sign. */
 export class ProvidersGroup extends HttpApiGroup.make("providers")
   .add(
     HttpApiEndpoint.post("webhook", "/webhooks/:provider", {
-      params: { provider: Schema.String },
+      params: { provider },
       success: HttpApiSchema.NoContent,
-      error: [InvalidRequest, Unauthorized, NotFound, Conflict]
-    }),
+      error: [InvalidRequest, Unauthorized, NotFound, Conflict, PayloadTooLarge, ...transportErrors]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Receive a provider's webhook",
+        description:
+          "Where an identity provider sends its events: configure the provider's webhooks to `<public URL>/webhooks/<provider>`. The signature is checked on the raw bytes, with the provider's scheme and secrets, before anything is read; the event then ends the process it is about, unless it was received before or the process has ended. Answers 204 when the event is taken. For identity providers, not API clients: no bearer token.",
+        errors: {
+          400: "The provider found the event malformed.",
+          401: "The signature is missing or not valid (`code: webhook_signature_invalid`).",
+          404: "The server runs no provider by this name, or the event's process was deleted."
+        },
+        success: { 204: "The event was taken (or had been before)" },
+        problems: { 401: { detail: "The webhook signature is not valid", code: "webhook_signature_invalid" } },
+        never: [409]
+      })
+    ),
     HttpApiEndpoint.get("callback", "/callbacks/:provider", {
-      params: { provider: Schema.String },
+      params: { provider },
       // Back to the client's `redirectUrl` when the process has one; otherwise a short page for the end-user.
       success: [
         HttpApiSchema.Empty(302),
@@ -285,11 +648,41 @@ export class ProvidersGroup extends HttpApiGroup.make("providers")
           Schema.annotate({ description: "The verification's outcome, for an end-user with nowhere to return to" })
         )
       ],
-      error: [InvalidRequest, NotFound, Conflict, ProviderFailed, ProviderUnavailable]
-    })
+      error: [InvalidRequest, NotFound, Conflict, ProviderFailed, ProviderUnavailable, ...transportErrors]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Return from a redirect flow",
+        description:
+          "Where the end-user's browser comes back from an eID broker or a vendor's hosted page (the provider was given this address). The server ends the process with what the provider sends back — an eID broker's `code` and `state` — or asks the provider for the result, then sends the end-user on with a 302 to the `redirectUrl` the client gave when it requested verification, with `dossierId`, `processId` and `status` added to its query. Without one, it answers a short page saying how the verification ended. For end-users' browsers, not API clients.",
+        success: { 302: "Back to the client's `redirectUrl`" },
+        response: {
+          ended: {
+            summary: "No redirectUrl to go back to",
+            value: "The verification ended: accepted. You can close this window."
+          }
+        },
+        errors: {
+          404: "No process waits for this return (an unknown `state` or `processId`), or the server runs no provider by this name."
+        },
+        headers: {
+          302: {
+            Location: {
+              description: "The client's `redirectUrl` with `dossierId`, `processId` and `status` added to its query",
+              required: true,
+              schema: { type: "string", format: "uri" }
+            }
+          }
+        },
+        never: [409]
+      })
+    )
   )
   .annotateMerge(
-    OpenApi.annotations({ title: "Providers", description: "Webhooks and redirect returns from identity providers" })
+    OpenApi.annotations({
+      title: "Providers",
+      description:
+        "What identity providers and end-users' browsers call, not API clients: webhooks, verified by the provider's signature, and the return from a redirect flow. No bearer token."
+    })
   ) {}
 
 /** OAuth 2.0 client credentials, at Signicat's path. */
@@ -298,16 +691,86 @@ export class AuthGroup extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("token", "/auth/open/connect/token", {
       payload: TokenRequest,
       success: Token,
-      error: [InvalidRequest, Unauthorized]
-    })
+      error: [InvalidRequest, Unauthorized, TooManyRequests, ...bodyErrors, ...transportErrors]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Get an access token",
+        description:
+          "Exchanges your client id and secret for a bearer token (OAuth 2.0 client credentials). Send them with HTTP Basic (`curl -u <id>:<secret>`, `client_secret_basic`) or as the form fields `client_id` and `client_secret` (`client_secret_post`); `grant_type` is `client_credentials`, and `scope`, optional, is `signicat-api` as at Signicat. Send the token as `Authorization: Bearer <token>` with every `/assure` request until it expires (`expires_in` seconds, 600 by default), then ask for a new one.\n\nWrong or malformed credentials answer 401 with `code` and `error` `invalid_client` (RFC 6749 §5.2). Failed attempts are limited per client id and per address: past the limit, 429 with `Retry-After`, before any secret is checked.",
+        request: {
+          basic: {
+            summary: "With HTTP Basic (client_secret_basic)",
+            description: "The id and secret go in `Authorization: Basic base64(id:secret)`.",
+            value: { grant_type: "client_credentials", scope: "signicat-api" }
+          },
+          post: {
+            summary: "With form fields (client_secret_post)",
+            value: { grant_type: "client_credentials", client_id: "dev-client", client_secret: "<your secret>" }
+          }
+        },
+        response: { token: { summary: "A token for 10 minutes", value: Examples.token } },
+        errors: {
+          400: "`grant_type` is missing or not `client_credentials`, or the form has a field the endpoint does not take.",
+          401: "The client credentials are wrong or malformed: `code` and `error` are `invalid_client`. With HTTP Basic the answer has `WWW-Authenticate: Basic`.",
+          429: "Too many failed attempts for this client id, or too many attempts from this address: wait `Retry-After` seconds."
+        },
+        problems: {
+          401: { detail: "The client credentials are not valid", code: "invalid_client", error: "invalid_client" },
+          429: "Too many failed attempts for this client; retry after 6 s"
+        },
+        headers: {
+          401: {
+            "WWW-Authenticate": {
+              description: '`Basic realm="assure", charset="UTF-8"` when the client used HTTP Basic',
+              required: false,
+              schema: { type: "string" }
+            }
+          }
+        }
+      })
+    )
   )
-  .annotateMerge(OpenApi.annotations({ title: "Authentication", description: "OAuth 2.0 client credentials" })) {}
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Authentication",
+      description:
+        "OAuth 2.0 client credentials, at Signicat's path: your client id and secret get a bearer token for the `/assure` operations. Each client is a tenant: it sees only the dossiers it created."
+    })
+  ) {}
 
 /** Liveness and readiness. */
-export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true }).add(
-  HttpApiEndpoint.get("health", "/health", { success: HttpApiSchema.NoContent }),
-  HttpApiEndpoint.get("ready", "/ready", { success: HttpApiSchema.NoContent, error: ProviderUnavailable })
-) {}
+export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("health", "/health", {
+      success: HttpApiSchema.NoContent,
+      error: transportErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Liveness",
+        description:
+          "Answers 204 while the server runs. Checks nothing else: use `/ready` to know whether it can serve.",
+        success: { 204: "Running" }
+      })
+    ),
+    HttpApiEndpoint.get("ready", "/ready", {
+      success: HttpApiSchema.NoContent,
+      error: [ProviderUnavailable, ...transportErrors]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Readiness",
+        description: "Answers 204 when the server can serve requests (its database answers), and 503 when it cannot.",
+        success: { 204: "Ready" },
+        errors: { 503: "The database is not reachable." },
+        problems: { 503: { detail: "The database is not reachable", code: "provider_unavailable", only: true } }
+      })
+    )
+  )
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "System",
+      description: "Liveness and readiness, for load balancers and orchestrators. No bearer token."
+    })
+  ) {}
 
 /** The whole API. */
 export class AssureApi extends HttpApi.make("assure")
@@ -327,6 +790,7 @@ export class AssureApi extends HttpApi.make("assure")
   .annotateMerge(
     OpenApi.annotations({
       title: "assure",
-      description: "An Assure-compatible identity verification API: dossiers, processes, providers, normalised results."
+      description: Reference.overview,
+      transform: Reference.document
     })
   ) {}

@@ -31,11 +31,14 @@ export class InvalidRequest extends HttpApiError.Problem<InvalidRequest>()(
   members(invalidRequestParameter)
 ) {}
 
-/** 401: no valid bearer token, or wrong client credentials. */
+/**
+ * 401: no valid bearer token, or wrong client credentials. The token endpoint adds `error: "invalid_client"`, as
+ * RFC 6749 §5.2 has it.
+ */
 export class Unauthorized extends HttpApiError.Problem<Unauthorized>()(
   "Unauthorized",
   { type: "https://assure.dev/problems/unauthorized", status: 401, title: "Unauthorized" },
-  members("invalid_token")
+  { ...members("invalid_token"), error: Schema.optionalKey(Schema.String) }
 ) {}
 
 /** 404: no such resource for this client. */
