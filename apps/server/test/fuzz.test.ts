@@ -117,19 +117,20 @@ onEachStore("random and mutated requests", (store) => {
         fc.option(fc.string())
       )
       .map(([index, values, query]) => {
-        let filled = templates[index % templates.length] ?? "/"
-        const pick = (name: string, real: string) => {
-          const value = values.shift()
+        // Each path parameter in turn takes the next generated value, or a real id where there is none.
+        let next = 0
+        const pick = (real: string) => {
+          const value = values[next++]
           return value === undefined || value === "real"
             ? real
             : value.replaceAll("/", "%2F").replaceAll("?", "%3F").replaceAll("#", "%23")
         }
-        filled = filled
-          .replace("{dossierId}", pick("dossierId", dossierId))
-          .replace("{processId}", pick("processId", processId))
-          .replace("{fileId}", pick("fileId", "fil_unknown"))
-          .replace("{provider}", pick("provider", "sandbox"))
-          .replace("{notificationId}", pick("notificationId", "ntf_unknown"))
+        const filled = (templates[index % templates.length] ?? "/")
+          .replace("{dossierId}", pick(dossierId))
+          .replace("{processId}", pick(processId))
+          .replace("{fileId}", pick("fil_unknown"))
+          .replace("{provider}", pick("sandbox"))
+          .replace("{notificationId}", pick("ntf_unknown"))
         return query === null ? filled : `${filled}?${query.replaceAll("#", "%23")}`
       })
     await fc.assert(
