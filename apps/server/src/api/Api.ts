@@ -230,6 +230,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }).annotateMerge(
       Reference.operation({
         summary: "Create a dossier",
+        success: { 201: "The dossier, created" },
         description:
           "Creates a dossier for one end-user, with your own `externalReference` and the identity data you already have (`userData`), both optional: `{}` is enough. `userData` is checked and normalised as results are (dates `YYYY-MM-DD`, countries ISO 3166-1 alpha-3); it is what the matching operation compares a result with, and for the sandbox provider its `lastName` picks the outcome (`Rejected`, `Inconclusive`, …; anything else is accepted).\n\nAnswers 201 with the dossier: its `dossierId` goes in every path that follows.",
         request: {
@@ -261,6 +262,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }).annotateMerge(
       Reference.operation({
         summary: "List dossiers",
+        success: { 200: "A page of dossiers" },
         description:
           "Lists your dossiers, oldest first, a page at a time, without their `userData`. When there are more, the page has a `nextCursor`: pass it as `cursor` to get the next one. Filter by the status of each dossier's newest process (`status`) and by when it was created (`createdFrom`, inclusive; `createdBefore`, exclusive; `YYYY-MM-DDThh:mm:ssZ`).",
         response: { page: { summary: "A page with more to come", value: Examples.dossierPage } },
@@ -277,6 +279,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }).annotateMerge(
       Reference.operation({
         summary: "Get a dossier",
+        success: { 200: "The dossier" },
         description:
           "Answers the dossier: its `userData`, its files (what they are; the bytes are at `GET /assure/dossiers/{dossierId}/files/{fileId}`) and each of its processes with its status (the whole process, result and all, is at `GET /assure/dossiers/{dossierId}/processes/{processId}`).",
         response: { verified: { summary: "A dossier with an accepted process", value: Examples.verifiedDossier } },
@@ -306,6 +309,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }).annotateMerge(
       Reference.operation({
         summary: "Set the identity data",
+        success: { 200: "The identity data, as stored" },
         description:
           "Replaces the dossier's identity data (`userData`) with the body: a field left out is removed, so send them all. Every field is checked — dates are real `YYYY-MM-DD` dates, countries ISO 3166-1 alpha-3 codes — and an unknown or misspelled field is refused: a 400 changes nothing. Answers the identity data as stored.",
         request: { userData: { summary: "Identity data", value: Examples.userData } },
@@ -324,6 +328,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }).annotateMerge(
       Reference.operation({
         summary: "Get the identity data",
+        success: { 200: "The dossier's identity data" },
         description: "Answers the dossier's identity data (`userData`): `{}` when it has none.",
         response: { userData: { summary: "Identity data", value: Examples.userData } },
         errors: { 404: "No dossier with this id for this client." },
@@ -338,6 +343,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
     }).annotateMerge(
       Reference.operation({
         summary: "Upload images to a dossier",
+        success: { 201: "The files, stored" },
         description: `${uploadDescription("the dossier")}\n\nA process uses the dossier's images unless it has images of its own (\`POST …/processes/{processId}/files\`).`,
         request: { front: { summary: "The front of the document", value: { front: Examples.frontDataUrl } } },
         response: { stored: { summary: "The stored file", value: [Examples.frontFile] } },
@@ -383,6 +389,7 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }).annotateMerge(
       Reference.operation({
         summary: "Create a process",
+        success: { 201: "The process, `pending`" },
         description:
           "Creates a process: a verification of the dossier's end-user by one `provider`, of one `processType`, with the provider's own `processParameters` under its name. Everything is checked before anything is stored — the server runs the provider, the provider runs the process type, the parameters fit its schema, the `notificationUrl` is an https URL on a public address without credentials — and nothing is sent to the provider yet. Answers 201 with the process, `pending`.\n\nNext: give it images of its own if the dossier's are not the ones (`POST …/processes/{processId}/files`), then request verification (`POST …/processes/{processId}/verify`).\n\nWith a `notificationUrl`, the server POSTs `{dossierId, processId, status}` there when the process ends, with `authorizationHeader` as `Authorization`, and retries until it answers 2xx, for up to 3 days (`GET /assure/notifications`).",
         request: {
@@ -424,6 +431,7 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }).annotateMerge(
       Reference.operation({
         summary: "Get a process",
+        success: { 200: "The process" },
         description:
           "Answers the process: its `status` and, once it is final, its outcome. `accepted` carries `finalResult`, the identity data the provider read, normalised (dates `YYYY-MM-DD`, countries ISO 3166-1 alpha-3); the provider's own data is in `providerSpecific`; files the provider returned, such as the `portrait`, are in `files`.\n\nStatuses: `pending` (created), `processing` (the provider is at work), then one final status — `accepted`, `rejected`, `inconclusive`, `failed` or `canceled` — that nothing changes any more. The server waits for the result itself (by webhook, or asking the provider), so a client only reads the process again, every few seconds, or not at all with a `notificationUrl`. A process without a result 24 hours after verification was requested ends `failed`.",
         response: {
@@ -456,6 +464,7 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }).annotateMerge(
       Reference.operation({
         summary: "Upload images to a process",
+        success: { 201: "The files, stored" },
         description: `${uploadDescription("this process only")}\n\nImages can be added until verification is requested; the provider then gets the process's images, or the dossier's when the process has none.`,
         request: { front: { summary: "The front of the document", value: { front: Examples.frontDataUrl } } },
         response: { stored: { summary: "The stored file", value: [Examples.frontFile] } },
@@ -490,6 +499,7 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }).annotateMerge(
       Reference.operation({
         summary: "Request verification",
+        success: { 200: "The process: `processing`, or `pending` with the `redirectUrl` to send the end-user to" },
         description:
           "Hands the process to its provider, with the process's images (or the dossier's), the dossier's `userData` and the process's parameters, and answers the process: `processing` while the provider works — read it again, or be notified, for the result. The body is a JSON object: `{}` when there is nothing to add.\n\nA redirect flow (an eID, a vendor's hosted page) answers with `redirectUrl`: send the end-user there. When they come back, the server ends the process and sends them on to the `redirectUrl` of this request, with `dossierId`, `processId` and `status` added to its query; without one, they see a short page saying how it ended.\n\nVerification is requested once per process: another request answers 409. When the provider cannot be reached (503), nothing was started and the request can be repeated.",
         request: {
@@ -521,6 +531,7 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }).annotateMerge(
       Reference.operation({
         summary: "Cancel a process",
+        success: { 200: "The process: `canceled`, or as it had ended" },
         description:
           "Ends a process that has not ended: its provider is told, where it can be, and the process becomes `canceled`. A process already final is answered as it is, so a cancel is safe to repeat. Takes no body.",
         response: { canceled: { summary: "Canceled", value: Examples.canceledProcess } },
@@ -534,6 +545,7 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
     }).annotateMerge(
       Reference.operation({
         summary: "Match the result with the identity data",
+        success: { 200: "How each field of the identity data compares" },
         description:
           "Compares the dossier's `userData` with the accepted process's `finalResult`, field by field, as the Assure matching service does: text upper-cased and without diacritics, dates as `YYYYMMDD`; a field matches exactly, or partially when it is more than 90 % similar (or one word of a name of several matches). Each field of `userData` is `match`, `partial`, `mismatch`, or `missing` from the result.",
         response: { match: { summary: "Everything matches", value: Examples.matchingReport } },
@@ -566,6 +578,7 @@ export class AccountGroup extends HttpApiGroup.make("account")
     }).annotateMerge(
       Reference.operation({
         summary: "List a provider's document types",
+        success: { 200: "The provider's document types" },
         description:
           "Answers the identity documents the provider accepts and, where it says, from which countries (ISO 3166-1 alpha-3).",
         response: { sandbox: { summary: "The sandbox's", value: Examples.documentTypes } },
@@ -586,6 +599,7 @@ export class AccountGroup extends HttpApiGroup.make("account")
     }).annotateMerge(
       Reference.operation({
         summary: "List notifications",
+        success: { 200: "Your notifications" },
         description:
           "Lists the notifications the server sent you or is sending you: the callbacks to each process's `notificationUrl` (`kind: callback`) and the signed `process.complete` events to your event subscription (`kind: event`). A notification is `pending` while it is being delivered — retried 10 s after a failure, then 20 s, 40 s, … at most an hour apart — `delivered` once your endpoint answered 2xx, and `failed` when it had not 3 days after the process ended; `lastError` says why the last attempt failed, in words that say nothing about your network.",
         response: { delivered: { summary: "One delivered callback", value: [Examples.notification] } },
@@ -599,6 +613,7 @@ export class AccountGroup extends HttpApiGroup.make("account")
     }).annotateMerge(
       Reference.operation({
         summary: "Redeliver a notification",
+        success: { 200: "The notification, queued again or as it is" },
         description:
           "Queues a `failed` notification again, for another 3 days of attempts, and answers it: `pending`, its attempts counted afresh. A notification that has not failed is answered as it is. Takes no body.",
         response: { queued: { summary: "Queued again", value: Examples.redeliveredNotification } },
@@ -654,7 +669,7 @@ export class ProvidersGroup extends HttpApiGroup.make("providers")
         summary: "Return from a redirect flow",
         description:
           "Where the end-user's browser comes back from an eID broker or a vendor's hosted page (the provider was given this address). The server ends the process with what the provider sends back — an eID broker's `code` and `state` — or asks the provider for the result, then sends the end-user on with a 302 to the `redirectUrl` the client gave when it requested verification, with `dossierId`, `processId` and `status` added to its query. Without one, it answers a short page saying how the verification ended. For end-users' browsers, not API clients.",
-        success: { 302: "Back to the client's `redirectUrl`" },
+        success: { 200: "A page saying how the verification ended", 302: "Back to the client's `redirectUrl`" },
         response: {
           ended: {
             summary: "No redirectUrl to go back to",
@@ -695,6 +710,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
     }).annotateMerge(
       Reference.operation({
         summary: "Get an access token",
+        success: { 200: "The access token" },
         description:
           "Exchanges your client id and secret for a bearer token (OAuth 2.0 client credentials). Send them with HTTP Basic (`curl -u <id>:<secret>`, `client_secret_basic`) or as the form fields `client_id` and `client_secret` (`client_secret_post`); `grant_type` is `client_credentials`, and `scope`, optional, is `signicat-api` as at Signicat. Send the token as `Authorization: Bearer <token>` with every `/assure` request until it expires (`expires_in` seconds, 600 by default), then ask for a new one.\n\nWrong or malformed credentials answer 401 with `code` and `error` `invalid_client` (RFC 6749 §5.2). Failed attempts are limited per client id and per address: past the limit, 429 with `Retry-After`, before any secret is checked.",
         request: {

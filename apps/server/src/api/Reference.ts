@@ -321,8 +321,14 @@ export const idempotencyKey = {
     "",
     "Keys are per client and forgotten with their dossier."
   ].join("\n"),
-  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]{1,255}$" },
-  example: "3f0c9a52-6f1e-4c0b-9d1f-create-customer-42"
+  schema: {
+    type: "string",
+    minLength: 1,
+    maxLength: 255,
+    pattern: "^[\\x21-\\x7E]{1,255}$",
+    // What the docs page's request samples send: a valid key that says it is to be replaced.
+    examples: ["replace-with-a-new-uuid"]
+  }
 } as const
 
 /**
@@ -335,6 +341,8 @@ export const document = (spec: Record<string, unknown>): Record<string, unknown>
   if (schemes?.bearer !== undefined) {
     schemes.bearer = {
       ...schemes.bearer,
+      // Lower case, as tools (the docs page's request samples) recognise it; the scheme name is case-insensitive.
+      scheme: "bearer",
       bearerFormat: "JWT",
       description: "An access token from `POST /auth/open/connect/token`, valid for `expires_in` seconds."
     }
