@@ -20,6 +20,7 @@ import { SqlClient } from "effect/sql"
 import { InvalidInput, NotFound } from "./EngineError.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
+import { keepingOnSuccess, lockDossier, readUnlessDeleted } from "./internal/locking.js"
 import { bytesOf, type DossierRow, type FileRow } from "./internal/rows.js"
 import { fileInfoOf, identityDataOf, newId, now, storedIdentityData } from "./internal/shared.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
@@ -172,17 +173,35 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
       }).pipe(Effect.orDie)
 
     /**
-     * Deletes a dossier and everything about it: rows first (processes, files, events and notifications go with the
-     * dossier), then the bytes — a crash in between leaves unreferenced ciphertext, never a reference to a missing file.
+     * Deletes a dossier and everything about it; false if there was no such dossier (of `tenant`, when given). Rows
+     * first, in one transaction that holds the dossier's lock (see internal/locking.ts), so no write slips a file or
+     * a process in between: the files it deletes are all the dossier has, and processes, events and notifications go
+     * with the dossier. Then the bytes — a crash in between leaves unreferenced ciphertext, never a reference to a
+     * missing file. Not interruptible: once the rows are gone, their bytes go too.
      */
-    const deleteEverything = (dossierId: string) =>
+    const deleteEverything = (dossierId: string, tenant?: TenantId) =>
       Effect.gen(function* () {
-        const stored = yield* sql<{
-          storage_key: string
-        }>`SELECT storage_key FROM assure_files WHERE dossier_id = ${dossierId}`
-        yield* sql`DELETE FROM assure_dossiers WHERE id = ${dossierId}`
-        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true })
-      }).pipe(Effect.orDie)
+        const stored = yield* sql.withTransaction(
+          Effect.gen(function* () {
+            if (!(yield* lockDossier(sql, dossierId, tenant))) return undefined
+            const deleted = yield* sql<{ storage_key: string }>`
+              DELETE FROM assure_files WHERE dossier_id = ${dossierId} RETURNING storage_key`
+            yield* sql`DELETE FROM assure_dossiers WHERE id = ${dossierId}`
+            return deleted
+          })
+        )
+        if (stored === undefined) return false
+        yield* Effect.forEach(
+          stored,
+          (file) =>
+            files.remove(file.storage_key).pipe(
+              // The dossier is gone; a file the store could not remove is reported, not a reason to answer an error.
+              Effect.catch((error) => Effect.logWarning("a deleted dossier's file could not be removed", error))
+            ),
+          { discard: true }
+        )
+        return true
+      }).pipe(Effect.orDie, Effect.uninterruptible)
 
     const touch = (dossierId: string) =>
       Effect.flatMap(
@@ -260,7 +279,10 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
       }),
 
       delete: Effect.fn("Dossiers.delete")(function* (tenant, dossierId) {
-        yield* deleteEverything((yield* findRow(tenant, dossierId)).id)
+        const row = yield* findRow(tenant, dossierId)
+        // Another delete may have won the race since: then this one found nothing.
+        if (!(yield* deleteEverything(row.id, tenant)))
+          return yield* new NotFound({ resource: "dossier", id: dossierId })
       }),
 
       purgeCreatedBefore: Effect.fn("Dossiers.purgeCreatedBefore")(function* (cutoff) {
@@ -271,8 +293,7 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
             Effect.orDie
           )
           if (batch.length === 0) return purged
-          for (const { id } of batch) yield* deleteEverything(id)
-          purged += batch.length
+          for (const { id } of batch) if (yield* deleteEverything(id)) purged += 1
         }
       }),
 
@@ -281,9 +302,11 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
         const userData = yield* identityDataOf(input, "userData")
         const sealed = yield* cipher.sealJson(encodeIdentity(userData), userDataContext(row.id))
         const timestamp = yield* now
-        yield* sql`UPDATE assure_dossiers SET user_data = ${sealed}, updated_at = ${timestamp} WHERE id = ${row.id}`.pipe(
-          Effect.orDie
-        )
+        // Conditional on the dossier still being there: a PUT that lost the race to a delete stored nothing.
+        const updated = yield* sql<{ id: string }>`
+          UPDATE assure_dossiers SET user_data = ${sealed}, updated_at = ${timestamp}
+          WHERE id = ${row.id} AND tenant_id = ${tenant} RETURNING id`.pipe(Effect.orDie)
+        if (updated.length === 0) return yield* new NotFound({ resource: "dossier", id: dossierId })
         return userData
       }),
 
@@ -296,27 +319,35 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
         if (!FileKind.isUploadable(kind)) return yield* invalid("kind", "a portrait can only come from a process")
         const mediaType = yield* FileContent.validate(kind, bytes)
         const id = newId()
-        const key = yield* Effect.orDie(Effect.flatMap(cipher.seal(bytes, fileContext(id)), files.put))
-        const timestamp = yield* now
-        const fileRow: FileRow = {
-          id,
-          tenant_id: tenant,
-          dossier_id: row.id,
-          process_id: null,
-          kind,
-          media_type: mediaType,
-          size: bytes.length,
-          storage_key: key,
-          created_at: timestamp
-        }
-        yield* sql
-          .withTransaction(Effect.andThen(sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`, touch(row.id)))
-          .pipe(
-            // Nothing half-written: if the row cannot be stored, neither are the bytes.
-            Effect.tapCause(() => Effect.ignore(files.remove(key))),
-            Effect.orDie
-          )
-        return fileInfoOf(fileRow)
+        const sealed = yield* Effect.orDie(cipher.seal(bytes, fileContext(id)))
+        // Nothing half-written: if the row is not stored (the dossier was deleted meanwhile, say), neither are the bytes.
+        return yield* keepingOnSuccess(Effect.orDie(files.put(sealed)), files.remove, (key) =>
+          Effect.gen(function* () {
+            const timestamp = yield* now
+            const fileRow: FileRow = {
+              id,
+              tenant_id: tenant,
+              dossier_id: row.id,
+              process_id: null,
+              kind,
+              media_type: mediaType,
+              size: bytes.length,
+              storage_key: key,
+              created_at: timestamp
+            }
+            const stored = yield* sql
+              .withTransaction(
+                Effect.gen(function* () {
+                  if (!(yield* lockDossier(sql, row.id, tenant))) return false
+                  yield* sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`
+                  yield* touch(row.id)
+                  return true
+                })
+              )
+              .pipe(Effect.orDie)
+            return stored ? fileInfoOf(fileRow) : yield* new NotFound({ resource: "dossier", id: dossierId })
+          })
+        )
       }),
 
       getFile: Effect.fn("Dossiers.getFile")(function* (tenant, dossierId, fileId) {
@@ -327,7 +358,12 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
         )
         const file = fileRows[0]
         if (file === undefined) return yield* new NotFound({ resource: "file", id: fileId })
-        const sealed = yield* Effect.orDie(files.get(file.storage_key))
+        const sealed = yield* readUnlessDeleted(
+          sql,
+          file.id,
+          files.get(file.storage_key),
+          () => new NotFound({ resource: "file", id: fileId })
+        )
         const bytes = yield* Effect.orDie(cipher.open(sealed, fileContext(file.id)))
         return { info: fileInfoOf(file), bytes }
       })

@@ -30,6 +30,13 @@ import { EngineConfig } from "./EngineConfig.js"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
+import {
+  forUpdate,
+  isForeignKeyViolation,
+  keepingOnSuccess,
+  lockDossier,
+  readUnlessDeleted
+} from "./internal/locking.js"
 import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./internal/rows.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
 import { Lifecycle } from "./Lifecycle.js"
@@ -275,7 +282,8 @@ export const layer: Layer.Layer<
     /**
      * The one place a process moves forward. A final outcome is stored with a conditional UPDATE that only a
      * non-final process matches, so it happens exactly once; files the provider returned are stored first and
-     * removed again if the process had already ended.
+     * removed again if the process had already ended, or was deleted meanwhile (the transaction holds the dossier's
+     * lock, see internal/locking.ts; the caller reads the process again and answers `NotFound`).
      */
     const applyOutcome = (row: ProcessRow, outcome: IdentityProvider.Outcome) =>
       Effect.gen(function* () {
@@ -287,40 +295,52 @@ export const layer: Layer.Layer<
           }
           return
         }
-        const outputFiles = yield* Effect.forEach(outcome.files, (file) =>
-          FileContent.validate(file.kind, file.bytes).pipe(
-            Effect.flatMap((mediaType) => storeFile(row, file.kind, mediaType, file.bytes)),
-            // A provider file we cannot accept is left out, not a reason to lose the result.
-            Effect.option
-          )
-        )
-        const stored = outputFiles.flatMap((file) => (file._tag === "Some" ? [file.value] : []))
         const finalResult =
           outcome.status === "accepted" && outcome.finalResult !== undefined
             ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), context(row.id, "final_result"))
             : null
         const providerSpecific = yield* cipher.sealJson(outcome.providerSpecific, context(row.id, "provider_specific"))
-        const applied = yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const updated = yield* sql<{ id: string }>`
-              UPDATE assure_processes
-              SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
-                  reason = ${outcome.reason ?? null}, updated_at = ${timestamp}
-              WHERE id = ${row.id} AND status IN ('pending', 'processing')
-              RETURNING id`
-              if (updated.length === 0) return false
-              for (const file of stored) yield* sql`INSERT INTO assure_files ${sql.insert({ ...file })}`
-              yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${row.dossier_id}`
-              for (const notification of notificationsFor(row, outcome.status, timestamp)) {
-                yield* sql`INSERT INTO assure_notifications ${sql.insert({ ...notification })}`
-              }
-              return true
-            })
-          )
-          .pipe(Effect.orDie)
+        // Every file stored for this outcome is removed again unless the outcome is applied, whatever happens.
+        const stored: Array<FileRow> = []
+        const removeStored = Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), {
+          discard: true
+        })
+        const applied = yield* Effect.gen(function* () {
+          for (const file of outcome.files) {
+            const kept = yield* FileContent.validate(file.kind, file.bytes).pipe(
+              Effect.flatMap((mediaType) => storeFile(row, file.kind, mediaType, file.bytes)),
+              // A provider file we cannot accept is left out, not a reason to lose the result.
+              Effect.option
+            )
+            if (Option.isSome(kept)) stored.push(kept.value)
+          }
+          const applied = yield* sql
+            .withTransaction(
+              Effect.gen(function* () {
+                if (!(yield* lockDossier(sql, row.dossier_id))) return false
+                const updated = yield* sql<{ id: string }>`
+                UPDATE assure_processes
+                SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
+                    reason = ${outcome.reason ?? null}, updated_at = ${timestamp}
+                WHERE id = ${row.id} AND status IN ('pending', 'processing')
+                RETURNING id`
+                if (updated.length === 0) return false
+                for (const file of stored) yield* sql`INSERT INTO assure_files ${sql.insert({ ...file })}`
+                yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${row.dossier_id}`
+                for (const notification of notificationsFor(row, outcome.status, timestamp)) {
+                  yield* sql`INSERT INTO assure_notifications ${sql.insert({ ...notification })}`
+                }
+                return true
+              })
+            )
+            .pipe(Effect.orDie)
+          if (!applied) yield* removeStored
+          return applied
+        }).pipe(
+          Effect.onError(() => removeStored),
+          Effect.uninterruptible
+        )
         if (applied) yield* lifecycle.ended(row.id)
-        else yield* Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), { discard: true })
       })
 
     /** The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. */
@@ -505,14 +525,18 @@ export const layer: Layer.Layer<
           created_at: timestamp,
           updated_at: timestamp
         }
-        yield* sql
+        // Under the dossier's lock (internal/locking.ts): a process created after the dossier was deleted is not.
+        const created = yield* sql
           .withTransaction(
-            Effect.andThen(
-              sql`INSERT INTO assure_processes ${sql.insert({ ...row })}`,
-              sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId}`
-            )
+            Effect.gen(function* () {
+              if (!(yield* lockDossier(sql, dossierId, tenant))) return false
+              yield* sql`INSERT INTO assure_processes ${sql.insert({ ...row })}`
+              yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId}`
+              return true
+            })
           )
           .pipe(Effect.orDie)
+        if (!created) return yield* new NotFound({ resource: "dossier", id: dossierId })
         return yield* toProcess(row)
       }),
 
@@ -522,11 +546,24 @@ export const layer: Layer.Layer<
 
       delete: Effect.fn("Processes.delete")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)
-        const stored = yield* sql<{
-          storage_key: string
-        }>`SELECT storage_key FROM assure_files WHERE process_id = ${row.id}`.pipe(Effect.orDie)
-        yield* sql`DELETE FROM assure_processes WHERE id = ${row.id}`.pipe(Effect.orDie)
-        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true }).pipe(Effect.orDie)
+        // Rows under the dossier's lock, so the files deleted are all the process has; then their bytes. A delete
+        // that lost the race (to the dossier's, or another one) found nothing.
+        const stored = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              if (!(yield* lockDossier(sql, row.dossier_id, tenant))) return undefined
+              const deleted = yield* sql<{ storage_key: string }>`
+                DELETE FROM assure_files WHERE process_id = ${row.id} RETURNING storage_key`
+              const removed = yield* sql<{ id: string }>`DELETE FROM assure_processes WHERE id = ${row.id} RETURNING id`
+              return removed.length === 0 ? undefined : deleted
+            })
+          )
+          .pipe(Effect.orDie, Effect.uninterruptible)
+        if (stored === undefined) return yield* notFound(processId)
+        yield* Effect.forEach(stored, (file) => files.remove(file.storage_key), { discard: true }).pipe(
+          Effect.catch((error) => Effect.logWarning("a deleted process's file could not be removed", error)),
+          Effect.uninterruptible
+        )
       }),
 
       addFile: Effect.fn("Processes.addFile")(function* (tenant, dossierId, processId, kind, bytes) {
@@ -535,12 +572,34 @@ export const layer: Layer.Layer<
           return yield* new Conflict({ detail: "Files can only be added before verification is requested" })
         }
         const mediaType = yield* FileContent.validate(kind, bytes)
-        const fileRow = yield* storeFile(row, kind, mediaType, bytes)
-        yield* sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`.pipe(
-          Effect.tapCause(() => Effect.ignore(files.remove(fileRow.storage_key))),
-          Effect.orDie
+        // Nothing half-written: the bytes stay only if the row is stored, under the dossier's lock and with the
+        // process read again there (deleted meanwhile: NotFound; verification requested meanwhile: Conflict).
+        return yield* keepingOnSuccess(
+          storeFile(row, kind, mediaType, bytes),
+          (file) => files.remove(file.storage_key),
+          (fileRow) =>
+            Effect.gen(function* () {
+              const outcome = yield* sql
+                .withTransaction(
+                  Effect.gen(function* () {
+                    if (!(yield* lockDossier(sql, row.dossier_id, tenant))) return "gone"
+                    const current = yield* sql<{ status: string; provider_reference: string | null }>`
+                      SELECT status, provider_reference FROM assure_processes WHERE id = ${row.id} ${forUpdate(sql)}`
+                    const process = current[0]
+                    if (process === undefined) return "gone"
+                    if (process.status !== "pending" || process.provider_reference !== null) return "started"
+                    yield* sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`
+                    return "stored"
+                  })
+                )
+                .pipe(Effect.orDie)
+              if (outcome === "gone") return yield* notFound(processId)
+              if (outcome === "started") {
+                return yield* new Conflict({ detail: "Files can only be added before verification is requested" })
+              }
+              return fileInfoOf(fileRow)
+            })
         )
-        return fileInfoOf(fileRow)
       }),
 
       getFile: Effect.fn("Processes.getFile")(function* (tenant, dossierId, processId, fileId) {
@@ -551,9 +610,13 @@ export const layer: Layer.Layer<
           )
         const file = fileRows[0]
         if (file === undefined) return yield* new NotFound({ resource: "file", id: fileId })
-        const bytes = yield* Effect.orDie(
-          Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id)))
+        const sealed = yield* readUnlessDeleted(
+          sql,
+          file.id,
+          files.get(file.storage_key),
+          () => new NotFound({ resource: "file", id: fileId })
         )
+        const bytes = yield* Effect.orDie(cipher.open(sealed, fileContext(file.id)))
         return { info: fileInfoOf(file), bytes }
       }),
 
@@ -574,9 +637,20 @@ export const layer: Layer.Layer<
           return yield* invalid("The redirect URL is not valid", "redirectUrl", "must be an http or https URL")
         }
         const provider = yield* Effect.orDie(registry.get(row.provider))
-        const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
-          SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
-        const sealedUserData = bytesOf(dossierRows[0]?.user_data ?? null)
+        // What the provider gets, read under the dossier's lock (internal/locking.ts): all of it, or — the dossier
+        // deleted meanwhile — NotFound, never half of it.
+        const inputs = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              if (!(yield* lockDossier(sql, row.dossier_id))) return undefined
+              const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
+                SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`
+              return { sealedUserData: bytesOf(dossierRows[0]?.user_data ?? null), files: yield* filesFor(row) }
+            })
+          )
+          .pipe(Effect.orDie)
+        if (inputs === undefined) return yield* notFound(processId)
+        const { sealedUserData } = inputs
         const userData =
           sealedUserData === null
             ? undefined
@@ -589,7 +663,7 @@ export const layer: Layer.Layer<
           processType: ProcessType.ProcessType.make(row.process_type),
           parameters: yield* openJson(row, "parameters"),
           userData,
-          files: yield* filesFor(row),
+          files: inputs.files,
           returnUrl: options.returnUrl,
           idempotencyKey: row.id
         })
@@ -603,8 +677,11 @@ export const layer: Layer.Layer<
               status = ${session.status}, deadline_at = ${deadline}, updated_at = ${timestamp}
           WHERE id = ${row.id} AND provider_reference IS NULL
           RETURNING id`.pipe(Effect.orDie)
-        if (started.length === 0)
+        if (started.length === 0) {
+          // Deleted meanwhile (with its dossier, say): NotFound; otherwise another request started it first.
+          yield* rowById(row.id)
           return yield* new Conflict({ detail: "Verification was already requested for this process" })
+        }
         yield* lifecycle.started(row.id)
         return yield* toProcess(yield* rowById(row.id))
       }),
@@ -649,7 +726,11 @@ export const layer: Layer.Layer<
             received_at: timestamp
           })}
           ON CONFLICT DO NOTHING
-          RETURNING event_id`.pipe(Effect.orDie)
+          RETURNING event_id`.pipe(
+          // The process was deleted since it was read: the event is about nothing any more.
+          Effect.catchIf(isForeignKeyViolation, () => Effect.fail(notFound(event.reference))),
+          Effect.orDie
+        )
         if (fresh.length === 0) return { processId: row?.id, duplicate: true }
         if (row === undefined) return { duplicate: false }
         // An event's outcome cannot carry files (the portrait); a provider that can be asked has the full result.

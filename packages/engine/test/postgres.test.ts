@@ -1,5 +1,6 @@
 import { describe, it } from "vitest"
 import { freshPostgres, postgresUrl } from "./support/databases.js"
+import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -11,4 +12,5 @@ if (postgresUrl === undefined) {
   const url = postgresUrl
   engineSuite("PostgreSQL", () => freshPostgres(url))
   durableSuite("PostgreSQL", () => freshPostgres(url))
+  deleteRaceSuite("PostgreSQL", () => freshPostgres(url))
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqliteClient } from "@assure/sqlite"
 import { Layer } from "effect"
+import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -12,3 +13,4 @@ const freshSqlite = () =>
 
 engineSuite("SQLite", freshSqlite)
 durableSuite("SQLite", freshSqlite)
+deleteRaceSuite("SQLite", freshSqlite)

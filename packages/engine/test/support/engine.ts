@@ -23,7 +23,13 @@ export const keys: PersonalDataCipher.Keys = {
 export const tenantA = Tenant.TenantId.make("client-a")
 export const tenantB = Tenant.TenantId.make("client-b")
 
-export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
+/** Stand-ins for the in-memory file store and the test key ring's cipher, for tests that watch or step into them. */
+export interface Services {
+  readonly fileStore?: Layer.Layer<FileStore.FileStore> | undefined
+  readonly cipher?: Layer.Layer<PersonalDataCipher.PersonalDataCipher> | undefined
+}
+
+export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services: Services = {}) => {
   const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
   const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret] }).pipe(
     Layer.provideMerge(ProviderRegistry.layer)
@@ -33,8 +39,8 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
       Layer.mergeAll(
         storage,
         providers,
-        FileStore.layerMemory,
-        Layer.orDie(PersonalDataCipher.layer(keys)),
+        services.fileStore ?? FileStore.layerMemory,
+        services.cipher ?? Layer.orDie(PersonalDataCipher.layer(keys)),
         OutboundPolicy.layerStrict
       )
     )
