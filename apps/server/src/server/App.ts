@@ -3,7 +3,6 @@
  * engine (with the providers ASSURE_PROVIDERS enables) → the HTTP API, `/openapi.json` and `/docs`.
  */
 import { mkdirSync } from "node:fs"
-import { createServer } from "node:http"
 import { join } from "node:path"
 import { Engine, EngineConfig, FileStore, Migrations, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 import { SqliteClient } from "@assure/sqlite"
@@ -17,6 +16,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
 import { handlers } from "./Handlers.js"
+import * as HttpTimeouts from "./HttpTimeouts.js"
 import * as Idempotency from "./Idempotency.js"
 import * as NotificationDelivery from "./NotificationDelivery.js"
 import * as Observability from "./Observability.js"
@@ -81,11 +81,14 @@ export const makeApp = (settings: Settings) => {
   const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000))
   return HttpRouter.serve(routes, { disableLogger: true }).pipe(
     Layer.provide(
-      NodeHttpServer.layer(createServer, {
-        port: settings.port,
-        host: settings.host,
-        gracefulShutdownTimeout: "10 seconds"
-      })
+      NodeHttpServer.layer(
+        HttpTimeouts.server({ headers: settings.headersTimeout, bodyIdle: settings.bodyIdleTimeout }),
+        {
+          port: settings.port,
+          host: settings.host,
+          gracefulShutdownTimeout: "10 seconds"
+        }
+      )
     ),
     // Handlers read these per request; the same layers as the middleware's (one signing key, one store).
     Layer.provide(Layer.mergeAll(Tokens.layer, Idempotency.layer)),

@@ -41,6 +41,10 @@ export interface Settings {
   readonly retention: Option.Option<Duration.Duration>
   /** Requests per second each client may make; bursts up to twice that. */
   readonly rateLimit: number
+  /** How long a client may take to send a request's headers (`ASSURE_HEADERS_TIMEOUT`). */
+  readonly headersTimeout: Duration.Duration
+  /** How long a request body may go without a byte before the request ends with 408 (`ASSURE_BODY_IDLE_TIMEOUT`). */
+  readonly bodyIdleTimeout: Duration.Duration
   /** How long the sandbox provider takes to reach its result. */
   readonly sandboxLatency: Duration.Duration
   /** The identity providers the server runs (`ASSURE_PROVIDERS`); each vendor's credentials come from its own variables. */
@@ -338,6 +342,18 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   const tokenLifetime = yield* Config.Duration("ASSURE_TOKEN_LIFETIME").pipe(Config.withDefault(Duration.minutes(10)))
   const retention = yield* Config.option(Config.Duration("ASSURE_RETENTION"))
   const rateLimit = yield* Config.Number("ASSURE_RATE_LIMIT").pipe(Config.withDefault(100))
+  const headersTimeout = yield* Config.Duration("ASSURE_HEADERS_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
+  const bodyIdleTimeout = yield* Config.Duration("ASSURE_BODY_IDLE_TIMEOUT").pipe(
+    Config.withDefault(Duration.seconds(30))
+  )
+  for (const [setting, value] of [
+    ["ASSURE_HEADERS_TIMEOUT", headersTimeout],
+    ["ASSURE_BODY_IDLE_TIMEOUT", bodyIdleTimeout]
+  ] as const) {
+    if (!(Duration.toMillis(value) >= 1 && Duration.isFinite(value))) {
+      return yield* new ConfigurationError({ setting, problem: "must be a finite duration of at least 1 millisecond" })
+    }
+  }
   const sandboxLatency = yield* Config.Duration("ASSURE_SANDBOX_LATENCY").pipe(Config.withDefault(Duration.seconds(2)))
   const providers = [
     ...new Set(
@@ -403,6 +419,8 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     tokenLifetime,
     retention,
     rateLimit,
+    headersTimeout,
+    bodyIdleTimeout,
     sandboxLatency,
     providers,
     eventSubscriptions,
