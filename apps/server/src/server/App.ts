@@ -24,6 +24,7 @@ import * as ProblemFallback from "./ProblemFallback.js"
 import * as Providers from "./Providers.js"
 import * as RateLimiter from "./RateLimiter.js"
 import * as RequestProblems from "./RequestProblems.js"
+import * as ResponseHeaders from "./ResponseHeaders.js"
 import { ServerConfig, type Settings } from "./ServerConfig.js"
 import * as Tokens from "./Tokens.js"
 
@@ -78,7 +79,9 @@ export const makeApp = (settings: Settings) => {
     Layer.provide(handlers.pipe(Layer.provideMerge(security)))
   )
   const docs = HttpApiScalar.layer(AssureApi, { path: "/docs", scalar: { withDefaultFonts: false } })
-  const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000))
+  // ResponseHeaders is built first, so its middleware runs outside every other: `Cache-Control: no-store` reaches
+  // every problem too.
+  const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000)).pipe(Layer.provide(ResponseHeaders.layer))
   return HttpRouter.serve(routes, { disableLogger: true }).pipe(
     Layer.provide(
       NodeHttpServer.layer(
