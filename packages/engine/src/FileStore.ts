@@ -27,18 +27,33 @@ export class FileStore extends Context.Service<
 const randomKey = () => Hex.encode(globalThis.crypto.getRandomValues(new Uint8Array(16)))
 const isKey = (key: string) => /^[0-9a-f]{32}$/.test(key)
 
+/** Permissions of what {@link layerDirectory} creates. @since 0.1.0 */
+export interface DirectoryOptions {
+  /** Of the folders it creates (`directory` itself and its sub-folders). Default `0o700`: the owner only. */
+  readonly directoryMode?: number | undefined
+  /** Of the files it writes. Default `0o600`: the owner only. */
+  readonly fileMode?: number | undefined
+}
+
 /**
  * Files on a local disk under `directory` (created if missing), spread over 256 sub-folders. Writes go to a temporary
- * name first and are renamed into place, so a crash never leaves half a file under a real key.
+ * name first and are renamed into place, so a crash never leaves half a file under a real key. Folders and files are
+ * created for the owner only (`0o700`, `0o600`) unless `options` say otherwise; the process's umask can only narrow
+ * that. Folders that exist already keep their permissions.
  *
  * @since 0.1.0
  */
-export const layerDirectory = (directory: string): Layer.Layer<FileStore, never, FileSystem.FileSystem | Path.Path> =>
+export const layerDirectory = (
+  directory: string,
+  options: DirectoryOptions = {}
+): Layer.Layer<FileStore, never, FileSystem.FileSystem | Path.Path> =>
   Layer.effect(
     FileStore,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
+      const directoryMode = options.directoryMode ?? 0o700
+      const fileMode = options.fileMode ?? 0o600
       const pathOf = (key: string) => path.join(directory, key.slice(0, 2), key)
       const wrap =
         (operation: string) =>
@@ -53,9 +68,9 @@ export const layerDirectory = (directory: string): Layer.Layer<FileStore, never,
           Effect.gen(function* () {
             const key = randomKey()
             const target = pathOf(key)
-            yield* fs.makeDirectory(path.dirname(target), { recursive: true })
+            yield* fs.makeDirectory(path.dirname(target), { recursive: true, mode: directoryMode })
             const temporary = `${target}.partial`
-            yield* fs.writeFile(temporary, bytes)
+            yield* fs.writeFile(temporary, bytes, { mode: fileMode })
             yield* fs.rename(temporary, target)
             return key
           }).pipe(wrap("write")),

@@ -25,6 +25,7 @@
  * @since 0.1.0
  */
 
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs"
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -91,6 +92,19 @@ export interface SqliteClientConfig {
    * crash can lose the last transactions committed before it — for several times as many small writes per second.
    */
   readonly synchronous?: "off" | "normal" | "full" | "extra" | undefined
+  /**
+   * Overwrite deleted content with zeros (`PRAGMA secure_delete`), so that what a `DELETE` removed cannot be read back
+   * from the file's free space. Default `false`, SQLite's own: it costs writes (every freed page is written), and
+   * with WAL on, the overwritten pages reach the database file at the next checkpoint.
+   */
+  readonly secureDelete?: boolean | undefined
+  /**
+   * Permissions of the database file, `0o600` for the owner only: a file this client creates is created with them,
+   * and an existing one is changed to them (its `-wal` and `-shm` files too, which SQLite creates with the database
+   * file's permissions). Default: SQLite's, `0o644` narrowed by the process's umask, and existing files as they are.
+   * Not used for `":memory:"`, `file:` URIs or a read-only database.
+   */
+  readonly fileMode?: number | undefined
   /**
    * Read every INTEGER as a `bigint`. Default `false`: integers are numbers, and one beyond ±(2^53 − 1) fails the
    * statement instead of losing precision. `SqlClient.SafeIntegers` turns bigints on for a single effect.
@@ -182,6 +196,7 @@ const open = (config: SqliteClientConfig): Effect.Effect<DatabaseSync, SqlError>
   Effect.try({
     try: () => {
       const readOnly = config.readonly ?? false
+      if (config.fileMode !== undefined && !readOnly) restrict(config.filename, config.fileMode)
       const db = new DatabaseSync(config.filename, { readOnly, enableForeignKeyConstraints: true })
       try {
         const busyTimeout = Math.round(Duration.toMillis(config.busyTimeout ?? "5 seconds"))
@@ -193,6 +208,9 @@ const open = (config: SqliteClientConfig): Effect.Effect<DatabaseSync, SqlError>
         if (config.synchronous !== undefined) {
           db.exec(`PRAGMA synchronous = ${synchronousLevels[config.synchronous]}`)
         }
+        if (config.secureDelete !== undefined) {
+          db.exec(`PRAGMA secure_delete = ${config.secureDelete ? "ON" : "OFF"}`)
+        }
       } catch (cause) {
         db.close()
         throw cause
@@ -201,6 +219,19 @@ const open = (config: SqliteClientConfig): Effect.Effect<DatabaseSync, SqlError>
     },
     catch: (cause) => toSqlError(cause, "open")
   })
+
+/**
+ * Creates the database file with `mode` if it does not exist, and gives it (and its -wal and -shm files, if any) that
+ * mode: SQLite creates the -wal and -shm files with the database file's permissions, so all three end up the same.
+ */
+const restrict = (filename: string, mode: number) => {
+  if (filename === ":memory:" || filename === "" || filename.startsWith("file:")) return
+  // "a": create if missing, never truncate.
+  closeSync(openSync(filename, "a", mode))
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    if (existsSync(file)) chmodSync(file, mode)
+  }
+}
 
 type Row = Record<string, unknown>
 type TransformRows = (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined

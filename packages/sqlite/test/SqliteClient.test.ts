@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -462,6 +462,56 @@ describe("SqliteClient", () => {
       assert.strictEqual(normal?.synchronous, 1)
       const [extra] = yield* level.pipe(Effect.provide(SqliteClient.layer({ filename, synchronous: "extra" })))
       assert.strictEqual(extra?.synchronous, 3)
+    })
+  )
+
+  it.effect("overwrites deleted content with zeros when told `secureDelete`", () =>
+    Effect.gen(function* () {
+      const level = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ secure_delete: number }>`PRAGMA secure_delete`)
+      const filename = freshFile()
+      const [byDefault] = yield* level.pipe(Effect.provide(SqliteClient.layer({ filename })))
+      assert.strictEqual(byDefault?.secure_delete, 0)
+      const [on] = yield* level.pipe(Effect.provide(SqliteClient.layer({ filename, secureDelete: true })))
+      assert.strictEqual(on?.secure_delete, 1)
+    })
+  )
+
+  it.effect("gives the database, -wal and -shm files the `fileMode`, whatever the umask, new or existing", () =>
+    Effect.gen(function* () {
+      const modeOf = (file: string) => statSync(file).mode & 0o777
+      const write = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.andThen(sql`CREATE TABLE IF NOT EXISTS t (x)`, sql`INSERT INTO t (x) VALUES (1)`)
+      )
+      const previous = process.umask(0o022)
+      try {
+        const created = freshFile()
+        yield* write.pipe(Effect.provide(SqliteClient.layer({ filename: created, fileMode: 0o600 })))
+        // With WAL on, the -wal and -shm files are there while a connection is open (the last one to close removes
+        // them): look while one is.
+        yield* Effect.gen(function* () {
+          yield* write
+          assert.deepStrictEqual(
+            [created, `${created}-wal`, `${created}-shm`].map((file) => [existsSync(file), modeOf(file)]),
+            [
+              [true, 0o600],
+              [true, 0o600],
+              [true, 0o600]
+            ]
+          )
+        }).pipe(Effect.provide(SqliteClient.layer({ filename: created, fileMode: 0o600 })))
+        // A database another program left readable by all is narrowed when opened with a mode.
+        const existing = freshFile()
+        writeFileSync(existing, "")
+        chmodSync(existing, 0o644)
+        yield* write.pipe(Effect.provide(SqliteClient.layer({ filename: existing, fileMode: 0o600 })))
+        assert.strictEqual(modeOf(existing), 0o600)
+        // Without a mode, SQLite's own default under the umask.
+        const plain = freshFile()
+        yield* write.pipe(Effect.provide(SqliteClient.layer({ filename: plain })))
+        assert.strictEqual(modeOf(plain), 0o644)
+      } finally {
+        process.umask(previous)
+      }
     })
   )
 

@@ -2,7 +2,6 @@
  * The server as one layer: configuration → database (embedded SQLite by default, PostgreSQL with DATABASE_URL) →
  * engine (with the providers ASSURE_PROVIDERS enables) → the HTTP API, `/openapi.json` and `/docs`.
  */
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { Engine, EngineConfig, FileStore, Migrations, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 import { SqliteClient } from "@assure/sqlite"
@@ -15,6 +14,7 @@ import { FetchHttpClient, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
+import * as DataFolder from "./DataFolder.js"
 import { handlers } from "./Handlers.js"
 import * as HttpTimeouts from "./HttpTimeouts.js"
 import * as Idempotency from "./Idempotency.js"
@@ -28,19 +28,31 @@ import * as ResponseHeaders from "./ResponseHeaders.js"
 import { ServerConfig, type Settings } from "./ServerConfig.js"
 import * as Tokens from "./Tokens.js"
 
+/** The database, once the data folder (which holds the embedded database, and the files on either) is ready. */
 const database = (settings: Settings) => {
+  const folder = DataFolder.prepare(settings.dataDirectory)
   if (Option.isSome(settings.databaseUrl)) {
     const url = settings.databaseUrl.value
     // Loaded only for PostgreSQL, so that the embedded default does not spend its start-up on the driver.
     return Layer.unwrap(
-      Effect.promise(() => import("@effect/sql-pg/PgClient")).pipe(Effect.map((Pg) => Pg.layer({ url })))
+      Effect.andThen(
+        folder,
+        Effect.promise(() => import("@effect/sql-pg/PgClient"))
+      ).pipe(Effect.map((Pg) => Pg.layer({ url })))
     )
   }
-  mkdirSync(settings.dataDirectory, { recursive: true })
-  return SqliteClient.layer({
-    filename: join(settings.dataDirectory, "assure.db"),
-    synchronous: settings.sqliteSynchronous
-  })
+  return Layer.unwrap(
+    Effect.as(
+      folder,
+      SqliteClient.layer({
+        filename: join(settings.dataDirectory, "assure.db"),
+        synchronous: settings.sqliteSynchronous,
+        // Deleted identity data does not linger in the file's free pages, and the file is the owner's only.
+        secureDelete: true,
+        fileMode: DataFolder.fileMode
+      })
+    )
+  )
 }
 
 export const makeApp = (settings: Settings) => {

@@ -155,7 +155,8 @@ const developmentSecrets = (dataDirectory: string): DevelopmentSecrets => {
     encryptionKey: PersonalDataCipher.generateKey(),
     sandboxWebhookSecret: `whsec_${newSecret()}`
   }
-  mkdirSync(dataDirectory, { recursive: true })
+  // For the server's user only (DataFolder.ts narrows one found wider at start).
+  mkdirSync(dataDirectory, { recursive: true, mode: 0o700 })
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 })
   return secrets
 }
