@@ -157,6 +157,27 @@ describe("timeouts for slow clients", () => {
     expect(JSON.parse(response.body)).toMatchObject([{ kind: "front", mediaType: "image/jpeg" }])
   }, 30_000)
 
+  it("gives the rest of a body one idle limit once the request was answered, however steadily it trickles", async () => {
+    const connection = await open(server.url)
+    // No such route: answered at once, before the body is read.
+    connection.socket.write(
+      [
+        "POST /no-such-route HTTP/1.1",
+        "Host: localhost",
+        "Content-Type: application/json",
+        "Content-Length: 1000",
+        "",
+        "{"
+      ].join("\r\n")
+    )
+    const trickle = setInterval(() => connection.socket.write(" "), 200)
+    const elapsed = await connection.closed
+    clearInterval(trickle)
+    expect(parse(connection.received()).status).toBe(404)
+    // 1,000 bytes at 5 a second would take 200 seconds.
+    expect(elapsed).toBeLessThan(2 * limit + 1_500)
+  })
+
   it("keeps answering other clients while slow ones wait", async () => {
     const alpha = await apiClient(server, clients.alpha)
     const slow = await Promise.all(Array.from({ length: 20 }, () => open(server.url)))

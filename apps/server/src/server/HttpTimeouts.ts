@@ -97,12 +97,16 @@ interface Receiving {
   readonly response: ServerResponse
   bytesRead: number
   since: number
+  /** The response has been sent while the body was still arriving. */
+  answered: boolean
 }
 
 /**
  * Watches the bodies being received, a few times per idle limit: a body whose connection read nothing for the limit
  * ends with a 408. Bytes the server has not consumed yet (the body is buffered while a handler does something else)
- * count as activity: the wait is then the server's, not the client's.
+ * count as activity: the wait is then the server's, not the client's. Once the response is sent (a request refused
+ * before its body was read), the rest of the body gets one idle limit in all, however steadily it trickles: nothing
+ * needs it any more, and the connection cannot take another request until it has arrived.
  */
 const bodyWatch = (idleMillis: number) => {
   const receiving = new Map<IncomingMessage, Receiving>()
@@ -111,9 +115,12 @@ const bodyWatch = (idleMillis: number) => {
     const now = Date.now()
     for (const [request, state] of receiving) {
       const socket = request.socket
-      if (request.complete || request.destroyed || socket.destroyed || state.response.writableEnded) {
+      if (request.complete || request.destroyed || socket.destroyed) {
         receiving.delete(request)
-      } else if (socket.bytesRead !== state.bytesRead || request.readableLength > 0) {
+      } else if (!state.answered && state.response.writableEnded) {
+        state.answered = true
+        state.since = now
+      } else if (!state.answered && (socket.bytesRead !== state.bytesRead || request.readableLength > 0)) {
         state.bytesRead = socket.bytesRead
         state.since = now
       } else if (now - state.since >= idleMillis) {
@@ -128,7 +135,7 @@ const bodyWatch = (idleMillis: number) => {
   }
   return (request: IncomingMessage, response: ServerResponse) => {
     if (!hasBody(request) || request.complete) return
-    receiving.set(request, { response, bytesRead: request.socket.bytesRead, since: Date.now() })
+    receiving.set(request, { response, bytesRead: request.socket.bytesRead, since: Date.now(), answered: false })
     if (timer === undefined) {
       timer = setInterval(check, Math.min(Math.max(Math.floor(idleMillis / 4), 25), 1_000))
       timer.unref()
