@@ -10,7 +10,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Effect, Layer, Option } from "effect"
-import { FetchHttpClient, HttpRouter } from "effect/http"
+import { FetchHttpClient, HttpMiddleware, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
@@ -94,7 +94,16 @@ export const makeApp = (settings: Settings) => {
   // ResponseHeaders is built first, so its middleware runs outside every other: `Cache-Control: no-store` reaches
   // every problem too.
   const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000)).pipe(Layer.provide(ResponseHeaders.layer))
-  return HttpRouter.serve(routes, { disableLogger: true }).pipe(
+  // Behind trusted proxies (ASSURE_TRUSTED_PROXIES), a request's address is the one they forward for; without any,
+  // nothing is read from X-Forwarded-* headers.
+  const forwarded =
+    settings.trustedProxies.length > 0
+      ? HttpMiddleware.xForwardedHeaders({ trustedProxies: settings.trustedProxies })
+      : undefined
+  return HttpRouter.serve(routes, {
+    disableLogger: true,
+    ...(forwarded === undefined ? {} : { middleware: forwarded })
+  }).pipe(
     Layer.provide(
       NodeHttpServer.layer(
         HttpTimeouts.server({ headers: settings.headersTimeout, bodyIdle: settings.bodyIdleTimeout }),

@@ -21,7 +21,7 @@ import { checkAll, fromJson, fromMultipart, isPartStream } from "./Files.js"
 import { Idempotency, RetakenKey } from "./Idempotency.js"
 import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
 import { ServerConfig } from "./ServerConfig.js"
-import { scope, Tokens } from "./Tokens.js"
+import { AuthHandlers } from "./TokenEndpoint.js"
 
 type EngineFailure = EngineError.NotFound | EngineError.InvalidInput | EngineError.Conflict
 
@@ -48,35 +48,6 @@ const uploadsOfRequest = (payload: UploadPayload) =>
 
 const fileResponse = (file: { readonly info: { readonly mediaType: string }; readonly bytes: Uint8Array }) =>
   HttpServerResponse.uint8Array(file.bytes, { contentType: file.info.mediaType })
-
-export const AuthHandlers = HttpApiBuilder.group(AssureApi, "auth", (handlers) =>
-  handlers.handle("token", ({ payload, request }) =>
-    Effect.gen(function* () {
-      const tokens = yield* Tokens
-      if (payload.grant_type !== "client_credentials") {
-        return yield* badRequest("Only the client_credentials grant is supported", [
-          { name: "grant_type", reason: "must be client_credentials" }
-        ])
-      }
-      // client_secret_basic (the Authorization header) or client_secret_post (the form).
-      const basic = request.headers.authorization?.match(/^Basic\s+(.+)$/i)?.[1]
-      const [clientId, clientSecret] =
-        basic !== undefined
-          ? (() => {
-              const decoded = Buffer.from(basic, "base64").toString("utf8")
-              const separator = decoded.indexOf(":")
-              return [decodeURIComponent(decoded.slice(0, separator)), decodeURIComponent(decoded.slice(separator + 1))]
-            })()
-          : [payload.client_id ?? "", payload.client_secret ?? ""]
-      const issued = yield* tokens
-        .issue(clientId, clientSecret)
-        .pipe(
-          Effect.catchTag("TokenRefused", () => unauthorized("The client credentials are not valid", "invalid_client"))
-        )
-      return { access_token: issued.token, token_type: "Bearer" as const, expires_in: issued.expiresIn, scope }
-    })
-  )
-)
 
 export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (handlers) =>
   handlers

@@ -1,10 +1,22 @@
 /**
  * Client secrets are stored hashed (scrypt, with a random salt) and compared in constant time: the configuration
  * never holds a secret that would let someone call the API.
+ *
+ * Checking a secret costs tens of milliseconds of CPU and 16 MB of memory by design, so it never runs on the event
+ * loop: {@link hashingWorkers} runs it on worker threads of the lowest CPU priority, which take only the CPU the event
+ * loop leaves, so that a flood of guesses does not slow down every other request; Tokens.ts bounds how many run at
+ * once. (Measured against asynchronous `crypto.scrypt` on libuv's thread pool, which runs at the event loop's own
+ * priority: under a flood of guesses from many addresses, other tenants' p99 rose about 2× with the thread pool and
+ * stayed within noise with these workers; `pnpm --filter @assure/bench bench:tokens`.)
  */
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto"
+import { randomBytes, scryptSync } from "node:crypto"
+import { Worker } from "node:worker_threads"
+import { Context, Effect, type Scope } from "effect"
 
 const cost = { N: 16384, r: 8, p: 1 }
+
+/** Checks a secret against a hash made by {@link hashSecret}. */
+export type Verifier = (secret: string, stored: string) => Effect.Effect<boolean>
 
 /** `scrypt$<salt hex>$<hash hex>` for a secret. */
 export const hashSecret = (secret: string): string => {
@@ -13,14 +25,92 @@ export const hashSecret = (secret: string): string => {
   return `scrypt$${salt.toString("hex")}$${hash.toString("hex")}`
 }
 
-/** Whether a secret matches a hash made by {@link hashSecret}. */
-export const verifySecret = (secret: string, stored: string): boolean => {
+const parseStored = (stored: string) => {
   const [scheme, saltHex, hashHex] = stored.split("$")
-  if (scheme !== "scrypt" || saltHex === undefined || hashHex === undefined) return false
-  const expected = Buffer.from(hashHex, "hex")
-  const actual = scryptSync(secret, Buffer.from(saltHex, "hex"), expected.length, cost)
-  return expected.length === actual.length && timingSafeEqual(expected, actual)
+  return scheme !== "scrypt" || saltHex === undefined || hashHex === undefined
+    ? undefined
+    : { salt: Buffer.from(saltHex, "hex"), expected: Buffer.from(hashHex, "hex") }
 }
+
+/**
+ * The worker: lowers its own thread's CPU priority (per thread on Linux; elsewhere the call would lower the whole
+ * process, so it is not made), then answers each `[id, secret, salt, expected]` with `[id, valid]`.
+ */
+const workerSource = `
+const { scryptSync, timingSafeEqual } = require("node:crypto")
+const { parentPort, workerData } = require("node:worker_threads")
+if (process.platform === "linux") {
+  try { require("node:os").setPriority(19) } catch {}
+}
+parentPort.on("message", ([id, secret, salt, expected]) => {
+  let valid = false
+  try {
+    const actual = scryptSync(secret, Buffer.from(salt), expected.byteLength, workerData.cost)
+    valid = actual.length === expected.byteLength && timingSafeEqual(actual, Buffer.from(expected))
+  } catch {}
+  parentPort.postMessage([id, valid])
+})
+`
+
+/**
+ * `size` worker threads that check secrets in constant time, at the lowest CPU priority, each one secret at a time
+ * (callers keep at most `size` in flight: Tokens.ts). Stopped when the scope closes. Uninterruptible: a check once sent
+ * is waited for, so that whoever bounds how many run counts it until it has run.
+ */
+export const hashingWorkers = (size: number): Effect.Effect<Verifier, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const workers = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        Array.from({ length: Math.max(1, size) }, () => {
+          const worker = new Worker(workerSource, { eval: true, workerData: { cost } })
+          // An idle worker does not keep the process alive.
+          worker.unref()
+          return worker
+        })
+      ),
+      (workers) => Effect.promise(() => Promise.all(workers.map((worker) => worker.terminate())))
+    )
+    const waiting = new Map<number, { readonly worker: Worker; readonly answer: (valid: boolean) => void }>()
+    // Workers with nothing to do; a caller with more than `size` in flight queues on the first one.
+    const idle = [...workers]
+    for (const worker of workers) {
+      worker.on("message", ([id, valid]: [number, boolean]) => {
+        idle.push(worker)
+        const pending = waiting.get(id)
+        waiting.delete(id)
+        pending?.answer(valid)
+      })
+      // A worker that stops (the scope closed, or it failed) refuses what it still held: nobody waits forever.
+      worker.on("exit", () => {
+        for (const [id, pending] of waiting) {
+          if (pending.worker !== worker) continue
+          waiting.delete(id)
+          pending.answer(false)
+        }
+      })
+    }
+    let next = 0
+    return (secret, stored) => {
+      const parsed = parseStored(stored)
+      if (parsed === undefined) return Effect.succeed(false)
+      return Effect.uninterruptible(
+        Effect.callback<boolean>((resume) => {
+          const id = next++
+          const worker = idle.pop() ?? (workers[0] as Worker)
+          waiting.set(id, { worker, answer: (valid) => resume(Effect.succeed(valid)) })
+          worker.postMessage([id, secret, parsed.salt, parsed.expected])
+        })
+      )
+    }
+  })
+
+/**
+ * Wraps how the token endpoint checks secrets: as is unless something else is provided, as a test does to count the
+ * hashes the server computes.
+ */
+export const SecretVerifier = Context.Reference<(verify: Verifier) => Verifier>("@assure/server/SecretVerifier", {
+  defaultValue: () => (verify) => verify
+})
 
 /** A new random secret, URL-safe. */
 export const newSecret = (): string => randomBytes(24).toString("base64url")

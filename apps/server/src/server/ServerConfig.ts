@@ -9,7 +9,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { OutboundPolicy, PersonalDataCipher } from "@assure/engine"
-import { Config, ConfigProvider, Context, Duration, Effect, type LogLevel, Option, Redacted, Schema } from "effect"
+import {
+  Config,
+  ConfigProvider,
+  Context,
+  Duration,
+  Effect,
+  type LogLevel,
+  Option,
+  Redacted,
+  Result,
+  Schema
+} from "effect"
+import { IpNetwork, NetAddress } from "effect/net"
 import { hashSecret, newSecret } from "./Secrets.js"
 
 /** The identity providers the server can run (each is wired in Providers.ts), for `ASSURE_PROVIDERS`. */
@@ -45,6 +57,13 @@ export interface Settings {
   readonly headersTimeout: Duration.Duration
   /** How long a request body may go without a byte before the request ends with 408 (`ASSURE_BODY_IDLE_TIMEOUT`). */
   readonly bodyIdleTimeout: Duration.Duration
+  /** What the token endpoint lets through before it answers 429, and how many secrets it hashes at once. */
+  readonly tokenLimits: TokenLimits
+  /**
+   * The proxies (load balancers, TLS terminators) whose `X-Forwarded-For` is believed: a request's address is the
+   * last one in that header that is not one of them. None: the address of the connection.
+   */
+  readonly trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>
   /** How long the sandbox provider takes to reach its result. */
   readonly sandboxLatency: Duration.Duration
   /** The identity providers the server runs (`ASSURE_PROVIDERS`); each vendor's credentials come from its own variables. */
@@ -66,6 +85,38 @@ export interface Settings {
   readonly externalIssuer: Option.Option<ExternalIssuer>
   /** Credentials printed at start in development mode. */
   readonly development: Option.Option<{ readonly clientId: string; readonly clientSecret: string }>
+}
+
+/**
+ * The token endpoint's limits. Each is a bucket that holds its number of attempts and refills evenly over the
+ * window; failed attempts drain the failure buckets, every attempt the address's own.
+ */
+export interface TokenLimits {
+  /** Failed attempts per client id (`ASSURE_TOKEN_CLIENT_FAILURES`). */
+  readonly clientFailures: number
+  /** Failed attempts per source address (`ASSURE_TOKEN_ADDRESS_FAILURES`). */
+  readonly addressFailures: number
+  /** Every attempt per source address, failed or not (`ASSURE_TOKEN_ADDRESS_REQUESTS`). */
+  readonly addressRequests: number
+  /** Over how long each bucket refills (`ASSURE_TOKEN_LIMIT_WINDOW`). */
+  readonly window: Duration.Duration
+  /** Secrets hashed at once (`ASSURE_TOKEN_VERIFICATIONS`); more wait their turn. */
+  readonly concurrentVerifications: number
+  /**
+   * How long a refused attempt waits before its 429 (`ASSURE_TOKEN_REFUSAL_DELAY`), so that a client retrying in a loop
+   * slows down instead of spinning; at most 1,024 wait at once, the rest are answered at once.
+   */
+  readonly refusalDelay: Duration.Duration
+}
+
+/** The token endpoint's limits when none are configured. */
+export const defaultTokenLimits: TokenLimits = {
+  clientFailures: 10,
+  addressFailures: 20,
+  addressRequests: 300,
+  window: Duration.minutes(1),
+  concurrentVerifications: 1,
+  refusalDelay: Duration.seconds(1)
 }
 
 /** An OpenTelemetry collector (or a vendor's OTLP endpoint) to export to. */
@@ -227,6 +278,65 @@ const loadTelemetry = Effect.gen(function* () {
   return Option.some<Telemetry>({ endpoint: url, serviceName, headers: Redacted.make(headers) })
 })
 
+/** A positive whole number, or the setting's default. */
+const positiveInteger = (setting: string, fallback: number) =>
+  Effect.flatMap(Config.Number(setting).pipe(Config.withDefault(fallback)), (value) =>
+    Number.isInteger(value) && value > 0
+      ? Effect.succeed(value)
+      : Effect.fail(new ConfigurationError({ setting, problem: "must be a positive whole number" }))
+  )
+
+const loadTokenLimits = Effect.gen(function* () {
+  const window = yield* Config.Duration("ASSURE_TOKEN_LIMIT_WINDOW").pipe(Config.withDefault(defaultTokenLimits.window))
+  if (!(Duration.toMillis(window) >= 1000)) {
+    return yield* new ConfigurationError({ setting: "ASSURE_TOKEN_LIMIT_WINDOW", problem: "must be at least 1 second" })
+  }
+  return {
+    clientFailures: yield* positiveInteger("ASSURE_TOKEN_CLIENT_FAILURES", defaultTokenLimits.clientFailures),
+    addressFailures: yield* positiveInteger("ASSURE_TOKEN_ADDRESS_FAILURES", defaultTokenLimits.addressFailures),
+    addressRequests: yield* positiveInteger("ASSURE_TOKEN_ADDRESS_REQUESTS", defaultTokenLimits.addressRequests),
+    window,
+    concurrentVerifications: yield* positiveInteger(
+      "ASSURE_TOKEN_VERIFICATIONS",
+      defaultTokenLimits.concurrentVerifications
+    ),
+    refusalDelay: yield* Config.Duration("ASSURE_TOKEN_REFUSAL_DELAY").pipe(
+      Config.withDefault(defaultTokenLimits.refusalDelay)
+    )
+  } satisfies TokenLimits
+})
+
+/** One network in CIDR notation (`10.0.0.0/8`, `fd00::/8`), or one address (`10.1.2.3`, a network of one). */
+export const parseNetwork = (text: string): IpNetwork.IpNetwork | undefined => {
+  const network = text.includes("/")
+    ? IpNetwork.fromString(text)
+    : Result.flatMap(NetAddress.ipFromString(text), (address) =>
+        IpNetwork.fromAddress(address, NetAddress.isIpv4Address(address) ? 32 : 128)
+      )
+  return Result.isSuccess(network) ? network.success : undefined
+}
+
+/** `ASSURE_TRUSTED_PROXIES`: networks and addresses separated by commas. */
+const loadTrustedProxies = Effect.gen(function* () {
+  const text = yield* Config.String("ASSURE_TRUSTED_PROXIES").pipe(Config.withDefault(""))
+  const entries = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+  const networks: Array<IpNetwork.IpNetwork> = []
+  for (const entry of entries) {
+    const network = parseNetwork(entry)
+    if (network === undefined) {
+      return yield* new ConfigurationError({
+        setting: "ASSURE_TRUSTED_PROXIES",
+        problem: `${JSON.stringify(entry)} is not an IP address or a network in CIDR notation (10.0.0.0/8, fd00::/8)`
+      })
+    }
+    networks.push(network)
+  }
+  return networks
+})
+
 /**
  * `ASSURE_NOTIFICATION_ALLOW_HTTP` and `ASSURE_NOTIFICATION_ALLOWED_NETWORKS`: what notifications may reach besides
  * public https addresses, for on-premise endpoints and tests on loopback. The event subscriptions must fit.
@@ -355,6 +465,8 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
       return yield* new ConfigurationError({ setting, problem: "must be a finite duration of at least 1 millisecond" })
     }
   }
+  const tokenLimits = yield* loadTokenLimits
+  const trustedProxies = yield* loadTrustedProxies
   const sandboxLatency = yield* Config.Duration("ASSURE_SANDBOX_LATENCY").pipe(Config.withDefault(Duration.seconds(2)))
   const providers = [
     ...new Set(
@@ -422,6 +534,8 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     rateLimit,
     headersTimeout,
     bodyIdleTimeout,
+    tokenLimits,
+    trustedProxies,
     sandboxLatency,
     providers,
     eventSubscriptions,

@@ -12,10 +12,14 @@
  *
  * A token that passed is remembered until it expires (`VerifiedTokens`), so a client presenting the same token again
  * is not verified again.
+ *
+ * Client secrets are hashed off the event loop, on worker threads of the lowest CPU priority (Secrets.ts), at most
+ * `ASSURE_TOKEN_VERIFICATIONS` at once: the rest wait their turn, so that a flood of guesses cannot take every core. Waiting attempts are served in two lanes by turns: clients proven at their address, and
+ * everyone else. The token endpoint's limits (TokenLimiter.ts) are consulted before an attempt gets here.
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, PartitionedSemaphore, Schema } from "effect"
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from "jose"
-import { verifySecret } from "./Secrets.js"
+import { hashingWorkers, SecretVerifier } from "./Secrets.js"
 import { type ExternalIssuer, ServerConfig } from "./ServerConfig.js"
 import * as VerifiedTokens from "./VerifiedTokens.js"
 
@@ -30,10 +34,14 @@ export const scope = "signicat-api"
 export class Tokens extends Context.Service<
   Tokens,
   {
-    /** Checks client credentials and issues a token; the same error for an unknown client and a wrong secret. */
+    /**
+     * Checks client credentials and issues a token; the same error for an unknown client and a wrong secret. A
+     * `proven` attempt (TokenLimiter.ts) takes turns for the hashing with all the others.
+     */
     readonly issue: (
       clientId: string,
-      clientSecret: string
+      clientSecret: string,
+      lane?: "proven" | "unproven"
     ) => Effect.Effect<{ readonly token: string; readonly expiresIn: number }, TokenRefused>
     /** Verifies a bearer token — the server's own or the external issuer's — and returns its client id. */
     readonly verify: (token: string) => Effect.Effect<string, TokenRefused>
@@ -160,6 +168,10 @@ export const layer = Layer.effect(
     const clients = new Map(settings.clients.map((client) => [client.id, client.secretHash]))
     // A hash to compare against for unknown clients, so a miss costs as much as a wrong secret.
     const decoy = settings.clients[0]?.secretHash ?? ""
+    const verifySecret = (yield* SecretVerifier)(yield* hashingWorkers(settings.tokenLimits.concurrentVerifications))
+    const hashing = yield* PartitionedSemaphore.make<"proven" | "unproven">({
+      permits: settings.tokenLimits.concurrentVerifications
+    })
     const external = Option.map(settings.externalIssuer, (issuer) => ({
       issuer: issuer.issuer,
       verify: externalVerifier(issuer)
@@ -184,10 +196,11 @@ export const layer = Layer.effect(
 
     return Tokens.of({
       jwk: { ...jwk, alg: "ES256", use: "sig" },
-      issue: (clientId, clientSecret) =>
+      issue: (clientId, clientSecret, lane = "unproven") =>
         Effect.gen(function* () {
           const hash = clients.get(clientId)
-          const valid = verifySecret(clientSecret, hash ?? decoy) && hash !== undefined
+          const valid =
+            (yield* hashing.withPermit(lane)(verifySecret(clientSecret, hash ?? decoy))) && hash !== undefined
           if (!valid) return yield* new TokenRefused({ reason: "invalid_client" })
           const token = yield* Effect.promise(() =>
             new SignJWT({ scope })
