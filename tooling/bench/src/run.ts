@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
- * runs the engine end to end against a plain-database baseline, loads the HTTP API next to a bare node:http server,
- * and writes `BENCHMARKS.md` at the repository root.
+ * runs the engine end to end against a plain-database baseline, loads the HTTP API next to a bare node:http server
+ * and floods its token endpoint (http/tokens.ts), and writes `BENCHMARKS.md` at the repository root.
  * About a minute for the first two sections and several more for the engine on a 2-core machine; the engine's long
  * memory run is sized with `--engine-verifications=N` (see `engine/options.ts`).
  */

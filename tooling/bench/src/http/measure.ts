@@ -8,18 +8,16 @@
  * rate of errors is not a rate. Readiness is timed from spawning the server's process to `/ready` answering 204, on
  * a new data folder (the migrations run) and again on the data the load left behind.
  */
-import { type ChildProcess, fork } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { request } from "node:http"
-import { createServer } from "node:net"
+import { mkdtempSync, rmSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
-import { fileURLToPath } from "node:url"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
-import type { BareJob, ChildMessage, MemoryReading, ParentMessage, ReadyMessage, ServerJob } from "./protocol.ts"
+import { type Contender, freePort, type Readiness, startBare, startServer, versionOf } from "./contenders.ts"
+import type { ServerJob } from "./protocol.ts"
+import { defaultTokenFloodOptions, measureTokenFlood, type TokenFloodOptions, type TokenFloodReport } from "./tokens.ts"
 
 export interface HttpOptions {
   readonly connections: number
@@ -29,13 +27,16 @@ export interface HttpOptions {
   readonly sampleMillis: number
   /** Where to write CPU profiles of the server's measured runs (`get.cpuprofile`, `post.cpuprofile`), if anywhere. */
   readonly profileDirectory?: string | undefined
+  /** The token flood, after the load runs (tokens.ts); none: not measured. */
+  readonly tokenFlood?: TokenFloodOptions | undefined
 }
 
 export const defaultHttpOptions: HttpOptions = {
   connections: 64,
   warmupSeconds: 2,
   durationSeconds: 10,
-  sampleMillis: 250
+  sampleMillis: 250,
+  tokenFlood: defaultTokenFloodOptions
 }
 
 export interface MemorySample {
@@ -68,12 +69,7 @@ export interface Pair {
   readonly bare: LoadFigures
 }
 
-export interface Readiness {
-  /** From spawning the process to the bench's first 204 from `/ready` (polled every 5 ms). */
-  readonly fromSpawnMillis: number
-  /** The process's own view, in ms since it started: code loaded, server being built, `/ready` answering. */
-  readonly child: Omit<ReadyMessage, "type">
-}
+export type { Readiness } from "./contenders.ts"
 
 export interface HttpReport {
   readonly options: HttpOptions
@@ -93,9 +89,10 @@ export interface HttpReport {
   /** Dossiers in the store when the server was restarted. */
   readonly dossiersStored: number
   readonly profiles: ReadonlyArray<string>
+  /** Other tenants' GETs under a flood of wrong client secrets, on a server of its own. */
+  readonly tokenFlood?: TokenFloodReport | undefined
 }
 
-const here = import.meta.dirname
 const client = { id: "bench", secret: "bench-client-secret-value" }
 /** Far above what the load can reach: the rate limiter still runs on every request, but never refuses one. */
 const rateLimit = 1_000_000_000
@@ -103,134 +100,6 @@ const dossierRequest = JSON.stringify({
   externalReference: "customer-7",
   userData: { firstName: "Erika", lastName: "Mustermann", dateOfBirth: "1964-08-12" }
 })
-
-const versionOf = (name: string): string => {
-  const path = fileURLToPath(import.meta.resolve(`${name}/package.json`))
-  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version
-}
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
-const readyOnce = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = request({ host: "127.0.0.1", port, path: "/ready", agent: false }, (response) => {
-      response.resume()
-      resolve(response.statusCode === 204)
-    })
-    probe.on("error", () => resolve(false))
-    probe.end()
-  })
-
-/** A contender's process: started, waited for, read, profiled, stopped. */
-interface Contender {
-  readonly port: number
-  readonly readiness: Readiness
-  readonly memory: () => Promise<MemoryReading>
-  readonly profile: (path?: string) => Promise<void>
-  readonly stop: () => Promise<void>
-}
-
-/**
- * The Node options `assure-server` runs with: those on its executable's `#!/usr/bin/env -S node …` line, so that the
- * server is measured as it ships (see docs/operations.md, "Memory").
- */
-const serverNodeOptions = (): ReadonlyArray<string> => {
-  const executable = fileURLToPath(new URL("../../../../apps/server/dist/server/main.js", import.meta.url))
-  const shebang = readFileSync(executable, "utf8").split("\n", 1)[0] ?? ""
-  return shebang.split(/\s+/).filter((word) => word.startsWith("--"))
-}
-
-const start = async (
-  script: string,
-  env: Record<string, string>,
-  port: number,
-  log: (m: string) => void,
-  execArgv: ReadonlyArray<string> = []
-) => {
-  const pending = new Map<number, { resolve: (message: ChildMessage) => void; reject: (error: Error) => void }>()
-  let nextId = 0
-  let exited = false
-  const spawned = performance.now()
-  const child: ChildProcess = fork(join(here, script), [], {
-    execArgv: [...process.execArgv, ...execArgv],
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
-  })
-  const ready = new Promise<ReadyMessage>((resolve, reject) => {
-    child.on("message", (message: ChildMessage) => {
-      if (message.type === "ready") resolve(message)
-      else pending.get(message.id)?.resolve(message)
-    })
-    child.once("exit", (code, signal) => {
-      exited = true
-      const error = new Error(`${script} exited (${code ?? signal})`)
-      reject(error)
-      for (const { reject: refuse } of pending.values()) refuse(error)
-      pending.clear()
-    })
-  })
-  let answered = false
-  const polling = (async () => {
-    while (!answered && !exited && performance.now() - spawned < 60_000) {
-      if (await readyOnce(port)) return performance.now() - spawned
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-    throw new Error(`${script} did not become ready`)
-  })()
-  const [fromSpawnMillis, { type: _, ...own }] = await Promise.all([polling, ready])
-    .catch((error: unknown) => {
-      child.kill("SIGKILL")
-      throw error
-    })
-    .finally(() => {
-      answered = true
-    })
-  const ask = <T extends ChildMessage>(message: ParentMessage & { id: number }) =>
-    new Promise<T>((resolve, reject) => {
-      if (exited) return reject(new Error(`${script} has exited`))
-      pending.set(message.id, {
-        resolve: (answer) => {
-          pending.delete(message.id)
-          resolve(answer as T)
-        },
-        reject
-      })
-      child.send(message)
-    })
-  log(`  ${script}: ready ${fromSpawnMillis.toFixed(0)} ms after spawning it`)
-  return {
-    port,
-    readiness: { fromSpawnMillis, child: own },
-    memory: () => ask<MemoryReading>({ type: "memory", id: nextId++ }),
-    profile: (path?: string) =>
-      ask({ type: "profile", id: nextId++, ...(path === undefined ? {} : { path }) }).then(() => undefined),
-    // The server shuts down gracefully within 10 s; past 15 s it is killed.
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve()
-        const kill = setTimeout(() => child.kill("SIGKILL"), 15_000)
-        child.once("exit", () => {
-          clearTimeout(kill)
-          resolve()
-        })
-        child.send({ type: "stop" } satisfies ParentMessage)
-      })
-  } satisfies Contender
-}
-
-const startServer = async (job: ServerJob, log: (m: string) => void) =>
-  start("server-process.ts", { BENCH_HTTP_SERVER: JSON.stringify(job) }, job.port, log, serverNodeOptions())
-
-const startBare = async (job: BareJob, log: (m: string) => void) =>
-  start("bare-process.ts", { BENCH_HTTP_BARE: JSON.stringify(job) }, job.port, log)
 
 interface Target {
   readonly method: "GET" | "POST"
@@ -411,6 +280,8 @@ export const measureHttp = async (
     await restarted.stop()
     contenders.length = 0
 
+    const tokenFlood = options.tokenFlood === undefined ? undefined : await measureTokenFlood(log, options.tokenFlood)
+
     return {
       options,
       autocannon: versionOf("autocannon"),
@@ -424,7 +295,8 @@ export const measureHttp = async (
       idleRss: { server: serverIdleRss, bare: bareIdleRss },
       maxRss,
       dossiersStored,
-      profiles
+      profiles,
+      tokenFlood
     }
   } finally {
     await Promise.all(contenders.map((contender) => contender.stop()))

@@ -49,6 +49,37 @@ export interface ServerJob {
   readonly secretHash: string
   readonly encryptionKey: string
   readonly rateLimit: number
+  /** Further settings, as an operator's environment carries them; they win over the ones above. */
+  readonly variables?: Readonly<Record<string, string>>
+  /** The `dist` folder of another build of `@assure/server` to run instead of this checkout's (absolute path). */
+  readonly serverDist?: string
+}
+
+/** What the token-flood attacker sends; passed as JSON in `BENCH_TOKEN_ATTACK`. */
+export interface AttackJob {
+  /** The server's base URL. */
+  readonly url: string
+  readonly connections: number
+  readonly durationSeconds: number
+  /**
+   * `single`: every request names `clientId` from one address (`X-Forwarded-For: address`); `spread`: every request
+   * names a new client id from a new address, so that no limit ever refuses one.
+   */
+  readonly mode: "single" | "spread"
+  readonly clientId: string
+  readonly address: string
+  /** Where `spread` starts counting addresses and ids, so that rounds do not repeat them. */
+  readonly offset: number
+}
+
+/** The attacker's account of its run, sent once when it ends. */
+export interface AttackResult {
+  readonly type: "attack"
+  readonly requests: number
+  readonly seconds: number
+  /** Responses by status code. */
+  readonly statuses: Readonly<Record<string, number>>
+  readonly errors: number
 }
 
 /** What the bare `node:http` baseline answers; passed as JSON in `BENCH_HTTP_BARE`. */

@@ -3,6 +3,7 @@
  * figures of the run that produced them.
  */
 import type { HttpReport, LoadFigures, Pair, Readiness } from "./measure.ts"
+import { renderTokenFloodSection } from "./tokens-report.ts"
 
 /** The targets, as the issue states them. */
 export const httpTargets = {
@@ -173,7 +174,7 @@ ${readinessRow("bare `node:http`, for comparison", report.readiness.bare)}
 Resident set once ready, before any request: server ${mb(report.idleRss.server)}, bare server
 ${mb(report.idleRss.bare)}. At its highest over each process's whole life (the kernel's high-water mark): server
 ${mb(report.maxRss.server)}, bare server ${mb(report.maxRss.bare)}.
-
+${report.tokenFlood === undefined ? "" : `\n${renderTokenFloodSection(report.tokenFlood)}`}
 ### Targets
 
 | target | result | verdict |

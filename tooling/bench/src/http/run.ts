@@ -1,6 +1,6 @@
 /**
- * `pnpm --filter @assure/bench bench:http`: the HTTP load run on its own, printing its section of `BENCHMARKS.md`
- * to stdout (progress goes to stderr). `--duration=S` and `--warmup=S` change the run lengths, `--connections=N` the
+ * `pnpm --filter @assure/bench bench:http`: the HTTP load run on its own, with the token flood (`bench:tokens` runs
+ * that alone), printing its section of `BENCHMARKS.md` to stdout (progress goes to stderr). `--duration=S` and `--warmup=S` change the run lengths, `--connections=N` the
  * load, `--profile=DIR` writes CPU profiles of the server's measured runs there, and `--json=FILE` the raw figures
  * (with every memory reading).
  */

@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs"
 import { request } from "node:http"
 import { Session } from "node:inspector/promises"
 import { performance } from "node:perf_hooks"
+import { pathToFileURL } from "node:url"
 import type { ChildMessage, ParentMessage, ServerJob } from "./protocol.ts"
 
 const send = (message: ChildMessage) => process.send?.(message)
@@ -27,11 +28,17 @@ const job = JSON.parse(process.env.BENCH_HTTP_SERVER ?? "") as ServerJob
 // If the bench goes away, so does the server.
 process.once("disconnect", () => process.exit(1))
 
-const [{ makeApp }, { fromVariables }, { Effect, Fiber, Layer }] = await Promise.all([
-  import("../../../../apps/server/dist/server/App.js"),
-  import("../../../../apps/server/dist/server/ServerConfig.js"),
+// The server's build: this checkout's, or another's (`serverDist`) to compare revisions.
+const dist = job.serverDist === undefined ? "../../../../apps/server/dist" : pathToFileURL(job.serverDist).href
+const [{ makeApp }, { fromVariables }, { Effect, Fiber, Layer }] = (await Promise.all([
+  import(`${dist}/server/App.js`),
+  import(`${dist}/server/ServerConfig.js`),
   import("effect")
-])
+])) as [
+  typeof import("../../../../apps/server/dist/server/App.js"),
+  typeof import("../../../../apps/server/dist/server/ServerConfig.js"),
+  typeof import("effect")
+]
 const loadedMs = performance.now()
 
 // Configured as an operator would, every setting not given here at its default.
@@ -43,7 +50,8 @@ const settings = await Effect.runPromise(
     ASSURE_CLIENTS: `${job.clientId}:${job.secretHash}`,
     ASSURE_ENCRYPTION_KEYS: `bench:${job.encryptionKey}`,
     ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_http_bench",
-    ASSURE_RATE_LIMIT: String(job.rateLimit)
+    ASSURE_RATE_LIMIT: String(job.rateLimit),
+    ...job.variables
   })
 )
 const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
