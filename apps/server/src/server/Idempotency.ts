@@ -89,7 +89,7 @@ export const RetakenKey = Context.Reference<boolean>("@assure/server/Idempotency
 })
 
 /** The attempt lost its key (its lease lapsed and a retry took over): its transaction must not commit. */
-class LostKey extends Data.TaggedError("LostKey")<{}> {}
+class LostKey extends Data.TaggedError("LostKey") {}
 
 /** A response of 5xx, carried as a failure so that its transaction rolls back. */
 class ServerFailure extends Data.TaggedError("ServerFailure")<{ readonly response: Response.HttpServerResponse }> {}
@@ -345,10 +345,12 @@ export const layer = Layer.effect(
             yield* Effect.forkScoped(renewLease(clientId, key, attempt))
             if (atomic) {
               return yield* sql.withTransaction(
-                Effect.tap(run, (response): Effect.Effect<void, ServerFailure | LostKey> =>
-                  response.status >= 500
-                    ? Effect.fail(new ServerFailure({ response }))
-                    : record(clientId, key, attempt, response)
+                Effect.tap(
+                  run,
+                  (response): Effect.Effect<void, ServerFailure | LostKey> =>
+                    response.status >= 500
+                      ? Effect.fail(new ServerFailure({ response }))
+                      : record(clientId, key, attempt, response)
                 )
               )
             }
