@@ -3,9 +3,10 @@
  * never holds a secret that would let someone call the API.
  *
  * Checking a secret costs tens of milliseconds of CPU and 16 MB of memory by design, so it never runs on the event
- * loop: {@link hashingWorkers} runs it on worker threads of the lowest CPU priority, which take only the CPU the event
- * loop leaves, so that a flood of guesses does not slow down every other request; Tokens.ts bounds how many run at
- * once. Measured with `pnpm --filter @assure/bench bench:tokens` on 2 cores, under a flood of guesses from many
+ * loop: {@link hashingWorkers} runs it on worker threads of a low CPU priority (nice 10), which yield most of the CPU
+ * to the event loop, so that a flood of guesses does not slow down every other request; Tokens.ts bounds how many run
+ * at once. Not the lowest (19): with both cores busy, a nice-19 thread gets about 1.5% of one, and a legitimate
+ * client's token took 10 s (the CLI's tests next to two busy loops); at nice 10 it took 1.7 s. Measured with `pnpm --filter @assure/bench bench:tokens` on 2 cores, under a flood of guesses from many
  * addresses (every one hashed), against asynchronous `crypto.scrypt` on libuv's thread pool, whose threads run at the
  * event loop's own priority: four checks at once took other tenants' GET p99 to 2.2× its quiet value on the pool
  * (p50 3 → 9 ms), to 1.3× with these workers (p50 unchanged); one at a time (the default), both stayed under 2× on
@@ -42,7 +43,7 @@ const workerSource = `
 const { scryptSync, timingSafeEqual } = require("node:crypto")
 const { parentPort, workerData } = require("node:worker_threads")
 if (process.platform === "linux") {
-  try { require("node:os").setPriority(19) } catch {}
+  try { require("node:os").setPriority(10) } catch {}
 }
 parentPort.on("message", ([id, secret, salt, expected]) => {
   let valid = false
@@ -55,7 +56,7 @@ parentPort.on("message", ([id, secret, salt, expected]) => {
 `
 
 /**
- * `size` worker threads that check secrets in constant time, at the lowest CPU priority, each one secret at a time
+ * `size` worker threads that check secrets in constant time, at a low CPU priority, each one secret at a time
  * (callers keep at most `size` in flight: Tokens.ts). Stopped when the scope closes. Uninterruptible: a check once sent
  * is waited for, so that whoever bounds how many run counts it until it has run.
  */

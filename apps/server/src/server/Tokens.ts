@@ -13,7 +13,7 @@
  * A token that passed is remembered until it expires (`VerifiedTokens`), so a client presenting the same token again
  * is not verified again.
  *
- * Client secrets are hashed off the event loop, on worker threads of the lowest CPU priority (Secrets.ts), at most
+ * Client secrets are hashed off the event loop, on worker threads of a low CPU priority (Secrets.ts), at most
  * `ASSURE_TOKEN_VERIFICATIONS` at once: the rest wait their turn, so that a flood of guesses cannot take every core. Waiting attempts are served in two lanes by turns: clients proven at their address, and
  * everyone else. The token endpoint's limits (TokenLimiter.ts) are consulted before an attempt gets here.
  */

@@ -108,7 +108,7 @@ as soon as the last is answered. The server runs as it ships, with the token end
 trusted proxy on loopback (\`ASSURE_TRUSTED_PROXIES\`), so that \`X-Forwarded-For\` names each attempt's address.
 The attacker either names one client id from one address, which the limits refuse after its first failures (each
 refusal after a 1 s delay, \`ASSURE_TOKEN_REFUSAL_DELAY\`), or a new client id from a new address every time, which
-no limit refuses, so that every attempt is hashed (on a worker thread of the lowest CPU priority, one at a time,
+no limit refuses, so that every attempt is hashed (on a worker thread of a low CPU priority, nice 10, one at a time,
 \`ASSURE_TOKEN_VERIFICATIONS\`). In every scenario a legitimate client asks for its own token once a second from an
 address of its own.
 
