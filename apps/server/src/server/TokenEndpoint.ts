@@ -9,7 +9,7 @@
  * (`invalid_client`), and `WWW-Authenticate: Basic` when the client used the Authorization header.
  */
 import { Duration, Effect, Layer, Result } from "effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import { TooManyRequests, Unauthorized } from "../api/Problems.js"
@@ -25,39 +25,20 @@ const maxDelayedRefusals = 1_024
 /** The challenge that names the scheme a client should authenticate with. */
 const basicChallenge = { "www-authenticate": 'Basic realm="assure", charset="UTF-8"' }
 
-/** 401 `invalid_client`. */
+/** 401 `invalid_client`, with the OAuth `error` member next to the problem's `code`. */
 const invalidClient = (detail: string, basic: boolean) =>
-  Effect.map(requestMembers, (members) => {
-    const problem = new Unauthorized({ ...members, detail, code: "invalid_client" })
-    return HttpServerResponse.jsonUnsafe(
-      {
-        type: problem.type,
-        title: problem.title,
-        status: problem.status,
-        detail,
-        ...members,
-        code: "invalid_client",
-        error: "invalid_client"
-      },
-      { status: 401, contentType: "application/problem+json", headers: basic ? basicChallenge : {} }
-    )
-  })
+  Effect.flatMap(requestMembers, (members) =>
+    HttpServerRespondable.toResponse(
+      new Unauthorized({ ...members, detail, code: "invalid_client", error: "invalid_client" })
+    ).pipe(Effect.map(HttpServerResponse.setHeaders(basic ? basicChallenge : {})))
+  )
 
 /** 429 with `Retry-After`. */
 const tooManyAttempts = (retryAfter: number, limit: "client" | "address") =>
-  Effect.map(requestMembers, (members) => {
+  Effect.flatMap(requestMembers, (members) => {
     const detail = `Too many failed attempts ${limit === "client" ? "for this client" : "from this address"}; retry after ${retryAfter} s`
-    const problem = new TooManyRequests({ ...members, detail, code: "too_many_requests" })
-    return HttpServerResponse.jsonUnsafe(
-      {
-        type: problem.type,
-        title: problem.title,
-        status: problem.status,
-        detail,
-        ...members,
-        code: "too_many_requests"
-      },
-      { status: 429, contentType: "application/problem+json", headers: { "retry-after": String(retryAfter) } }
+    return HttpServerRespondable.toResponse(new TooManyRequests({ ...members, detail })).pipe(
+      Effect.map(HttpServerResponse.setHeader("retry-after", String(retryAfter)))
     )
   })
 

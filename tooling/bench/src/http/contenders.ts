@@ -147,3 +147,17 @@ export const startServer = async (job: ServerJob, log: (m: string) => void) =>
 
 export const startBare = async (job: BareJob, log: (m: string) => void) =>
   start("bare-process.ts", { BENCH_HTTP_BARE: JSON.stringify(job) }, job.port, log)
+
+/** One request to the server under test; its body as text, or an error naming the status. */
+export const call = async (
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string
+) => {
+  const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
+  return text
+}

@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
-import { type Contender, freePort, type Readiness, startBare, startServer, versionOf } from "./contenders.ts"
+import { type Contender, call, freePort, type Readiness, startBare, startServer, versionOf } from "./contenders.ts"
 import type { ServerJob } from "./protocol.ts"
 import { defaultTokenFloodOptions, measureTokenFlood, type TokenFloodOptions, type TokenFloodReport } from "./tokens.ts"
 
@@ -170,13 +170,6 @@ const load = async (
     `    ${Math.round(figures.requestsPerSecond).toLocaleString("en-GB")} req/s, p50 ${figures.latency.p50} ms, p99 ${figures.latency.p99} ms, peak RSS ${(figures.rssPeak / 2 ** 20).toFixed(0)} MB`
   )
   return figures
-}
-
-const call = async (base: string, method: string, path: string, headers: Record<string, string>, body?: string) => {
-  const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
-  return text
 }
 
 export const measureHttp = async (

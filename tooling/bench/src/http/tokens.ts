@@ -22,7 +22,7 @@ import { performance } from "node:perf_hooks"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
-import { type Contender, freePort, startServer, versionOf } from "./contenders.ts"
+import { type Contender, call, freePort, startServer, versionOf } from "./contenders.ts"
 import type { AttackJob, AttackResult, ServerJob } from "./protocol.ts"
 
 export interface TokenFloodOptions {
@@ -254,13 +254,6 @@ const combine = (rounds: ReadonlyArray<Round>): FloodScenario => {
           }
         })
   }
-}
-
-const call = async (base: string, method: string, path: string, headers: Record<string, string>, body?: string) => {
-  const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
-  return text
 }
 
 export const measureTokenFlood = async (
