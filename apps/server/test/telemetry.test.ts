@@ -200,6 +200,23 @@ describe("the OTLP export", () => {
     expect(logs.join("\n")).toContain("request refused")
     expect(logs.join("\n")).toContain(run.problemTraceId)
 
+    // Metrics travel too (flushed at the stop): the engine's counters, and the store's statements timed under the
+    // OTLP tracer.
+    const metrics = received.filter((request) => request.path === "/v1/metrics").map((request) => request.body)
+    expect(metrics.length).toBeGreaterThan(0)
+    const metricNames = new Set(
+      metrics.flatMap((body) =>
+        (
+          JSON.parse(body) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<{ name: string }> }> }> }
+        ).resourceMetrics.flatMap(({ scopeMetrics }) =>
+          scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => metric.name))
+        )
+      )
+    )
+    expect(metricNames).toContain("assure_verifications_started_total")
+    expect(metricNames).toContain("assure_store_statement_duration_seconds")
+    expect(metricNames).toContain("assure_notifications_pending")
+
     const everything = received.map((request) => request.body).join("\n")
     for (const secret of run.secrets) expect(everything).not.toContain(secret)
   }, 60_000)

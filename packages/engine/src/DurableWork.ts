@@ -20,6 +20,7 @@ import { Clock, Duration, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "effect/workflow"
 import { EngineConfig } from "./EngineConfig.js"
+import * as EngineMetrics from "./EngineMetrics.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { Notifications } from "./Notifications.js"
 import { Processes } from "./Processes.js"
@@ -98,10 +99,13 @@ const implementations = Layer.mergeAll(
             if (before.pollable && (round > 0 || !before.notifies)) {
               yield* processes.refresh(processId).pipe(
                 Effect.catchTag("ProviderError", (error) =>
-                  Effect.logWarning("polling the provider failed; will try again", {
-                    processId,
-                    reason: error.reason._tag
-                  })
+                  Effect.andThen(
+                    EngineMetrics.recordPollRetry(error.provider, error.reason._tag),
+                    Effect.logWarning("polling the provider failed; will try again", {
+                      processId,
+                      reason: error.reason._tag
+                    })
+                  )
                 )
               )
             }
@@ -144,7 +148,8 @@ const implementations = Layer.mergeAll(
         const result = yield* Activity.make({
           name: `attempt/${attempt}`,
           success: Schema.Literals(["delivered", "retry", "expired"]),
-          execute: notifications.attempt(notificationId)
+          // Counted inside the activity: a replayed workflow gets the memoised result without counting again.
+          execute: Effect.tap(notifications.attempt(notificationId), EngineMetrics.recordNotificationAttempt)
         })
         if (result !== "retry") return
         yield* DurableClock.sleep({

@@ -28,6 +28,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { EngineConfig } from "./EngineConfig.js"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
+import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
 import {
@@ -340,7 +341,10 @@ export const layer: Layer.Layer<
           Effect.onError(() => removeStored),
           Effect.uninterruptible
         )
-        if (applied) yield* lifecycle.ended(row.id)
+        if (applied) {
+          yield* EngineMetrics.recordFinished(row.provider, outcome.status)
+          yield* lifecycle.ended(row.id)
+        }
       })
 
     /** The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. */
@@ -401,10 +405,12 @@ export const layer: Layer.Layer<
       Effect.gen(function* () {
         const provider = yield* Effect.orDie(registry.get(row.provider))
         const state = yield* openJson(row, "provider_state")
-        return yield* provider.fetchResult({
-          reference: row.provider_reference ?? "",
-          state: state as IdentityProvider.ProviderState | undefined
-        })
+        return yield* provider
+          .fetchResult({
+            reference: row.provider_reference ?? "",
+            state: state as IdentityProvider.ProviderState | undefined
+          })
+          .pipe(EngineMetrics.trackProviderCall(row.provider, "fetchResult"))
       })
 
     const filesFor = (row: ProcessRow) =>
@@ -657,16 +663,19 @@ export const layer: Layer.Layer<
             : storedIdentityData(
                 yield* Effect.orDie(cipher.openJson(sealedUserData, `dossier:${row.dossier_id}:userData`))
               )
-        const session = yield* provider.start({
-          dossierId: Identifiers.DossierId.make(row.dossier_id),
-          processId: Identifiers.ProcessId.make(row.id),
-          processType: ProcessType.ProcessType.make(row.process_type),
-          parameters: yield* openJson(row, "parameters"),
-          userData,
-          files: inputs.files,
-          returnUrl: options.returnUrl,
-          idempotencyKey: row.id
-        })
+        const parameters = yield* openJson(row, "parameters")
+        const session = yield* provider
+          .start({
+            dossierId: Identifiers.DossierId.make(row.dossier_id),
+            processId: Identifiers.ProcessId.make(row.id),
+            processType: ProcessType.ProcessType.make(row.process_type),
+            parameters,
+            userData,
+            files: inputs.files,
+            returnUrl: options.returnUrl,
+            idempotencyKey: row.id
+          })
+          .pipe(EngineMetrics.trackProviderCall(row.provider, "start"))
         const state =
           session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
         const timestamp = yield* now
@@ -682,6 +691,7 @@ export const layer: Layer.Layer<
           yield* rowById(row.id)
           return yield* new Conflict({ detail: "Verification was already requested for this process" })
         }
+        yield* EngineMetrics.recordStarted(row.provider)
         yield* lifecycle.started(row.id)
         return yield* toProcess(yield* rowById(row.id))
       }),
@@ -692,10 +702,12 @@ export const layer: Layer.Layer<
         const provider = yield* Effect.orDie(registry.get(row.provider))
         if (row.provider_reference !== null && provider.capabilities.cancel) {
           const state = yield* openJson(row, "provider_state")
-          yield* provider.cancel({
-            reference: row.provider_reference,
-            state: state as IdentityProvider.ProviderState | undefined
-          })
+          yield* provider
+            .cancel({
+              reference: row.provider_reference,
+              state: state as IdentityProvider.ProviderState | undefined
+            })
+            .pipe(EngineMetrics.trackProviderCall(row.provider, "cancel"))
         }
         yield* applyOutcome(row, {
           status: "canceled",
@@ -765,11 +777,13 @@ export const layer: Layer.Layer<
         if (!ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
           if (redirect) {
             const state = yield* openJson(row, "provider_state")
-            const outcome = yield* provider.complete({
-              reference,
-              state: state as IdentityProvider.ProviderState | undefined,
-              params
-            })
+            const outcome = yield* provider
+              .complete({
+                reference,
+                state: state as IdentityProvider.ProviderState | undefined,
+                params
+              })
+              .pipe(EngineMetrics.trackProviderCall(row.provider, "complete"))
             yield* applyOutcome(row, outcome)
           } else if (provider.capabilities.polling) {
             // The end-user is on their way back: a provider that cannot answer now leaves the result to its

@@ -14,6 +14,8 @@ export * as Engine from "./Engine.js"
 export * as EngineConfig from "./EngineConfig.js"
 /** What engine operations fail with. @since 0.1.0 */
 export * as EngineError from "./EngineError.js"
+/** What the engine records as Effect metrics, and the backlog gauges read from its tables. @since 0.2.0 */
+export * as EngineMetrics from "./EngineMetrics.js"
 /** Which files are accepted: sniffed types and limits per kind. @since 0.1.0 */
 export * as FileContent from "./FileContent.js"
 /** Where file bytes live. @since 0.1.0 */

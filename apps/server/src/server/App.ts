@@ -18,6 +18,7 @@ import * as DataFolder from "./DataFolder.js"
 import { handlers } from "./Handlers.js"
 import * as HttpTimeouts from "./HttpTimeouts.js"
 import * as Idempotency from "./Idempotency.js"
+import * as Metrics from "./Metrics.js"
 import * as NotificationDelivery from "./NotificationDelivery.js"
 import * as Observability from "./Observability.js"
 import * as ProblemFallback from "./ProblemFallback.js"
@@ -100,7 +101,7 @@ export const makeApp = (settings: Settings) => {
     settings.trustedProxies.length > 0
       ? HttpMiddleware.xForwardedHeaders({ trustedProxies: settings.trustedProxies })
       : undefined
-  return HttpRouter.serve(routes, {
+  const served = HttpRouter.serve(routes, {
     disableLogger: true,
     ...(forwarded === undefined ? {} : { middleware: forwarded })
   }).pipe(
@@ -113,7 +114,10 @@ export const makeApp = (settings: Settings) => {
           gracefulShutdownTimeout: "10 seconds"
         }
       )
-    ),
+    )
+  )
+  // The Prometheus scrape endpoint (its own listener) and the backlog gauges' reading, when configured.
+  return Layer.merge(served, Metrics.layer(settings)).pipe(
     // Handlers read these per request; the same layers as the middleware's (one signing key, one store).
     Layer.provide(Layer.mergeAll(Tokens.layer, Idempotency.layer)),
     Layer.provide(engine),

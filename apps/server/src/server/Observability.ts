@@ -1,14 +1,16 @@
 /**
  * What the server tells its operators: log lines at the configured minimum level (`ASSURE_LOG_LEVEL`), each request's
- * log lines annotated with its trace id, and — when an OTLP endpoint is configured — its traces and logs exported to
- * an OpenTelemetry collector with Effect's own OTLP exporter (HTTP/JSON).
+ * log lines annotated with its trace id, and — when an OTLP endpoint is configured — its traces, logs and metrics
+ * exported to an OpenTelemetry collector with Effect's own OTLP exporters (HTTP/JSON). When any exporter reads the
+ * metrics (OTLP or the Prometheus endpoint of Metrics.ts), SQL statements are timed too.
  *
  * Log lines and spans carry ids, paths, statuses and error tags — never request or response bodies, headers, query
  * string values, identity data, tokens or secrets.
  */
 import { Layer, Option, Redacted, References } from "effect"
 import { FetchHttpClient, UrlParams } from "effect/http"
-import { type OtlpExporter, OtlpLogger, OtlpSerialization, OtlpTracer } from "effect/observability"
+import { type OtlpExporter, OtlpLogger, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
+import * as Metrics from "./Metrics.js"
 import type { Settings, Telemetry } from "./ServerConfig.js"
 
 /**
@@ -17,7 +19,10 @@ import type { Settings, Telemetry } from "./ServerConfig.js"
  */
 const redactEveryQueryValue = Layer.succeed(UrlParams.CurrentRedactedNames, [/.*/])
 
-/** Traces and logs to `<endpoint>/v1/traces` and `<endpoint>/v1/logs`, batched, flushed when the server stops. */
+/**
+ * Traces, logs and metrics to `<endpoint>/v1/traces`, `<endpoint>/v1/logs` and `<endpoint>/v1/metrics` (cumulative,
+ * every 10 seconds), batched, flushed when the server stops.
+ */
 const otlp = (telemetry: Telemetry) => {
   const common = {
     resource: { serviceName: telemetry.serviceName },
@@ -27,6 +32,7 @@ const otlp = (telemetry: Telemetry) => {
     OtlpTracer.layer({ ...common, url: `${telemetry.endpoint}/v1/traces` }),
     // Next to the console logger, which stays.
     OtlpLogger.layer({ ...common, url: `${telemetry.endpoint}/v1/logs`, mergeWithExisting: true }),
+    OtlpMetrics.layer({ ...common, url: `${telemetry.endpoint}/v1/metrics`, exportInterval: "10 seconds" }),
     redactEveryQueryValue
   ).pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
 }
@@ -38,5 +44,7 @@ const otlp = (telemetry: Telemetry) => {
  */
 export const layer = (settings: Settings): Layer.Layer<never> | Layer.Layer<OtlpExporter.Flusher> => {
   const logLevel = Layer.succeed(References.MinimumLogLevel, settings.logLevel)
-  return Option.isSome(settings.telemetry) ? Layer.merge(logLevel, otlp(settings.telemetry.value)) : logLevel
+  const exported = Option.isSome(settings.telemetry) ? Layer.merge(logLevel, otlp(settings.telemetry.value)) : logLevel
+  // The statement timer wraps whichever tracer is current, so it is built on top of the exporter's.
+  return Metrics.enabled(settings) ? Layer.provideMerge(Metrics.layerMeasureStatements, exported) : exported
 }

@@ -79,8 +79,13 @@ export interface Settings {
   readonly notificationTargets: { readonly allowHttp: boolean; readonly allowedNetworks: ReadonlyArray<string> }
   /** The least severe log lines written (Effect's minimum log level); `None` writes none. */
   readonly logLevel: LogLevel.LogLevel
-  /** Where traces and logs are exported with OTLP over HTTP/JSON; none: nothing is exported. */
+  /** Where traces, logs and metrics are exported with OTLP over HTTP/JSON; none: nothing is exported. */
   readonly telemetry: Option.Option<Telemetry>
+  /**
+   * Where the Prometheus scrape endpoint (`GET /metrics`) listens (`ASSURE_METRICS_PORT`, `ASSURE_METRICS_HOST`);
+   * none: there is no scrape endpoint.
+   */
+  readonly metrics: Option.Option<{ readonly host: string; readonly port: number }>
   /** Another OAuth server whose access tokens are accepted on `/assure` paths, next to the server's own. */
   readonly externalIssuer: Option.Option<ExternalIssuer>
   /** Credentials printed at start in development mode. */
@@ -121,7 +126,7 @@ export const defaultTokenLimits: TokenLimits = {
 
 /** An OpenTelemetry collector (or a vendor's OTLP endpoint) to export to. */
 export interface Telemetry {
-  /** The base URL: traces go to `<endpoint>/v1/traces`, logs to `<endpoint>/v1/logs`. */
+  /** The base URL: traces go to `<endpoint>/v1/traces`, logs to `<endpoint>/v1/logs`, metrics to `<endpoint>/v1/metrics`. */
   readonly endpoint: string
   /** The `service.name` of the resource. */
   readonly serviceName: string
@@ -278,6 +283,27 @@ const loadTelemetry = Effect.gen(function* () {
   return Option.some<Telemetry>({ endpoint: url, serviceName, headers: Redacted.make(headers) })
 })
 
+/**
+ * The Prometheus scrape endpoint: on only when `ASSURE_METRICS_PORT` is set, on its own port (not the API's), listening
+ * on `ASSURE_METRICS_HOST` (loopback unless the operator opens it).
+ */
+const loadMetrics = (apiPort: number) =>
+  Effect.gen(function* () {
+    const port = yield* Config.option(Config.Port("ASSURE_METRICS_PORT"))
+    if (Option.isNone(port)) return Option.none<{ readonly host: string; readonly port: number }>()
+    if (port.value === apiPort) {
+      return yield* new ConfigurationError({
+        setting: "ASSURE_METRICS_PORT",
+        problem: "must differ from ASSURE_PORT: the scrape endpoint has its own listener"
+      })
+    }
+    const host = (yield* Config.String("ASSURE_METRICS_HOST").pipe(Config.withDefault("127.0.0.1"))).trim()
+    if (host.length === 0) {
+      return yield* new ConfigurationError({ setting: "ASSURE_METRICS_HOST", problem: "must name an address" })
+    }
+    return Option.some({ host, port: port.value })
+  })
+
 /** A positive whole number, or the setting's default. */
 const positiveInteger = (setting: string, fallback: number) =>
   Effect.flatMap(Config.Number(setting).pipe(Config.withDefault(fallback)), (value) =>
@@ -432,6 +458,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   const telemetry = yield* loadTelemetry
   const port = yield* Config.Port("ASSURE_PORT").pipe(Config.withDefault(8080))
   const host = yield* Config.String("ASSURE_HOST").pipe(Config.withDefault("127.0.0.1"))
+  const metrics = yield* loadMetrics(port)
   const publicUrl = (yield* Config.String("ASSURE_PUBLIC_URL").pipe(
     Config.withDefault(`http://localhost:${port}`)
   )).replace(/\/$/, "")
@@ -542,6 +569,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     notificationTargets,
     logLevel,
     telemetry,
+    metrics,
     externalIssuer,
     development:
       development === undefined || Option.isSome(clientsText)
