@@ -87,7 +87,7 @@ onEachStore("deleting a dossier while requests write to it", (store) => {
         return `${dossier}/processes/${processId}`
       }
       // One to verify (its sandbox result arrives by webhook, racing the delete too), one to cancel and delete, one
-      // to add files to: no two writes that could refuse each other with a 409.
+      // to add files to: no two different writes that could refuse each other with a 409.
       const [verified, canceled, withFiles] = [await newProcess(), await newProcess(), await newProcess()]
 
       const writes: Array<readonly [string, () => ReturnType<typeof alpha.call>]> = [
@@ -102,7 +102,12 @@ onEachStore("deleting a dossier while requests write to it", (store) => {
         ["POST cancel", () => alpha.call("POST", `${canceled}/cancel`)],
         ["DELETE process", () => alpha.call("DELETE", canceled)]
       ]
-      const mixed = Array.from({ length: 20 }, (_, i) => writes[(i + round) % writes.length] as (typeof writes)[number])
+      // Verify at most once a round: two verifications of one process refuse each other with a 409 whatever the delete
+      // does, and that is not the race under test.
+      const mixed = Array.from(
+        { length: 20 },
+        (_, i) => writes[(i + round) % writes.length] as (typeof writes)[number]
+      ).filter(([name], index, all) => name !== "POST verify" || all.findIndex(([other]) => other === name) === index)
       // Reads race the delete too: they answer 2xx or 404 as well.
       const reads: typeof writes = [
         ["GET file", () => alpha.call("GET", `${dossier}/files/${fileId}`)],
