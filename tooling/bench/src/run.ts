@@ -97,9 +97,12 @@ const markdown = renderReport({
   engine: engineReport,
   http: httpReport
 })
-// `pnpm release:proof` keeps its figures in its own section of the file, between these markers: carry it over.
-const releaseProof = existsSync(reportPath)
-  ? /<!-- release-proof:start -->[\s\S]*<!-- release-proof:end -->/.exec(readFileSync(reportPath, "utf8"))?.[0]
-  : undefined
-writeFileSync(reportPath, releaseProof === undefined ? markdown : `${markdown.trimEnd()}\n\n${releaseProof}\n`)
+// `bench:sqlite-drivers` and `pnpm release:proof` keep their figures in sections of their own, between markers:
+// carry them over, in this order.
+const previous = existsSync(reportPath) ? readFileSync(reportPath, "utf8") : ""
+const keptSections = [
+  /<!-- sqlite-drivers:start -->[\s\S]*<!-- sqlite-drivers:end -->/,
+  /<!-- release-proof:start -->[\s\S]*<!-- release-proof:end -->/
+].flatMap((markers) => markers.exec(previous)?.[0] ?? [])
+writeFileSync(reportPath, `${[markdown.trimEnd(), ...keptSections].join("\n\n")}\n`)
 log(`wrote ${reportPath}`)
