@@ -161,3 +161,21 @@ export const call = async (
   if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
   return text
 }
+
+/** Creates a sandbox process on `dossierId` through the API; its id. */
+export const createSandboxProcess = async (
+  base: string,
+  jsonHeaders: Record<string, string>,
+  dossierId: string
+): Promise<string> =>
+  (
+    JSON.parse(
+      await call(
+        base,
+        "POST",
+        `/assure/dossiers/${dossierId}/processes`,
+        jsonHeaders,
+        JSON.stringify({ provider: "sandbox", processType: "document" })
+      )
+    ) as { processId: string }
+  ).processId

@@ -15,7 +15,16 @@ import { performance } from "node:perf_hooks"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
-import { type Contender, call, freePort, type Readiness, startBare, startServer, versionOf } from "./contenders.ts"
+import {
+  type Contender,
+  call,
+  createSandboxProcess,
+  freePort,
+  type Readiness,
+  startBare,
+  startServer,
+  versionOf
+} from "./contenders.ts"
 import type { ServerJob } from "./protocol.ts"
 import { defaultTokenFloodOptions, measureTokenFlood, type TokenFloodOptions, type TokenFloodReport } from "./tokens.ts"
 
@@ -219,15 +228,7 @@ export const measureHttp = async (
       unknown
     >
     const dossierId = String(dossier.dossierId)
-    const { processId } = JSON.parse(
-      await call(
-        base,
-        "POST",
-        `/assure/dossiers/${dossierId}/processes`,
-        jsonHeaders,
-        JSON.stringify({ provider: "sandbox", processType: "document" })
-      )
-    ) as { processId: string }
+    const processId = await createSandboxProcess(base, jsonHeaders, dossierId)
     const processPath = `/assure/dossiers/${dossierId}/processes/${processId}`
     const processBody = await call(base, "GET", processPath, { authorization })
 

@@ -22,7 +22,7 @@ import { performance } from "node:perf_hooks"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
-import { type Contender, call, freePort, startServer, versionOf } from "./contenders.ts"
+import { type Contender, call, createSandboxProcess, freePort, startServer, versionOf } from "./contenders.ts"
 import type { AttackJob, AttackResult, ServerJob } from "./protocol.ts"
 
 export interface TokenFloodOptions {
@@ -297,15 +297,7 @@ export const measureTokenFlood = async (
     const { dossierId } = JSON.parse(await call(base, "POST", "/assure/dossiers", jsonHeaders, "{}")) as {
       dossierId: string
     }
-    const { processId } = JSON.parse(
-      await call(
-        base,
-        "POST",
-        `/assure/dossiers/${dossierId}/processes`,
-        jsonHeaders,
-        JSON.stringify({ provider: "sandbox", processType: "document" })
-      )
-    ) as { processId: string }
+    const processId = await createSandboxProcess(base, jsonHeaders, dossierId)
     const getUrl = `${base}/assure/dossiers/${dossierId}/processes/${processId}`
 
     const round = async (mode: "quiet" | AttackJob["mode"], index: number): Promise<Round> => {
