@@ -145,13 +145,18 @@ describe("the scrape endpoint", () => {
       ).processId
     // Accepted, with a notification URL nothing listens on: its delivery fails and waits to be retried.
     const accepted = await processOf({ notificationUrl: "http://127.0.0.1:9/unreachable" })
-    const failing = await processOf({ processParameters: { sandbox: { scenario: "unavailable" } } })
+    // Refused by the provider: answered to the client. Down for now: answered `processing`, retried by the engine.
+    const failing = await processOf({ processParameters: { sandbox: { scenario: "unauthorized" } } })
+    const retried = await processOf({ processParameters: { sandbox: { scenario: "unavailable" } } })
     expect((await alpha.call("POST", `/assure/dossiers/${dossierId}/processes/${accepted}/verify`, {})).status).toBe(
       200
     )
     expect((await alpha.call("POST", `/assure/dossiers/${dossierId}/processes/${failing}/verify`, {})).status).not.toBe(
       200
     )
+    const deferred = await alpha.call("POST", `/assure/dossiers/${dossierId}/processes/${retried}/verify`, {})
+    expect(deferred.status).toBe(200)
+    expect(deferred.json).toMatchObject({ status: "processing", providerRetry: { attempts: 1 } })
     for (let attempt = 0; attempt < 100; attempt++) {
       const current = await alpha.call("GET", `/assure/dossiers/${dossierId}/processes/${accepted}`)
       if ((current.json as { status: string }).status === "accepted") break
@@ -166,13 +171,29 @@ describe("the scrape endpoint", () => {
     const sandbox = { provider: "sandbox" }
     expect(delta("assure_verifications_started_total", sandbox)).toBe(1)
     expect(delta("assure_verifications_finished_total", { ...sandbox, status: "accepted" })).toBe(1)
-    expect(delta("assure_provider_call_duration_seconds_count", { ...sandbox, operation: "start" })).toBe(2)
+    // Three starts at least: one taken, one refused, one down (and the engine's retries of it since).
+    const starts = delta("assure_provider_call_duration_seconds_count", { ...sandbox, operation: "start" })
+    expect(starts).toBeGreaterThanOrEqual(3)
     expect(delta("assure_provider_call_duration_seconds_bucket", { ...sandbox, operation: "start", le: "+Inf" })).toBe(
-      2
+      starts
     )
     expect(
-      delta("assure_provider_call_failures_total", { ...sandbox, operation: "start", reason: "Unavailable" })
+      delta("assure_provider_call_failures_total", { ...sandbox, operation: "start", reason: "Unauthorized" })
     ).toBe(1)
+    const unavailable = delta("assure_provider_call_failures_total", {
+      ...sandbox,
+      operation: "start",
+      reason: "Unavailable"
+    })
+    expect(unavailable).toBe(starts - 2)
+    // Each failed start is retried (a scrape can fall between a failure and its retry's count).
+    const retries = delta("assure_provider_call_retries_total", {
+      ...sandbox,
+      operation: "start",
+      reason: "Unavailable"
+    })
+    expect(retries).toBeGreaterThanOrEqual(1)
+    expect(retries).toBeLessThanOrEqual(unavailable)
     expect(delta("assure_provider_call_failures_total", { ...sandbox, operation: "fetchResult" })).toBe(0)
     expect(delta("assure_notification_delivery_attempts_total", { result: "retry" })).toBe(1)
     expect(sum(after, "assure_notifications_pending")).toBeGreaterThanOrEqual(1)

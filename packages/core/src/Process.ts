@@ -42,6 +42,26 @@ export const Summary = /* @__PURE__ */ Schema.Struct(summaryFields).pipe(
 /** A process as a dossier lists it. @since 0.1.0 */
 export type Summary = typeof Summary.Type
 
+/**
+ * The engine is retrying a provider call for this process (a start or a poll for the result) that failed: how many
+ * failed in a row, the last error, and when the next try is due. Absent when the last call succeeded.
+ *
+ * @since 0.2.0
+ */
+export const ProviderRetry = /* @__PURE__ */ Schema.Struct({
+  attempts: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  lastError: Schema.String,
+  nextAttemptAt: Schema.optionalKey(Timestamp)
+}).pipe(
+  Schema.annotate({
+    identifier: "ProviderRetry",
+    description: "A provider call the engine is retrying: failed attempts in a row, the last error, the next try"
+  })
+)
+
+/** A provider call the engine is retrying. @since 0.2.0 */
+export type ProviderRetry = typeof ProviderRetry.Type
+
 /** A process with its files and result. @since 0.1.0 */
 export const Process = /* @__PURE__ */ Schema.Struct({
   ...summaryFields,
@@ -51,7 +71,9 @@ export const Process = /* @__PURE__ */ Schema.Struct({
   files: Schema.Array(FileInfo),
   /** Where to send the end-user, for providers with a hosted or redirect flow. */
   redirectUrl: Schema.optionalKey(Schema.String),
-  notificationUrl: Schema.optionalKey(Schema.String)
+  notificationUrl: Schema.optionalKey(Schema.String),
+  /** An assure extension: a failed provider call the engine is retrying. */
+  providerRetry: Schema.optionalKey(ProviderRetry)
 }).pipe(
   Schema.check(
     updatedNotBeforeCreated,

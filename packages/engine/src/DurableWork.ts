@@ -1,185 +1,162 @@
 /**
- * The engine's long-running work, as durable workflows on `effect/workflow` over `effect/cluster`: a restart loses
- * nothing, and work resumes where it stopped (on another runner, with several).
+ * The engine's long-running work, kept in its own tables and done by one sweeper per cluster — not by one workflow
+ * per verification, which cost a cluster message, its replies and their reads for every step (issue 14; the figures
+ * are in BENCHMARKS.md).
  *
- * - **AwaitResult** (one per started process): asks a provider that can be polled for the result — at once for one
- *   without webhooks, after `pollInterval.initial` for one that will tell — backing off to `pollInterval.max`, wakes at once when a webhook or a redirect return ends the process,
- *   and ends it as `failed` (`timeout`) at its deadline.
- * - **DeliverNotification** (one per queued notification and redelivery round): tries, then waits with backoff, until
- *   the client acknowledges or the notification expires.
+ * - **Due work is rows.** A waiting process carries when it is next due (`next_check_at`: a poll, a start to retry, its
+ *   deadline); a queued notification carries when its next attempt is due (`next_attempt_at`). Both are written in the
+ *   same transaction as what made them due, so a crash loses nothing.
+ * - **One sweeper** (a cluster singleton: one runner runs it, another takes over when that runner dies) claims due
+ *   rows with a lease — one statement moves their due time past what the work may take — does the work, and records
+ *   when each is due next. Work whose sweeper died is due again when its lease runs out.
+ * - **At once, from the instance that queued it.** A verification started or a notification queued on this instance
+ *   wakes the local sweeper or is delivered from here straight away (`Lifecycle`), so the common path waits for no
+ *   poll; the sweeper is the safety net and the timer, not the hot path.
+ * - **Retention** runs in the same singleton on its cron schedule (and once when it starts).
  *
- * Workflow payloads carry ids only — never personal data — so the cluster's message tables hold nothing to protect.
- * The synchronous API never passes through the cluster: it starts workflows and completes their deferreds, nothing
- * more. On start, the layer makes sure every waiting process and queued notification has its workflow (starting one
- * is idempotent), which also covers a crash between a database commit and a workflow start.
+ * Finished work leaves nothing behind in the cluster's tables: the engine uses the cluster for the singleton's
+ * placement and failover only.
  *
  * @since 0.1.0
  */
-import { Timestamp } from "@assure/core"
-import { Clock, Duration, Effect, Layer, Schema } from "effect"
-import { SqlClient } from "effect/sql"
-import { Activity, DurableClock, DurableDeferred, Workflow, WorkflowEngine } from "effect/workflow"
+import { Cause, Clock, Cron, Duration, Effect, FiberSet, Layer, Queue, Semaphore } from "effect"
+import { Singleton } from "effect/cluster"
 import { EngineConfig } from "./EngineConfig.js"
-import * as EngineMetrics from "./EngineMetrics.js"
-import { Lifecycle } from "./Lifecycle.js"
+import { type QueuedNotification, Signals } from "./Lifecycle.js"
 import { Notifications } from "./Notifications.js"
 import { Processes } from "./Processes.js"
+import * as Retention from "./Retention.js"
 
-/** Waits for a started process's result. @since 0.1.0 */
-export const AwaitResult = Workflow.make("assure/AwaitResult", {
-  payload: { processId: Schema.String },
-  idempotencyKey: ({ processId }) => processId
-})
+/** How many rows one sweep claims of each kind, and how many it works on at once. */
+const batchSize = 64
+const concurrency = 16
 
-/** Completed when the process ended some other way (webhook, redirect return, cancellation). @since 0.1.0 */
-export const ProcessEnded = DurableDeferred.make("assure/ProcessEnded")
+/** Notifications delivered at once from this instance, at most, beside the sweeper's. */
+const dispatchConcurrency = 32
 
-/** Delivers one notification (one redelivery round of it). @since 0.1.0 */
-export const DeliverNotification = Workflow.make("assure/DeliverNotification", {
-  payload: { notificationId: Schema.String, round: Schema.Number },
-  idempotencyKey: ({ notificationId, round }) => `${notificationId}/${round}`
-})
+const millisUntil = (timestamp: string | undefined, nowMillis: number): number =>
+  timestamp === undefined ? Number.POSITIVE_INFINITY : Date.parse(timestamp) - nowMillis
 
-const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
-
-const CheckResult = Schema.Struct({ final: Schema.Boolean, waitMillis: Schema.Number })
-
-/**
- * The lifecycle hooks, implemented by starting and waking workflows.
- *
- * @since 0.1.0
- */
-export const lifecycleLayer = Layer.effect(
-  Lifecycle,
-  Effect.gen(function* () {
-    const engine = yield* WorkflowEngine.WorkflowEngine
-    const sql = yield* SqlClient.SqlClient
-    const withEngine = Effect.provideService(WorkflowEngine.WorkflowEngine, engine)
-    return {
-      started: (processId: string) =>
-        AwaitResult.execute({ processId }, { discard: true }).pipe(Effect.asVoid, withEngine),
-      ended: (processId: string) =>
-        Effect.gen(function* () {
-          const token = yield* DurableDeferred.tokenFromPayload(ProcessEnded, {
-            workflow: AwaitResult,
-            payload: { processId }
-          })
-          yield* DurableDeferred.succeed(ProcessEnded, { token, value: undefined })
-          const queued = yield* sql<{ id: string; round: number }>`
-            SELECT id, round FROM assure_notifications WHERE process_id = ${processId} AND status = 'pending'`.pipe(
-            Effect.orDie
-          )
-          for (const notification of queued) {
-            yield* DeliverNotification.execute(
-              { notificationId: notification.id, round: Number(notification.round) },
-              { discard: true }
-            )
-          }
-        }).pipe(withEngine)
-    }
-  })
-)
-
-/** The workflows' implementations. Needs the process and notification services. */
-const implementations = Layer.mergeAll(
-  AwaitResult.toLayer(
-    Effect.fnUntraced(function* ({ processId }) {
-      const processes = yield* Processes
-      const settings = yield* EngineConfig
-      for (let round = 0; ; round++) {
-        // One activity per round: asks the provider if it can be polled, ends the process at its deadline, and says
-        // how long to wait next. Its result is memoised, so a replay after a crash does not ask twice.
-        const check = yield* Activity.make({
-          name: `check/${round}`,
-          success: CheckResult,
-          execute: Effect.gen(function* () {
-            const before = yield* processes.waitState(processId)
-            if (before.final) return { final: true, waitMillis: 0 }
-            // A provider with webhooks has just been started in round 0: it will tell, so it is asked only later.
-            if (before.pollable && (round > 0 || !before.notifies)) {
-              yield* processes.refresh(processId).pipe(
-                Effect.catchTag("ProviderError", (error) =>
-                  Effect.andThen(
-                    EngineMetrics.recordPollRetry(error.provider, error.reason._tag),
-                    Effect.logWarning("polling the provider failed; will try again", {
-                      processId,
-                      reason: error.reason._tag
-                    })
-                  )
-                )
-              )
-            }
-            if (yield* processes.expire(processId)) return { final: true, waitMillis: 0 }
-            const after = yield* processes.waitState(processId)
-            if (after.final) return { final: true, waitMillis: 0 }
-            const backoff = Math.min(
-              millis(settings.pollInterval.max),
-              millis(settings.pollInterval.initial) * 2 ** round
-            )
-            const untilDeadline =
-              after.deadline === undefined
-                ? backoff
-                : Timestamp.toEpochMillis(after.deadline) - (yield* Clock.currentTimeMillis)
-            // Wake just after the deadline if it comes first; never spin faster than 50 ms.
-            return { final: false, waitMillis: Math.max(50, Math.min(backoff, untilDeadline + 50)) }
-          }).pipe(Effect.catchTag("NotFound", () => Effect.succeed({ final: true, waitMillis: 0 })))
-        })
-        if (check.final) return
-        yield* DurableDeferred.raceAll({
-          name: `wait/${round}`,
-          success: Schema.Void,
-          error: Schema.Never,
-          effects: [
-            DurableDeferred.await(ProcessEnded),
-            DurableClock.sleep({
-              name: `backoff/${round}`,
-              duration: Duration.millis(check.waitMillis),
-              inMemoryThreshold: Duration.zero
-            })
-          ]
-        })
-      }
-    })
-  ),
-  DeliverNotification.toLayer(
-    Effect.fnUntraced(function* ({ notificationId }) {
-      const notifications = yield* Notifications
-      for (let attempt = 1; ; attempt++) {
-        const result = yield* Activity.make({
-          name: `attempt/${attempt}`,
-          success: Schema.Literals(["delivered", "retry", "expired"]),
-          // Counted inside the activity: a replayed workflow gets the memoised result without counting again.
-          execute: Effect.tap(notifications.attempt(notificationId), EngineMetrics.recordNotificationAttempt)
-        })
-        if (result !== "retry") return
-        yield* DurableClock.sleep({
-          name: `retry/${attempt}`,
-          duration: notifications.backoff(attempt),
-          inMemoryThreshold: Duration.zero
-        })
-      }
-    })
+/** Logs a defect of one item's work and goes on: one broken row must not stop the sweeper. */
+const isolated = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.asVoid,
+    Effect.catchCause((cause) =>
+      Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.logError(`${what} failed`, cause)
+    )
   )
-)
-
-/** Starts the workflows that should be running and are not (after a crash, or on first start). */
-const sweep = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const processes = yield* Processes
-    const notifications = yield* Notifications
-    for (const processId of yield* processes.waiting) yield* AwaitResult.execute({ processId }, { discard: true })
-    for (const notification of yield* notifications.pending()) {
-      yield* DeliverNotification.execute(
-        { notificationId: notification.id, round: notification.round },
-        { discard: true }
-      )
-    }
-  })
-)
 
 /**
- * The workflows, registered with the workflow engine, and the sweep that starts any that should be running.
- *
- * @since 0.1.0
+ * One sweep: claims what is due and does it. Returns whether a batch was full (more may be due at once).
  */
-export const workflowsLayer = Layer.mergeAll(implementations, sweep)
+const sweepOnce = Effect.gen(function* () {
+  const processes = yield* Processes
+  const notifications = yield* Notifications
+  const dueProcesses = yield* processes.claimDue(batchSize)
+  const dueNotifications = yield* notifications.claimDue(batchSize)
+  yield* Effect.all(
+    [
+      Effect.forEach(dueProcesses, (row) => isolated("checking a process", processes.check(row)), {
+        concurrency,
+        discard: true
+      }),
+      Effect.forEach(
+        dueNotifications,
+        (claimed) => isolated("delivering a notification", notifications.deliver(claimed)),
+        { concurrency, discard: true }
+      )
+    ],
+    { concurrency: 2, discard: true }
+  )
+  return dueProcesses.length === batchSize || dueNotifications.length === batchSize
+})
+
+/**
+ * The sweeper: sweeps until nothing is due, then sleeps until the earliest due row, a wake-up from this instance, or
+ * `sweepInterval` (work queued by another instance) — whichever comes first.
+ */
+const sweeper = Effect.gen(function* () {
+  const processes = yield* Processes
+  const notifications = yield* Notifications
+  const { wakeups } = yield* Signals
+  const settings = yield* EngineConfig
+  const interval = Duration.toMillis(Duration.fromInputUnsafe(settings.sweepInterval))
+  yield* Effect.logDebug("the sweeper started")
+  while (true) {
+    // Wake-ups that arrived before this sweep are covered by it.
+    yield* Queue.clear(wakeups)
+    const more = yield* sweepOnce.pipe(
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.as(Effect.logError("a sweep failed; the sweeper goes on", cause), false)
+      )
+    )
+    if (more) continue
+    const nowMillis = yield* Clock.currentTimeMillis
+    const due = Math.min(
+      millisUntil(yield* Effect.orElseSucceed(processes.nextDue, () => undefined), nowMillis),
+      millisUntil(yield* Effect.orElseSucceed(notifications.nextDue, () => undefined), nowMillis)
+    )
+    const wait = Math.max(0, Math.min(interval, due))
+    if (wait > 0) yield* Effect.raceFirst(Queue.take(wakeups), Effect.sleep(Duration.millis(wait)))
+  }
+})
+
+/** Runs the retention purge when the singleton starts, then on its cron schedule. */
+const retention = (schedule: string) =>
+  Effect.gen(function* () {
+    const cron = Cron.parseUnsafe(schedule)
+    while (true) {
+      yield* isolated("the retention purge", Retention.purgeExpired)
+      const nowMillis = yield* Clock.currentTimeMillis
+      yield* Effect.sleep(Duration.millis(Math.max(1_000, Cron.next(cron, new Date(nowMillis)).getTime() - nowMillis)))
+    }
+  })
+
+/**
+ * Delivers the notifications queued on this instance at once, a bounded number at a time; a notification another
+ * instance's sweeper claimed meanwhile (its lease ran out) is left to it.
+ */
+const dispatcher = Effect.gen(function* () {
+  const notifications = yield* Notifications
+  const { queued } = yield* Signals
+  const permits = yield* Semaphore.make(dispatchConcurrency)
+  const running = yield* FiberSet.make()
+  const deliverNow = (notification: QueuedNotification) =>
+    Effect.gen(function* () {
+      const claimed = yield* notifications.claimQueued(notification)
+      if (claimed !== undefined) yield* notifications.deliver(claimed)
+    })
+  while (true) {
+    const notification = yield* Queue.take(queued)
+    yield* Semaphore.take(permits, 1)
+    yield* FiberSet.run(
+      running,
+      isolated("delivering a notification", deliverNow(notification)).pipe(
+        Effect.ensuring(Semaphore.release(permits, 1))
+      )
+    )
+  }
+})
+
+/** When the retention purge runs, as a cron expression (default: hourly). @since 0.2.0 */
+export interface Options {
+  readonly retentionSchedule?: string | undefined
+}
+
+/**
+ * The durable work: the sweeper and the retention purge as one cluster singleton, and this instance's dispatcher of
+ * the notifications it queues. Needs the process and notification services, the signals they send (`Lifecycle`),
+ * and the cluster's `Sharding`.
+ *
+ * @since 0.2.0
+ */
+export const layer = (options: Options = {}) =>
+  Layer.mergeAll(
+    Singleton.make(
+      "assure/Sweeper",
+      Effect.all([sweeper, retention(options.retentionSchedule ?? "0 * * * *")], { concurrency: 2, discard: true })
+    ),
+    Layer.effectDiscard(Effect.forkScoped(dispatcher))
+  )

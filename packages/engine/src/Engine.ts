@@ -1,7 +1,13 @@
 /**
- * The whole engine as one layer: the dossier, process and notification services, and their durable work on a
- * single cluster runner over the application's database (`SingleRunner` — one process per database; for several
- * instances on PostgreSQL, provide a socket-runner `Sharding` instead and use {@link layerServices}).
+ * The whole engine as one layer: the dossier, process and notification services, the signals between them and the
+ * durable work, and that work — one sweeper per cluster (a singleton) over the engine's own tables, see
+ * `DurableWork`.
+ *
+ * - {@link layerSingleRunner}: one process per database (the embedded SQLite store, or one PostgreSQL instance); the
+ *   cluster is a `SingleRunner` over the application's database.
+ * - {@link layer}: several instances on one PostgreSQL database; the application provides the cluster's `Sharding`
+ *   (socket runners with distinct addresses, say `NodeClusterSocket.layer`), and the sweeper runs on one of them at a
+ *   time.
  *
  * The application provides the `SqlClient` (migrated with `Migrations.run`), the `ProviderRegistry`, the
  * `FileStore`, the `PersonalDataCipher`, the `OutboundPolicy` (where clients' notification URLs may point) and the
@@ -12,19 +18,18 @@
  */
 import type { ProviderRegistry } from "@assure/provider"
 import { type Duration, Layer } from "effect"
-import { ClusterWorkflowEngine, type Sharding, SingleRunner } from "effect/cluster"
+import { type Sharding, SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
 import type { SqlClient } from "effect/sql"
-import type { WorkflowEngine } from "effect/workflow"
 import * as Dossiers from "./Dossiers.js"
-import { lifecycleLayer, workflowsLayer } from "./DurableWork.js"
+import * as DurableWork from "./DurableWork.js"
 import type { FileStore } from "./FileStore.js"
+import * as Lifecycle from "./Lifecycle.js"
 import type { NotificationClient } from "./NotificationClient.js"
 import * as Notifications from "./Notifications.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
-import * as Retention from "./Retention.js"
 
 /** What the application provides. @since 0.1.0 */
 export type Requirements =
@@ -35,43 +40,52 @@ export type Requirements =
   | OutboundPolicy
   | NotificationClient
 
-/**
- * The services and workflows over a `WorkflowEngine` the application provides (a cluster with socket runners, say).
- *
- * @since 0.1.0
- */
-export const layerServices = Layer.mergeAll(Dossiers.layer, Processes.layer, Notifications.layer).pipe(
-  Layer.provide(lifecycleLayer),
-  (services) => Layer.merge(services, workflowsLayer.pipe(Layer.provide(services)))
-)
-
-/** How often the single runner looks for due timers and messages (default 1 second), and when retention runs. @since 0.1.0 */
+/** The engine's options. @since 0.1.0 */
 export interface Options {
+  /**
+   * How often the single runner looks for the cluster's own due messages and refreshes its shards (default 1 second).
+   * The engine's due work does not wait for it: see `EngineConfig.sweepInterval`.
+   */
   readonly pollInterval?: Duration.Input | undefined
   /** When the retention purge runs, as a cron expression (default: hourly). */
   readonly retentionSchedule?: string | undefined
 }
 
 /**
- * The engine on one runner: the services, the workflows, the retention cron job, and a `SingleRunner` cluster storing
- * its messages in the application's database.
+ * The services and their durable work over the cluster `Sharding` the application provides (socket runners sharing
+ * one PostgreSQL database, say).
+ *
+ * @since 0.2.0
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<
+  Dossiers.Dossiers | Processes.Processes | Notifications.Notifications,
+  never,
+  Requirements | Sharding.Sharding
+> => {
+  const services = Layer.mergeAll(Dossiers.layer, Processes.layer, Notifications.layer).pipe(
+    Layer.provideMerge(Lifecycle.layer)
+  )
+  return Layer.merge(services, DurableWork.layer(options).pipe(Layer.provide(services)))
+}
+
+/**
+ * The engine on one runner: the services, their durable work, and a `SingleRunner` cluster over the application's
+ * database. Never run two processes on one database with it; use {@link layer} with real runners to scale out.
  *
  * @since 0.1.0
  */
-export const layerSingleRunner = (options: Options = {}) => {
-  const cluster: Layer.Layer<WorkflowEngine.WorkflowEngine | Sharding.Sharding, never, SqlClient.SqlClient> =
-    ClusterWorkflowEngine.layer.pipe(
-      Layer.provideMerge(
-        SingleRunner.layer({
-          shardingConfig: {
-            entityMessagePollInterval: options.pollInterval ?? "1 second",
-            entityReplyPollInterval: options.pollInterval ?? "1 second"
-          }
-        })
-      ),
-      Layer.provide(Digest.layerWebCrypto),
-      Layer.orDie
+export const layerSingleRunner = (
+  options: Options = {}
+): Layer.Layer<Dossiers.Dossiers | Processes.Processes | Notifications.Notifications, never, Requirements> =>
+  layer(options).pipe(
+    Layer.provide(
+      SingleRunner.layer({
+        shardingConfig: {
+          entityMessagePollInterval: options.pollInterval ?? "1 second",
+          entityReplyPollInterval: options.pollInterval ?? "1 second"
+        }
+      }).pipe(Layer.provide(Digest.layerWebCrypto), Layer.orDie)
     )
-  const services = layerServices.pipe(Layer.provideMerge(cluster))
-  return Layer.merge(services, Retention.cronLayer(options.retentionSchedule).pipe(Layer.provide(services)))
-}
+  )

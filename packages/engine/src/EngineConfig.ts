@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Context, type Duration, type Redacted } from "effect"
+import type * as RetryPolicy from "./RetryPolicy.js"
 
 /** Where a tenant receives signed `process.complete` events, and the secrets that sign them (two during rotation). @since 0.1.0 */
 export interface EventSubscription {
@@ -18,6 +19,13 @@ export interface Settings {
   readonly resultTimeout: Duration.Input
   /** How often a waiting process asks its provider, at first and at most (the interval doubles in between). */
   readonly pollInterval: { readonly initial: Duration.Input; readonly max: Duration.Input }
+  /** Provider calls that failed retryably (start, poll): backoff with jitter, at least the provider's `retryAfter`. */
+  readonly providerRetries: RetryPolicy.Settings
+  /**
+   * How often the sweeper looks for due work it was not told about: work queued by another instance, or due while
+   * this one was down. Work this instance queues wakes it at once.
+   */
+  readonly sweepInterval: Duration.Input
   /** Notifications to clients: the time a client has to answer, the retry backoff, and when to give up. */
   readonly notifications: {
     readonly requestTimeout: Duration.Input
@@ -31,10 +39,17 @@ export interface Settings {
   readonly eventSubscriptions: Readonly<Record<string, EventSubscription>>
 }
 
-/** The defaults: a day to a result, polling from 5 s up to 5 min, notifications retried for 3 days. @since 0.1.0 */
+/**
+ * The defaults: a day to a result, polling from 5 s up to 5 min, failed provider calls retried from 1 s up to 5 min
+ * (a start 10 times), due work looked for every second, notifications retried for 3 days.
+ *
+ * @since 0.1.0
+ */
 export const defaults: Settings = {
   resultTimeout: "24 hours",
   pollInterval: { initial: "5 seconds", max: "5 minutes" },
+  providerRetries: { initial: "1 second", max: "5 minutes", retryAfterCap: "15 minutes", maxStartAttempts: 10 },
+  sweepInterval: "1 second",
   notifications: {
     requestTimeout: "10 seconds",
     retryInitial: "10 seconds",

@@ -53,9 +53,14 @@ export const providerCallFailures = Metric.counter("assure_provider_call_failure
   incremental: true
 })
 
-/** `assure_provider_poll_retries_total{provider,reason}`: polls that failed and will be tried again. @since 0.2.0 */
-export const providerPollRetries = Metric.counter("assure_provider_poll_retries_total", {
-  description: "Polls of a provider for a result that failed and are retried on the polling schedule",
+/**
+ * `assure_provider_call_retries_total{provider,operation,reason}`: provider calls (a start, a poll for the result)
+ * that failed and that the engine will make again.
+ *
+ * @since 0.2.0
+ */
+export const providerCallRetries = Metric.counter("assure_provider_call_retries_total", {
+  description: "Provider calls (start, fetchResult) that failed and that the engine will make again, by reason",
   incremental: true
 })
 
@@ -76,14 +81,14 @@ export const notificationsOldestAge = Metric.gauge("assure_notifications_oldest_
 })
 
 /**
- * `assure_due_work_lag_seconds`: how far past its deadline the oldest process still waiting for its provider is — the
- * engine ends such a process as `failed` (`timeout`) moments after its deadline, so this stays near 0 unless the
+ * `assure_due_work_lag_seconds`: how late the most overdue check of a waiting process is — a poll, a start to retry,
+ * or its deadline. The sweeper takes due work within `EngineConfig.sweepInterval`, so this stays near 0 unless the
  * durable work is stuck or behind.
  *
  * @since 0.2.0
  */
 export const dueWorkLag = Metric.gauge("assure_due_work_lag_seconds", {
-  description: "Seconds the oldest overdue deadline of a process still waiting for its provider is late, 0 when none"
+  description: "Seconds the most overdue check of a waiting process (poll, start retry, deadline) is late, 0 when none"
 })
 
 /** `assure_store_statement_duration_seconds`: the latency of SQL statements, where the application measures it. @since 0.2.0 */
@@ -100,9 +105,12 @@ export const recordStarted = (provider: string): Effect.Effect<void> =>
 export const recordFinished = (provider: string, status: string): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(verificationsFinished, { provider, status }), 1)
 
-/** Counts a failed poll that the polling schedule will try again. @since 0.2.0 */
-export const recordPollRetry = (provider: string, reason: string): Effect.Effect<void> =>
-  Metric.update(Metric.withAttributes(providerPollRetries, { provider, reason }), 1)
+/** Counts a failed provider call that the engine will make again. @since 0.2.0 */
+export const recordRetry = (
+  provider: string,
+  operation: "start" | "fetchResult",
+  reason: string
+): Effect.Effect<void> => Metric.update(Metric.withAttributes(providerCallRetries, { provider, operation, reason }), 1)
 
 /** Counts one notification delivery attempt by its result. @since 0.2.0 */
 export const recordNotificationAttempt = (result: "delivered" | "retry" | "expired"): Effect.Effect<void> =>
@@ -168,8 +176,7 @@ export const observeBacklog: Effect.Effect<void, never, SqlClient.SqlClient> = E
   const [notifications] = yield* sql<{ pending: number | bigint | string; oldest: string | null }>`
     SELECT count(*) AS pending, min(created_at) AS oldest FROM assure_notifications WHERE status = 'pending'`
   const [overdue] = yield* sql<{ oldest: string | null }>`
-    SELECT min(deadline_at) AS oldest FROM assure_processes
-    WHERE status IN ('pending', 'processing') AND provider_reference IS NOT NULL AND deadline_at <= ${now}`
+    SELECT min(next_check_at) AS oldest FROM assure_processes WHERE next_check_at <= ${now}`
   yield* Metric.update(notificationsPending, Number(notifications?.pending ?? 0))
   yield* Metric.update(notificationsOldestAge, ageSeconds(notifications?.oldest, nowMillis))
   yield* Metric.update(dueWorkLag, ageSeconds(overdue?.oldest, nowMillis))

@@ -1,21 +1,65 @@
 /**
- * What the process service tells the durable work when a verification starts and when a process ends — so waiting,
- * polling, timeouts and notifications can run in workflows without the process service depending on the cluster.
- * Without a durable runtime (in tests of the synchronous API), both are no-ops.
+ * What the tenant-facing services tell the engine's durable work, so that what they queue starts at once on this
+ * instance instead of at the sweeper's next look (`EngineConfig.sweepInterval`): a verification started or a start
+ * to retry (`wake`), notifications just queued with a process's final status (`queued`).
+ *
+ * The durable work does not depend on these signals to be correct — everything due is in the engine's tables, and
+ * the sweeper finds it — only to be prompt. The service has no default: the engine's layers (`Engine`) provide it
+ * together with the sweeper that listens, so an embedder cannot get the process service without the work that
+ * follows up on it.
  *
  * @since 0.1.0
  */
-import { Context, Effect } from "effect"
+import { Context, Effect, Layer, Queue } from "effect"
 
-/** Hooks into the durable work. @since 0.1.0 */
-export interface Hooks {
-  /** The provider accepted the verification: start waiting for its result. */
-  readonly started: (processId: string) => Effect.Effect<void>
-  /** The process reached its final status: wake the waiting workflow and deliver the notifications. */
-  readonly ended: (processId: string) => Effect.Effect<void>
+/** A notification just queued, and the lease it was queued with (so that exactly one instance claims it). @since 0.2.0 */
+export interface QueuedNotification {
+  readonly id: string
+  readonly lease: string
 }
 
-/** The hooks, no-ops by default. @since 0.1.0 */
-export const Lifecycle = Context.Reference<Hooks>("@assure/engine/Lifecycle", {
-  defaultValue: () => ({ started: () => Effect.void, ended: () => Effect.void })
-})
+/** The signals. @since 0.2.0 */
+export interface Hooks {
+  /** Something became due (a started verification to poll, a start to retry, a notification to redeliver). */
+  readonly wake: Effect.Effect<void>
+  /** These notifications were just queued, each with its first lease: try to deliver them now. */
+  readonly queued: (notifications: ReadonlyArray<QueuedNotification>) => Effect.Effect<void>
+}
+
+/** The signals, required by the process and notification services. @since 0.1.0 */
+export class Lifecycle extends Context.Service<Lifecycle, Hooks>()("@assure/engine/Lifecycle") {}
+
+/**
+ * The listening side, for the durable work: wake-ups (coalesced: one pending wake-up is enough) and the ids of
+ * notifications to try now.
+ *
+ * @since 0.2.0
+ */
+export class Signals extends Context.Service<
+  Signals,
+  {
+    readonly wakeups: Queue.Dequeue<void>
+    readonly queued: Queue.Dequeue<QueuedNotification>
+  }
+>()("@assure/engine/Lifecycle/Signals") {}
+
+/**
+ * Both sides over in-memory queues of this instance.
+ *
+ * @since 0.2.0
+ */
+export const layer: Layer.Layer<Lifecycle | Signals> = Layer.effectContext(
+  Effect.gen(function* () {
+    const wakeups = yield* Queue.dropping<void>(1)
+    const queued = yield* Queue.unbounded<QueuedNotification>()
+    return Context.make(Signals, { wakeups, queued }).pipe(
+      Context.add(
+        Lifecycle,
+        Lifecycle.of({
+          wake: Effect.asVoid(Queue.offer(wakeups, undefined)),
+          queued: (notifications) => Effect.asVoid(Queue.offerAll(queued, notifications))
+        })
+      )
+    )
+  })
+)

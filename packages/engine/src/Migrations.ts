@@ -89,8 +89,27 @@ const schema = Effect.gen(function* () {
   yield* sql`CREATE INDEX assure_notifications_due ON assure_notifications (status, next_attempt_at)`
 })
 
+/**
+ * Due work in the engine's own tables (issue 14): a process waiting for its provider carries when it is next due
+ * (`next_check_at`: a poll, a retried start, or its deadline), its polling round, and the failed provider calls since
+ * its last success (`attempts`, `last_error`); a start to retry keeps the `return_url` it was asked with. One sweeper
+ * reads the partial index. Processes that were waiting under the workflows of 0.1 are due at once.
+ */
+const dueWork = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN next_check_at TEXT`
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN check_round INTEGER NOT NULL DEFAULT 0`
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN last_error TEXT`
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN return_url TEXT`
+  yield* sql`CREATE INDEX assure_processes_due ON assure_processes (next_check_at) WHERE next_check_at IS NOT NULL`
+  yield* sql`
+    UPDATE assure_processes SET next_check_at = updated_at
+    WHERE provider_reference IS NOT NULL AND status IN ('pending', 'processing')`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
-export const migrations = { "0001_engine_schema": schema }
+export const migrations = { "0001_engine_schema": schema, "0002_due_work": dueWork }
 
 /**
  * Runs the migrations that have not run yet (recorded in `assure_migrations`).

@@ -25,15 +25,19 @@
  *
  * @since 0.1.0
  */
+
+import type { Timestamp } from "@assure/core"
 import { Webhook } from "@assure/provider"
 import { Context, Duration, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { EngineConfig } from "./EngineConfig.js"
 import { NotFound } from "./EngineError.js"
+import * as EngineMetrics from "./EngineMetrics.js"
+import { notificationLease } from "./internal/leases.js"
 import { bytesOf, type NotificationRow } from "./internal/rows.js"
 import { later, now } from "./internal/shared.js"
-import { Lifecycle } from "./Lifecycle.js"
+import { Lifecycle, type QueuedNotification } from "./Lifecycle.js"
 import { NotificationClient } from "./NotificationClient.js"
 import { OutboundPolicy } from "./OutboundPolicy.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
@@ -56,18 +60,27 @@ export interface Notification {
   readonly deliveredAt?: string | undefined
 }
 
+/** A notification claimed for one delivery attempt, with the process's sealed `Authorization` value (callbacks). @since 0.2.0 */
+export interface Claimed {
+  readonly row: NotificationRow
+  readonly authorization: Uint8Array | null
+}
+
 /** The notification operations. @since 0.1.0 */
 export class Notifications extends Context.Service<
   Notifications,
   {
-    /** Tries to deliver one notification now; says whether to try again later. */
-    readonly attempt: (notificationId: string) => Effect.Effect<Attempt>
-    /** The delay before the next attempt. */
-    readonly backoff: (attempts: number) => Duration.Duration
-    /** Notifications waiting to be delivered (of one process, or all), with their redelivery round. */
-    readonly pending: (
-      processId?: string
-    ) => Effect.Effect<ReadonlyArray<{ readonly id: string; readonly round: number; readonly processId: string }>>
+    /**
+     * Claims up to `limit` pending notifications that are due, for one attempt each: their next attempt moves past
+     * the attempt's longest duration, so no other sweep takes them meanwhile.
+     */
+    readonly claimDue: (limit: number) => Effect.Effect<ReadonlyArray<Claimed>>
+    /** Claims a notification just queued, unless another instance claimed it since (its lease ran out). */
+    readonly claimQueued: (queued: QueuedNotification) => Effect.Effect<Claimed | undefined>
+    /** Tries to deliver a claimed notification, and records what came of it (and when to try again). */
+    readonly deliver: (claimed: Claimed) => Effect.Effect<Attempt>
+    /** When the earliest pending notification is next due, if any. */
+    readonly nextDue: Effect.Effect<string | undefined>
     readonly list: (
       tenant: TenantId,
       options?: { readonly status?: Notification["status"] | undefined }
@@ -144,7 +157,7 @@ const transportReason = (error: object): string => {
 export const layer: Layer.Layer<
   Notifications,
   never,
-  SqlClient.SqlClient | PersonalDataCipher | NotificationClient | OutboundPolicy
+  SqlClient.SqlClient | PersonalDataCipher | NotificationClient | OutboundPolicy | Lifecycle
 > = Layer.effect(
   Notifications,
   Effect.gen(function* () {
@@ -164,7 +177,7 @@ export const layer: Layer.Layer<
         )
       )
 
-    const requestFor = (row: NotificationRow) =>
+    const requestFor = ({ row, authorization }: Claimed) =>
       Effect.gen(function* () {
         const base = HttpClientRequest.post(row.url).pipe(
           HttpClientRequest.setHeader("assure-delivery-id", row.id),
@@ -176,15 +189,22 @@ export const layer: Layer.Layer<
           const header = yield* Webhook.signTimestamped({ secrets: subscription?.secrets ?? [], payload: row.payload })
           return HttpClientRequest.setHeader(base, "assure-signature", header)
         }
-        const processes = yield* sql<{ authorization_header: Uint8Array | null }>`
-            SELECT authorization_header FROM assure_processes WHERE id = ${row.process_id}`
-        const sealed = bytesOf(processes[0]?.authorization_header ?? null)
+        const sealed = bytesOf(authorization)
         if (sealed === null) return base
-        const authorization = new TextDecoder().decode(
+        const value = new TextDecoder().decode(
           yield* cipher.open(sealed, `process:${row.process_id}:authorization_header`)
         )
-        return HttpClientRequest.setHeader(base, "authorization", authorization)
+        return HttpClientRequest.setHeader(base, "authorization", value)
       })
+
+    const leaseFrom = (timestamp: Timestamp.Timestamp) => notificationLease(settings, timestamp)
+
+    // One statement claims the rows and reads the process's sealed Authorization value with them.
+    const claimedColumns = sql`*, (SELECT authorization_header FROM assure_processes p WHERE p.id = process_id) AS authorization`
+    const toClaimed = (row: NotificationRow & { readonly authorization: Uint8Array | null }): Claimed => {
+      const { authorization, ...notification } = row
+      return { row: notification, authorization }
+    }
 
     /**
      * Sends one delivery; the response's body is not read (the scope aborts it). The precise reason for a failure is
@@ -209,55 +229,73 @@ export const layer: Layer.Layer<
         )
       )
 
-    const attempt = Effect.fn("Notifications.attempt")(function* (notificationId: string) {
-      const rows = yield* sql<NotificationRow>`SELECT * FROM assure_notifications WHERE id = ${notificationId}`
-      const row = rows[0]
-      if (row === undefined || row.status === "delivered") return "delivered" as const
-      const timestamp = yield* now
-      if (row.status === "failed" || timestamp >= row.expires_at) {
-        yield* sql`UPDATE assure_notifications SET status = 'failed' WHERE id = ${row.id} AND status = 'pending'`
-        return "expired" as const
-      }
-      const refusal = policy.checkUrl(row.url)
-      const outcome =
-        refusal === undefined
-          ? yield* send(yield* requestFor(row))
-          : { problem: deliveryFailed, detail: `the outbound policy refuses the URL: it ${refusal}` }
-      const problem = outcome.problem
-      if (problem !== undefined) {
-        yield* Effect.logDebug("a notification was not delivered").pipe(
-          Effect.annotateLogs({
-            notificationId: row.id,
-            processId: row.process_id,
-            target: targetOf(row.url),
-            reason: outcome.detail ?? problem
-          })
-        )
-      }
-      const attempts = Number(row.attempts) + 1
-      const after = yield* now
-      if (problem === undefined) {
-        yield* sql`UPDATE assure_notifications SET status = 'delivered', attempts = ${attempts}, delivered_at = ${after},
+    const deliver = Effect.fn("Notifications.deliver")(
+      function* (claimed: Claimed) {
+        const row = claimed.row
+        const timestamp = yield* now
+        if (timestamp >= row.expires_at) {
+          yield* sql`UPDATE assure_notifications SET status = 'failed' WHERE id = ${row.id} AND status = 'pending'`
+          return "expired" as const
+        }
+        const refusal = policy.checkUrl(row.url)
+        const outcome =
+          refusal === undefined
+            ? yield* send(yield* requestFor(claimed))
+            : { problem: deliveryFailed, detail: `the outbound policy refuses the URL: it ${refusal}` }
+        const problem = outcome.problem
+        if (problem !== undefined) {
+          yield* Effect.logDebug("a notification was not delivered").pipe(
+            Effect.annotateLogs({
+              notificationId: row.id,
+              processId: row.process_id,
+              target: targetOf(row.url),
+              reason: outcome.detail ?? problem
+            })
+          )
+        }
+        const attempts = Number(row.attempts) + 1
+        const after = yield* now
+        if (problem === undefined) {
+          yield* sql`UPDATE assure_notifications SET status = 'delivered', attempts = ${attempts}, delivered_at = ${after},
                      last_error = NULL WHERE id = ${row.id}`
-        return "delivered" as const
-      }
-      yield* sql`UPDATE assure_notifications SET attempts = ${attempts}, last_error = ${problem} WHERE id = ${row.id}`
-      return "retry" as const
-    }, Effect.orDie)
+          return "delivered" as const
+        }
+        const next = later(after, backoff(attempts))
+        yield* sql`UPDATE assure_notifications SET attempts = ${attempts}, last_error = ${problem}, next_attempt_at = ${next}
+                 WHERE id = ${row.id} AND status = 'pending'`
+        return "retry" as const
+      },
+      Effect.tap(EngineMetrics.recordNotificationAttempt),
+      Effect.orDie
+    )
 
     return Notifications.of({
-      attempt,
-      backoff,
-      pending: (processId) =>
-        sql<{ id: string; round: number; process_id: string }>`
-            SELECT id, round, process_id FROM assure_notifications
-            WHERE status = 'pending' ${processId === undefined ? sql`` : sql`AND process_id = ${processId}`}
-            ORDER BY created_at`.pipe(
-          Effect.map((rows) =>
-            rows.map((row) => ({ id: row.id, round: Number(row.round), processId: row.process_id }))
-          ),
-          Effect.orDie
-        ),
+      claimDue: (limit) =>
+        Effect.gen(function* () {
+          const timestamp = yield* now
+          const rows = yield* sql<NotificationRow & { readonly authorization: Uint8Array | null }>`
+            UPDATE assure_notifications SET next_attempt_at = ${leaseFrom(timestamp)}
+            WHERE id IN (
+              SELECT id FROM assure_notifications WHERE status = 'pending' AND next_attempt_at <= ${timestamp}
+              ORDER BY next_attempt_at LIMIT ${limit})
+            AND status = 'pending'
+            RETURNING ${claimedColumns}`
+          return rows.map(toClaimed)
+        }).pipe(Effect.orDie),
+      claimQueued: ({ id, lease }) =>
+        Effect.gen(function* () {
+          const rows = yield* sql<NotificationRow & { readonly authorization: Uint8Array | null }>`
+            UPDATE assure_notifications SET next_attempt_at = ${leaseFrom(yield* now)}
+            WHERE id = ${id} AND status = 'pending' AND next_attempt_at = ${lease}
+            RETURNING ${claimedColumns}`
+          return rows[0] === undefined ? undefined : toClaimed(rows[0])
+        }).pipe(Effect.orDie),
+      deliver,
+      nextDue: sql<{ due: string | null }>`
+        SELECT min(next_attempt_at) AS due FROM assure_notifications WHERE status = 'pending'`.pipe(
+        Effect.map((rows) => rows[0]?.due ?? undefined),
+        Effect.orDie
+      ),
       list: (tenant, options = {}) =>
         sql<NotificationRow>`
             SELECT * FROM assure_notifications WHERE tenant_id = ${tenant}
@@ -271,7 +309,8 @@ export const layer: Layer.Layer<
         const expires = later(timestamp, settings.notifications.expireAfter)
         const rows = yield* sql<NotificationRow>`
             UPDATE assure_notifications
-            SET status = 'pending', round = round + 1, attempts = 0, last_error = NULL, expires_at = ${expires}
+            SET status = 'pending', round = round + 1, attempts = 0, last_error = NULL, expires_at = ${expires},
+                next_attempt_at = ${timestamp}
             WHERE id = ${notificationId} AND tenant_id = ${tenant} AND status = 'failed'
             RETURNING *`.pipe(Effect.orDie)
         const row = rows[0]
@@ -284,7 +323,7 @@ export const layer: Layer.Layer<
             ? yield* new NotFound({ resource: "process", id: notificationId })
             : toNotification(existing[0])
         }
-        yield* lifecycle.ended(row.process_id)
+        yield* lifecycle.wake
         return toNotification(row)
       })
     })

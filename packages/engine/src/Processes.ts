@@ -21,16 +21,17 @@ import {
   ProcessStatus,
   ProcessType,
   ProviderName,
-  type Timestamp
+  Timestamp
 } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Array as Arr, Clock, Context, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { EngineConfig } from "./EngineConfig.js"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
+import { checkLease, notificationLease } from "./internal/leases.js"
 import {
   forUpdate,
   isForeignKeyViolation,
@@ -44,6 +45,7 @@ import { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
 import { OutboundPolicy } from "./OutboundPolicy.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 import type { TenantId } from "./Tenant.js"
 
 /** The Assure fields of a new process. @since 0.1.0 */
@@ -68,15 +70,6 @@ export interface CreateProcess {
 export interface StoredFile {
   readonly info: FileInfo.FileInfo
   readonly bytes: Uint8Array
-}
-
-/** Where a waiting process stands. @since 0.1.0 */
-export interface WaitState {
-  readonly final: boolean
-  readonly pollable: boolean
-  /** The provider tells the result by webhook (so asking right after the start is wasted). */
-  readonly notifies: boolean
-  readonly deadline: Timestamp.Timestamp | undefined
 }
 
 /** A redirect flow's end: the process, and where the client wanted the end-user sent. @since 0.1.0 */
@@ -141,13 +134,21 @@ export class Processes extends Context.Service<
       provider: string,
       params: Readonly<Record<string, string>>
     ) => Effect.Effect<RedirectCompletion, NotFound | ProviderError.ProviderError>
+    /** Asks the provider for the result now (a process that ended already is returned as it is). */
     readonly refresh: (processId: string) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
-    /** Where a waiting process stands: final or not, whether its provider can be polled, and its deadline. */
-    readonly waitState: (processId: string) => Effect.Effect<WaitState, NotFound>
-    /** Processes waiting for their provider's result: what the durable work must be watching. */
-    readonly waiting: Effect.Effect<ReadonlyArray<string>>
-    /** Ends a process that is past its deadline as `failed` (reason `timeout`); true if it did. */
-    readonly expire: (processId: string) => Effect.Effect<boolean, NotFound>
+    /**
+     * Claims up to `limit` processes whose next check is due (a poll, a start to retry, the deadline) for the
+     * sweeper: their next check moves a lease ahead, so a sweeper that dies with them leaves them due again.
+     */
+    readonly claimDue: (limit: number) => Effect.Effect<ReadonlyArray<ProcessRow>>
+    /**
+     * The sweeper's work on a claimed process: ends it at its deadline, retries a failed start, or polls its
+     * provider, and records when it is due next — with the failed calls in a row and the last error, retried with
+     * backoff, jitter and the provider's `retryAfter` (`EngineConfig.providerRetries`).
+     */
+    readonly check: (row: ProcessRow) => Effect.Effect<void>
+    /** When the earliest waiting process is next due, if any. */
+    readonly nextDue: Effect.Effect<string | undefined>
     readonly match: (
       tenant: TenantId,
       dossierId: string,
@@ -162,6 +163,22 @@ const isProviderName = Schema.is(ProviderName.ProviderName)
 const decodeProcess = Schema.decodeUnknownSync(Process.Process)
 const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
 const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
+
+const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
+
+/**
+ * The stored instant `delay` ms from now, rounded up to the second stored timestamps have: never sooner than the
+ * delay (a provider's `Retry-After` is a floor), at most a second later.
+ */
+const dueIn = (delay: number) =>
+  Effect.map(Clock.currentTimeMillis, (nowMillis) =>
+    Timestamp.fromEpochMillis(Math.ceil((nowMillis + delay) / 1000) * 1000)
+  )
+
+const earliest = (a: Timestamp.Timestamp, b: Timestamp.Timestamp): Timestamp.Timestamp => (a <= b ? a : b)
+
+const retryAfterOf = (error: ProviderError.ProviderError): Duration.Duration | undefined =>
+  error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
 
 const invalid = (detail: string, name: string, reason: string) =>
   new InvalidInput({ detail, invalidParams: [{ name, reason }] })
@@ -189,7 +206,7 @@ const isHttpUrl = (value: string): boolean => {
 export const layer: Layer.Layer<
   Processes,
   never,
-  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry | OutboundPolicy
+  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry | OutboundPolicy | Lifecycle
 > = Layer.effect(
   Processes,
   Effect.gen(function* () {
@@ -248,7 +265,16 @@ export const layer: Layer.Layer<
           ...(providerSpecific === undefined ? {} : { providerSpecific }),
           files: fileRows.map((file) => encodeFileInfo(fileInfoOf(file))),
           ...(row.redirect_url === null ? {} : { redirectUrl: row.redirect_url }),
-          ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url })
+          ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url }),
+          ...(Number(row.attempts) === 0 || row.last_error === null
+            ? {}
+            : {
+                providerRetry: {
+                  attempts: Number(row.attempts),
+                  lastError: row.last_error,
+                  ...(row.next_check_at === null ? {} : { nextAttemptAt: row.next_check_at })
+                }
+              })
         })
       })
 
@@ -301,6 +327,7 @@ export const layer: Layer.Layer<
             ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), context(row.id, "final_result"))
             : null
         const providerSpecific = yield* cipher.sealJson(outcome.providerSpecific, context(row.id, "provider_specific"))
+        const queued = notificationsFor(row, outcome.status, timestamp)
         // Every file stored for this outcome is removed again unless the outcome is applied, whatever happens.
         const stored: Array<FileRow> = []
         const removeStored = Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), {
@@ -322,14 +349,18 @@ export const layer: Layer.Layer<
                 const updated = yield* sql<{ id: string }>`
                 UPDATE assure_processes
                 SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
-                    reason = ${outcome.reason ?? null}, updated_at = ${timestamp}
+                    reason = ${outcome.reason ?? null}, updated_at = ${timestamp},
+                    next_check_at = NULL, attempts = 0, last_error = NULL
                 WHERE id = ${row.id} AND status IN ('pending', 'processing')
                 RETURNING id`
                 if (updated.length === 0) return false
-                for (const file of stored) yield* sql`INSERT INTO assure_files ${sql.insert({ ...file })}`
+                const storedRows = stored.map((file): Record<string, unknown> => ({ ...file }))
+                if (Arr.isReadonlyArrayNonEmpty(storedRows))
+                  yield* sql`INSERT INTO assure_files ${sql.insert(storedRows)}`
                 yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${row.dossier_id}`
-                for (const notification of notificationsFor(row, outcome.status, timestamp)) {
-                  yield* sql`INSERT INTO assure_notifications ${sql.insert({ ...notification })}`
+                const queuedRows = queued.map((notification): Record<string, unknown> => ({ ...notification }))
+                if (Arr.isReadonlyArrayNonEmpty(queuedRows)) {
+                  yield* sql`INSERT INTO assure_notifications ${sql.insert(queuedRows)}`
                 }
                 return true
               })
@@ -343,7 +374,9 @@ export const layer: Layer.Layer<
         )
         if (applied) {
           yield* EngineMetrics.recordFinished(row.provider, outcome.status)
-          yield* lifecycle.ended(row.id)
+          yield* lifecycle.queued(
+            queued.map((notification) => ({ id: notification.id, lease: notification.next_attempt_at }))
+          )
         }
       })
 
@@ -366,7 +399,8 @@ export const layer: Layer.Layer<
         attempts: 0,
         round: 0,
         last_error: null,
-        next_attempt_at: timestamp,
+        // Tried at once by this instance (Lifecycle.queued); due for the sweeper if that attempt never ends.
+        next_attempt_at: notificationLease(settings, timestamp),
         expires_at: expiresAt,
         created_at: timestamp,
         delivered_at: null
@@ -433,6 +467,189 @@ export const layer: Layer.Layer<
           )
         )
       }).pipe(Effect.orDie)
+
+    /**
+     * Hands the process to its provider: its files (or the dossier's) and the dossier's identity data, read under
+     * the dossier's lock (internal/locking.ts) — all of it, or, the dossier deleted meanwhile, NotFound.
+     */
+    const startSession = (
+      row: ProcessRow,
+      provider: IdentityProvider.IdentityProvider,
+      returnUrl: string | undefined
+    ) =>
+      Effect.gen(function* () {
+        const inputs = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              if (!(yield* lockDossier(sql, row.dossier_id))) return undefined
+              const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
+                SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`
+              return { sealedUserData: bytesOf(dossierRows[0]?.user_data ?? null), files: yield* filesFor(row) }
+            })
+          )
+          .pipe(Effect.orDie)
+        if (inputs === undefined) return yield* notFound(row.id)
+        const { sealedUserData } = inputs
+        const userData =
+          sealedUserData === null
+            ? undefined
+            : storedIdentityData(
+                yield* Effect.orDie(cipher.openJson(sealedUserData, `dossier:${row.dossier_id}:userData`))
+              )
+        const parameters = yield* openJson(row, "parameters")
+        return yield* provider
+          .start({
+            dossierId: Identifiers.DossierId.make(row.dossier_id),
+            processId: Identifiers.ProcessId.make(row.id),
+            processType: ProcessType.ProcessType.make(row.process_type),
+            parameters,
+            userData,
+            files: inputs.files,
+            returnUrl,
+            idempotencyKey: row.id
+          })
+          .pipe(EngineMetrics.trackProviderCall(row.provider, "start"))
+      })
+
+    /** Deleted meanwhile (with its dossier, say): NotFound; otherwise another request started it first. */
+    const alreadyRequested = (processId: string) =>
+      Effect.andThen(
+        rowById(processId),
+        new Conflict({ detail: "Verification was already requested for this process" })
+      )
+
+    /**
+     * When a started process is first due: at once for a provider that must be asked, after the first polling
+     * interval for one that will also tell (by webhook), at its deadline for one that can only tell.
+     */
+    const firstCheck = (
+      provider: IdentityProvider.IdentityProvider,
+      timestamp: Timestamp.Timestamp,
+      deadline: Timestamp.Timestamp
+    ): Timestamp.Timestamp =>
+      !provider.capabilities.polling
+        ? deadline
+        : provider.capabilities.webhooks
+          ? earliest(later(timestamp, settings.pollInterval.initial), deadline)
+          : timestamp
+
+    const pollDelayMillis = (round: number) =>
+      Math.min(millis(settings.pollInterval.max), millis(settings.pollInterval.initial) * 2 ** round)
+
+    /** Records when a waiting process is due next; a process that ended meanwhile is left as it is. */
+    const schedule = (
+      row: ProcessRow,
+      next: Timestamp.Timestamp,
+      fields: { readonly round: number; readonly attempts: number; readonly lastError: string | null }
+    ) =>
+      sql`UPDATE assure_processes
+          SET next_check_at = ${row.deadline_at === null ? next : earliest(next, row.deadline_at as Timestamp.Timestamp)},
+              check_round = ${fields.round}, attempts = ${fields.attempts}, last_error = ${fields.lastError}
+          WHERE id = ${row.id} AND status IN ('pending', 'processing')`.pipe(Effect.orDie, Effect.asVoid)
+
+    /** A failed provider call of the sweeper's: when to try again, counted and logged. */
+    const retryAfterFailure = (
+      row: ProcessRow,
+      operation: "start" | "fetchResult",
+      error: ProviderError.ProviderError
+    ) =>
+      Effect.gen(function* () {
+        const attempts = Number(row.attempts) + 1
+        yield* EngineMetrics.recordRetry(row.provider, operation, error.reason._tag)
+        yield* Effect.logWarning("a provider call failed; the engine will try again", {
+          processId: row.id,
+          operation,
+          attempts,
+          reason: error.reason._tag
+        })
+        // A failure the provider calls permanent is not hurried: polls go on at the polling pace until the deadline.
+        const delay = error.isRetryable
+          ? RetryPolicy.delayMillis(settings.providerRetries, attempts, retryAfterOf(error), Math.random())
+          : pollDelayMillis(Number(row.check_round))
+        yield* schedule(row, yield* dueIn(delay), {
+          round: Number(row.check_round),
+          attempts,
+          lastError: error.message
+        })
+      })
+
+    /** Retries a start that failed retryably: the session, or another failure, or — too many — the end. */
+    const retryStart = (row: ProcessRow, provider: IdentityProvider.IdentityProvider) =>
+      Effect.gen(function* () {
+        const attempt = yield* Effect.result(startSession(row, provider, row.return_url ?? undefined))
+        if (Result.isFailure(attempt)) {
+          const error = attempt.failure
+          if (error._tag === "NotFound") return
+          if (!error.isRetryable || Number(row.attempts) + 1 >= settings.providerRetries.maxStartAttempts) {
+            yield* Effect.logWarning("the provider did not start the verification; the process failed", {
+              processId: row.id,
+              reason: error.reason._tag
+            })
+            return yield* applyOutcome(row, {
+              status: "failed",
+              providerSpecific: {},
+              checks: [],
+              files: [],
+              reason: "provider_unavailable"
+            })
+          }
+          return yield* retryAfterFailure(row, "start", error)
+        }
+        const session = attempt.success
+        const state =
+          session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
+        const timestamp = yield* now
+        const deadline = (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp
+        yield* sql`
+          UPDATE assure_processes
+          SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null},
+              next_check_at = ${firstCheck(provider, timestamp, deadline)}, attempts = 0, last_error = NULL,
+              updated_at = ${timestamp}
+          WHERE id = ${row.id} AND provider_reference IS NULL AND status = 'processing'`.pipe(Effect.orDie)
+        yield* EngineMetrics.recordStarted(row.provider)
+      })
+
+    const check = Effect.fn("Processes.check")(function* (row: ProcessRow) {
+      if (ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) return
+      const timestamp = yield* now
+      if (row.deadline_at !== null && timestamp >= row.deadline_at) {
+        return yield* applyOutcome(row, {
+          status: "failed",
+          providerSpecific: {},
+          checks: [],
+          files: [],
+          reason: "timeout"
+        })
+      }
+      const configured = yield* Effect.result(registry.get(row.provider))
+      if (Result.isFailure(configured)) {
+        // Configured again before the deadline, it is polled again; otherwise the deadline ends it.
+        return yield* schedule(row, yield* dueIn(millis(settings.pollInterval.max)), {
+          round: Number(row.check_round),
+          attempts: Number(row.attempts),
+          lastError: "the provider is not configured"
+        })
+      }
+      const provider = configured.success
+      if (row.provider_reference === null) return yield* retryStart(row, provider)
+      if (!provider.capabilities.polling) {
+        return yield* schedule(
+          row,
+          (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp,
+          {
+            round: Number(row.check_round),
+            attempts: 0,
+            lastError: null
+          }
+        )
+      }
+      const fetched = yield* Effect.result(outcomeFromProvider(row))
+      if (Result.isFailure(fetched)) return yield* retryAfterFailure(row, "fetchResult", fetched.failure)
+      yield* applyOutcome(row, fetched.success)
+      if (ProcessStatus.isFinal(fetched.success.status)) return
+      const round = Number(row.check_round) + 1
+      yield* schedule(row, yield* dueIn(pollDelayMillis(round)), { round, attempts: 0, lastError: null })
+    })
 
     return Processes.of({
       create: Effect.fn("Processes.create")(function* (tenant, dossierId, input) {
@@ -528,6 +745,11 @@ export const layer: Layer.Layer<
           provider_specific: null,
           reason: null,
           deadline_at: null,
+          next_check_at: null,
+          check_round: 0,
+          attempts: 0,
+          last_error: null,
+          return_url: null,
           created_at: timestamp,
           updated_at: timestamp
         }
@@ -643,56 +865,42 @@ export const layer: Layer.Layer<
           return yield* invalid("The redirect URL is not valid", "redirectUrl", "must be an http or https URL")
         }
         const provider = yield* Effect.orDie(registry.get(row.provider))
-        // What the provider gets, read under the dossier's lock (internal/locking.ts): all of it, or — the dossier
-        // deleted meanwhile — NotFound, never half of it.
-        const inputs = yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              if (!(yield* lockDossier(sql, row.dossier_id))) return undefined
-              const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
-                SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`
-              return { sealedUserData: bytesOf(dossierRows[0]?.user_data ?? null), files: yield* filesFor(row) }
-            })
-          )
-          .pipe(Effect.orDie)
-        if (inputs === undefined) return yield* notFound(processId)
-        const { sealedUserData } = inputs
-        const userData =
-          sealedUserData === null
-            ? undefined
-            : storedIdentityData(
-                yield* Effect.orDie(cipher.openJson(sealedUserData, `dossier:${row.dossier_id}:userData`))
-              )
-        const parameters = yield* openJson(row, "parameters")
-        const session = yield* provider
-          .start({
-            dossierId: Identifiers.DossierId.make(row.dossier_id),
-            processId: Identifiers.ProcessId.make(row.id),
-            processType: ProcessType.ProcessType.make(row.process_type),
-            parameters,
-            userData,
-            files: inputs.files,
-            returnUrl: options.returnUrl,
-            idempotencyKey: row.id
-          })
-          .pipe(EngineMetrics.trackProviderCall(row.provider, "start"))
-        const state =
-          session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
         const timestamp = yield* now
         const deadline = later(timestamp, settings.resultTimeout)
+        const attempt = yield* Effect.result(startSession(row, provider, options.returnUrl))
+        if (Result.isFailure(attempt)) {
+          const error = attempt.failure
+          if (error._tag !== "ProviderError" || !error.isRetryable) return yield* error
+          // A start that failed for now is the engine's to retry: the process answers `processing` at once, as
+          // Assure does, and shows the failed attempt until a retry succeeds.
+          const next = yield* dueIn(
+            RetryPolicy.delayMillis(settings.providerRetries, 1, retryAfterOf(error), Math.random())
+          )
+          const deferred = yield* sql<{ id: string }>`
+            UPDATE assure_processes
+            SET status = 'processing', client_redirect_url = ${options.clientRedirectUrl ?? null},
+                return_url = ${options.returnUrl ?? null}, deadline_at = ${deadline}, attempts = 1,
+                last_error = ${error.message}, next_check_at = ${next}, updated_at = ${timestamp}
+            WHERE id = ${row.id} AND provider_reference IS NULL AND status = 'pending'
+            RETURNING id`.pipe(Effect.orDie)
+          if (deferred.length === 0) return yield* alreadyRequested(row.id)
+          yield* EngineMetrics.recordRetry(row.provider, "start", error.reason._tag)
+          yield* lifecycle.wake
+          return yield* toProcess(yield* rowById(row.id))
+        }
+        const session = attempt.success
+        const state =
+          session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
         const started = yield* sql<{ id: string }>`
           UPDATE assure_processes
           SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null}, client_redirect_url = ${options.clientRedirectUrl ?? null},
-              status = ${session.status}, deadline_at = ${deadline}, updated_at = ${timestamp}
+              status = ${session.status}, deadline_at = ${deadline}, next_check_at = ${firstCheck(provider, timestamp, deadline)},
+              updated_at = ${timestamp}
           WHERE id = ${row.id} AND provider_reference IS NULL
           RETURNING id`.pipe(Effect.orDie)
-        if (started.length === 0) {
-          // Deleted meanwhile (with its dossier, say): NotFound; otherwise another request started it first.
-          yield* rowById(row.id)
-          return yield* new Conflict({ detail: "Verification was already requested for this process" })
-        }
+        if (started.length === 0) return yield* alreadyRequested(row.id)
         yield* EngineMetrics.recordStarted(row.provider)
-        yield* lifecycle.started(row.id)
+        yield* lifecycle.wake
         return yield* toProcess(yield* rowById(row.id))
       }),
 
@@ -811,37 +1019,24 @@ export const layer: Layer.Layer<
         return yield* toProcess(yield* rowById(processId))
       }),
 
-      waitState: Effect.fn("Processes.waitState")(function* (processId) {
-        const row = yield* rowById(processId)
-        const provider = yield* Effect.orDie(registry.get(row.provider))
-        return {
-          final: ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus),
-          pollable: provider.capabilities.polling && row.provider_reference !== null,
-          notifies: provider.capabilities.webhooks,
-          deadline: (row.deadline_at ?? undefined) as Timestamp.Timestamp | undefined
-        }
-      }),
+      claimDue: (limit) =>
+        Effect.gen(function* () {
+          const timestamp = yield* now
+          return yield* sql<ProcessRow>`
+            UPDATE assure_processes SET next_check_at = ${checkLease(timestamp)}
+            WHERE id IN (
+              SELECT id FROM assure_processes WHERE next_check_at <= ${timestamp}
+              ORDER BY next_check_at LIMIT ${limit})
+            RETURNING *`
+        }).pipe(Effect.orDie),
 
-      waiting: sql<{ id: string }>`
-        SELECT id FROM assure_processes
-        WHERE provider_reference IS NOT NULL AND status IN ('pending', 'processing')`.pipe(
-        Effect.map((rows) => rows.map((row) => row.id)),
+      check,
+
+      nextDue: sql<{ due: string | null }>`
+        SELECT min(next_check_at) AS due FROM assure_processes WHERE next_check_at IS NOT NULL`.pipe(
+        Effect.map((rows) => rows[0]?.due ?? undefined),
         Effect.orDie
       ),
-
-      expire: Effect.fn("Processes.expire")(function* (processId) {
-        const row = yield* rowById(processId)
-        const timestamp = yield* now
-        if (
-          ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus) ||
-          row.deadline_at === null ||
-          timestamp < row.deadline_at
-        ) {
-          return false
-        }
-        yield* applyOutcome(row, { status: "failed", providerSpecific: {}, checks: [], files: [], reason: "timeout" })
-        return true
-      }),
 
       match: Effect.fn("Processes.match")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)

@@ -1,12 +1,11 @@
 /**
  * The retention period: dossiers older than `EngineConfig.retention` are deleted with everything about them —
- * identity data, processes, results, files on disk, queued notifications — by a cluster cron job (one run at a time
- * across all runners). Workflow rows carry only ids, so they hold nothing to purge.
+ * identity data, processes, results, files on disk, queued notifications — by the engine's sweeper singleton (one run
+ * at a time across all runners; see `DurableWork`), when it starts and then on its cron schedule.
  *
  * @since 0.1.0
  */
-import { Cron, Duration, Effect } from "effect"
-import { ClusterCron } from "effect/cluster"
+import { Duration, Effect } from "effect"
 import { Dossiers } from "./Dossiers.js"
 import { EngineConfig } from "./EngineConfig.js"
 import { later, now } from "./internal/shared.js"
@@ -20,7 +19,3 @@ export const purgeExpired: Effect.Effect<number, never, Dossiers> = Effect.gen(f
   if (purged > 0) yield* Effect.logInfo("retention purge", { purged })
   return purged
 })
-
-/** Runs {@link purgeExpired} on a cron schedule (default: every hour, on the hour). @since 0.1.0 */
-export const cronLayer = (schedule: string = "0 * * * *") =>
-  ClusterCron.make({ name: "assure/RetentionPurge", cron: Cron.parseUnsafe(schedule), execute: purgeExpired })

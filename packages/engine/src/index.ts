@@ -6,7 +6,7 @@
 
 /** Dossiers, their identity data and files. @since 0.1.0 */
 export * as Dossiers from "./Dossiers.js"
-/** The long-running work as durable workflows. @since 0.1.0 */
+/** The long-running work: due rows in the engine's tables, done by one sweeper per cluster. @since 0.1.0 */
 export * as DurableWork from "./DurableWork.js"
 /** The whole engine as one layer. @since 0.1.0 */
 export * as Engine from "./Engine.js"
@@ -20,7 +20,7 @@ export * as EngineMetrics from "./EngineMetrics.js"
 export * as FileContent from "./FileContent.js"
 /** Where file bytes live. @since 0.1.0 */
 export * as FileStore from "./FileStore.js"
-/** Hooks from the process service into the durable work. @since 0.1.0 */
+/** Signals from the services to the durable work, so that what they queue starts at once. @since 0.1.0 */
 export * as Lifecycle from "./Lifecycle.js"
 /** The Assure matching rules. @since 0.1.0 */
 export * as Matching from "./Matching.js"
@@ -38,5 +38,7 @@ export * as PersonalDataCipher from "./PersonalDataCipher.js"
 export * as Processes from "./Processes.js"
 /** The retention period: purging old dossiers. @since 0.1.0 */
 export * as Retention from "./Retention.js"
+/** When a failed provider call is made again: backoff, jitter and the provider's `retryAfter`. @since 0.2.0 */
+export * as RetryPolicy from "./RetryPolicy.js"
 /** Tenants: the API clients that own data. @since 0.1.0 */
 export * as Tenant from "./Tenant.js"

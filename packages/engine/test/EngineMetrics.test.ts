@@ -53,7 +53,7 @@ describe("EngineMetrics.observeBacklog", () => {
     )
   )
 
-  it.live("reads pending notifications, the oldest one's age and how late the oldest overdue deadline is", () =>
+  it.live("reads pending notifications, the oldest one's age and how late the most overdue check is", () =>
     isolated(
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
@@ -69,7 +69,8 @@ describe("EngineMetrics.observeBacklog", () => {
           created_at: stamp(600),
           updated_at: stamp(600)
         })}`
-        const process = (id: string, status: string, deadline: string | null, reference: string | null) =>
+        // A process is due when its next check is: a poll, a start to retry or its deadline; ended ones are not.
+        const process = (id: string, status: string, nextCheck: string | null, reference: string | null) =>
           sql`INSERT INTO assure_processes ${sql.insert({
             id,
             tenant_id: "t",
@@ -78,13 +79,13 @@ describe("EngineMetrics.observeBacklog", () => {
             process_type: "document",
             status,
             provider_reference: reference,
-            deadline_at: deadline,
+            next_check_at: nextCheck,
             created_at: stamp(600),
             updated_at: stamp(600)
           })}`
         yield* process("late", "processing", stamp(120), "ref-1")
         yield* process("later", "processing", stamp(30), "ref-2")
-        yield* process("ended", "accepted", stamp(500), "ref-3")
+        yield* process("ended", "accepted", null, "ref-3")
         yield* process("future", "processing", stamp(-300), "ref-4")
         const notification = (id: string, status: string, secondsAgo: number) =>
           sql`INSERT INTO assure_notifications ${sql.insert({

@@ -30,6 +30,15 @@ export interface ProcessRow {
   readonly provider_specific: Uint8Array | null
   readonly reason: string | null
   readonly deadline_at: string | null
+  /** When the sweeper next looks at it (a poll, a retried start, the deadline); null when nothing is due. */
+  readonly next_check_at: string | null
+  /** How many times the provider was asked for the result (the polling backoff's exponent). */
+  readonly check_round: number
+  /** Failed provider calls since the last success; 0 when none. */
+  readonly attempts: number
+  readonly last_error: string | null
+  /** The return URL a start to retry was asked with. */
+  readonly return_url: string | null
   readonly created_at: string
   readonly updated_at: string
 }

@@ -2,10 +2,10 @@
  * The durable engine's behaviour on one database: waiting for a webhook, polling, timing out, and delivering
  * notifications with retries — on a real single cluster runner with short timings.
  */
-import { ProviderRegistry, Webhook } from "@assure/provider"
+import { ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
 import { SandboxProvider, SandboxWebhook } from "@assure/sandbox"
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import {
   Dossiers,
@@ -21,13 +21,16 @@ import {
 } from "../../src/index.js"
 import { endpoint } from "./endpoint.js"
 import { jpeg, keys, tenantA, tenantB, webhookSecret } from "./engine.js"
+import { type Calls, flakyProvider, type Plan } from "./flaky.js"
 
 const eventSecret = Redacted.make("whsec_client_events")
 
-const settings = (url: string, expireAfter: Duration.Input): EngineConfig.Settings => ({
+const settings = (url: string, expireAfter: Duration.Input, resultTimeout: Duration.Input): EngineConfig.Settings => ({
   ...EngineConfig.defaults,
-  resultTimeout: "3 seconds",
+  resultTimeout,
   pollInterval: { initial: "200 millis", max: "400 millis" },
+  providerRetries: { initial: "100 millis", max: "200 millis", retryAfterCap: "2 seconds", maxStartAttempts: 3 },
+  sweepInterval: "200 millis",
   notifications: {
     requestTimeout: "2 seconds",
     retryInitial: "200 millis",
@@ -41,12 +44,18 @@ const durableEngine = (
   database: Layer.Layer<SqlClient.SqlClient>,
   url: string,
   latency: Duration.Input,
-  expireAfter: Duration.Input = "1 minute"
+  options: {
+    readonly expireAfter?: Duration.Input
+    readonly resultTimeout?: Duration.Input
+    readonly flaky?: { readonly plan: Plan; readonly calls: Calls }
+  } = {}
 ) => {
+  const flaky = options.flaky ?? { plan: {}, calls: { starts: [], fetches: [] } }
   const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
-  const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret], latency }).pipe(
-    Layer.provideMerge(ProviderRegistry.layer)
-  )
+  const providers = Layer.mergeAll(
+    SandboxProvider.layer({ webhookSecrets: [webhookSecret], latency }),
+    flakyProvider(flaky.plan, flaky.calls)
+  ).pipe(Layer.provideMerge(ProviderRegistry.layer))
   return Engine.layerSingleRunner({ pollInterval: "100 millis" }).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
@@ -59,7 +68,12 @@ const durableEngine = (
         NotificationClient.layerFetch
       )
     ),
-    Layer.provide(Layer.succeed(EngineConfig.EngineConfig, settings(url, expireAfter)))
+    Layer.provide(
+      Layer.succeed(
+        EngineConfig.EngineConfig,
+        settings(url, options.expireAfter ?? "1 minute", options.resultTimeout ?? "3 seconds")
+      )
+    )
   )
 }
 
@@ -109,7 +123,7 @@ export const durableSuite = (name: string, database: () => Layer.Layer<SqlClient
             )
             // Notifications expire after 5 s: long enough for a first attempt even on a loaded CI machine, so the
             // failed list shows notifications that were tried, not ones that expired before their first attempt.
-          }).pipe(Effect.provide(durableEngine(database(), client.url, "0 millis", "5 seconds")))
+          }).pipe(Effect.provide(durableEngine(database(), client.url, "0 millis", { expireAfter: "5 seconds" })))
         }).pipe(Effect.scoped),
       60_000
     )
@@ -169,6 +183,14 @@ export const durableSuite = (name: string, database: () => Layer.Layer<SqlClient
             // Acknowledged deliveries are not repeated.
             yield* Effect.sleep("1 second")
             for (const [, attempts] of byId) assert.strictEqual(attempts.filter((d) => d.acknowledged).length, 1)
+            // Finished work leaves nothing behind in the cluster's tables, nor anything due in the engine's.
+            const [messages] = yield* sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM cluster_messages`
+            const [replies] = yield* sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM cluster_replies`
+            assert.strictEqual(Number(messages?.n), 0)
+            assert.strictEqual(Number(replies?.n), 0)
+            const [due] = yield* sql<{ n: number | string }>`
+              SELECT COUNT(*) AS n FROM assure_processes WHERE next_check_at IS NOT NULL`
+            assert.strictEqual(Number(due?.n), 0)
           }).pipe(Effect.provide(durableEngine(database(), client.url, "0 millis")))
         }).pipe(Effect.scoped),
       30_000
@@ -206,6 +228,108 @@ export const durableSuite = (name: string, database: () => Layer.Layer<SqlClient
             )
             assert.strictEqual(failed.status, "failed")
           }).pipe(Effect.provide(durableEngine(database(), client.url, "600 millis")))
+        }).pipe(Effect.scoped),
+      30_000
+    )
+
+    it.live(
+      "retries a start the provider refused for now, no sooner than its Retry-After, and shows the attempts meanwhile",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* endpoint({ failFirst: 0 })
+          const calls: Calls = { starts: [], fetches: [] }
+          const plan: Plan = {
+            startFailures: [
+              new ProviderError.RateLimited({ retryAfter: Duration.seconds(1) }),
+              new ProviderError.Unavailable({ timedOut: true })
+            ],
+            fetchFailures: [
+              new ProviderError.Unavailable({ status: 503 }),
+              new ProviderError.RateLimited({ retryAfter: Duration.seconds(1) })
+            ]
+          }
+          yield* Effect.gen(function* () {
+            const dossiers = yield* Dossiers.Dossiers
+            const processes = yield* Processes.Processes
+            const dossier = yield* dossiers.create(tenantA, {})
+            yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
+            const process = yield* processes.create(tenantA, dossier.dossierId, {
+              provider: "flaky",
+              processType: "document",
+              processParameters: { flaky: { scenario: "accepted" } }
+            })
+            const answered = yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
+            assert.strictEqual(answered.status, "processing")
+            assert.strictEqual(answered.providerRetry?.attempts, 1)
+            assert.match(answered.providerRetry?.lastError ?? "", /RateLimited/)
+            // While polls fail, the process shows them: a 503 answered, then a 429 that asks for a second.
+            const polling = yield* eventually(
+              processes.get(tenantA, dossier.dossierId, process.processId),
+              (p) => p.providerRetry?.attempts === 2 && /RateLimited/.test(p.providerRetry.lastError)
+            )
+            assert.strictEqual(polling.status, "processing")
+            const accepted = yield* eventually(
+              processes.get(tenantA, dossier.dossierId, process.processId),
+              (p) => p.status === "accepted"
+            )
+            assert.isUndefined(accepted.providerRetry)
+            // Three starts: two refused, one taken; the second no sooner than the provider's Retry-After.
+            assert.strictEqual(calls.starts.length, 3)
+            assert.isAtLeast((calls.starts[1] ?? 0) - (calls.starts[0] ?? 0), 900)
+            // Two polls refused, then the result; the third no sooner than the second's Retry-After.
+            assert.strictEqual(calls.fetches.length, 3)
+            assert.isAtLeast((calls.fetches[2] ?? 0) - (calls.fetches[1] ?? 0), 900)
+          }).pipe(
+            Effect.provide(
+              durableEngine(database(), client.url, "0 millis", { resultTimeout: "1 minute", flaky: { plan, calls } })
+            )
+          )
+        }).pipe(Effect.scoped),
+      30_000
+    )
+
+    it.live(
+      "ends a process as failed when its provider keeps refusing the start",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* endpoint({ failFirst: 0 })
+          const calls: Calls = { starts: [], fetches: [] }
+          const down = new ProviderError.Unavailable({})
+          yield* Effect.gen(function* () {
+            const dossiers = yield* Dossiers.Dossiers
+            const processes = yield* Processes.Processes
+            const dossier = yield* dossiers.create(tenantA, {})
+            yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
+            const process = yield* processes.create(tenantA, dossier.dossierId, {
+              provider: "flaky",
+              processType: "document",
+              processParameters: { flaky: { scenario: "accepted" } },
+              notificationUrl: client.url
+            })
+            yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
+            const failed = yield* eventually(
+              processes.get(tenantA, dossier.dossierId, process.processId),
+              (p) => p.status !== "processing"
+            )
+            assert.strictEqual(failed.status, "failed")
+            // maxStartAttempts is 3 here: no fourth call.
+            yield* Effect.sleep("500 millis")
+            assert.strictEqual(calls.starts.length, 3)
+            // The client is told, as of any other end: the callback and the tenant's event.
+            yield* eventually(
+              Effect.sync(() => client.deliveries.length),
+              (n) => n === 2
+            )
+            const callback = client.deliveries.find((d) => d.signature === undefined)
+            assert.strictEqual(JSON.parse(callback?.body ?? "{}").status, "failed")
+          }).pipe(
+            Effect.provide(
+              durableEngine(database(), client.url, "0 millis", {
+                resultTimeout: "1 minute",
+                flaky: { plan: { startFailures: [down, down, down, down] }, calls }
+              })
+            )
+          )
         }).pipe(Effect.scoped),
       30_000
     )

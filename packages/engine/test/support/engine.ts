@@ -6,6 +6,7 @@ import type { SqlClient } from "effect/sql"
 import {
   Dossiers,
   FileStore,
+  Lifecycle,
   Migrations,
   OutboundPolicy,
   PersonalDataCipher,
@@ -38,6 +39,8 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
     Layer.provideMerge(
       Layer.mergeAll(
         storage,
+        // The synchronous API alone: nothing listens to the signals, the durable work has its own suite.
+        Layer.succeed(Lifecycle.Lifecycle, { wake: Effect.void, queued: () => Effect.void }),
         providers,
         services.fileStore ?? FileStore.layerMemory,
         services.cipher ?? Layer.orDie(PersonalDataCipher.layer(keys)),

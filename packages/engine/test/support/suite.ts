@@ -206,7 +206,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
       )
     )
 
-    it.live("cancel ends a started process as canceled, and a provider failure leaves the process as it was", () =>
+    it.live("cancel ends a started process as canceled; a failed start is retried or, refused, changes nothing", () =>
       run(
         Effect.gen(function* () {
           const processes = yield* Processes.Processes
@@ -218,11 +218,21 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
             (yield* processes.cancel(tenantA, dossier.dossierId, pending.processId)).status,
             "canceled"
           )
+          // A provider that is down for now: the engine takes the start over, and the process shows the failure.
           const outage = yield* startProcess(dossier.dossierId, "document", "unavailable")
-          const error = yield* Effect.flip(processes.requestVerification(tenantA, dossier.dossierId, outage.processId))
-          assert.isTrue(error._tag === "ProviderError" && error.isRetryable)
-          const after = yield* processes.get(tenantA, dossier.dossierId, outage.processId)
+          const deferred = yield* processes.requestVerification(tenantA, dossier.dossierId, outage.processId)
+          assert.strictEqual(deferred.status, "processing")
+          assert.strictEqual(deferred.providerRetry?.attempts, 1)
+          assert.match(deferred.providerRetry?.lastError ?? "", /Unavailable/)
+          const twice = yield* Effect.flip(processes.requestVerification(tenantA, dossier.dossierId, outage.processId))
+          assert.strictEqual(twice._tag, "Conflict")
+          // A provider that refuses the start: the client's error, and the process as it was.
+          const refused = yield* startProcess(dossier.dossierId, "document", "unauthorized")
+          const error = yield* Effect.flip(processes.requestVerification(tenantA, dossier.dossierId, refused.processId))
+          assert.isTrue(error._tag === "ProviderError" && !error.isRetryable)
+          const after = yield* processes.get(tenantA, dossier.dossierId, refused.processId)
           assert.strictEqual(after.status, "pending")
+          assert.isUndefined(after.providerRetry)
           const again = yield* Effect.flip(processes.requestVerification(tenantA, pending.dossierId, pending.processId))
           assert.strictEqual(again._tag, "Conflict")
         })

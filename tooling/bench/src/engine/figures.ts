@@ -36,7 +36,7 @@ export const runFigures = (load: LoadResult): RunFigures => ({
   firstError: load.firstError
 })
 
-export interface Quarter {
+export interface Part {
   readonly perSecond: number
   readonly rssMedian: number
   readonly heapUsedMedian: number
@@ -45,23 +45,25 @@ export interface Quarter {
 
 export interface MemoryFigures {
   readonly run: RunFigures
-  /** The run in four quarters by verifications completed. */
-  readonly quarters: ReadonlyArray<Quarter>
+  /** The run in ten parts by verifications completed. */
+  readonly tenths: ReadonlyArray<Part>
   readonly rssPeak: number
   /** Growth of the resident memory over the second half, bytes per 1,000 verifications (least squares). */
   readonly rssGrowthPerThousand: number
-  /** The last quarter's median RSS over the first's. */
+  /** The last tenth's median RSS over the first's. */
   readonly lastOverFirst: number
+  /** The last tenth's rate over the first's. */
+  readonly rateLastOverFirst: number
 }
 
-/** Within 10 % from the first quarter to the last counts as flat. */
+/** Within 10 % from the first tenth to the last counts as flat. */
 export const flatTolerance = 0.1
 
 export const memoryFigures = (load: LoadResult): MemoryFigures => {
   const total = load.verifications
-  const quarters = [0, 1, 2, 3].map((q): Quarter => {
-    const from = Math.floor((total * q) / 4)
-    const to = Math.floor((total * (q + 1)) / 4)
+  const tenths = Array.from({ length: 10 }, (_, q): Part => {
+    const from = Math.floor((total * q) / 10)
+    const to = Math.floor((total * (q + 1)) / 10)
     const samples = load.memory.filter(
       (sample) => sample.completed >= from && sample.completed < Math.max(to, from + 1)
     )
@@ -75,13 +77,14 @@ export const memoryFigures = (load: LoadResult): MemoryFigures => {
     }
   })
   const secondHalf = load.memory.filter((sample) => sample.completed >= total / 2)
-  const first = quarters[0]?.rssMedian ?? Number.NaN
-  const last = quarters[3]?.rssMedian ?? Number.NaN
+  const first = tenths[0]?.rssMedian ?? Number.NaN
+  const last = tenths[9]?.rssMedian ?? Number.NaN
   return {
     run: runFigures(load),
-    quarters,
+    tenths,
     rssPeak: Math.max(...load.memory.map((sample) => sample.rss)),
     rssGrowthPerThousand: slope(secondHalf.map((sample) => [sample.completed, sample.rss] as const)) * 1000,
-    lastOverFirst: last / first
+    lastOverFirst: last / first,
+    rateLastOverFirst: (tenths[9]?.perSecond ?? Number.NaN) / (tenths[0]?.perSecond ?? Number.NaN)
   }
 }
