@@ -99,7 +99,7 @@ const markdown = renderReport({
   http: httpReport
 })
 // `pnpm release:proof` keeps its figures in a section of its own, between markers, and so does the comparison of
-// SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with `@assure/sqlite`): carry them over, in
+// SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with our own driver): carry them over, in
 // this order.
 const previous = existsSync(reportPath) ? readFileSync(reportPath, "utf8") : ""
 const keptSections = [
