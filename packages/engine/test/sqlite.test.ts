@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { SqliteClient } from "@assure/sqlite"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Layer } from "effect"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"

@@ -375,8 +375,8 @@ endpoint in the same process:
 
 - ${o.warmup} verifications of warm-up, then ${o.unloaded} one at a time, then ${integer(o.loaded)} with ${o.inFlight} in
   flight (the next starts as soon as one is done).
-- SQLite ${sqlite?.version ?? "—"}: a file (WAL) in the temporary folder, through \`@assure/sqlite\` (\`node:sqlite\`,
-  one connection).
+- SQLite ${sqlite?.version ?? "—"}: a file (WAL) in the temporary folder, through \`@effect/sql-sqlite-node\` ${versions["@effect/sql-sqlite-node"] ?? ""}
+  (\`node:sqlite\`, one connection).
 - PostgreSQL ${postgres?.version ?? "—"}: a database created for the run on the same machine and dropped
   afterwards, through \`@effect/sql-pg\` ${versions["@effect/sql-pg"] ?? ""} (10 connections).${
     skipped.length === 0

@@ -86,7 +86,8 @@ const markdown = renderReport({
     effect: versionOf("effect"),
     zod: versionOf("zod"),
     esbuild: esbuild.version,
-    "@effect/sql-pg": versionOf("@effect/sql-pg")
+    "@effect/sql-pg": versionOf("@effect/sql-pg"),
+    "@effect/sql-sqlite-node": versionOf("@effect/sql-sqlite-node")
   },
   records: { count: recordCount, seed },
   verification,
@@ -97,8 +98,9 @@ const markdown = renderReport({
   engine: engineReport,
   http: httpReport
 })
-// `bench:sqlite-drivers` and `pnpm release:proof` keep their figures in sections of their own, between markers:
-// carry them over, in this order.
+// `pnpm release:proof` keeps its figures in a section of its own, between markers, and so does the comparison of
+// SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with our own driver): carry them over, in
+// this order.
 const previous = existsSync(reportPath) ? readFileSync(reportPath, "utf8") : ""
 const keptSections = [
   /<!-- sqlite-drivers:start -->[\s\S]*<!-- sqlite-drivers:end -->/,

@@ -4,7 +4,6 @@
  */
 import { join } from "node:path"
 import { Engine, EngineConfig, FileStore, Migrations, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
-import { SqliteClient } from "@assure/sqlite"
 // Each module on its own: the package index loads every Node service (HTTP client, sockets, workers, …).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -15,6 +14,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
 import * as DataFolder from "./DataFolder.js"
+import * as EmbeddedStore from "./EmbeddedStore.js"
 import { handlers } from "./Handlers.js"
 import * as HttpTimeouts from "./HttpTimeouts.js"
 import * as Idempotency from "./Idempotency.js"
@@ -42,16 +42,11 @@ const database = (settings: Settings) => {
       ).pipe(Effect.map((Pg) => Pg.layer({ url })))
     )
   }
+  // `assure.db` through @effect/sql-sqlite-node, created 0600, with `synchronous` and `secure_delete` set.
   return Layer.unwrap(
     Effect.as(
       folder,
-      SqliteClient.layer({
-        filename: join(settings.dataDirectory, "assure.db"),
-        synchronous: settings.sqliteSynchronous,
-        // Deleted identity data does not linger in the file's free pages, and the file is the owner's only.
-        secureDelete: true,
-        fileMode: DataFolder.fileMode
-      })
+      EmbeddedStore.layer({ dataDirectory: settings.dataDirectory, synchronous: settings.sqliteSynchronous })
     )
   )
 }

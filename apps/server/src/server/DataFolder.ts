@@ -3,7 +3,7 @@
  * the development secrets: it is for the server's user only, whatever the umask.
  *
  * - Created `0700`; every file the server writes in it is created `0600` (the database and its -wal and -shm files
- *   by @assure/sqlite's `fileMode`, the file store's folders and files by the engine, the development secrets here).
+ *   by `EmbeddedStore`, the file store's folders and files by the engine, the development secrets here).
  * - Found wider at start (a folder from an earlier version, or made by hand): the folder is narrowed to `0700`, and
  *   the database and development secrets files to `0600`, with a warning saying so. Files already in the file store
  *   keep their mode: none of them can be reached by anyone else through a `0700` folder, and narrowing each one would

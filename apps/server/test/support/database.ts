@@ -3,8 +3,8 @@
  * database of `DATABASE_URL`), through a connection of the test's own.
  */
 import { join } from "node:path"
-import { SqliteClient } from "@assure/sqlite"
 import { PgClient } from "@effect/sql-pg"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import type { Running } from "./server.js"

@@ -6,24 +6,16 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { SqliteClient } from "@assure/sqlite"
 import { PgClient } from "@effect/sql-pg"
-import { SqliteClient as UpstreamSqliteClient } from "@effect/sql-sqlite-node"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Layer, Redacted } from "effect"
 import type { SqlClient } from "effect/sql"
 
-/**
- * Which `node:sqlite` client the SQLite runs use: `@assure/sqlite` (the default), or upstream's
- * `@effect/sql-sqlite-node`, measured next to ours by `drivers.ts` (`pnpm --filter @assure/bench bench:sqlite-drivers`).
- */
-export type SqliteDriver = "assure" | "upstream"
-
 export type DatabaseSpec =
-  | { readonly kind: "sqlite"; readonly filename: string; readonly driver?: SqliteDriver | undefined }
+  | { readonly kind: "sqlite"; readonly filename: string }
   | { readonly kind: "postgres"; readonly url: string }
 
-export const databaseLabel = (spec: DatabaseSpec): string =>
-  spec.kind === "postgres" ? "PostgreSQL" : spec.driver === "upstream" ? "SQLite (@effect/sql-sqlite-node)" : "SQLite"
+export const databaseLabel = (spec: DatabaseSpec): string => (spec.kind === "postgres" ? "PostgreSQL" : "SQLite")
 
 /** The server the bench creates its database on; override with `ASSURE_BENCH_POSTGRES_URL`. */
 export const postgresServerUrl =
@@ -33,9 +25,7 @@ export const postgresServerUrl =
 export const layerFor = (spec: DatabaseSpec): Layer.Layer<SqlClient.SqlClient> =>
   spec.kind === "postgres"
     ? Layer.orDie(PgClient.layer({ url: Redacted.make(spec.url) }))
-    : spec.driver === "upstream"
-      ? Layer.orDie(UpstreamSqliteClient.layer({ filename: spec.filename }))
-      : Layer.orDie(SqliteClient.layer({ filename: spec.filename }))
+    : Layer.orDie(SqliteClient.layer({ filename: spec.filename }))
 
 /** A folder for SQLite files and the file store, removed by `remove`. */
 export const makeScratchFolder = (): { readonly path: string; readonly remove: () => void } => {

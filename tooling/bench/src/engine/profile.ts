@@ -40,7 +40,6 @@ const origins: ReadonlyArray<readonly [origin: string, test: (url: string) => bo
   ["effect Schema", (url) => /\/effect\/dist\/(Schema|internal\/schema)/.test(url)],
   ["effect runtime (fibers, layers, data types)", (url) => url.includes("/effect/dist/")],
   ["PostgreSQL driver (@effect/sql-pg, pg)", (url) => /\/(@effect\/sql-pg|pg|pg-protocol|pg-pool)\//.test(url)],
-  ["SQLite client (@assure/sqlite)", (url) => url.includes("/packages/sqlite/")],
   ["SQLite client (@effect/sql-sqlite-node)", (url) => url.includes("/@effect/sql-sqlite-node/")],
   ["@assure/engine", (url) => url.includes("/packages/engine/")],
   ["@assure/core, provider, sandbox", (url) => /\/packages\/(core|provider|providers)\//.test(url)],

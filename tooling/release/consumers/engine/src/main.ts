@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { Dossiers, FileStore, Migrations, OutboundPolicy, PersonalDataCipher, Processes, Tenant } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
-import { SqliteClient } from "@assure/sqlite"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 
