@@ -20,7 +20,7 @@ import { SqlClient } from "effect/sql"
 import { InvalidInput, NotFound } from "./EngineError.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
-import { keepingOnSuccess, lockDossier, readUnlessDeleted } from "./internal/locking.js"
+import { keepingOnSuccess, lockAndTouchDossier, lockDossier, readUnlessDeleted } from "./internal/locking.js"
 import { bytesOf, type DossierRow, type FileRow } from "./internal/rows.js"
 import { fileInfoOf, identityDataOf, newId, now, storedIdentityData } from "./internal/shared.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
@@ -203,12 +203,6 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
         return true
       }).pipe(Effect.orDie, Effect.uninterruptible)
 
-    const touch = (dossierId: string) =>
-      Effect.flatMap(
-        now,
-        (timestamp) => sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId}`
-      )
-
     return Dossiers.of({
       create: Effect.fn("Dossiers.create")(function* (tenant, input) {
         const externalReference =
@@ -315,7 +309,8 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
       }),
 
       addFile: Effect.fn("Dossiers.addFile")(function* (tenant, dossierId, kind, bytes) {
-        const row = yield* findRow(tenant, dossierId)
+        // The dossier is looked up under its lock, below: a missing one is found there.
+        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
         if (!FileKind.isUploadable(kind)) return yield* invalid("kind", "a portrait can only come from a process")
         const mediaType = yield* FileContent.validate(kind, bytes)
         const id = newId()
@@ -327,7 +322,7 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
             const fileRow: FileRow = {
               id,
               tenant_id: tenant,
-              dossier_id: row.id,
+              dossier_id: dossierId,
               process_id: null,
               kind,
               media_type: mediaType,
@@ -338,9 +333,8 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
             const stored = yield* sql
               .withTransaction(
                 Effect.gen(function* () {
-                  if (!(yield* lockDossier(sql, row.id, tenant))) return false
+                  if (!(yield* lockAndTouchDossier(sql, dossierId, timestamp, tenant))) return false
                   yield* sql`INSERT INTO assure_files ${sql.insert({ ...fileRow })}`
-                  yield* touch(row.id)
                   return true
                 })
               )

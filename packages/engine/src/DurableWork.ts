@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Cron, Duration, Effect, FiberSet, Layer, Queue, Semaphore } from "effect"
+import { Cause, Clock, Cron, Duration, Effect, FiberSet, Layer, Queue, Ref, Semaphore } from "effect"
 import { Singleton } from "effect/cluster"
 import { EngineConfig } from "./EngineConfig.js"
 import { type QueuedNotification, Signals } from "./Lifecycle.js"
@@ -78,12 +78,13 @@ const sweepOnce = Effect.gen(function* () {
 const sweeper = Effect.gen(function* () {
   const processes = yield* Processes
   const notifications = yield* Notifications
-  const { wakeups } = yield* Signals
+  const { wakeups, nextLook } = yield* Signals
   const settings = yield* EngineConfig
   const interval = Duration.toMillis(Duration.fromInputUnsafe(settings.sweepInterval))
   yield* Effect.logDebug("the sweeper started")
   while (true) {
-    // Wake-ups that arrived before this sweep are covered by it.
+    // Wake-ups that arrived before this sweep are covered by it; work queued during it wakes the next one.
+    yield* Ref.set(nextLook, 0)
     yield* Queue.clear(wakeups)
     const more = yield* sweepOnce.pipe(
       Effect.catchCause((cause) =>
@@ -99,6 +100,7 @@ const sweeper = Effect.gen(function* () {
       millisUntil(yield* Effect.orElseSucceed(notifications.nextDue, () => undefined), nowMillis)
     )
     const wait = Math.max(0, Math.min(interval, due))
+    yield* Ref.set(nextLook, nowMillis + wait)
     if (wait > 0) yield* Effect.raceFirst(Queue.take(wakeups), Effect.sleep(Duration.millis(wait)))
   }
 })
@@ -115,18 +117,22 @@ const retention = (schedule: string) =>
   })
 
 /**
- * Delivers the notifications queued on this instance at once, a bounded number at a time; a notification another
- * instance's sweeper claimed meanwhile (its lease ran out) is left to it.
+ * Delivers the notifications queued on this instance at once, a bounded number at a time, under the lease they were
+ * queued with. One whose lease is too close to its end for a whole attempt is left to the sweeper, so that two
+ * attempts do not overlap.
  */
 const dispatcher = Effect.gen(function* () {
   const notifications = yield* Notifications
   const { queued } = yield* Signals
+  const settings = yield* EngineConfig
+  const attemptMillis = Duration.toMillis(Duration.fromInputUnsafe(settings.notifications.requestTimeout))
   const permits = yield* Semaphore.make(dispatchConcurrency)
   const running = yield* FiberSet.make()
   const deliverNow = (notification: QueuedNotification) =>
     Effect.gen(function* () {
-      const claimed = yield* notifications.claimQueued(notification)
-      if (claimed !== undefined) yield* notifications.deliver(claimed)
+      const nowMillis = yield* Clock.currentTimeMillis
+      if (Date.parse(notification.row.next_attempt_at) - nowMillis < attemptMillis + 1_000) return
+      yield* notifications.deliver(notification)
     })
   while (true) {
     const notification = yield* Queue.take(queued)

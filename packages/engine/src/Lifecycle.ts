@@ -10,19 +10,25 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Queue } from "effect"
+import { Context, Effect, Layer, Queue, Ref } from "effect"
+import type { ClaimedNotification } from "./internal/rows.js"
 
-/** A notification just queued, and the lease it was queued with (so that exactly one instance claims it). @since 0.2.0 */
-export interface QueuedNotification {
-  readonly id: string
-  readonly lease: string
-}
+/**
+ * A notification just queued, as stored, held by the instance that queued it until its first lease runs out
+ * (`row.next_attempt_at`): that instance tries it at once, and the sweeper only after the lease.
+ *
+ * @since 0.2.0
+ */
+export type QueuedNotification = ClaimedNotification
 
 /** The signals. @since 0.2.0 */
 export interface Hooks {
-  /** Something became due (a started verification to poll, a start to retry, a notification to redeliver). */
-  readonly wake: Effect.Effect<void>
-  /** These notifications were just queued, each with its first lease: try to deliver them now. */
+  /**
+   * Something is due at `dueAt` (a started verification to poll, a start to retry, a notification to redeliver):
+   * wakes the sweeper unless it looks again before then anyway.
+   */
+  readonly wake: (dueAt: string) => Effect.Effect<void>
+  /** These notifications were just queued: try to deliver them now. */
   readonly queued: (notifications: ReadonlyArray<QueuedNotification>) => Effect.Effect<void>
 }
 
@@ -40,6 +46,8 @@ export class Signals extends Context.Service<
   {
     readonly wakeups: Queue.Dequeue<void>
     readonly queued: Queue.Dequeue<QueuedNotification>
+    /** When the sweeper looks next, in ms since the epoch (it sets this before it sleeps). */
+    readonly nextLook: Ref.Ref<number>
   }
 >()("@assure/engine/Lifecycle/Signals") {}
 
@@ -52,11 +60,16 @@ export const layer: Layer.Layer<Lifecycle | Signals> = Layer.effectContext(
   Effect.gen(function* () {
     const wakeups = yield* Queue.dropping<void>(1)
     const queued = yield* Queue.unbounded<QueuedNotification>()
-    return Context.make(Signals, { wakeups, queued }).pipe(
+    const nextLook = yield* Ref.make(0)
+    return Context.make(Signals, { wakeups, queued, nextLook }).pipe(
       Context.add(
         Lifecycle,
         Lifecycle.of({
-          wake: Effect.asVoid(Queue.offer(wakeups, undefined)),
+          // Most new work is due later than the sweeper's next look (a poll 5 s out, a deadline): no wake-up then.
+          wake: (dueAt) =>
+            Effect.flatMap(Ref.get(nextLook), (next) =>
+              Date.parse(dueAt) < next ? Effect.asVoid(Queue.offer(wakeups, undefined)) : Effect.void
+            ),
           queued: (notifications) => Effect.asVoid(Queue.offerAll(queued, notifications))
         })
       )

@@ -35,9 +35,9 @@ import { EngineConfig } from "./EngineConfig.js"
 import { NotFound } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import { notificationLease } from "./internal/leases.js"
-import { bytesOf, type NotificationRow } from "./internal/rows.js"
+import { bytesOf, type ClaimedNotification, type NotificationRow } from "./internal/rows.js"
 import { later, now } from "./internal/shared.js"
-import { Lifecycle, type QueuedNotification } from "./Lifecycle.js"
+import { Lifecycle } from "./Lifecycle.js"
 import { NotificationClient } from "./NotificationClient.js"
 import { OutboundPolicy } from "./OutboundPolicy.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
@@ -60,11 +60,8 @@ export interface Notification {
   readonly deliveredAt?: string | undefined
 }
 
-/** A notification claimed for one delivery attempt, with the process's sealed `Authorization` value (callbacks). @since 0.2.0 */
-export interface Claimed {
-  readonly row: NotificationRow
-  readonly authorization: Uint8Array | null
-}
+/** A notification held for one delivery attempt, with the process's sealed `Authorization` value (callbacks). @since 0.2.0 */
+export type Claimed = ClaimedNotification
 
 /** The notification operations. @since 0.1.0 */
 export class Notifications extends Context.Service<
@@ -75,9 +72,10 @@ export class Notifications extends Context.Service<
      * the attempt's longest duration, so no other sweep takes them meanwhile.
      */
     readonly claimDue: (limit: number) => Effect.Effect<ReadonlyArray<Claimed>>
-    /** Claims a notification just queued, unless another instance claimed it since (its lease ran out). */
-    readonly claimQueued: (queued: QueuedNotification) => Effect.Effect<Claimed | undefined>
-    /** Tries to deliver a claimed notification, and records what came of it (and when to try again). */
+    /**
+     * Tries to deliver a held notification, and records what came of it (and when to try again) — unless its lease
+     * was taken over meanwhile, which then records its own.
+     */
     readonly deliver: (claimed: Claimed) => Effect.Effect<Attempt>
     /** When the earliest pending notification is next due, if any. */
     readonly nextDue: Effect.Effect<string | undefined>
@@ -233,8 +231,10 @@ export const layer: Layer.Layer<
       function* (claimed: Claimed) {
         const row = claimed.row
         const timestamp = yield* now
+        // Recorded only while the lease is still this attempt's: a claimant that took over records its own.
+        const held = sql`id = ${row.id} AND status = 'pending' AND next_attempt_at = ${row.next_attempt_at}`
         if (timestamp >= row.expires_at) {
-          yield* sql`UPDATE assure_notifications SET status = 'failed' WHERE id = ${row.id} AND status = 'pending'`
+          yield* sql`UPDATE assure_notifications SET status = 'failed' WHERE ${held}`
           return "expired" as const
         }
         const refusal = policy.checkUrl(row.url)
@@ -257,12 +257,12 @@ export const layer: Layer.Layer<
         const after = yield* now
         if (problem === undefined) {
           yield* sql`UPDATE assure_notifications SET status = 'delivered', attempts = ${attempts}, delivered_at = ${after},
-                     last_error = NULL WHERE id = ${row.id}`
+                     last_error = NULL WHERE ${held}`
           return "delivered" as const
         }
         const next = later(after, backoff(attempts))
         yield* sql`UPDATE assure_notifications SET attempts = ${attempts}, last_error = ${problem}, next_attempt_at = ${next}
-                 WHERE id = ${row.id} AND status = 'pending'`
+                 WHERE ${held}`
         return "retry" as const
       },
       Effect.tap(EngineMetrics.recordNotificationAttempt),
@@ -281,14 +281,6 @@ export const layer: Layer.Layer<
             AND status = 'pending'
             RETURNING ${claimedColumns}`
           return rows.map(toClaimed)
-        }).pipe(Effect.orDie),
-      claimQueued: ({ id, lease }) =>
-        Effect.gen(function* () {
-          const rows = yield* sql<NotificationRow & { readonly authorization: Uint8Array | null }>`
-            UPDATE assure_notifications SET next_attempt_at = ${leaseFrom(yield* now)}
-            WHERE id = ${id} AND status = 'pending' AND next_attempt_at = ${lease}
-            RETURNING ${claimedColumns}`
-          return rows[0] === undefined ? undefined : toClaimed(rows[0])
         }).pipe(Effect.orDie),
       deliver,
       nextDue: sql<{ due: string | null }>`
@@ -323,7 +315,7 @@ export const layer: Layer.Layer<
             ? yield* new NotFound({ resource: "process", id: notificationId })
             : toNotification(existing[0])
         }
-        yield* lifecycle.wake
+        yield* lifecycle.wake(timestamp)
         return toNotification(row)
       })
     })

@@ -24,7 +24,7 @@ import {
   Timestamp
 } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Array as Arr, Clock, Context, Duration, Effect, Layer, Option, Result, Schema } from "effect"
+import { Array as Arr, Clock, Context, Data, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { EngineConfig } from "./EngineConfig.js"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
@@ -36,7 +36,9 @@ import {
   forUpdate,
   isForeignKeyViolation,
   keepingOnSuccess,
+  lockAndTouchDossier,
   lockDossier,
+  lockDossierReadingUserData,
   readUnlessDeleted
 } from "./internal/locking.js"
 import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./internal/rows.js"
@@ -180,6 +182,9 @@ const earliest = (a: Timestamp.Timestamp, b: Timestamp.Timestamp): Timestamp.Tim
 const retryAfterOf = (error: ProviderError.ProviderError): Duration.Duration | undefined =>
   error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
 
+/** Inside a final transition's transaction: the process had ended already, so the transaction rolls back. */
+class AlreadyFinal extends Data.TaggedError("AlreadyFinal") {}
+
 const invalid = (detail: string, name: string, reason: string) =>
   new InvalidInput({ detail, invalidParams: [{ name, reason }] })
 
@@ -247,10 +252,13 @@ export const layer: Layer.Layer<
       return sealed === null ? Effect.succeed(undefined) : Effect.orDie(cipher.openJson(sealed, context(row.id, field)))
     }
 
-    const toProcess = (row: ProcessRow) =>
+    /** The process as the API shows it; its files are read unless the caller has them (in creation order). */
+    const toProcess = (row: ProcessRow, known?: ReadonlyArray<FileRow>) =>
       Effect.gen(function* () {
-        const fileRows = yield* sql<FileRow>`
-          SELECT * FROM assure_files WHERE process_id = ${row.id} ORDER BY created_at, id`.pipe(Effect.orDie)
+        const fileRows =
+          known ??
+          (yield* sql<FileRow>`
+          SELECT * FROM assure_files WHERE process_id = ${row.id} ORDER BY created_at, id`.pipe(Effect.orDie))
         const finalResult = yield* openJson(row, "final_result")
         const providerSpecific = yield* openJson(row, "provider_specific")
         return decodeProcess({
@@ -345,7 +353,7 @@ export const layer: Layer.Layer<
           const applied = yield* sql
             .withTransaction(
               Effect.gen(function* () {
-                if (!(yield* lockDossier(sql, row.dossier_id))) return false
+                if (!(yield* lockAndTouchDossier(sql, row.dossier_id, timestamp))) return false
                 const updated = yield* sql<{ id: string }>`
                 UPDATE assure_processes
                 SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
@@ -353,11 +361,11 @@ export const layer: Layer.Layer<
                     next_check_at = NULL, attempts = 0, last_error = NULL
                 WHERE id = ${row.id} AND status IN ('pending', 'processing')
                 RETURNING id`
-                if (updated.length === 0) return false
+                // Ended already: nothing changes, the dossier's updatedAt included (the transaction rolls back).
+                if (updated.length === 0) return yield* new AlreadyFinal()
                 const storedRows = stored.map((file): Record<string, unknown> => ({ ...file }))
                 if (Arr.isReadonlyArrayNonEmpty(storedRows))
                   yield* sql`INSERT INTO assure_files ${sql.insert(storedRows)}`
-                yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${row.dossier_id}`
                 const queuedRows = queued.map((notification): Record<string, unknown> => ({ ...notification }))
                 if (Arr.isReadonlyArrayNonEmpty(queuedRows)) {
                   yield* sql`INSERT INTO assure_notifications ${sql.insert(queuedRows)}`
@@ -365,7 +373,10 @@ export const layer: Layer.Layer<
                 return true
               })
             )
-            .pipe(Effect.orDie)
+            .pipe(
+              Effect.catchTag("AlreadyFinal", () => Effect.succeed(false)),
+              Effect.orDie
+            )
           if (!applied) yield* removeStored
           return applied
         }).pipe(
@@ -375,7 +386,7 @@ export const layer: Layer.Layer<
         if (applied) {
           yield* EngineMetrics.recordFinished(row.provider, outcome.status)
           yield* lifecycle.queued(
-            queued.map((notification) => ({ id: notification.id, lease: notification.next_attempt_at }))
+            queued.map((notification) => ({ row: notification, authorization: row.authorization_header }))
           )
         }
       })
@@ -447,16 +458,19 @@ export const layer: Layer.Layer<
           .pipe(EngineMetrics.trackProviderCall(row.provider, "fetchResult"))
       })
 
-    const filesFor = (row: ProcessRow) =>
+    /**
+     * What the provider gets of the files: the process's own uploads, or else the dossier's (one query for both),
+     * with their bytes; and the process's own rows, for the answer.
+     */
+    const inputFilesOf = (row: ProcessRow) =>
       Effect.gen(function* () {
-        const own = yield* sql<FileRow>`SELECT * FROM assure_files WHERE process_id = ${row.id} AND kind <> 'portrait'`
-        const chosen =
-          own.length > 0
-            ? own
-            : yield* sql<FileRow>`
-                SELECT * FROM assure_files WHERE dossier_id = ${row.dossier_id} AND process_id IS NULL AND kind <> 'portrait'
-                ORDER BY created_at`
-        return yield* Effect.forEach(chosen, (file) =>
+        const candidates = yield* sql<FileRow>`
+          SELECT * FROM assure_files
+          WHERE dossier_id = ${row.dossier_id} AND (process_id = ${row.id} OR process_id IS NULL) AND kind <> 'portrait'
+          ORDER BY created_at, id`
+        const own = candidates.filter((file) => file.process_id === row.id)
+        const chosen = own.length > 0 ? own : candidates.filter((file) => file.process_id === null)
+        const inputs = yield* Effect.forEach(chosen, (file) =>
           Effect.map(
             Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id))),
             (bytes): IdentityProvider.InputFile => ({
@@ -466,6 +480,7 @@ export const layer: Layer.Layer<
             })
           )
         )
+        return { own, inputs }
       }).pipe(Effect.orDie)
 
     /**
@@ -481,10 +496,9 @@ export const layer: Layer.Layer<
         const inputs = yield* sql
           .withTransaction(
             Effect.gen(function* () {
-              if (!(yield* lockDossier(sql, row.dossier_id))) return undefined
-              const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
-                SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`
-              return { sealedUserData: bytesOf(dossierRows[0]?.user_data ?? null), files: yield* filesFor(row) }
+              const dossier = yield* lockDossierReadingUserData(sql, row.dossier_id)
+              if (dossier === undefined) return undefined
+              return { sealedUserData: bytesOf(dossier.user_data), files: yield* inputFilesOf(row) }
             })
           )
           .pipe(Effect.orDie)
@@ -504,11 +518,14 @@ export const layer: Layer.Layer<
             processType: ProcessType.ProcessType.make(row.process_type),
             parameters,
             userData,
-            files: inputs.files,
+            files: inputs.files.inputs,
             returnUrl,
             idempotencyKey: row.id
           })
-          .pipe(EngineMetrics.trackProviderCall(row.provider, "start"))
+          .pipe(
+            EngineMetrics.trackProviderCall(row.provider, "start"),
+            Effect.map((session) => ({ session, ownFiles: inputs.files.own }))
+          )
       })
 
     /** Deleted meanwhile (with its dossier, say): NotFound; otherwise another request started it first. */
@@ -595,7 +612,7 @@ export const layer: Layer.Layer<
           }
           return yield* retryAfterFailure(row, "start", error)
         }
-        const session = attempt.success
+        const { session } = attempt.success
         const state =
           session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
         const timestamp = yield* now
@@ -654,71 +671,82 @@ export const layer: Layer.Layer<
     return Processes.of({
       create: Effect.fn("Processes.create")(function* (tenant, dossierId, input) {
         if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
-        const dossiers = yield* sql<{ id: string }>`
-          SELECT id FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
-        if (dossiers.length === 0) return yield* new NotFound({ resource: "dossier", id: dossierId })
-        if (!isProviderName(input.provider)) {
-          return yield* invalid("The provider is not configured", "provider", "is not a provider name")
-        }
-        const provider = yield* providerOf(input.provider)
-        if (!provider.processTypes.some((type) => type === input.processType)) {
-          return yield* invalid(
-            "The process type is not supported",
-            "processType",
-            `${provider.name} runs ${provider.processTypes.join(", ")}`
+        // Checked before anything is stored. The dossier's existence is checked under its lock, below, and, when the
+        // input is refused, here: a missing dossier answers NotFound before any complaint about the input.
+        const { provider, parameters } = yield* Effect.gen(function* () {
+          if (!isProviderName(input.provider)) {
+            return yield* invalid("The provider is not configured", "provider", "is not a provider name")
+          }
+          const provider = yield* providerOf(input.provider)
+          if (!provider.processTypes.some((type) => type === input.processType)) {
+            return yield* invalid(
+              "The process type is not supported",
+              "processType",
+              `${provider.name} runs ${provider.processTypes.join(", ")}`
+            )
+          }
+          const entries = input.processParameters ?? {}
+          if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
+            return yield* invalid("The process parameters are not valid", "processParameters", "must be an object")
+          }
+          const others = Object.keys(entries).filter((key) => key !== provider.name)
+          if (others.length > 0) {
+            return yield* invalid(
+              "The process parameters are not valid",
+              `processParameters.${others[0]}`,
+              `only "${provider.name}" parameters apply`
+            )
+          }
+          const parameters = (entries as Record<string, unknown>)[provider.name] ?? {}
+          yield* provider.validateParameters(parameters).pipe(
+            Effect.mapError(
+              (error) =>
+                new InvalidInput({
+                  detail: "The provider parameters are not valid",
+                  invalidParams:
+                    error.reason._tag === "InvalidRequest"
+                      ? error.reason.fields.map((field) => ({
+                          name: `processParameters.${provider.name}.${field.name.replace(/^parameters\.?/, "")}`.replace(
+                            /\.$/,
+                            ""
+                          ),
+                          reason: field.reason
+                        }))
+                      : [{ name: `processParameters.${provider.name}`, reason: error.message }]
+                })
+            )
           )
-        }
-        const entries = input.processParameters ?? {}
-        if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
-          return yield* invalid("The process parameters are not valid", "processParameters", "must be an object")
-        }
-        const others = Object.keys(entries).filter((key) => key !== provider.name)
-        if (others.length > 0) {
-          return yield* invalid(
-            "The process parameters are not valid",
-            `processParameters.${others[0]}`,
-            `only "${provider.name}" parameters apply`
-          )
-        }
-        const parameters = (entries as Record<string, unknown>)[provider.name] ?? {}
-        yield* provider.validateParameters(parameters).pipe(
-          Effect.mapError(
-            (error) =>
-              new InvalidInput({
-                detail: "The provider parameters are not valid",
-                invalidParams:
-                  error.reason._tag === "InvalidRequest"
-                    ? error.reason.fields.map((field) => ({
-                        name: `processParameters.${provider.name}.${field.name.replace(/^parameters\.?/, "")}`.replace(
-                          /\.$/,
-                          ""
-                        ),
-                        reason: field.reason
-                      }))
-                    : [{ name: `processParameters.${provider.name}`, reason: error.message }]
-              })
+          const urlRefusal = input.notificationUrl === undefined ? undefined : policy.checkUrl(input.notificationUrl)
+          if (urlRefusal !== undefined) {
+            return yield* invalid("The notification URL is not allowed", "notificationUrl", urlRefusal)
+          }
+          if (input.authorizationHeader !== undefined) {
+            if (input.authorizationHeader.length === 0 || input.authorizationHeader.length > 4096) {
+              return yield* invalid(
+                "The authorization header is not valid",
+                "authorizationHeader",
+                "must be 1 to 4096 characters"
+              )
+            }
+            if (!isHeaderValue(input.authorizationHeader)) {
+              return yield* invalid(
+                "The authorization header is not valid",
+                "authorizationHeader",
+                "must be a valid HTTP header value: printable ASCII with spaces or tabs between, no line breaks or other control characters"
+              )
+            }
+          }
+          return { provider, parameters }
+        }).pipe(
+          Effect.catchTag("InvalidInput", (error) =>
+            Effect.flatMap(
+              Effect.orDie(sql<{ id: string }>`
+                SELECT id FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`),
+              (dossiers) =>
+                Effect.fail(dossiers.length === 0 ? new NotFound({ resource: "dossier", id: dossierId }) : error)
+            )
           )
         )
-        const urlRefusal = input.notificationUrl === undefined ? undefined : policy.checkUrl(input.notificationUrl)
-        if (urlRefusal !== undefined) {
-          return yield* invalid("The notification URL is not allowed", "notificationUrl", urlRefusal)
-        }
-        if (input.authorizationHeader !== undefined) {
-          if (input.authorizationHeader.length === 0 || input.authorizationHeader.length > 4096) {
-            return yield* invalid(
-              "The authorization header is not valid",
-              "authorizationHeader",
-              "must be 1 to 4096 characters"
-            )
-          }
-          if (!isHeaderValue(input.authorizationHeader)) {
-            return yield* invalid(
-              "The authorization header is not valid",
-              "authorizationHeader",
-              "must be a valid HTTP header value: printable ASCII with spaces or tabs between, no line breaks or other control characters"
-            )
-          }
-        }
         const id = newId()
         const timestamp = yield* now
         const row: ProcessRow = {
@@ -757,15 +785,14 @@ export const layer: Layer.Layer<
         const created = yield* sql
           .withTransaction(
             Effect.gen(function* () {
-              if (!(yield* lockDossier(sql, dossierId, tenant))) return false
+              if (!(yield* lockAndTouchDossier(sql, dossierId, timestamp, tenant))) return false
               yield* sql`INSERT INTO assure_processes ${sql.insert({ ...row })}`
-              yield* sql`UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId}`
               return true
             })
           )
           .pipe(Effect.orDie)
         if (!created) return yield* new NotFound({ resource: "dossier", id: dossierId })
-        return yield* toProcess(row)
+        return yield* toProcess(row, [])
       }),
 
       get: Effect.fn("Processes.get")(function* (tenant, dossierId, processId) {
@@ -885,23 +912,24 @@ export const layer: Layer.Layer<
             RETURNING id`.pipe(Effect.orDie)
           if (deferred.length === 0) return yield* alreadyRequested(row.id)
           yield* EngineMetrics.recordRetry(row.provider, "start", error.reason._tag)
-          yield* lifecycle.wake
+          yield* lifecycle.wake(next)
           return yield* toProcess(yield* rowById(row.id))
         }
-        const session = attempt.success
+        const { session, ownFiles } = attempt.success
         const state =
           session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
-        const started = yield* sql<{ id: string }>`
+        const started = yield* sql<ProcessRow>`
           UPDATE assure_processes
           SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null}, client_redirect_url = ${options.clientRedirectUrl ?? null},
               status = ${session.status}, deadline_at = ${deadline}, next_check_at = ${firstCheck(provider, timestamp, deadline)},
               updated_at = ${timestamp}
           WHERE id = ${row.id} AND provider_reference IS NULL
-          RETURNING id`.pipe(Effect.orDie)
-        if (started.length === 0) return yield* alreadyRequested(row.id)
+          RETURNING *`.pipe(Effect.orDie)
+        const startedRow = started[0]
+        if (startedRow === undefined) return yield* alreadyRequested(row.id)
         yield* EngineMetrics.recordStarted(row.provider)
-        yield* lifecycle.wake
-        return yield* toProcess(yield* rowById(row.id))
+        if (startedRow.next_check_at !== null) yield* lifecycle.wake(startedRow.next_check_at)
+        return yield* toProcess(startedRow, ownFiles)
       }),
 
       cancel: Effect.fn("Processes.cancel")(function* (tenant, dossierId, processId) {

@@ -27,6 +27,33 @@ export const lockDossier = (sql: SqlClient.SqlClient, dossierId: string, tenant?
     .pipe(Effect.map((rows) => rows.length > 0))
 }
 
+/**
+ * Locks the dossier's row and sets its `updated_at`, in one statement (an `UPDATE` takes the same row lock as
+ * `SELECT … FOR UPDATE` on PostgreSQL); true if it exists (and belongs to `tenant`, when given). For writes that
+ * change the dossier: call it first inside `sql.withTransaction`, and fail the transaction if the write then finds
+ * nothing to do, so that the dossier is not touched either.
+ */
+export const lockAndTouchDossier = (
+  sql: SqlClient.SqlClient,
+  dossierId: string,
+  timestamp: string,
+  tenant?: string
+) => {
+  const owned = tenant === undefined ? sql`` : sql`AND tenant_id = ${tenant}`
+  return sql<{ id: string }>`
+    UPDATE assure_dossiers SET updated_at = ${timestamp} WHERE id = ${dossierId} ${owned} RETURNING id`.pipe(
+    Effect.map((rows) => rows.length > 0)
+  )
+}
+
+/**
+ * Locks the dossier's row and reads its sealed identity data with it; undefined if the dossier is gone. Call it
+ * inside `sql.withTransaction`.
+ */
+export const lockDossierReadingUserData = (sql: SqlClient.SqlClient, dossierId: string) =>
+  sql<{ user_data: Uint8Array | null }>`
+    SELECT user_data FROM assure_dossiers WHERE id = ${dossierId} ${forUpdate(sql)}`.pipe(Effect.map((rows) => rows[0]))
+
 /** `FOR UPDATE` on PostgreSQL (to lock the rows a `SELECT` reads until the transaction ends), nothing on SQLite. */
 export const forUpdate = (sql: SqlClient.SqlClient) =>
   sql.onDialectOrElse({ pg: () => sql.literal("FOR UPDATE"), orElse: () => sql.literal("") })

@@ -73,6 +73,15 @@ export interface NotificationRow {
   readonly delivered_at: string | null
 }
 
+/**
+ * A notification held for one delivery attempt: its row as of the lease (`next_attempt_at` is the lease held), and the
+ * process's sealed `Authorization` value for a callback.
+ */
+export interface ClaimedNotification {
+  readonly row: NotificationRow
+  readonly authorization: Uint8Array | null
+}
+
 /** Drivers return bytes as Buffer (PostgreSQL) or Uint8Array (SQLite); the engine works with plain Uint8Array. */
 export const bytesOf = (value: Uint8Array | null): Uint8Array | null => (value === null ? null : new Uint8Array(value))
 

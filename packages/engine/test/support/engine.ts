@@ -40,7 +40,7 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
       Layer.mergeAll(
         storage,
         // The synchronous API alone: nothing listens to the signals, the durable work has its own suite.
-        Layer.succeed(Lifecycle.Lifecycle, { wake: Effect.void, queued: () => Effect.void }),
+        Layer.succeed(Lifecycle.Lifecycle, { wake: () => Effect.void, queued: () => Effect.void }),
         providers,
         services.fileStore ?? FileStore.layerMemory,
         services.cipher ?? Layer.orDie(PersonalDataCipher.layer(keys)),
