@@ -22,6 +22,7 @@ import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
 import { keepingOnSuccess, lockAndTouchDossier, lockDossier, readUnlessDeleted } from "./internal/locking.js"
 import { bytesOf, type DossierRow, type FileRow } from "./internal/rows.js"
+import { fileContext, userDataContext } from "./internal/sealing.js"
 import { fileInfoOf, identityDataOf, newId, now, storedIdentityData } from "./internal/shared.js"
 import { PersonalDataCipher } from "./PersonalDataCipher.js"
 import type { TenantId } from "./Tenant.js"
@@ -115,9 +116,6 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
     const sql = yield* SqlClient.SqlClient
     const cipher = yield* PersonalDataCipher
     const files = yield* FileStore
-
-    const userDataContext = (dossierId: string) => `dossier:${dossierId}:userData`
-    const fileContext = (fileId: string) => `file:${fileId}`
 
     const findRow = (tenant: TenantId, dossierId: string) =>
       Effect.gen(function* () {

@@ -36,6 +36,7 @@ import { NotFound } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import { notificationLease } from "./internal/leases.js"
 import { bytesOf, type ClaimedNotification, type NotificationRow } from "./internal/rows.js"
+import { processContext } from "./internal/sealing.js"
 import { later, now } from "./internal/shared.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { NotificationClient } from "./NotificationClient.js"
@@ -190,7 +191,7 @@ export const layer: Layer.Layer<
         const sealed = bytesOf(authorization)
         if (sealed === null) return base
         const value = new TextDecoder().decode(
-          yield* cipher.open(sealed, `process:${row.process_id}:authorization_header`)
+          yield* cipher.open(sealed, processContext(row.process_id, "authorization_header"))
         )
         return HttpClientRequest.setHeader(base, "authorization", value)
       })

@@ -42,6 +42,7 @@ import {
   readUnlessDeleted
 } from "./internal/locking.js"
 import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./internal/rows.js"
+import { fileContext, processContext, userDataContext } from "./internal/sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
 import { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
@@ -223,8 +224,6 @@ export const layer: Layer.Layer<
     const lifecycle = yield* Lifecycle
     const settings = yield* EngineConfig
 
-    const context = (processId: string, field: string) => `process:${processId}:${field}`
-    const fileContext = (fileId: string) => `file:${fileId}`
     const notFound = (id: string) => new NotFound({ resource: "process", id })
 
     const findRow = (tenant: TenantId, dossierId: string, processId: string) =>
@@ -249,7 +248,9 @@ export const layer: Layer.Layer<
       field: "parameters" | "provider_state" | "final_result" | "provider_specific"
     ) => {
       const sealed = bytesOf(row[field])
-      return sealed === null ? Effect.succeed(undefined) : Effect.orDie(cipher.openJson(sealed, context(row.id, field)))
+      return sealed === null
+        ? Effect.succeed(undefined)
+        : Effect.orDie(cipher.openJson(sealed, processContext(row.id, field)))
     }
 
     /** The process as the API shows it; its files are read unless the caller has them (in creation order). */
@@ -332,9 +333,12 @@ export const layer: Layer.Layer<
         }
         const finalResult =
           outcome.status === "accepted" && outcome.finalResult !== undefined
-            ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), context(row.id, "final_result"))
+            ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), processContext(row.id, "final_result"))
             : null
-        const providerSpecific = yield* cipher.sealJson(outcome.providerSpecific, context(row.id, "provider_specific"))
+        const providerSpecific = yield* cipher.sealJson(
+          outcome.providerSpecific,
+          processContext(row.id, "provider_specific")
+        )
         const queued = notificationsFor(row, outcome.status, timestamp)
         // Every file stored for this outcome is removed again unless the outcome is applied, whatever happens.
         const stored: Array<FileRow> = []
@@ -507,9 +511,7 @@ export const layer: Layer.Layer<
         const userData =
           sealedUserData === null
             ? undefined
-            : storedIdentityData(
-                yield* Effect.orDie(cipher.openJson(sealedUserData, `dossier:${row.dossier_id}:userData`))
-              )
+            : storedIdentityData(yield* Effect.orDie(cipher.openJson(sealedUserData, userDataContext(row.dossier_id))))
         const parameters = yield* openJson(row, "parameters")
         return yield* provider
           .start({
@@ -614,7 +616,9 @@ export const layer: Layer.Layer<
         }
         const { session } = attempt.success
         const state =
-          session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
+          session.state === undefined
+            ? null
+            : yield* cipher.sealJson(session.state, processContext(row.id, "provider_state"))
         const timestamp = yield* now
         const deadline = (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp
         yield* sql`
@@ -756,14 +760,14 @@ export const layer: Layer.Layer<
           provider: provider.name,
           process_type: input.processType,
           status: "pending",
-          parameters: yield* cipher.sealJson(parameters, context(id, "parameters")),
+          parameters: yield* cipher.sealJson(parameters, processContext(id, "parameters")),
           notification_url: input.notificationUrl ?? null,
           authorization_header:
             input.authorizationHeader === undefined
               ? null
               : yield* cipher.seal(
                   new TextEncoder().encode(input.authorizationHeader),
-                  context(id, "authorization_header")
+                  processContext(id, "authorization_header")
                 ),
           provider_reference: null,
           provider_state: null,
@@ -917,7 +921,9 @@ export const layer: Layer.Layer<
         }
         const { session, ownFiles } = attempt.success
         const state =
-          session.state === undefined ? null : yield* cipher.sealJson(session.state, context(row.id, "provider_state"))
+          session.state === undefined
+            ? null
+            : yield* cipher.sealJson(session.state, processContext(row.id, "provider_state"))
         const started = yield* sql<ProcessRow>`
           UPDATE assure_processes
           SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null}, client_redirect_url = ${options.clientRedirectUrl ?? null},
@@ -1077,7 +1083,7 @@ export const layer: Layer.Layer<
         const sealed = bytesOf(dossierRows[0]?.user_data ?? null)
         if (sealed === null) return yield* new Conflict({ detail: "The dossier has no userData to match" })
         const userData = storedIdentityData(
-          yield* Effect.orDie(cipher.openJson(sealed, `dossier:${row.dossier_id}:userData`))
+          yield* Effect.orDie(cipher.openJson(sealed, userDataContext(row.dossier_id)))
         )
         return Matching.compare(userData, storedIdentityData(finalResult))
       })
