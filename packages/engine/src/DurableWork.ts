@@ -24,8 +24,8 @@ import { Singleton } from "effect/cluster"
 import { EngineConfig } from "./EngineConfig.js"
 import { type QueuedNotification, Signals } from "./Lifecycle.js"
 import { Notifications } from "./Notifications.js"
-import { Processes } from "./Processes.js"
 import * as Retention from "./Retention.js"
+import { Verifications } from "./Verifications.js"
 
 /** How many rows one sweep claims of each kind, and how many it works on at once. */
 const batchSize = 64
@@ -50,7 +50,7 @@ const isolated = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
  * One sweep: claims what is due and does it. Returns whether a batch was full (more may be due at once).
  */
 const sweepOnce = Effect.gen(function* () {
-  const processes = yield* Processes
+  const processes = yield* Verifications
   const notifications = yield* Notifications
   const dueProcesses = yield* processes.claimDue(batchSize)
   const dueNotifications = yield* notifications.claimDue(batchSize)
@@ -76,7 +76,7 @@ const sweepOnce = Effect.gen(function* () {
  * `sweepInterval` (work queued by another instance) — whichever comes first.
  */
 const sweeper = Effect.gen(function* () {
-  const processes = yield* Processes
+  const processes = yield* Verifications
   const notifications = yield* Notifications
   const { wakeups, nextLook } = yield* Signals
   const settings = yield* EngineConfig

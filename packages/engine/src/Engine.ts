@@ -30,6 +30,7 @@ import * as Notifications from "./Notifications.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
+import * as Verifications from "./Verifications.js"
 
 /** What the application provides. @since 0.1.0 */
 export type Requirements =
@@ -60,11 +61,11 @@ export interface Options {
 export const layer = (
   options: Options = {}
 ): Layer.Layer<
-  Dossiers.Dossiers | Processes.Processes | Notifications.Notifications,
+  Dossiers.Dossiers | Processes.Processes | Verifications.Verifications | Notifications.Notifications,
   never,
   Requirements | Sharding.Sharding
 > => {
-  const services = Layer.mergeAll(Dossiers.layer, Processes.layer, Notifications.layer).pipe(
+  const services = Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer, Notifications.layer).pipe(
     Layer.provideMerge(Lifecycle.layer)
   )
   return Layer.merge(services, DurableWork.layer(options).pipe(Layer.provide(services)))
@@ -78,7 +79,11 @@ export const layer = (
  */
 export const layerSingleRunner = (
   options: Options = {}
-): Layer.Layer<Dossiers.Dossiers | Processes.Processes | Notifications.Notifications, never, Requirements> =>
+): Layer.Layer<
+  Dossiers.Dossiers | Processes.Processes | Verifications.Verifications | Notifications.Notifications,
+  never,
+  Requirements
+> =>
   layer(options).pipe(
     Layer.provide(
       SingleRunner.layer({

@@ -1,53 +1,43 @@
 /**
- * Processes: one verification of a dossier's end-user by one provider, from creation to its final status.
+ * Processes as a tenant sees them: one verification of a dossier's end-user by one provider.
  *
  * - `create` validates the provider, the process type and the provider's own parameters (with the provider's schema)
  *   before anything is stored.
  * - `requestVerification` hands the process's files (or the dossier's) and the client's identity data to the provider;
- *   redirect flows get back the URL to send the end-user to.
- * - Results arrive as verified webhooks (`receiveWebhook`), as the end-user returning from a redirect
- *   (`completeRedirect`), or by asking the provider (`refresh`). All three end in one place, which moves the process
- *   to its final status with a conditional `UPDATE`: exactly once, and final is final — a late or duplicated event
- *   changes nothing.
+ *   redirect flows get back the URL to send the end-user to. A provider that fails for now (`isRetryable`) leaves the
+ *   start to the engine: the process answers `processing` with `providerRetry`, and the sweeper tries again.
+ * - `cancel`, `get`, files, `delete` and `match` are the rest of the tenant's API.
+ *
+ * What follows the request — webhooks, redirects, polling, retries, deadlines — is `Verifications`'.
  *
  * @since 0.1.0
  */
-import {
-  FileInfo,
-  type FileKind,
-  Identifiers,
-  IdentityData,
-  Process,
-  ProcessStatus,
-  ProcessType,
-  ProviderName,
-  Timestamp
-} from "@assure/core"
-import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Array as Arr, Clock, Context, Data, Duration, Effect, Layer, Option, Result, Schema } from "effect"
-import { SqlClient } from "effect/sql"
-import { EngineConfig } from "./EngineConfig.js"
+import { type FileInfo, type FileKind, type Process, ProcessStatus } from "@assure/core"
+import type { IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
+import { Context, Effect, Layer, Result } from "effect"
+import type { SqlClient } from "effect/sql"
 import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
-import { FileStore } from "./FileStore.js"
-import { checkLease, notificationLease } from "./internal/leases.js"
+import type { FileStore } from "./FileStore.js"
+import { forUpdate, keepingOnSuccess, lockAndTouchDossier, lockDossier, readUnlessDeleted } from "./internal/locking.js"
 import {
-  forUpdate,
-  isForeignKeyViolation,
-  keepingOnSuccess,
-  lockAndTouchDossier,
-  lockDossier,
-  lockDossierReadingUserData,
-  readUnlessDeleted
-} from "./internal/locking.js"
-import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./internal/rows.js"
+  dueIn,
+  invalid,
+  isDossierId,
+  isHeaderValue,
+  isHttpUrl,
+  isProviderName,
+  makeProcessKit,
+  retryAfterOf
+} from "./internal/processKit.js"
+import { bytesOf, type FileRow, type ProcessRow } from "./internal/rows.js"
 import { fileContext, processContext, userDataContext } from "./internal/sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
-import { Lifecycle } from "./Lifecycle.js"
+import type { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
-import { OutboundPolicy } from "./OutboundPolicy.js"
-import { PersonalDataCipher } from "./PersonalDataCipher.js"
+import type { OutboundPolicy } from "./OutboundPolicy.js"
+import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TenantId } from "./Tenant.js"
 
@@ -73,20 +63,6 @@ export interface CreateProcess {
 export interface StoredFile {
   readonly info: FileInfo.FileInfo
   readonly bytes: Uint8Array
-}
-
-/** A redirect flow's end: the process, and where the client wanted the end-user sent. @since 0.1.0 */
-export interface RedirectCompletion {
-  readonly process: Process.Process
-  readonly clientRedirectUrl?: string | undefined
-}
-
-/** What became of a webhook. @since 0.1.0 */
-export interface WebhookReceipt {
-  /** The process it was about, when the engine knows the session. */
-  readonly processId?: string | undefined
-  /** The event had been received before; nothing was done again. */
-  readonly duplicate: boolean
 }
 
 /** The process operations. @since 0.1.0 */
@@ -129,29 +105,6 @@ export class Processes extends Context.Service<
       dossierId: string,
       processId: string
     ) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
-    readonly receiveWebhook: (
-      provider: string,
-      request: IdentityProvider.WebhookRequest
-    ) => Effect.Effect<WebhookReceipt, NotFound | ProviderError.ProviderError>
-    readonly completeRedirect: (
-      provider: string,
-      params: Readonly<Record<string, string>>
-    ) => Effect.Effect<RedirectCompletion, NotFound | ProviderError.ProviderError>
-    /** Asks the provider for the result now (a process that ended already is returned as it is). */
-    readonly refresh: (processId: string) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
-    /**
-     * Claims up to `limit` processes whose next check is due (a poll, a start to retry, the deadline) for the
-     * sweeper: their next check moves a lease ahead, so a sweeper that dies with them leaves them due again.
-     */
-    readonly claimDue: (limit: number) => Effect.Effect<ReadonlyArray<ProcessRow>>
-    /**
-     * The sweeper's work on a claimed process: ends it at its deadline, retries a failed start, or polls its
-     * provider, and records when it is due next — with the failed calls in a row and the last error, retried with
-     * backoff, jitter and the provider's `retryAfter` (`EngineConfig.providerRetries`).
-     */
-    readonly check: (row: ProcessRow) => Effect.Effect<void>
-    /** When the earliest waiting process is next due, if any. */
-    readonly nextDue: Effect.Effect<string | undefined>
     readonly match: (
       tenant: TenantId,
       dossierId: string,
@@ -160,52 +113,8 @@ export class Processes extends Context.Service<
   }
 >()("@assure/engine/Processes") {}
 
-const isDossierId = Schema.is(Identifiers.DossierId)
-const isProcessId = Schema.is(Identifiers.ProcessId)
-const isProviderName = Schema.is(ProviderName.ProviderName)
-const decodeProcess = Schema.decodeUnknownSync(Process.Process)
-const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
-const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
-
-const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
-
 /**
- * The stored instant `delay` ms from now, rounded up to the second stored timestamps have: never sooner than the
- * delay (a provider's `Retry-After` is a floor), at most a second later.
- */
-const dueIn = (delay: number) =>
-  Effect.map(Clock.currentTimeMillis, (nowMillis) =>
-    Timestamp.fromEpochMillis(Math.ceil((nowMillis + delay) / 1000) * 1000)
-  )
-
-const earliest = (a: Timestamp.Timestamp, b: Timestamp.Timestamp): Timestamp.Timestamp => (a <= b ? a : b)
-
-const retryAfterOf = (error: ProviderError.ProviderError): Duration.Duration | undefined =>
-  error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
-
-/** Inside a final transition's transaction: the process had ended already, so the transaction rolls back. */
-class AlreadyFinal extends Data.TaggedError("AlreadyFinal") {}
-
-const invalid = (detail: string, name: string, reason: string) =>
-  new InvalidInput({ detail, invalidParams: [{ name, reason }] })
-
-/**
- * Whether `value` is a valid HTTP field value (RFC 9110 §5.5) made of ASCII: visible characters, with spaces and tabs
- * between them — no CR, LF, NUL or other control character, which would split or corrupt the request it is sent with.
- */
-const isHeaderValue = (value: string): boolean => /^[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?$/.test(value)
-
-const isHttpUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value)
-    return url.protocol === "https:" || url.protocol === "http:"
-  } catch {
-    return false
-  }
-}
-
-/**
- * The process operations over effect/sql; notification URLs are checked with the {@link OutboundPolicy}.
+ * The tenant-facing process operations over effect/sql; notification URLs are checked with the {@link OutboundPolicy}.
  *
  * @since 0.1.0
  */
@@ -216,462 +125,26 @@ export const layer: Layer.Layer<
 > = Layer.effect(
   Processes,
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const policy = yield* OutboundPolicy
-    const cipher = yield* PersonalDataCipher
-    const files = yield* FileStore
-    const registry = yield* ProviderRegistry.ProviderRegistry
-    const lifecycle = yield* Lifecycle
-    const settings = yield* EngineConfig
-
-    const notFound = (id: string) => new NotFound({ resource: "process", id })
-
-    const findRow = (tenant: TenantId, dossierId: string, processId: string) =>
-      Effect.gen(function* () {
-        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
-        if (!isProcessId(processId)) return yield* notFound(processId)
-        const rows = yield* sql<ProcessRow>`
-          SELECT * FROM assure_processes WHERE id = ${processId} AND dossier_id = ${dossierId} AND tenant_id = ${tenant}`.pipe(
-          Effect.orDie
-        )
-        return rows[0] ?? (yield* notFound(processId))
-      })
-
-    const rowById = (processId: string) =>
-      Effect.flatMap(
-        sql<ProcessRow>`SELECT * FROM assure_processes WHERE id = ${processId}`.pipe(Effect.orDie),
-        (rows) => (rows[0] === undefined ? Effect.fail(notFound(processId)) : Effect.succeed(rows[0]))
-      )
-
-    const openJson = (
-      row: ProcessRow,
-      field: "parameters" | "provider_state" | "final_result" | "provider_specific"
-    ) => {
-      const sealed = bytesOf(row[field])
-      return sealed === null
-        ? Effect.succeed(undefined)
-        : Effect.orDie(cipher.openJson(sealed, processContext(row.id, field)))
-    }
-
-    /** The process as the API shows it; its files are read unless the caller has them (in creation order). */
-    const toProcess = (row: ProcessRow, known?: ReadonlyArray<FileRow>) =>
-      Effect.gen(function* () {
-        const fileRows =
-          known ??
-          (yield* sql<FileRow>`
-          SELECT * FROM assure_files WHERE process_id = ${row.id} ORDER BY created_at, id`.pipe(Effect.orDie))
-        const finalResult = yield* openJson(row, "final_result")
-        const providerSpecific = yield* openJson(row, "provider_specific")
-        return decodeProcess({
-          processId: row.id,
-          dossierId: row.dossier_id,
-          provider: row.provider,
-          processType: row.process_type,
-          status: row.status,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-          ...(finalResult === undefined ? {} : { finalResult }),
-          ...(providerSpecific === undefined ? {} : { providerSpecific }),
-          files: fileRows.map((file) => encodeFileInfo(fileInfoOf(file))),
-          ...(row.redirect_url === null ? {} : { redirectUrl: row.redirect_url }),
-          ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url }),
-          ...(Number(row.attempts) === 0 || row.last_error === null
-            ? {}
-            : {
-                providerRetry: {
-                  attempts: Number(row.attempts),
-                  lastError: row.last_error,
-                  ...(row.next_check_at === null ? {} : { nextAttemptAt: row.next_check_at })
-                }
-              })
-        })
-      })
-
-    const providerOf = (name: string) =>
-      Effect.mapError(registry.get(name), (error) =>
-        invalid("The provider is not configured", "provider", error.message)
-      )
-
-    const storeFile = (
-      row: { readonly id: string; readonly tenant_id: string; readonly dossier_id: string },
-      kind: FileKind.FileKind,
-      mediaType: string,
-      bytes: Uint8Array
-    ) =>
-      Effect.gen(function* () {
-        const id = newId()
-        const key = yield* Effect.orDie(Effect.flatMap(cipher.seal(bytes, fileContext(id)), files.put))
-        const fileRow: FileRow = {
-          id,
-          tenant_id: row.tenant_id,
-          dossier_id: row.dossier_id,
-          process_id: row.id,
-          kind,
-          media_type: mediaType,
-          size: bytes.length,
-          storage_key: key,
-          created_at: yield* now
-        }
-        return fileRow
-      })
-
-    /**
-     * The one place a process moves forward. A final outcome is stored with a conditional UPDATE that only a
-     * non-final process matches, so it happens exactly once; files the provider returned are stored first and
-     * removed again if the process had already ended, or was deleted meanwhile (the transaction holds the dossier's
-     * lock, see internal/locking.ts; the caller reads the process again and answers `NotFound`).
-     */
-    const applyOutcome = (row: ProcessRow, outcome: IdentityProvider.Outcome) =>
-      Effect.gen(function* () {
-        const timestamp = yield* now
-        if (!ProcessStatus.isFinal(outcome.status)) {
-          if (ProcessStatus.canTransition(row.status as ProcessStatus.ProcessStatus, outcome.status)) {
-            yield* sql`UPDATE assure_processes SET status = ${outcome.status}, updated_at = ${timestamp}
-                       WHERE id = ${row.id} AND status = ${row.status}`.pipe(Effect.orDie)
-          }
-          return
-        }
-        const finalResult =
-          outcome.status === "accepted" && outcome.finalResult !== undefined
-            ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), processContext(row.id, "final_result"))
-            : null
-        const providerSpecific = yield* cipher.sealJson(
-          outcome.providerSpecific,
-          processContext(row.id, "provider_specific")
-        )
-        const queued = notificationsFor(row, outcome.status, timestamp)
-        // Every file stored for this outcome is removed again unless the outcome is applied, whatever happens.
-        const stored: Array<FileRow> = []
-        const removeStored = Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), {
-          discard: true
-        })
-        const applied = yield* Effect.gen(function* () {
-          for (const file of outcome.files) {
-            const kept = yield* FileContent.validate(file.kind, file.bytes).pipe(
-              Effect.flatMap((mediaType) => storeFile(row, file.kind, mediaType, file.bytes)),
-              // A provider file we cannot accept is left out, not a reason to lose the result.
-              Effect.option
-            )
-            if (Option.isSome(kept)) stored.push(kept.value)
-          }
-          const applied = yield* sql
-            .withTransaction(
-              Effect.gen(function* () {
-                if (!(yield* lockAndTouchDossier(sql, row.dossier_id, timestamp))) return false
-                const updated = yield* sql<{ id: string }>`
-                UPDATE assure_processes
-                SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
-                    reason = ${outcome.reason ?? null}, updated_at = ${timestamp},
-                    next_check_at = NULL, attempts = 0, last_error = NULL
-                WHERE id = ${row.id} AND status IN ('pending', 'processing')
-                RETURNING id`
-                // Ended already: nothing changes, the dossier's updatedAt included (the transaction rolls back).
-                if (updated.length === 0) return yield* new AlreadyFinal()
-                const storedRows = stored.map((file): Record<string, unknown> => ({ ...file }))
-                if (Arr.isReadonlyArrayNonEmpty(storedRows))
-                  yield* sql`INSERT INTO assure_files ${sql.insert(storedRows)}`
-                const queuedRows = queued.map((notification): Record<string, unknown> => ({ ...notification }))
-                if (Arr.isReadonlyArrayNonEmpty(queuedRows)) {
-                  yield* sql`INSERT INTO assure_notifications ${sql.insert(queuedRows)}`
-                }
-                return true
-              })
-            )
-            .pipe(
-              Effect.catchTag("AlreadyFinal", () => Effect.succeed(false)),
-              Effect.orDie
-            )
-          if (!applied) yield* removeStored
-          return applied
-        }).pipe(
-          Effect.onError(() => removeStored),
-          Effect.uninterruptible
-        )
-        if (applied) {
-          yield* EngineMetrics.recordFinished(row.provider, outcome.status)
-          yield* lifecycle.queued(
-            queued.map((notification) => ({ row: notification, authorization: row.authorization_header }))
-          )
-        }
-      })
-
-    /** The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. */
-    const notificationsFor = (
-      row: ProcessRow,
-      status: ProcessStatus.ProcessStatus,
-      timestamp: Timestamp.Timestamp
-    ): ReadonlyArray<NotificationRow> => {
-      const expiresAt = later(timestamp, settings.notifications.expireAfter)
-      const queued = (kind: "callback" | "event", url: string, id: string, payload: unknown): NotificationRow => ({
-        id,
-        tenant_id: row.tenant_id,
-        dossier_id: row.dossier_id,
-        process_id: row.id,
-        kind,
-        url,
-        payload: JSON.stringify(payload),
-        status: "pending",
-        attempts: 0,
-        round: 0,
-        last_error: null,
-        // Tried at once by this instance (Lifecycle.queued); due for the sweeper if that attempt never ends.
-        next_attempt_at: notificationLease(settings, timestamp),
-        expires_at: expiresAt,
-        created_at: timestamp,
-        delivered_at: null
-      })
-      const subscription = settings.eventSubscriptions[row.tenant_id]
-      const eventId = newId()
-      return [
-        ...(row.notification_url === null
-          ? []
-          : [
-              queued("callback", row.notification_url, newId(), {
-                dossierId: row.dossier_id,
-                processId: row.id,
-                status
-              })
-            ]),
-        ...(subscription === undefined
-          ? []
-          : [
-              queued("event", subscription.url, eventId, {
-                id: eventId,
-                timestamp,
-                sender: "assure",
-                eventName: "process.complete",
-                eventData: { dossierId: row.dossier_id, processId: row.id, provider: row.provider, status },
-                accountId: row.tenant_id,
-                organizationId: null,
-                expiresAt,
-                tags: []
-              })
-            ])
-      ]
-    }
-
-    const outcomeFromProvider = (row: ProcessRow) =>
-      Effect.gen(function* () {
-        const provider = yield* Effect.orDie(registry.get(row.provider))
-        const state = yield* openJson(row, "provider_state")
-        return yield* provider
-          .fetchResult({
-            reference: row.provider_reference ?? "",
-            state: state as IdentityProvider.ProviderState | undefined
-          })
-          .pipe(EngineMetrics.trackProviderCall(row.provider, "fetchResult"))
-      })
-
-    /**
-     * What the provider gets of the files: the process's own uploads, or else the dossier's (one query for both),
-     * with their bytes; and the process's own rows, for the answer.
-     */
-    const inputFilesOf = (row: ProcessRow) =>
-      Effect.gen(function* () {
-        const candidates = yield* sql<FileRow>`
-          SELECT * FROM assure_files
-          WHERE dossier_id = ${row.dossier_id} AND (process_id = ${row.id} OR process_id IS NULL) AND kind <> 'portrait'
-          ORDER BY created_at, id`
-        const own = candidates.filter((file) => file.process_id === row.id)
-        const chosen = own.length > 0 ? own : candidates.filter((file) => file.process_id === null)
-        const inputs = yield* Effect.forEach(chosen, (file) =>
-          Effect.map(
-            Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id))),
-            (bytes): IdentityProvider.InputFile => ({
-              kind: file.kind as FileKind.UploadableKind,
-              mediaType: file.media_type,
-              bytes
-            })
-          )
-        )
-        return { own, inputs }
-      }).pipe(Effect.orDie)
-
-    /**
-     * Hands the process to its provider: its files (or the dossier's) and the dossier's identity data, read under
-     * the dossier's lock (internal/locking.ts) — all of it, or, the dossier deleted meanwhile, NotFound.
-     */
-    const startSession = (
-      row: ProcessRow,
-      provider: IdentityProvider.IdentityProvider,
-      returnUrl: string | undefined
-    ) =>
-      Effect.gen(function* () {
-        const inputs = yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const dossier = yield* lockDossierReadingUserData(sql, row.dossier_id)
-              if (dossier === undefined) return undefined
-              return { sealedUserData: bytesOf(dossier.user_data), files: yield* inputFilesOf(row) }
-            })
-          )
-          .pipe(Effect.orDie)
-        if (inputs === undefined) return yield* notFound(row.id)
-        const { sealedUserData } = inputs
-        const userData =
-          sealedUserData === null
-            ? undefined
-            : storedIdentityData(yield* Effect.orDie(cipher.openJson(sealedUserData, userDataContext(row.dossier_id))))
-        const parameters = yield* openJson(row, "parameters")
-        return yield* provider
-          .start({
-            dossierId: Identifiers.DossierId.make(row.dossier_id),
-            processId: Identifiers.ProcessId.make(row.id),
-            processType: ProcessType.ProcessType.make(row.process_type),
-            parameters,
-            userData,
-            files: inputs.files.inputs,
-            returnUrl,
-            idempotencyKey: row.id
-          })
-          .pipe(
-            EngineMetrics.trackProviderCall(row.provider, "start"),
-            Effect.map((session) => ({ session, ownFiles: inputs.files.own }))
-          )
-      })
-
-    /** Deleted meanwhile (with its dossier, say): NotFound; otherwise another request started it first. */
-    const alreadyRequested = (processId: string) =>
-      Effect.andThen(
-        rowById(processId),
-        new Conflict({ detail: "Verification was already requested for this process" })
-      )
-
-    /**
-     * When a started process is first due: at once for a provider that must be asked, after the first polling
-     * interval for one that will also tell (by webhook), at its deadline for one that can only tell.
-     */
-    const firstCheck = (
-      provider: IdentityProvider.IdentityProvider,
-      timestamp: Timestamp.Timestamp,
-      deadline: Timestamp.Timestamp
-    ): Timestamp.Timestamp =>
-      !provider.capabilities.polling
-        ? deadline
-        : provider.capabilities.webhooks
-          ? earliest(later(timestamp, settings.pollInterval.initial), deadline)
-          : timestamp
-
-    const pollDelayMillis = (round: number) =>
-      Math.min(millis(settings.pollInterval.max), millis(settings.pollInterval.initial) * 2 ** round)
-
-    /** Records when a waiting process is due next; a process that ended meanwhile is left as it is. */
-    const schedule = (
-      row: ProcessRow,
-      next: Timestamp.Timestamp,
-      fields: { readonly round: number; readonly attempts: number; readonly lastError: string | null }
-    ) =>
-      sql`UPDATE assure_processes
-          SET next_check_at = ${row.deadline_at === null ? next : earliest(next, row.deadline_at as Timestamp.Timestamp)},
-              check_round = ${fields.round}, attempts = ${fields.attempts}, last_error = ${fields.lastError}
-          WHERE id = ${row.id} AND status IN ('pending', 'processing')`.pipe(Effect.orDie, Effect.asVoid)
-
-    /** A failed provider call of the sweeper's: when to try again, counted and logged. */
-    const retryAfterFailure = (
-      row: ProcessRow,
-      operation: "start" | "fetchResult",
-      error: ProviderError.ProviderError
-    ) =>
-      Effect.gen(function* () {
-        const attempts = Number(row.attempts) + 1
-        yield* EngineMetrics.recordRetry(row.provider, operation, error.reason._tag)
-        yield* Effect.logWarning("a provider call failed; the engine will try again", {
-          processId: row.id,
-          operation,
-          attempts,
-          reason: error.reason._tag
-        })
-        // A failure the provider calls permanent is not hurried: polls go on at the polling pace until the deadline.
-        const delay = error.isRetryable
-          ? RetryPolicy.delayMillis(settings.providerRetries, attempts, retryAfterOf(error), Math.random())
-          : pollDelayMillis(Number(row.check_round))
-        yield* schedule(row, yield* dueIn(delay), {
-          round: Number(row.check_round),
-          attempts,
-          lastError: error.message
-        })
-      })
-
-    /** Retries a start that failed retryably: the session, or another failure, or — too many — the end. */
-    const retryStart = (row: ProcessRow, provider: IdentityProvider.IdentityProvider) =>
-      Effect.gen(function* () {
-        const attempt = yield* Effect.result(startSession(row, provider, row.return_url ?? undefined))
-        if (Result.isFailure(attempt)) {
-          const error = attempt.failure
-          if (error._tag === "NotFound") return
-          if (!error.isRetryable || Number(row.attempts) + 1 >= settings.providerRetries.maxStartAttempts) {
-            yield* Effect.logWarning("the provider did not start the verification; the process failed", {
-              processId: row.id,
-              reason: error.reason._tag
-            })
-            return yield* applyOutcome(row, {
-              status: "failed",
-              providerSpecific: {},
-              checks: [],
-              files: [],
-              reason: "provider_unavailable"
-            })
-          }
-          return yield* retryAfterFailure(row, "start", error)
-        }
-        const { session } = attempt.success
-        const state =
-          session.state === undefined
-            ? null
-            : yield* cipher.sealJson(session.state, processContext(row.id, "provider_state"))
-        const timestamp = yield* now
-        const deadline = (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp
-        yield* sql`
-          UPDATE assure_processes
-          SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null},
-              next_check_at = ${firstCheck(provider, timestamp, deadline)}, attempts = 0, last_error = NULL,
-              updated_at = ${timestamp}
-          WHERE id = ${row.id} AND provider_reference IS NULL AND status = 'processing'`.pipe(Effect.orDie)
-        yield* EngineMetrics.recordStarted(row.provider)
-      })
-
-    const check = Effect.fn("Processes.check")(function* (row: ProcessRow) {
-      if (ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) return
-      const timestamp = yield* now
-      if (row.deadline_at !== null && timestamp >= row.deadline_at) {
-        return yield* applyOutcome(row, {
-          status: "failed",
-          providerSpecific: {},
-          checks: [],
-          files: [],
-          reason: "timeout"
-        })
-      }
-      const configured = yield* Effect.result(registry.get(row.provider))
-      if (Result.isFailure(configured)) {
-        // Configured again before the deadline, it is polled again; otherwise the deadline ends it.
-        return yield* schedule(row, yield* dueIn(millis(settings.pollInterval.max)), {
-          round: Number(row.check_round),
-          attempts: Number(row.attempts),
-          lastError: "the provider is not configured"
-        })
-      }
-      const provider = configured.success
-      if (row.provider_reference === null) return yield* retryStart(row, provider)
-      if (!provider.capabilities.polling) {
-        return yield* schedule(
-          row,
-          (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp,
-          {
-            round: Number(row.check_round),
-            attempts: 0,
-            lastError: null
-          }
-        )
-      }
-      const fetched = yield* Effect.result(outcomeFromProvider(row))
-      if (Result.isFailure(fetched)) return yield* retryAfterFailure(row, "fetchResult", fetched.failure)
-      yield* applyOutcome(row, fetched.success)
-      if (ProcessStatus.isFinal(fetched.success.status)) return
-      const round = Number(row.check_round) + 1
-      yield* schedule(row, yield* dueIn(pollDelayMillis(round)), { round, attempts: 0, lastError: null })
-    })
-
+    const {
+      sql,
+      policy,
+      cipher,
+      files,
+      registry,
+      lifecycle,
+      settings,
+      notFound,
+      findRow,
+      rowById,
+      openJson,
+      toProcess,
+      providerOf,
+      storeFile,
+      applyOutcome,
+      startSession,
+      alreadyRequested,
+      firstCheck
+    } = yield* makeProcessKit
     return Processes.of({
       create: Effect.fn("Processes.create")(function* (tenant, dossierId, input) {
         if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
@@ -960,117 +433,6 @@ export const layer: Layer.Layer<
         })
         return yield* toProcess(yield* rowById(row.id))
       }),
-
-      receiveWebhook: Effect.fn("Processes.receiveWebhook")(function* (providerName, request) {
-        const provider = yield* registry
-          .get(providerName)
-          .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
-        const event = yield* provider.verifyWebhook(request)
-        const rows = yield* sql<ProcessRow>`
-          SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${event.reference}`.pipe(
-          Effect.orDie
-        )
-        const row = rows[0]
-        const timestamp = yield* now
-        const fresh = yield* sql<{ event_id: string }>`
-          INSERT INTO assure_provider_events ${sql.insert({
-            provider: provider.name,
-            event_id: event.id,
-            process_id: row?.id ?? null,
-            received_at: timestamp
-          })}
-          ON CONFLICT DO NOTHING
-          RETURNING event_id`.pipe(
-          // The process was deleted since it was read: the event is about nothing any more.
-          Effect.catchIf(isForeignKeyViolation, () => Effect.fail(notFound(event.reference))),
-          Effect.orDie
-        )
-        if (fresh.length === 0) return { processId: row?.id, duplicate: true }
-        if (row === undefined) return { duplicate: false }
-        // An event's outcome cannot carry files (the portrait); a provider that can be asked has the full result.
-        const fetched = provider.capabilities.polling ? yield* Effect.option(outcomeFromProvider(row)) : Option.none()
-        const outcome =
-          Option.isSome(fetched) && (ProcessStatus.isFinal(fetched.value.status) || event.outcome === undefined)
-            ? fetched.value
-            : (event.outcome ?? (yield* outcomeFromProvider(row)))
-        yield* applyOutcome(row, outcome)
-        return { processId: row.id, duplicate: false }
-      }),
-
-      completeRedirect: Effect.fn("Processes.completeRedirect")(function* (providerName, params) {
-        const provider = yield* registry
-          .get(providerName)
-          .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
-        // A redirect provider (an eID broker) names its session in `state` and proves the result with what it sends
-        // back. The end-user returning from a vendor's hosted page proves nothing: the process is named by its id
-        // in the return URL, and its result is only ever asked of the provider.
-        const redirect = provider.capabilities.redirect
-        const reference = (redirect ? params.state : params.processId) ?? ""
-        const rows = yield* (
-          redirect
-            ? sql<ProcessRow>`
-                SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${reference}`
-            : sql<ProcessRow>`
-                SELECT * FROM assure_processes WHERE provider = ${provider.name} AND id = ${reference}
-                AND provider_reference IS NOT NULL`
-        ).pipe(Effect.orDie)
-        const row = rows[0]
-        if (row === undefined) return yield* notFound(reference)
-        if (!ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
-          if (redirect) {
-            const state = yield* openJson(row, "provider_state")
-            const outcome = yield* provider
-              .complete({
-                reference,
-                state: state as IdentityProvider.ProviderState | undefined,
-                params
-              })
-              .pipe(EngineMetrics.trackProviderCall(row.provider, "complete"))
-            yield* applyOutcome(row, outcome)
-          } else if (provider.capabilities.polling) {
-            // The end-user is on their way back: a provider that cannot answer now leaves the result to its
-            // webhook or to the durable polling, rather than failing the end-user's redirect.
-            yield* outcomeFromProvider(row).pipe(
-              Effect.flatMap((outcome) => applyOutcome(row, outcome)),
-              Effect.catchTag("ProviderError", (error) =>
-                Effect.logWarning("the provider could not tell the result as the end-user returned", {
-                  provider: provider.name,
-                  reason: error.reason._tag
-                })
-              )
-            )
-          }
-        }
-        const ended = yield* rowById(row.id)
-        return { process: yield* toProcess(ended), clientRedirectUrl: ended.client_redirect_url ?? undefined }
-      }),
-
-      refresh: Effect.fn("Processes.refresh")(function* (processId) {
-        const row = yield* rowById(processId)
-        if (row.provider_reference !== null && !ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
-          yield* applyOutcome(row, yield* outcomeFromProvider(row))
-        }
-        return yield* toProcess(yield* rowById(processId))
-      }),
-
-      claimDue: (limit) =>
-        Effect.gen(function* () {
-          const timestamp = yield* now
-          return yield* sql<ProcessRow>`
-            UPDATE assure_processes SET next_check_at = ${checkLease(timestamp)}
-            WHERE id IN (
-              SELECT id FROM assure_processes WHERE next_check_at <= ${timestamp}
-              ORDER BY next_check_at LIMIT ${limit})
-            RETURNING *`
-        }).pipe(Effect.orDie),
-
-      check,
-
-      nextDue: sql<{ due: string | null }>`
-        SELECT min(next_check_at) AS due FROM assure_processes WHERE next_check_at IS NOT NULL`.pipe(
-        Effect.map((rows) => rows[0]?.due ?? undefined),
-        Effect.orDie
-      ),
 
       match: Effect.fn("Processes.match")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)

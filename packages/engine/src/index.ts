@@ -34,7 +34,7 @@ export * as Notifications from "./Notifications.js"
 export * as OutboundPolicy from "./OutboundPolicy.js"
 /** AES-256-GCM encryption at rest with key rotation. @since 0.1.0 */
 export * as PersonalDataCipher from "./PersonalDataCipher.js"
-/** Processes, from creation to their final status. @since 0.1.0 */
+/** Processes as tenants see them: create, read, files, request verification, cancel, match. @since 0.1.0 */
 export * as Processes from "./Processes.js"
 /** The retention period: purging old dossiers. @since 0.1.0 */
 export * as Retention from "./Retention.js"
@@ -42,3 +42,5 @@ export * as Retention from "./Retention.js"
 export * as RetryPolicy from "./RetryPolicy.js"
 /** Tenants: the API clients that own data. @since 0.1.0 */
 export * as Tenant from "./Tenant.js"
+/** The verification lifecycle: webhooks, redirects, polling, retries and deadlines, to the final status. @since 0.2.0 */
+export * as Verifications from "./Verifications.js"

@@ -2,7 +2,7 @@
  * The API's handlers: thin translations between HTTP and the engine. Every failure becomes a problem (see
  * ProblemMapping.ts); nothing here decides anything the engine decides.
  */
-import { Dossiers, type EngineError, Notifications, Processes, Tenant } from "@assure/engine"
+import { Dossiers, type EngineError, Notifications, Processes, Tenant, Verifications } from "@assure/engine"
 import { type ProviderError, ProviderRegistry } from "@assure/provider"
 import { Effect, Layer, type Stream } from "effect"
 import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
@@ -225,11 +225,11 @@ export const ProvidersHandlers = HttpApiBuilder.group(AssureApi, "providers", (h
   handlers
     .handleRaw("webhook", ({ params, request }) =>
       Effect.gen(function* () {
-        const processes = yield* Processes.Processes
+        const verifications = yield* Verifications.Verifications
         // The raw bytes, exactly as signed: nothing parses the body before the signature is checked.
         const rawBody = new Uint8Array(yield* Effect.orDie(request.arrayBuffer))
         const headers: Record<string, string> = { ...request.headers }
-        yield* processes.receiveWebhook(params.provider, { headers, rawBody }).pipe(
+        yield* verifications.receiveWebhook(params.provider, { headers, rawBody }).pipe(
           Effect.catchTags({
             NotFound: fromEngine,
             ProviderError: (error) =>
@@ -243,9 +243,9 @@ export const ProvidersHandlers = HttpApiBuilder.group(AssureApi, "providers", (h
     )
     .handle("callback", ({ params, request }) =>
       Effect.gen(function* () {
-        const processes = yield* Processes.Processes
+        const verifications = yield* Verifications.Verifications
         const query = Object.fromEntries(new URL(request.url, "http://localhost").searchParams)
-        const completion = yield* problems(processes.completeRedirect(params.provider, query))
+        const completion = yield* problems(verifications.completeRedirect(params.provider, query))
         const { process } = completion
         if (completion.clientRedirectUrl === undefined) {
           return HttpServerResponse.text(`The verification ended: ${process.status}. You can close this window.`, {

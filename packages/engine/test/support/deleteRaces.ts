@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { Dossiers, type EngineError, FileStore, PersonalDataCipher, Processes } from "../../src/index.js"
+import { Dossiers, type EngineError, FileStore, PersonalDataCipher, Processes, Verifications } from "../../src/index.js"
 import { engineLayer, jpeg, keys, png, tenantA } from "./engine.js"
 
 /** One effect to run the next time the engine reaches a given point, then never again. */
@@ -231,7 +231,7 @@ export const deleteRaceSuite = (name: string, database: () => Layer.Layer<SqlCli
         })
         yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
         trap.arm((point) => point === "put", dossiers.delete(tenantA, dossier.dossierId))
-        yield* lostTheRace(trap, stored, processes.refresh(process.processId))
+        yield* lostTheRace(trap, stored, (yield* Verifications.Verifications).refresh(process.processId))
       }).pipe(Effect.provide(layer))
     })
 

@@ -17,7 +17,8 @@ import {
   Notifications,
   OutboundPolicy,
   PersonalDataCipher,
-  Processes
+  Processes,
+  Verifications
 } from "../../src/index.js"
 import { endpoint } from "./endpoint.js"
 import { jpeg, keys, tenantA, tenantB, webhookSecret } from "./engine.js"
@@ -154,7 +155,7 @@ export const durableSuite = (name: string, database: () => Layer.Layer<SqlClient
               reference: rows[0]?.provider_reference ?? "",
               outcome: { status: "rejected", checks: [], reason: "document_tampered" }
             })
-            yield* processes.receiveWebhook("sandbox", webhook)
+            yield* (yield* Verifications.Verifications).receiveWebhook("sandbox", webhook)
             yield* eventually(
               Effect.sync(() => client.deliveries.filter((d) => d.acknowledged).length),
               (acknowledged) => acknowledged === 2

@@ -11,7 +11,8 @@ import {
   OutboundPolicy,
   PersonalDataCipher,
   Processes,
-  Tenant
+  Tenant,
+  Verifications
 } from "../../src/index.js"
 
 export const webhookSecret = Redacted.make("whsec_engine_tests")
@@ -35,7 +36,7 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
   const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret] }).pipe(
     Layer.provideMerge(ProviderRegistry.layer)
   )
-  return Layer.mergeAll(Dossiers.layer, Processes.layer).pipe(
+  return Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
         storage,

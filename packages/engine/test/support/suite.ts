@@ -7,10 +7,15 @@ import { SandboxWebhook } from "@assure/sandbox"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, type Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { Dossiers, EngineConfig, FileStore, Processes, Retention } from "../../src/index.js"
+import { Dossiers, EngineConfig, FileStore, Processes, Retention, Verifications } from "../../src/index.js"
 import { engineLayer, jpeg, png, tenantA, tenantB, webhookSecret } from "./engine.js"
 
-type Engine = Dossiers.Dossiers | Processes.Processes | SqlClient.SqlClient | FileStore.FileStore
+type Engine =
+  | Dossiers.Dossiers
+  | Processes.Processes
+  | Verifications.Verifications
+  | SqlClient.SqlClient
+  | FileStore.FileStore
 
 const counts = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -85,7 +90,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           assert.strictEqual(process.status, "pending")
           const started = yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
           assert.strictEqual(started.status, "processing")
-          const done = yield* processes.refresh(process.processId)
+          const done = yield* (yield* Verifications.Verifications).refresh(process.processId)
           assert.strictEqual(done.status, "accepted")
           assert.strictEqual(done.finalResult?.lastName, "Nordmann")
           assert.strictEqual(done.finalResult?.nationality, "DEU")
@@ -125,7 +130,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
             yield* Effect.flatMap(Dossiers.Dossiers, (d) => d.addFile(tenantA, dossier.dossierId, "front", jpeg))
             const process = yield* startProcess(dossier.dossierId, "document", scenario)
             yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
-            const done = yield* processes.refresh(process.processId)
+            const done = yield* (yield* Verifications.Verifications).refresh(process.processId)
             assert.strictEqual(done.status, scenario)
             assert.isUndefined(done.finalResult)
           })
@@ -144,7 +149,10 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
             yield* Effect.flatMap(Dossiers.Dossiers, (d) => d.addFile(tenantA, dossier.dossierId, "front", jpeg))
             const process = yield* startProcess(dossier.dossierId, "document", "pending")
             yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
-            assert.strictEqual((yield* processes.refresh(process.processId)).status, "processing")
+            assert.strictEqual(
+              (yield* (yield* Verifications.Verifications).refresh(process.processId)).status,
+              "processing"
+            )
             const row = yield* sql<{
               provider_reference: string
             }>`SELECT provider_reference FROM assure_processes WHERE id = ${process.processId}`
@@ -154,11 +162,11 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
               reference,
               outcome: { status: "accepted", checks: [] }
             })
-            assert.deepStrictEqual(yield* processes.receiveWebhook("sandbox", accepted), {
+            assert.deepStrictEqual(yield* (yield* Verifications.Verifications).receiveWebhook("sandbox", accepted), {
               processId: process.processId,
               duplicate: false
             })
-            assert.deepStrictEqual(yield* processes.receiveWebhook("sandbox", accepted), {
+            assert.deepStrictEqual(yield* (yield* Verifications.Verifications).receiveWebhook("sandbox", accepted), {
               processId: process.processId,
               duplicate: true
             })
@@ -167,7 +175,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
               reference,
               outcome: { status: "rejected", checks: [] }
             })
-            yield* processes.receiveWebhook("sandbox", rejected)
+            yield* (yield* Verifications.Verifications).receiveWebhook("sandbox", rejected)
             const final = yield* processes.get(tenantA, dossier.dossierId, process.processId)
             assert.strictEqual(final.status, "accepted")
             const notifications = yield* sql<{
@@ -178,7 +186,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
               [{ dossierId: dossier.dossierId, processId: process.processId, status: "accepted" }]
             )
             const forged = { ...accepted, headers: { ...accepted.headers, "sandbox-signature": "t=1,v1=00" } }
-            const refused = yield* Effect.flip(processes.receiveWebhook("sandbox", forged))
+            const refused = yield* Effect.flip((yield* Verifications.Verifications).receiveWebhook("sandbox", forged))
             assert.strictEqual(refused._tag, "ProviderError")
           })
         )
@@ -199,7 +207,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
             })
             assert.strictEqual(started.status, "pending")
             const back = Object.fromEntries(new URL(started.redirectUrl ?? "").searchParams)
-            const done = yield* processes.completeRedirect("sandbox", back)
+            const done = yield* (yield* Verifications.Verifications).completeRedirect("sandbox", back)
             assert.strictEqual(done.process.status, expected)
           }
         })
@@ -330,7 +338,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           const file = yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
           const process = yield* startProcess(dossier.dossierId, "document")
           yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
-          yield* processes.refresh(process.processId)
+          yield* (yield* Verifications.Verifications).refresh(process.processId)
           const stored = yield* everythingStored
           for (const secret of ["Nordmannsen", "01019012345", "Mustermann", "client-callback-secret", "MUSTER"]) {
             assert.notInclude(stored, secret)
@@ -364,7 +372,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           yield* Effect.flatMap(Dossiers.Dossiers, (d) => d.addFile(tenantA, withProcess, "front", jpeg))
           const process = yield* startProcess(withProcess, "document", "rejected")
           yield* processes.requestVerification(tenantA, withProcess, process.processId)
-          yield* processes.refresh(process.processId)
+          yield* (yield* Verifications.Verifications).refresh(process.processId)
           const rejected = yield* dossiers.list(tenantA, { status: "rejected" })
           assert.deepStrictEqual(
             rejected.dossiers.map((d) => d.dossierId),
@@ -411,7 +419,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
           const process = yield* startProcess(dossier.dossierId, "document")
           yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
-          yield* processes.refresh(process.processId)
+          yield* (yield* Verifications.Verifications).refresh(process.processId)
           const keys = yield* sql<{ storage_key: string }>`SELECT storage_key FROM assure_files`
           assert.strictEqual(keys.length, 2)
           yield* dossiers.delete(tenantA, dossier.dossierId)

@@ -15,7 +15,8 @@ import {
   OutboundPolicy,
   PersonalDataCipher,
   Processes,
-  Tenant
+  Tenant,
+  Verifications
 } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider, SandboxWebhook } from "@assure/sandbox"
@@ -91,7 +92,7 @@ const verification = (notificationUrl: string) =>
       reference: rows[0]?.provider_reference ?? "",
       outcome: { status: "accepted", checks: [] }
     })
-    yield* processes.receiveWebhook("sandbox", webhook)
+    yield* (yield* Verifications.Verifications).receiveWebhook("sandbox", webhook)
     yield* lap
     return laps
   })

@@ -5,7 +5,16 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Dossiers, FileStore, Migrations, OutboundPolicy, PersonalDataCipher, Processes, Tenant } from "@assure/engine"
+import {
+  Dossiers,
+  FileStore,
+  Migrations,
+  OutboundPolicy,
+  PersonalDataCipher,
+  Processes,
+  Tenant,
+  Verifications
+} from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { SqliteClient } from "@effect/sql-sqlite-node"
@@ -52,7 +61,7 @@ const verification = Effect.gen(function* () {
     processParameters: {}
   })
   yield* processes.requestVerification(tenant, dossier.dossierId, process.processId)
-  const done = yield* processes.refresh(process.processId)
+  const done = yield* (yield* Verifications.Verifications).refresh(process.processId)
   const report = yield* processes.match(tenant, dossier.dossierId, process.processId)
   // The identity data is stored encrypted: the name is nowhere in the database file's rows.
   const sql = yield* SqlClient.SqlClient

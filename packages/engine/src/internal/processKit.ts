@@ -1,0 +1,554 @@
+/**
+ * What the process services share: the process rows and their SQL, turning a row into the API's process, starting a
+ * provider session, and the one place a process moves forward (`applyOutcome`). `Processes` (the tenant-facing
+ * operations) and `Verifications` (the lifecycle: webhooks, redirects, polling, retries, deadlines) are both built on
+ * it, so neither holds a copy of the other's SQL.
+ */
+import {
+  FileInfo,
+  type FileKind,
+  Identifiers,
+  IdentityData,
+  Process,
+  ProcessStatus,
+  ProcessType,
+  ProviderName,
+  Timestamp
+} from "@assure/core"
+import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
+import { Array as Arr, Clock, Data, Duration, Effect, Option, Result, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { EngineConfig } from "../EngineConfig.js"
+import { Conflict, InvalidInput, NotFound } from "../EngineError.js"
+import * as EngineMetrics from "../EngineMetrics.js"
+import * as FileContent from "../FileContent.js"
+import { FileStore } from "../FileStore.js"
+import { Lifecycle } from "../Lifecycle.js"
+import { OutboundPolicy } from "../OutboundPolicy.js"
+import { PersonalDataCipher } from "../PersonalDataCipher.js"
+import * as RetryPolicy from "../RetryPolicy.js"
+import type { TenantId } from "../Tenant.js"
+import { notificationLease } from "./leases.js"
+import { lockAndTouchDossier, lockDossierReadingUserData } from "./locking.js"
+import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./rows.js"
+import { fileContext, processContext, userDataContext } from "./sealing.js"
+import { fileInfoOf, later, newId, now, storedIdentityData } from "./shared.js"
+
+export const isDossierId = Schema.is(Identifiers.DossierId)
+export const isProcessId = Schema.is(Identifiers.ProcessId)
+export const isProviderName = Schema.is(ProviderName.ProviderName)
+export const decodeProcess = Schema.decodeUnknownSync(Process.Process)
+export const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
+export const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
+
+export const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
+
+/**
+ * The stored instant `delay` ms from now, rounded up to the second stored timestamps have: never sooner than the
+ * delay (a provider's `Retry-After` is a floor), at most a second later.
+ */
+export const dueIn = (delay: number) =>
+  Effect.map(Clock.currentTimeMillis, (nowMillis) =>
+    Timestamp.fromEpochMillis(Math.ceil((nowMillis + delay) / 1000) * 1000)
+  )
+
+export const earliest = (a: Timestamp.Timestamp, b: Timestamp.Timestamp): Timestamp.Timestamp => (a <= b ? a : b)
+
+export const retryAfterOf = (error: ProviderError.ProviderError): Duration.Duration | undefined =>
+  error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
+
+/** Inside a final transition's transaction: the process had ended already, so the transaction rolls back. */
+class AlreadyFinal extends Data.TaggedError("AlreadyFinal") {}
+
+export const invalid = (detail: string, name: string, reason: string) =>
+  new InvalidInput({ detail, invalidParams: [{ name, reason }] })
+
+/**
+ * Whether `value` is a valid HTTP field value (RFC 9110 §5.5) made of ASCII: visible characters, with spaces and tabs
+ * between them — no CR, LF, NUL or other control character, which would split or corrupt the request it is sent with.
+ */
+export const isHeaderValue = (value: string): boolean => /^[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?$/.test(value)
+
+export const isHttpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "https:" || url.protocol === "http:"
+  } catch {
+    return false
+  }
+}
+
+/** The shared operations, over the services they need. */
+export const makeProcessKit = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const policy = yield* OutboundPolicy
+  const cipher = yield* PersonalDataCipher
+  const files = yield* FileStore
+  const registry = yield* ProviderRegistry.ProviderRegistry
+  const lifecycle = yield* Lifecycle
+  const settings = yield* EngineConfig
+
+  const notFound = (id: string) => new NotFound({ resource: "process", id })
+
+  const findRow = (tenant: TenantId, dossierId: string, processId: string) =>
+    Effect.gen(function* () {
+      if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+      if (!isProcessId(processId)) return yield* notFound(processId)
+      const rows = yield* sql<ProcessRow>`
+        SELECT * FROM assure_processes WHERE id = ${processId} AND dossier_id = ${dossierId} AND tenant_id = ${tenant}`.pipe(
+        Effect.orDie
+      )
+      return rows[0] ?? (yield* notFound(processId))
+    })
+
+  const rowById = (processId: string) =>
+    Effect.flatMap(
+      sql<ProcessRow>`SELECT * FROM assure_processes WHERE id = ${processId}`.pipe(Effect.orDie),
+      (rows) => (rows[0] === undefined ? Effect.fail(notFound(processId)) : Effect.succeed(rows[0]))
+    )
+
+  const openJson = (row: ProcessRow, field: "parameters" | "provider_state" | "final_result" | "provider_specific") => {
+    const sealed = bytesOf(row[field])
+    return sealed === null
+      ? Effect.succeed(undefined)
+      : Effect.orDie(cipher.openJson(sealed, processContext(row.id, field)))
+  }
+
+  /** The process as the API shows it; its files are read unless the caller has them (in creation order). */
+  const toProcess = (row: ProcessRow, known?: ReadonlyArray<FileRow>) =>
+    Effect.gen(function* () {
+      const fileRows =
+        known ??
+        (yield* sql<FileRow>`
+        SELECT * FROM assure_files WHERE process_id = ${row.id} ORDER BY created_at, id`.pipe(Effect.orDie))
+      const finalResult = yield* openJson(row, "final_result")
+      const providerSpecific = yield* openJson(row, "provider_specific")
+      return decodeProcess({
+        processId: row.id,
+        dossierId: row.dossier_id,
+        provider: row.provider,
+        processType: row.process_type,
+        status: row.status,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        ...(finalResult === undefined ? {} : { finalResult }),
+        ...(providerSpecific === undefined ? {} : { providerSpecific }),
+        files: fileRows.map((file) => encodeFileInfo(fileInfoOf(file))),
+        ...(row.redirect_url === null ? {} : { redirectUrl: row.redirect_url }),
+        ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url }),
+        ...(Number(row.attempts) === 0 || row.last_error === null
+          ? {}
+          : {
+              providerRetry: {
+                attempts: Number(row.attempts),
+                lastError: row.last_error,
+                ...(row.next_check_at === null ? {} : { nextAttemptAt: row.next_check_at })
+              }
+            })
+      })
+    })
+
+  const providerOf = (name: string) =>
+    Effect.mapError(registry.get(name), (error) => invalid("The provider is not configured", "provider", error.message))
+
+  const storeFile = (
+    row: { readonly id: string; readonly tenant_id: string; readonly dossier_id: string },
+    kind: FileKind.FileKind,
+    mediaType: string,
+    bytes: Uint8Array
+  ) =>
+    Effect.gen(function* () {
+      const id = newId()
+      const key = yield* Effect.orDie(Effect.flatMap(cipher.seal(bytes, fileContext(id)), files.put))
+      const fileRow: FileRow = {
+        id,
+        tenant_id: row.tenant_id,
+        dossier_id: row.dossier_id,
+        process_id: row.id,
+        kind,
+        media_type: mediaType,
+        size: bytes.length,
+        storage_key: key,
+        created_at: yield* now
+      }
+      return fileRow
+    })
+
+  /**
+   * The one place a process moves forward. A final outcome is stored with a conditional UPDATE that only a
+   * non-final process matches, so it happens exactly once; files the provider returned are stored first and
+   * removed again if the process had already ended, or was deleted meanwhile (the transaction holds the dossier's
+   * lock, see internal/locking.ts; the caller reads the process again and answers `NotFound`).
+   */
+  const applyOutcome = (row: ProcessRow, outcome: IdentityProvider.Outcome) =>
+    Effect.gen(function* () {
+      const timestamp = yield* now
+      if (!ProcessStatus.isFinal(outcome.status)) {
+        if (ProcessStatus.canTransition(row.status as ProcessStatus.ProcessStatus, outcome.status)) {
+          yield* sql`UPDATE assure_processes SET status = ${outcome.status}, updated_at = ${timestamp}
+                     WHERE id = ${row.id} AND status = ${row.status}`.pipe(Effect.orDie)
+        }
+        return
+      }
+      const finalResult =
+        outcome.status === "accepted" && outcome.finalResult !== undefined
+          ? yield* cipher.sealJson(encodeIdentity(outcome.finalResult), processContext(row.id, "final_result"))
+          : null
+      const providerSpecific = yield* cipher.sealJson(
+        outcome.providerSpecific,
+        processContext(row.id, "provider_specific")
+      )
+      const queued = notificationsFor(row, outcome.status, timestamp)
+      // Every file stored for this outcome is removed again unless the outcome is applied, whatever happens.
+      const stored: Array<FileRow> = []
+      const removeStored = Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), {
+        discard: true
+      })
+      const applied = yield* Effect.gen(function* () {
+        for (const file of outcome.files) {
+          const kept = yield* FileContent.validate(file.kind, file.bytes).pipe(
+            Effect.flatMap((mediaType) => storeFile(row, file.kind, mediaType, file.bytes)),
+            // A provider file we cannot accept is left out, not a reason to lose the result.
+            Effect.option
+          )
+          if (Option.isSome(kept)) stored.push(kept.value)
+        }
+        const applied = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              if (!(yield* lockAndTouchDossier(sql, row.dossier_id, timestamp))) return false
+              const updated = yield* sql<{ id: string }>`
+              UPDATE assure_processes
+              SET status = ${outcome.status}, final_result = ${finalResult}, provider_specific = ${providerSpecific},
+                  reason = ${outcome.reason ?? null}, updated_at = ${timestamp},
+                  next_check_at = NULL, attempts = 0, last_error = NULL
+              WHERE id = ${row.id} AND status IN ('pending', 'processing')
+              RETURNING id`
+              // Ended already: nothing changes, the dossier's updatedAt included (the transaction rolls back).
+              if (updated.length === 0) return yield* new AlreadyFinal()
+              const storedRows = stored.map((file): Record<string, unknown> => ({ ...file }))
+              if (Arr.isReadonlyArrayNonEmpty(storedRows))
+                yield* sql`INSERT INTO assure_files ${sql.insert(storedRows)}`
+              const queuedRows = queued.map((notification): Record<string, unknown> => ({ ...notification }))
+              if (Arr.isReadonlyArrayNonEmpty(queuedRows)) {
+                yield* sql`INSERT INTO assure_notifications ${sql.insert(queuedRows)}`
+              }
+              return true
+            })
+          )
+          .pipe(
+            Effect.catchTag("AlreadyFinal", () => Effect.succeed(false)),
+            Effect.orDie
+          )
+        if (!applied) yield* removeStored
+        return applied
+      }).pipe(
+        Effect.onError(() => removeStored),
+        Effect.uninterruptible
+      )
+      if (applied) {
+        yield* EngineMetrics.recordFinished(row.provider, outcome.status)
+        yield* lifecycle.queued(
+          queued.map((notification) => ({ row: notification, authorization: row.authorization_header }))
+        )
+      }
+    })
+
+  /** The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. */
+  const notificationsFor = (
+    row: ProcessRow,
+    status: ProcessStatus.ProcessStatus,
+    timestamp: Timestamp.Timestamp
+  ): ReadonlyArray<NotificationRow> => {
+    const expiresAt = later(timestamp, settings.notifications.expireAfter)
+    const queued = (kind: "callback" | "event", url: string, id: string, payload: unknown): NotificationRow => ({
+      id,
+      tenant_id: row.tenant_id,
+      dossier_id: row.dossier_id,
+      process_id: row.id,
+      kind,
+      url,
+      payload: JSON.stringify(payload),
+      status: "pending",
+      attempts: 0,
+      round: 0,
+      last_error: null,
+      // Tried at once by this instance (Lifecycle.queued); due for the sweeper if that attempt never ends.
+      next_attempt_at: notificationLease(settings, timestamp),
+      expires_at: expiresAt,
+      created_at: timestamp,
+      delivered_at: null
+    })
+    const subscription = settings.eventSubscriptions[row.tenant_id]
+    const eventId = newId()
+    return [
+      ...(row.notification_url === null
+        ? []
+        : [
+            queued("callback", row.notification_url, newId(), {
+              dossierId: row.dossier_id,
+              processId: row.id,
+              status
+            })
+          ]),
+      ...(subscription === undefined
+        ? []
+        : [
+            queued("event", subscription.url, eventId, {
+              id: eventId,
+              timestamp,
+              sender: "assure",
+              eventName: "process.complete",
+              eventData: { dossierId: row.dossier_id, processId: row.id, provider: row.provider, status },
+              accountId: row.tenant_id,
+              organizationId: null,
+              expiresAt,
+              tags: []
+            })
+          ])
+    ]
+  }
+
+  const outcomeFromProvider = (row: ProcessRow) =>
+    Effect.gen(function* () {
+      const provider = yield* Effect.orDie(registry.get(row.provider))
+      const state = yield* openJson(row, "provider_state")
+      return yield* provider
+        .fetchResult({
+          reference: row.provider_reference ?? "",
+          state: state as IdentityProvider.ProviderState | undefined
+        })
+        .pipe(EngineMetrics.trackProviderCall(row.provider, "fetchResult"))
+    })
+
+  /**
+   * What the provider gets of the files: the process's own uploads, or else the dossier's (one query for both),
+   * with their bytes; and the process's own rows, for the answer.
+   */
+  const inputFilesOf = (row: ProcessRow) =>
+    Effect.gen(function* () {
+      const candidates = yield* sql<FileRow>`
+        SELECT * FROM assure_files
+        WHERE dossier_id = ${row.dossier_id} AND (process_id = ${row.id} OR process_id IS NULL) AND kind <> 'portrait'
+        ORDER BY created_at, id`
+      const own = candidates.filter((file) => file.process_id === row.id)
+      const chosen = own.length > 0 ? own : candidates.filter((file) => file.process_id === null)
+      const inputs = yield* Effect.forEach(chosen, (file) =>
+        Effect.map(
+          Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id))),
+          (bytes): IdentityProvider.InputFile => ({
+            kind: file.kind as FileKind.UploadableKind,
+            mediaType: file.media_type,
+            bytes
+          })
+        )
+      )
+      return { own, inputs }
+    }).pipe(Effect.orDie)
+
+  /**
+   * Hands the process to its provider: its files (or the dossier's) and the dossier's identity data, read under
+   * the dossier's lock (internal/locking.ts) — all of it, or, the dossier deleted meanwhile, NotFound.
+   */
+  const startSession = (row: ProcessRow, provider: IdentityProvider.IdentityProvider, returnUrl: string | undefined) =>
+    Effect.gen(function* () {
+      const inputs = yield* sql
+        .withTransaction(
+          Effect.gen(function* () {
+            const dossier = yield* lockDossierReadingUserData(sql, row.dossier_id)
+            if (dossier === undefined) return undefined
+            return { sealedUserData: bytesOf(dossier.user_data), files: yield* inputFilesOf(row) }
+          })
+        )
+        .pipe(Effect.orDie)
+      if (inputs === undefined) return yield* notFound(row.id)
+      const { sealedUserData } = inputs
+      const userData =
+        sealedUserData === null
+          ? undefined
+          : storedIdentityData(yield* Effect.orDie(cipher.openJson(sealedUserData, userDataContext(row.dossier_id))))
+      const parameters = yield* openJson(row, "parameters")
+      return yield* provider
+        .start({
+          dossierId: Identifiers.DossierId.make(row.dossier_id),
+          processId: Identifiers.ProcessId.make(row.id),
+          processType: ProcessType.ProcessType.make(row.process_type),
+          parameters,
+          userData,
+          files: inputs.files.inputs,
+          returnUrl,
+          idempotencyKey: row.id
+        })
+        .pipe(
+          EngineMetrics.trackProviderCall(row.provider, "start"),
+          Effect.map((session) => ({ session, ownFiles: inputs.files.own }))
+        )
+    })
+
+  /** Deleted meanwhile (with its dossier, say): NotFound; otherwise another request started it first. */
+  const alreadyRequested = (processId: string) =>
+    Effect.andThen(rowById(processId), new Conflict({ detail: "Verification was already requested for this process" }))
+
+  /**
+   * When a started process is first due: at once for a provider that must be asked, after the first polling
+   * interval for one that will also tell (by webhook), at its deadline for one that can only tell.
+   */
+  const firstCheck = (
+    provider: IdentityProvider.IdentityProvider,
+    timestamp: Timestamp.Timestamp,
+    deadline: Timestamp.Timestamp
+  ): Timestamp.Timestamp =>
+    !provider.capabilities.polling
+      ? deadline
+      : provider.capabilities.webhooks
+        ? earliest(later(timestamp, settings.pollInterval.initial), deadline)
+        : timestamp
+
+  const pollDelayMillis = (round: number) =>
+    Math.min(millis(settings.pollInterval.max), millis(settings.pollInterval.initial) * 2 ** round)
+
+  /** Records when a waiting process is due next; a process that ended meanwhile is left as it is. */
+  const schedule = (
+    row: ProcessRow,
+    next: Timestamp.Timestamp,
+    fields: { readonly round: number; readonly attempts: number; readonly lastError: string | null }
+  ) =>
+    sql`UPDATE assure_processes
+        SET next_check_at = ${row.deadline_at === null ? next : earliest(next, row.deadline_at as Timestamp.Timestamp)},
+            check_round = ${fields.round}, attempts = ${fields.attempts}, last_error = ${fields.lastError}
+        WHERE id = ${row.id} AND status IN ('pending', 'processing')`.pipe(Effect.orDie, Effect.asVoid)
+
+  /** A failed provider call of the sweeper's: when to try again, counted and logged. */
+  const retryAfterFailure = (row: ProcessRow, operation: "start" | "fetchResult", error: ProviderError.ProviderError) =>
+    Effect.gen(function* () {
+      const attempts = Number(row.attempts) + 1
+      yield* EngineMetrics.recordRetry(row.provider, operation, error.reason._tag)
+      yield* Effect.logWarning("a provider call failed; the engine will try again", {
+        processId: row.id,
+        operation,
+        attempts,
+        reason: error.reason._tag
+      })
+      // A failure the provider calls permanent is not hurried: polls go on at the polling pace until the deadline.
+      const delay = error.isRetryable
+        ? RetryPolicy.delayMillis(settings.providerRetries, attempts, retryAfterOf(error), Math.random())
+        : pollDelayMillis(Number(row.check_round))
+      yield* schedule(row, yield* dueIn(delay), {
+        round: Number(row.check_round),
+        attempts,
+        lastError: error.message
+      })
+    })
+
+  /** Retries a start that failed retryably: the session, or another failure, or — too many — the end. */
+  const retryStart = (row: ProcessRow, provider: IdentityProvider.IdentityProvider) =>
+    Effect.gen(function* () {
+      const attempt = yield* Effect.result(startSession(row, provider, row.return_url ?? undefined))
+      if (Result.isFailure(attempt)) {
+        const error = attempt.failure
+        if (error._tag === "NotFound") return
+        if (!error.isRetryable || Number(row.attempts) + 1 >= settings.providerRetries.maxStartAttempts) {
+          yield* Effect.logWarning("the provider did not start the verification; the process failed", {
+            processId: row.id,
+            reason: error.reason._tag
+          })
+          return yield* applyOutcome(row, {
+            status: "failed",
+            providerSpecific: {},
+            checks: [],
+            files: [],
+            reason: "provider_unavailable"
+          })
+        }
+        return yield* retryAfterFailure(row, "start", error)
+      }
+      const { session } = attempt.success
+      const state =
+        session.state === undefined
+          ? null
+          : yield* cipher.sealJson(session.state, processContext(row.id, "provider_state"))
+      const timestamp = yield* now
+      const deadline = (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp
+      yield* sql`
+        UPDATE assure_processes
+        SET provider_reference = ${session.reference}, provider_state = ${state}, redirect_url = ${session.redirectUrl ?? null},
+            next_check_at = ${firstCheck(provider, timestamp, deadline)}, attempts = 0, last_error = NULL,
+            updated_at = ${timestamp}
+        WHERE id = ${row.id} AND provider_reference IS NULL AND status = 'processing'`.pipe(Effect.orDie)
+      yield* EngineMetrics.recordStarted(row.provider)
+    })
+
+  const check = Effect.fn("Processes.check")(function* (row: ProcessRow) {
+    if (ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) return
+    const timestamp = yield* now
+    if (row.deadline_at !== null && timestamp >= row.deadline_at) {
+      return yield* applyOutcome(row, {
+        status: "failed",
+        providerSpecific: {},
+        checks: [],
+        files: [],
+        reason: "timeout"
+      })
+    }
+    const configured = yield* Effect.result(registry.get(row.provider))
+    if (Result.isFailure(configured)) {
+      // Configured again before the deadline, it is polled again; otherwise the deadline ends it.
+      return yield* schedule(row, yield* dueIn(millis(settings.pollInterval.max)), {
+        round: Number(row.check_round),
+        attempts: Number(row.attempts),
+        lastError: "the provider is not configured"
+      })
+    }
+    const provider = configured.success
+    if (row.provider_reference === null) return yield* retryStart(row, provider)
+    if (!provider.capabilities.polling) {
+      return yield* schedule(
+        row,
+        (row.deadline_at ?? later(timestamp, settings.resultTimeout)) as Timestamp.Timestamp,
+        {
+          round: Number(row.check_round),
+          attempts: 0,
+          lastError: null
+        }
+      )
+    }
+    const fetched = yield* Effect.result(outcomeFromProvider(row))
+    if (Result.isFailure(fetched)) return yield* retryAfterFailure(row, "fetchResult", fetched.failure)
+    yield* applyOutcome(row, fetched.success)
+    if (ProcessStatus.isFinal(fetched.success.status)) return
+    const round = Number(row.check_round) + 1
+    yield* schedule(row, yield* dueIn(pollDelayMillis(round)), { round, attempts: 0, lastError: null })
+  })
+
+  return {
+    sql,
+    policy,
+    cipher,
+    files,
+    registry,
+    lifecycle,
+    settings,
+    notFound,
+    findRow,
+    rowById,
+    openJson,
+    toProcess,
+    providerOf,
+    storeFile,
+    applyOutcome,
+    notificationsFor,
+    outcomeFromProvider,
+    inputFilesOf,
+    startSession,
+    alreadyRequested,
+    firstCheck,
+    pollDelayMillis,
+    schedule,
+    retryAfterFailure,
+    retryStart,
+    check
+  }
+})
+
+/** The shared operations. */
+export type ProcessKit = Effect.Success<typeof makeProcessKit>
