@@ -35,6 +35,7 @@ import { EngineConfig } from "./EngineConfig.js"
 import { NotFound } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import { notificationLease } from "./internal/leases.js"
+import { skipLocked } from "./internal/locking.js"
 import { bytesOf, type ClaimedNotification, type NotificationRow } from "./internal/rows.js"
 import { processContext } from "./internal/sealing.js"
 import { later, now } from "./internal/shared.js"
@@ -278,8 +279,8 @@ export const layer: Layer.Layer<
             UPDATE assure_notifications SET next_attempt_at = ${leaseFrom(timestamp)}
             WHERE id IN (
               SELECT id FROM assure_notifications WHERE status = 'pending' AND next_attempt_at <= ${timestamp}
-              ORDER BY next_attempt_at LIMIT ${limit})
-            AND status = 'pending'
+              ORDER BY next_attempt_at LIMIT ${limit} ${skipLocked(sql)})
+            AND status = 'pending' AND next_attempt_at <= ${timestamp}
             RETURNING ${claimedColumns}`
           return rows.map(toClaimed)
         }).pipe(Effect.orDie),

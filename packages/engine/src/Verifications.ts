@@ -16,7 +16,7 @@ import { NotFound } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import type { FileStore } from "./FileStore.js"
 import { checkLease } from "./internal/leases.js"
-import { isForeignKeyViolation } from "./internal/locking.js"
+import { isForeignKeyViolation, skipLocked } from "./internal/locking.js"
 import { makeProcessKit } from "./internal/processKit.js"
 import type { ProcessRow } from "./internal/rows.js"
 import { now } from "./internal/shared.js"
@@ -175,6 +175,8 @@ export const layer: Layer.Layer<
         return yield* toProcess(yield* rowById(processId))
       }),
 
+      // A second sweeper (during a failover) skips the rows a first one is claiming, and the due condition is
+      // repeated outside the subquery, which PostgreSQL re-checks on a row updated meanwhile: no row is claimed twice.
       claimDue: (limit) =>
         Effect.gen(function* () {
           const timestamp = yield* now
@@ -182,7 +184,8 @@ export const layer: Layer.Layer<
             UPDATE assure_processes SET next_check_at = ${checkLease(timestamp)}
             WHERE id IN (
               SELECT id FROM assure_processes WHERE next_check_at <= ${timestamp}
-              ORDER BY next_check_at LIMIT ${limit})
+              ORDER BY next_check_at LIMIT ${limit} ${skipLocked(sql)})
+            AND next_check_at <= ${timestamp}
             RETURNING *`
         }).pipe(Effect.orDie),
 

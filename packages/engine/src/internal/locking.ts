@@ -58,6 +58,13 @@ export const lockDossierReadingUserData = (sql: SqlClient.SqlClient, dossierId: 
 export const forUpdate = (sql: SqlClient.SqlClient) =>
   sql.onDialectOrElse({ pg: () => sql.literal("FOR UPDATE"), orElse: () => sql.literal("") })
 
+/**
+ * `FOR UPDATE SKIP LOCKED` on PostgreSQL, for a claim's subquery: rows another claim is taking are skipped rather than
+ * waited for (and then claimed twice); nothing on SQLite, whose single writer claims alone.
+ */
+export const skipLocked = (sql: SqlClient.SqlClient) =>
+  sql.onDialectOrElse({ pg: () => sql.literal("FOR UPDATE SKIP LOCKED"), orElse: () => sql.literal("") })
+
 const propertyOf = (u: unknown, key: string): unknown =>
   typeof u === "object" && u !== null && key in u ? (u as Record<string, unknown>)[key] : undefined
 

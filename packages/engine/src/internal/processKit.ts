@@ -404,8 +404,9 @@ export const makeProcessKit = Effect.gen(function* () {
         ? earliest(later(timestamp, settings.pollInterval.initial), deadline)
         : timestamp
 
-  const pollDelayMillis = (round: number) =>
-    Math.min(millis(settings.pollInterval.max), millis(settings.pollInterval.initial) * 2 ** round)
+  /** The wait after the `polls`-th poll: `pollInterval.initial`, doubling each time, up to `pollInterval.max`. */
+  const pollDelayMillis = (polls: number) =>
+    Math.min(millis(settings.pollInterval.max), millis(settings.pollInterval.initial) * 2 ** Math.max(0, polls - 1))
 
   /** Records when a waiting process is due next; a process that ended meanwhile is left as it is. */
   const schedule = (
@@ -478,7 +479,7 @@ export const makeProcessKit = Effect.gen(function* () {
       yield* EngineMetrics.recordStarted(row.provider)
     })
 
-  const check = Effect.fn("Processes.check")(function* (row: ProcessRow) {
+  const check = Effect.fn("Verifications.check")(function* (row: ProcessRow) {
     if (ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) return
     const timestamp = yield* now
     if (row.deadline_at !== null && timestamp >= row.deadline_at) {
@@ -516,6 +517,7 @@ export const makeProcessKit = Effect.gen(function* () {
     if (Result.isFailure(fetched)) return yield* retryAfterFailure(row, "fetchResult", fetched.failure)
     yield* applyOutcome(row, fetched.success)
     if (ProcessStatus.isFinal(fetched.success.status)) return
+    // check_round counts the polls made: after the first the wait is pollInterval.initial, then it doubles.
     const round = Number(row.check_round) + 1
     yield* schedule(row, yield* dueIn(pollDelayMillis(round)), { round, attempts: 0, lastError: null })
   })

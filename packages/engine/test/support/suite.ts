@@ -408,6 +408,33 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
       )
     )
 
+    it.live("two sweepers claiming due processes at once never claim the same one", () =>
+      run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const verifications = yield* Verifications.Verifications
+          const dossier = yield* newDossier()
+          yield* Effect.flatMap(Dossiers.Dossiers, (d) => d.addFile(tenantA, dossier.dossierId, "front", jpeg))
+          const started = yield* Effect.forEach(Array.from({ length: 40 }), () =>
+            startProcess(dossier.dossierId, "document", "pending")
+          )
+          // All of them due now, as after a restart.
+          yield* sql`UPDATE assure_processes SET next_check_at = '2000-01-01T00:00:00Z'`
+          const [first, second] = yield* Effect.all([verifications.claimDue(30), verifications.claimDue(30)], {
+            concurrency: 2
+          })
+          const firstIds = new Set(first.map((row) => row.id))
+          assert.isTrue(
+            second.every((row) => !firstIds.has(row.id)),
+            "no process claimed twice"
+          )
+          assert.strictEqual(first.length + second.length, started.length)
+          // Claimed means leased: nothing is due any more.
+          assert.deepStrictEqual(yield* verifications.claimDue(30), [])
+        })
+      )
+    )
+
     it.live("deleting a dossier deletes its processes, rows and stored files", () =>
       run(
         Effect.gen(function* () {

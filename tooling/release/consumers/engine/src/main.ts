@@ -7,8 +7,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
   Dossiers,
+  Engine,
   FileStore,
   Migrations,
+  NotificationClient,
   OutboundPolicy,
   PersonalDataCipher,
   Processes,
@@ -33,8 +35,18 @@ const Keys = PersonalDataCipher.layer({
   activeKeyId: "proof",
   keys: { proof: Redacted.make(PersonalDataCipher.generateKey()) }
 })
-const Engine = Layer.mergeAll(Dossiers.layer, Processes.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(Database, Providers, FileStore.layerMemory, Keys, OutboundPolicy.layerStrict))
+// The whole engine on one runner: the services and the durable work that follows up on them.
+const AssureEngine = Engine.layerSingleRunner().pipe(
+  Layer.provideMerge(
+    Layer.mergeAll(
+      Database,
+      Providers,
+      FileStore.layerMemory,
+      Keys,
+      OutboundPolicy.layerStrict,
+      NotificationClient.layerFetch
+    )
+  )
 )
 
 // A 1×1 PNG and the first bytes of a JPEG: file types are sniffed from the bytes.
@@ -70,7 +82,7 @@ const verification = Effect.gen(function* () {
   return { status: done.status, finalResult: done.finalResult, lastName: report.fields.lastName, plaintext }
 })
 
-const result = await Effect.runPromise(verification.pipe(Effect.provide(Engine)))
+const result = await Effect.runPromise(verification.pipe(Effect.provide(AssureEngine)))
 rmSync(dataFolder, { recursive: true, force: true })
 
 if (result.status !== "accepted" || result.finalResult?.lastName !== "Nordmann" || result.lastName !== "match") {
