@@ -29,7 +29,7 @@ import { PersonalDataCipher } from "../PersonalDataCipher.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import type { TenantId } from "../Tenant.js"
 import { notificationLease } from "./leases.js"
-import { lockAndTouchDossier, lockDossierReadingUserData } from "./locking.js"
+import { lockAndTouchDossier, lockDossierReadingUserData, readUnlessDeleted } from "./locking.js"
 import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./rows.js"
 import { fileContext, processContext, userDataContext } from "./sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./shared.js"
@@ -325,17 +325,29 @@ export const makeProcessKit = Effect.gen(function* () {
    * What the provider gets of the files: the process's own uploads, or else the dossier's (one query for both),
    * with their bytes; and the process's own rows, for the answer.
    */
-  const inputFilesOf = (row: ProcessRow) =>
+  /**
+   * Which files the provider gets: the process's own uploads, or else the dossier's (one query for both); and the
+   * process's own rows, for the answer. Read under the dossier's lock.
+   */
+  const inputFileRowsOf = (row: ProcessRow) =>
     Effect.gen(function* () {
       const candidates = yield* sql<FileRow>`
         SELECT * FROM assure_files
         WHERE dossier_id = ${row.dossier_id} AND (process_id = ${row.id} OR process_id IS NULL) AND kind <> 'portrait'
         ORDER BY created_at, id`
       const own = candidates.filter((file) => file.process_id === row.id)
-      const chosen = own.length > 0 ? own : candidates.filter((file) => file.process_id === null)
-      const inputs = yield* Effect.forEach(chosen, (file) =>
+      return { own, chosen: own.length > 0 ? own : candidates.filter((file) => file.process_id === null) }
+    })
+
+  /**
+   * The files' bytes, read after the lock is released (file I/O must not hold the database: SQLite has one
+   * connection). A file deleted meanwhile, with its dossier, makes it NotFound, as if the delete had come first.
+   */
+  const inputFilesOf = (processId: string, chosen: ReadonlyArray<FileRow>) =>
+    Effect.forEach(chosen, (file) =>
+      readUnlessDeleted(sql, file.id, files.get(file.storage_key), () => notFound(processId)).pipe(
+        Effect.flatMap((sealed) => Effect.orDie(cipher.open(sealed, fileContext(file.id)))),
         Effect.map(
-          Effect.flatMap(files.get(file.storage_key), (sealed) => cipher.open(sealed, fileContext(file.id))),
           (bytes): IdentityProvider.InputFile => ({
             kind: file.kind as FileKind.UploadableKind,
             mediaType: file.media_type,
@@ -343,8 +355,7 @@ export const makeProcessKit = Effect.gen(function* () {
           })
         )
       )
-      return { own, inputs }
-    }).pipe(Effect.orDie)
+    )
 
   /**
    * Hands the process to its provider: its files (or the dossier's) and the dossier's identity data, read under
@@ -357,12 +368,13 @@ export const makeProcessKit = Effect.gen(function* () {
           Effect.gen(function* () {
             const dossier = yield* lockDossierReadingUserData(sql, row.dossier_id)
             if (dossier === undefined) return undefined
-            return { sealedUserData: bytesOf(dossier.user_data), files: yield* inputFilesOf(row) }
+            return { sealedUserData: bytesOf(dossier.user_data), files: yield* inputFileRowsOf(row) }
           })
         )
         .pipe(Effect.orDie)
       if (inputs === undefined) return yield* notFound(row.id)
       const { sealedUserData } = inputs
+      const inputFiles = yield* inputFilesOf(row.id, inputs.files.chosen)
       const userData =
         sealedUserData === null
           ? undefined
@@ -375,7 +387,7 @@ export const makeProcessKit = Effect.gen(function* () {
           processType: ProcessType.ProcessType.make(row.process_type),
           parameters,
           userData,
-          files: inputs.files.inputs,
+          files: inputFiles,
           returnUrl,
           idempotencyKey: row.id
         })

@@ -199,6 +199,23 @@ export const deleteRaceSuite = (name: string, database: () => Layer.Layer<SqlCli
       }).pipe(Effect.provide(layer))
     })
 
+    it.live("a verification whose files were being read for the provider", () => {
+      const { trap, stored, layer } = setup()
+      return Effect.gen(function* () {
+        const dossiers = yield* Dossiers.Dossiers
+        const processes = yield* Processes.Processes
+        const dossier = yield* newDossier
+        yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
+        const process = yield* processes.create(tenantA, dossier.dossierId, {
+          provider: "sandbox",
+          processType: "document"
+        })
+        // The files' bytes are read after the dossier's lock is released: the delete can come in between.
+        trap.arm((point) => point === "get", dossiers.delete(tenantA, dossier.dossierId))
+        yield* lostTheRace(trap, stored, processes.requestVerification(tenantA, dossier.dossierId, process.processId))
+      }).pipe(Effect.provide(layer))
+    })
+
     it.live("a cancellation whose outcome was being sealed", () => {
       const { trap, stored, layer } = setup()
       return Effect.gen(function* () {
