@@ -144,4 +144,20 @@ onEachStore("strict input", (store) => {
     })
     expect(refusedNames(unknownType)).toEqual(["processType"])
   })
+
+  it("answers a provider this server does not run the same way wherever it is named: 400 naming provider", async () => {
+    const { dossierId } = (await alpha.call("POST", "/assure/dossiers", {})).json as { dossierId: string }
+    const created = await alpha.call("POST", `/assure/dossiers/${dossierId}/processes`, {
+      provider: "acme",
+      processType: "document"
+    })
+    expect(created.status).toBe(400)
+    expect(refusedNames(created)).toEqual(["provider"])
+    // A webhook addressed to it: the same problem, not a 404 or a 500.
+    const webhook = await fetch(`${server.url}/webhooks/acme`, { method: "POST", body: "{}" })
+    expect(webhook.status).toBe(400)
+    const body = (await webhook.json()) as ProblemBody
+    expect(body.code).toBe("invalid_request_parameter")
+    expect(body.invalidParams?.map((param) => param.name)).toEqual(["provider"])
+  })
 })

@@ -1,6 +1,7 @@
 /**
  * What engine operations fail with, in terms an API maps to HTTP: a missing resource (404), invalid input with the
- * path of each bad field (400/422), a conflict with the resource's state (409). Provider failures pass through as
+ * path of each bad field (400), a conflict with the resource's state (409), a provider this deployment does not
+ * configure (whatever asked for it: a new process, a process whose provider was removed, a webhook). Provider failures pass through as
  * `ProviderError` from `@assure/provider`, storage failures are defects.
  *
  * @since 0.1.0
@@ -34,5 +35,20 @@ export class Conflict extends Schema.TaggedError<Conflict>("@assure/engine/Confl
 }) {
   override get message(): string {
     return this.detail
+  }
+}
+
+/**
+ * No provider of this name is configured in this deployment: asked for by a new process, by a process created while
+ * it was, or by a webhook or redirect return addressed to it. The one error for it, whatever the operation, so that
+ * an API maps it in one place.
+ *
+ * @since 0.2.0
+ */
+export class ProviderNotConfigured extends Schema.TaggedError<ProviderNotConfigured>(
+  "@assure/engine/ProviderNotConfigured"
+)("ProviderNotConfigured", { provider: Schema.String }) {
+  override get message(): string {
+    return `The provider "${this.provider}" is not configured`
   }
 }

@@ -16,7 +16,7 @@ import { type FileInfo, type FileKind, type Process, ProcessStatus } from "@assu
 import type { IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Context, Effect, Layer, Result } from "effect"
 import type { SqlClient } from "effect/sql"
-import { Conflict, InvalidInput, NotFound } from "./EngineError.js"
+import { Conflict, InvalidInput, NotFound, ProviderNotConfigured } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
 import type { FileStore } from "./FileStore.js"
@@ -73,7 +73,7 @@ export class Processes extends Context.Service<
       tenant: TenantId,
       dossierId: string,
       input: CreateProcess
-    ) => Effect.Effect<Process.Process, NotFound | InvalidInput>
+    ) => Effect.Effect<Process.Process, NotFound | InvalidInput | ProviderNotConfigured>
     readonly get: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<Process.Process, NotFound>
     readonly delete: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<void, NotFound>
     readonly addFile: (
@@ -99,12 +99,15 @@ export class Processes extends Context.Service<
         /** Where the application sends the end-user once the process ended (kept for `completeRedirect`). */
         readonly clientRedirectUrl?: string | undefined
       }
-    ) => Effect.Effect<Process.Process, NotFound | InvalidInput | Conflict | ProviderError.ProviderError>
+    ) => Effect.Effect<
+      Process.Process,
+      NotFound | InvalidInput | Conflict | ProviderNotConfigured | ProviderError.ProviderError
+    >
     readonly cancel: (
       tenant: TenantId,
       dossierId: string,
       processId: string
-    ) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    ) => Effect.Effect<Process.Process, NotFound | ProviderNotConfigured | ProviderError.ProviderError>
     readonly match: (
       tenant: TenantId,
       dossierId: string,
@@ -130,7 +133,6 @@ export const layer: Layer.Layer<
       policy,
       cipher,
       files,
-      registry,
       lifecycle,
       settings,
       notFound,
@@ -152,7 +154,7 @@ export const layer: Layer.Layer<
         // input is refused, here: a missing dossier answers NotFound before any complaint about the input.
         const { provider, parameters } = yield* Effect.gen(function* () {
           if (!isProviderName(input.provider)) {
-            return yield* invalid("The provider is not configured", "provider", "is not a provider name")
+            return yield* new ProviderNotConfigured({ provider: input.provider })
           }
           const provider = yield* providerOf(input.provider)
           if (!provider.processTypes.some((type) => type === input.processType)) {
@@ -368,7 +370,7 @@ export const layer: Layer.Layer<
         if (options.clientRedirectUrl !== undefined && !isHttpUrl(options.clientRedirectUrl)) {
           return yield* invalid("The redirect URL is not valid", "redirectUrl", "must be an http or https URL")
         }
-        const provider = yield* Effect.orDie(registry.get(row.provider))
+        const provider = yield* providerOf(row.provider)
         const timestamp = yield* now
         const deadline = later(timestamp, settings.resultTimeout)
         const attempt = yield* Effect.result(startSession(row, provider, options.returnUrl))
@@ -414,7 +416,7 @@ export const layer: Layer.Layer<
       cancel: Effect.fn("Processes.cancel")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)
         if (ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) return yield* toProcess(row)
-        const provider = yield* Effect.orDie(registry.get(row.provider))
+        const provider = yield* providerOf(row.provider)
         if (row.provider_reference !== null && provider.capabilities.cancel) {
           const state = yield* openJson(row, "provider_state")
           yield* provider

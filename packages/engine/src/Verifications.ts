@@ -12,7 +12,7 @@ import { type Process, ProcessStatus } from "@assure/core"
 import type { IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Context, Effect, Layer, Option } from "effect"
 import type { SqlClient } from "effect/sql"
-import { NotFound } from "./EngineError.js"
+import type { NotFound, ProviderNotConfigured } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import type { FileStore } from "./FileStore.js"
 import { checkLease } from "./internal/leases.js"
@@ -45,13 +45,15 @@ export class Verifications extends Context.Service<
     readonly receiveWebhook: (
       provider: string,
       request: IdentityProvider.WebhookRequest
-    ) => Effect.Effect<WebhookReceipt, NotFound | ProviderError.ProviderError>
+    ) => Effect.Effect<WebhookReceipt, NotFound | ProviderNotConfigured | ProviderError.ProviderError>
     readonly completeRedirect: (
       provider: string,
       params: Readonly<Record<string, string>>
-    ) => Effect.Effect<RedirectCompletion, NotFound | ProviderError.ProviderError>
+    ) => Effect.Effect<RedirectCompletion, NotFound | ProviderNotConfigured | ProviderError.ProviderError>
     /** Asks the provider for the result now (a process that ended already is returned as it is). */
-    readonly refresh: (processId: string) => Effect.Effect<Process.Process, NotFound | ProviderError.ProviderError>
+    readonly refresh: (
+      processId: string
+    ) => Effect.Effect<Process.Process, NotFound | ProviderNotConfigured | ProviderError.ProviderError>
     /**
      * Claims up to `limit` processes whose next check is due (a poll, a start to retry, the deadline) for the
      * sweeper: their next check moves a lease ahead, so a sweeper that dies with them leaves them due again.
@@ -80,13 +82,11 @@ export const layer: Layer.Layer<
 > = Layer.effect(
   Verifications,
   Effect.gen(function* () {
-    const { sql, registry, notFound, rowById, openJson, toProcess, applyOutcome, outcomeFromProvider, check } =
+    const { sql, providerOf, notFound, rowById, openJson, toProcess, applyOutcome, outcomeFromProvider, check } =
       yield* makeProcessKit
     return Verifications.of({
       receiveWebhook: Effect.fn("Verifications.receiveWebhook")(function* (providerName, request) {
-        const provider = yield* registry
-          .get(providerName)
-          .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
+        const provider = yield* providerOf(providerName)
         const event = yield* provider.verifyWebhook(request)
         const rows = yield* sql<ProcessRow>`
           SELECT * FROM assure_processes WHERE provider = ${provider.name} AND provider_reference = ${event.reference}`.pipe(
@@ -120,9 +120,7 @@ export const layer: Layer.Layer<
       }),
 
       completeRedirect: Effect.fn("Verifications.completeRedirect")(function* (providerName, params) {
-        const provider = yield* registry
-          .get(providerName)
-          .pipe(Effect.mapError(() => new NotFound({ resource: "process", id: providerName })))
+        const provider = yield* providerOf(providerName)
         // A redirect provider (an eID broker) names its session in `state` and proves the result with what it sends
         // back. The end-user returning from a vendor's hosted page proves nothing: the process is named by its id
         // in the return URL, and its result is only ever asked of the provider.

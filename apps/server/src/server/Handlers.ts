@@ -23,7 +23,11 @@ import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } fr
 import { ServerConfig } from "./ServerConfig.js"
 import { AuthHandlers } from "./TokenEndpoint.js"
 
-type EngineFailure = EngineError.NotFound | EngineError.InvalidInput | EngineError.Conflict
+type EngineFailure =
+  | EngineError.NotFound
+  | EngineError.InvalidInput
+  | EngineError.Conflict
+  | EngineError.ProviderNotConfigured
 
 const tenant = Effect.map(CurrentClient, (client) => Tenant.TenantId.make(client.clientId))
 
@@ -232,6 +236,7 @@ export const ProvidersHandlers = HttpApiBuilder.group(AssureApi, "providers", (h
         yield* verifications.receiveWebhook(params.provider, { headers, rawBody }).pipe(
           Effect.catchTags({
             NotFound: fromEngine,
+            ProviderNotConfigured: fromEngine,
             ProviderError: (error) =>
               error.reason._tag === "WebhookSignatureInvalid"
                 ? unauthorized("The webhook signature is not valid", "webhook_signature_invalid")

@@ -26,7 +26,11 @@ export const requestMembers = Effect.gen(function* () {
   }
 })
 
-type EngineFailure = EngineError.NotFound | EngineError.InvalidInput | EngineError.Conflict
+type EngineFailure =
+  | EngineError.NotFound
+  | EngineError.InvalidInput
+  | EngineError.Conflict
+  | EngineError.ProviderNotConfigured
 
 /** The problem for an engine error. */
 export const fromEngine = (
@@ -40,6 +44,16 @@ export const fromEngine = (
         return Effect.fail(new InvalidRequest({ ...members, detail: error.detail, invalidParams: error.invalidParams }))
       case "Conflict":
         return Effect.fail(new Conflict({ ...members, detail: error.message }))
+      // Whatever asked for it — a new process, a process whose provider the operator removed, a webhook or a
+      // redirect return — the request names a provider this deployment does not run.
+      case "ProviderNotConfigured":
+        return Effect.fail(
+          new InvalidRequest({
+            ...members,
+            detail: error.message,
+            invalidParams: [{ name: "provider", reason: "is not configured on this server" }]
+          })
+        )
     }
   })
 

@@ -19,7 +19,7 @@ import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@as
 import { Array as Arr, Clock, Data, Duration, Effect, Option, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { EngineConfig } from "../EngineConfig.js"
-import { Conflict, InvalidInput, NotFound } from "../EngineError.js"
+import { Conflict, InvalidInput, NotFound, ProviderNotConfigured } from "../EngineError.js"
 import * as EngineMetrics from "../EngineMetrics.js"
 import * as FileContent from "../FileContent.js"
 import { FileStore } from "../FileStore.js"
@@ -148,8 +148,9 @@ export const makeProcessKit = Effect.gen(function* () {
       })
     })
 
+  /** The configured provider of this name. */
   const providerOf = (name: string) =>
-    Effect.mapError(registry.get(name), (error) => invalid("The provider is not configured", "provider", error.message))
+    Effect.mapError(registry.get(name), () => new ProviderNotConfigured({ provider: name }))
 
   const storeFile = (
     row: { readonly id: string; readonly tenant_id: string; readonly dossier_id: string },
@@ -309,9 +310,12 @@ export const makeProcessKit = Effect.gen(function* () {
     ]
   }
 
+  /** Asks the process's provider for the result. */
   const outcomeFromProvider = (row: ProcessRow) =>
+    Effect.flatMap(providerOf(row.provider), (provider) => fetchOutcome(row, provider))
+
+  const fetchOutcome = (row: ProcessRow, provider: IdentityProvider.IdentityProvider) =>
     Effect.gen(function* () {
-      const provider = yield* Effect.orDie(registry.get(row.provider))
       const state = yield* openJson(row, "provider_state")
       return yield* provider
         .fetchResult({
@@ -525,7 +529,7 @@ export const makeProcessKit = Effect.gen(function* () {
         }
       )
     }
-    const fetched = yield* Effect.result(outcomeFromProvider(row))
+    const fetched = yield* Effect.result(fetchOutcome(row, provider))
     if (Result.isFailure(fetched)) return yield* retryAfterFailure(row, "fetchResult", fetched.failure)
     yield* applyOutcome(row, fetched.success)
     if (ProcessStatus.isFinal(fetched.success.status)) return

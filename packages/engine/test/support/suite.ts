@@ -7,7 +7,7 @@ import { SandboxWebhook } from "@assure/sandbox"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, type Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { Dossiers, EngineConfig, FileStore, Processes, Retention, Verifications } from "../../src/index.js"
+import { Dossiers, EngineConfig, EngineError, FileStore, Processes, Retention, Verifications } from "../../src/index.js"
 import { engineLayer, jpeg, png, tenantA, tenantB, webhookSecret } from "./engine.js"
 
 type Engine =
@@ -264,9 +264,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           const unknown = yield* Effect.flip(
             processes.create(tenantA, dossier.dossierId, { provider: "acme", processType: "document" })
           )
-          assert.deepStrictEqual(unknown._tag === "InvalidInput" ? unknown.invalidParams.map((p) => p.name) : [], [
-            "provider"
-          ])
+          assert.deepStrictEqual(unknown, new EngineError.ProviderNotConfigured({ provider: "acme" }))
           const badOptions = yield* Effect.flip(
             processes.create(tenantA, dossier.dossierId, {
               provider: "sandbox",
