@@ -1,6 +1,6 @@
 /**
- * How much the engine section runs. The long memory run is the slow part (about 30 verifications/s on SQLite on a
- * 2-core machine), so its length is an option: `pnpm bench -- --engine-verifications=20000`, or the environment
+ * How much the engine section runs. The long memory run is the slow part (about 170 verifications/s on SQLite on a
+ * 2-core machine), so its length is an option: `pnpm bench -- --engine-verifications=100000`, or the environment
  * variable `ASSURE_BENCH_ENGINE_VERIFICATIONS`; 0 skips it.
  */
 import type { Duration } from "effect"
@@ -17,9 +17,8 @@ export interface EngineOptions {
   /** With the CPU profiler and the statement counter on. */
   readonly diagnostic: number
   /**
-   * Run before the long run, unsampled: the engine's resident memory climbs for about two minutes (finished workflows
-   * stay resident for the cluster's `entityMaxIdleTime`, 1 minute, and V8's heap grows to its working size), and that
-   * climb is not a leak.
+   * Run before the long run, unsampled: the engine's resident memory climbs while V8's heap grows to its working size,
+   * and that climb is not a leak.
    */
   readonly longWarmup: number
   /** The long run on SQLite whose memory is sampled. */
@@ -28,7 +27,7 @@ export interface EngineOptions {
   readonly pollInterval: `${number} ${Duration.Unit}`
 }
 
-// 20,000 take about 14 minutes here (and the rate falls as the cluster's tables grow): too long for every run.
+// Issue 14's 100,000 take about 10 minutes here: too long for every run.
 const defaultLong = 4_000
 
 const parseCount = (value: string, source: string): number => {
