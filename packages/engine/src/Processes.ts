@@ -1050,11 +1050,15 @@ export const layer: Layer.Layer<
       claimDue: (limit) =>
         Effect.gen(function* () {
           const timestamp = yield* now
+          // The outer condition is checked again on the row as it is when its lock is taken: a process that ended
+          // after the subquery saw it (its next_check_at set to NULL) is not leased — on PostgreSQL it would
+          // otherwise be left due, and claimed again at the end of every lease, though it has ended.
           return yield* sql<ProcessRow>`
             UPDATE assure_processes SET next_check_at = ${checkLease(timestamp)}
             WHERE id IN (
               SELECT id FROM assure_processes WHERE next_check_at <= ${timestamp}
               ORDER BY next_check_at LIMIT ${limit})
+            AND next_check_at <= ${timestamp}
             RETURNING *`
         }).pipe(Effect.orDie),
 
