@@ -63,7 +63,15 @@ const audit = (url: string) =>
           (SELECT COUNT(*) FROM cluster_messages) AS cluster_messages`
       const row = rows[0]
       if (row === undefined) return yield* Effect.die("no audit row")
-      return Object.fromEntries(Object.entries(row).map(([name, n]) => [name, Number(n)])) as unknown as Audit
+      // PostgreSQL's COUNT is a bigint, which the driver hands back as a string.
+      return {
+        processes: Number(row.processes),
+        not_accepted: Number(row.not_accepted),
+        still_due: Number(row.still_due),
+        notifications: Number(row.notifications),
+        not_delivered: Number(row.not_delivered),
+        cluster_messages: Number(row.cluster_messages)
+      } satisfies Audit
     }).pipe(Effect.scoped, Effect.provide(PgClient.layer({ url: Redacted.make(url) })), Effect.orDie)
   )
 
