@@ -222,6 +222,7 @@ interface ConfigurationFigures {
   readonly postgresCpuPerVerification: number
   readonly postgresBackendCpuPerVerification: number
   readonly repeats: number
+  readonly postgresVersion: string
 }
 
 const measureConfiguration = async (processes: number): Promise<ConfigurationFigures> => {
@@ -272,7 +273,8 @@ const measureConfiguration = async (processes: number): Promise<ConfigurationFig
       engineCpuPerVerification: engineAfter.map((after, i) => (after - (engineBefore[i] ?? 0)) / verifications),
       postgresCpuPerVerification: postgres.allMillis / verifications,
       postgresBackendCpuPerVerification: postgres.databaseMillis / verifications,
-      repeats: endpoint.repeats()
+      repeats: endpoint.repeats(),
+      postgresVersion: database.serverVersion
     }
   } finally {
     await Promise.all(hosts.map((host) => host.stop()))
@@ -286,6 +288,30 @@ const measureConfiguration = async (processes: number): Promise<ConfigurationFig
 
 const ms = (value: number) => value.toFixed(1)
 
+const cpuPerVerification = (f: ConfigurationFigures) =>
+  f.engineCpuPerVerification.reduce((sum, value) => sum + value, 0) + f.postgresCpuPerVerification
+
+/** Two processes against one, and the rate at which the machine's cores would be busy with this work alone. */
+const scalingNote = (figures: ReadonlyArray<ConfigurationFigures>, cores: number): string => {
+  const [one, two] = figures
+  if (one === undefined || two === undefined) return ""
+  const ceiling = (f: ConfigurationFigures) => ((cores * 1000) / cpuPerVerification(f)).toFixed(0)
+  const engine = (f: ConfigurationFigures) => f.engineCpuPerVerification.reduce((sum, value) => sum + value, 0)
+  return (
+    `Two processes against one: ${(two.perSecond / one.perSecond).toFixed(2)}× the throughput, ` +
+    `${(cpuPerVerification(two) / cpuPerVerification(one)).toFixed(2)}× the CPU per verification (engine ` +
+    `${ms(engine(one))} → ${ms(engine(two))} ms, PostgreSQL ${ms(one.postgresCpuPerVerification)} → ` +
+    `${ms(two.postgresCpuPerVerification)} ms). With all ${cores} cores on this work and nothing else, CPU alone would ` +
+    `allow at most ${ceiling(one)} verifications/s with one process and ${ceiling(two)}/s with two ` +
+    `(${cores} × 1,000 ms / CPU ms per verification in all). ` +
+    // Said only when the figures show it: a second process on the same cores gained (almost) nothing.
+    (two.perSecond < one.perSecond * 1.1
+      ? "Here the engine processes and PostgreSQL share the same cores, so a second process adds CPU work, not " +
+        "CPU: scaling out pays where each process and the database have cores of their own."
+      : "")
+  ).trimEnd()
+}
+
 const renderScaleOutSection = (
   figures: ReadonlyArray<ConfigurationFigures>,
   context: { readonly date: Date; readonly load: readonly [number, number] }
@@ -293,7 +319,7 @@ const renderScaleOutSection = (
   const machine = describeMachine()
   const rows = figures.map((f) => {
     const engine = f.engineCpuPerVerification.reduce((sum, value) => sum + value, 0)
-    const total = engine + f.postgresCpuPerVerification
+    const total = cpuPerVerification(f)
     const busy = (total * f.perSecond) / 1000
     return `| ${f.processes} | ${f.perSecond.toFixed(1)} | ${f.seconds.toFixed(1)} | ${f.engineCpuPerVerification
       .map(ms)
@@ -314,11 +340,13 @@ verification is done when the bench's endpoint has its notification. CPU: each e
 parentheses: the backends of the run's own database; the rest is the server's background processes and other
 databases' work on the same server).
 
-${context.date.toISOString().replace(/\.\d+Z$/, "Z")}; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, ${machine.platform}; Node ${machine.node}. 1-minute load average ${context.load[0].toFixed(1)} at the start, ${context.load[1].toFixed(1)} at the end.
+${context.date.toISOString().replace(/\.\d+Z$/, "Z")}; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, ${machine.platform}; Node ${machine.node}, PostgreSQL ${figures[0]?.postgresVersion ?? "unknown"} on the same machine. 1-minute load average ${context.load[0].toFixed(1)} at the start, ${context.load[1].toFixed(1)} at the end.
 
 | engine processes | verifications/s | seconds | engine CPU ms per verification | PostgreSQL CPU ms per verification (its database's backends) | CPU ms per verification in all | cores busy | repeated deliveries |
 |--:|--:|--:|---|--:|--:|--:|--:|
 ${rows.join("\n")}
+
+${scalingNote(figures, machine.cores)}
 ${markers.end}
 `
 }
