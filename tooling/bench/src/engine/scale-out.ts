@@ -338,7 +338,8 @@ in-process, ${inFlight} at a time in all, split between the processes, after ${w
 verification is done when the bench's endpoint has its notification. CPU: each engine process's
 \`process.cpuUsage()\`, and PostgreSQL's utime + stime from \`/proc/<pid>/stat\` summed over all its processes (in
 parentheses: the backends of the run's own database; the rest is the server's background processes and other
-databases' work on the same server).
+databases' work on the same server). Cores busy: CPU ms per verification in all × verifications/s — what this work
+used of the machine; when the load average is above the cores, other work on the machine had the rest.
 
 ${context.date.toISOString().replace(/\.\d+Z$/, "Z")}; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB, ${machine.platform}; Node ${machine.node}, PostgreSQL ${figures[0]?.postgresVersion ?? "unknown"} on the same machine. 1-minute load average ${context.load[0].toFixed(1)} at the start, ${context.load[1].toFixed(1)} at the end.
 
