@@ -1,0 +1,172 @@
+/**
+ * Scale-out (issue 14 §4): 10,000 verifications on two engine processes (socket runners with distinct addresses)
+ * sharing one PostgreSQL database, none lost and none finalised twice. Half end through the provider's webhook —
+ * received by the other process than the one that started them — and half through polling by the cluster's one
+ * sweeper. Each process must end accepted once, and its one notification be acknowledged once.
+ */
+import { mkdtempSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { PersonalDataCipher } from "../src/index.js"
+import { postgresUrl } from "./support/databases.js"
+import { acknowledgements, type Endpoint, startEndpoint } from "./support/endpoint.js"
+import { type Host, startHost, until } from "./support/host.js"
+import { createScratchDatabase } from "./support/scratch-database.js"
+
+// Without a server the suite is skipped; under ASSURE_REQUIRE_POSTGRES=1 (CI) `databases.ts` fails instead.
+const describeOnPostgres = postgresUrl === undefined ? describe.skip : describe
+
+const verifications = 10_000
+/** Verifications each host starts at once (per scenario): enough to keep both processes and PostgreSQL busy. */
+const concurrencyPerHost = 16
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+interface Started {
+  readonly processId: string
+  readonly reference: string
+}
+
+/** One row of counts read from the shared database after the run. */
+interface Audit {
+  readonly processes: number
+  readonly not_accepted: number
+  readonly still_due: number
+  readonly notifications: number
+  readonly not_delivered: number
+  readonly cluster_messages: number
+}
+
+const audit = (url: string) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const sql = yield* PgClient.PgClient
+      const rows = yield* sql<Record<keyof Audit, string | number>>`
+        SELECT
+          (SELECT COUNT(*) FROM assure_processes) AS processes,
+          (SELECT COUNT(*) FROM assure_processes WHERE status <> 'accepted') AS not_accepted,
+          (SELECT COUNT(*) FROM assure_processes WHERE next_check_at IS NOT NULL) AS still_due,
+          (SELECT COUNT(*) FROM assure_notifications) AS notifications,
+          (SELECT COUNT(*) FROM assure_notifications WHERE status <> 'delivered') AS not_delivered,
+          (SELECT COUNT(*) FROM cluster_messages) AS cluster_messages`
+      const row = rows[0]
+      if (row === undefined) return yield* Effect.die("no audit row")
+      // PostgreSQL's COUNT is a bigint, which the driver hands back as a string.
+      return {
+        processes: Number(row.processes),
+        not_accepted: Number(row.not_accepted),
+        still_due: Number(row.still_due),
+        notifications: Number(row.notifications),
+        not_delivered: Number(row.not_delivered),
+        cluster_messages: Number(row.cluster_messages)
+      } satisfies Audit
+    }).pipe(Effect.scoped, Effect.provide(PgClient.layer({ url: Redacted.make(url) })), Effect.orDie)
+  )
+
+describeOnPostgres("scale-out: two engine processes on one PostgreSQL", () => {
+  let database: { readonly url: string; readonly drop: () => Promise<void> }
+  let client: Endpoint
+  const hosts: Array<Host> = []
+
+  beforeAll(async () => {
+    database = await createScratchDatabase(postgresUrl ?? "")
+    client = await startEndpoint(0)
+  })
+  afterAll(async () => {
+    // A failed assertion must not leave a runner polling a database that is about to be dropped.
+    await Promise.all(hosts.map((host) => host.kill()))
+    await client?.close()
+    await database?.drop()
+  })
+
+  it(`finish ${verifications.toLocaleString("en-GB")} verifications, none lost and none finalised twice`, async () => {
+    const started = performance.now()
+    const shared = {
+      ASSURE_HOST_DATABASE: database.url,
+      ASSURE_HOST_FILES: mkdtempSync(join(tmpdir(), "assure-files-")),
+      ASSURE_HOST_KEY: PersonalDataCipher.generateKey(),
+      // Polled results are ready shortly after the start, so that the sweeper polls most of them more than once.
+      ASSURE_HOST_LATENCY_MS: "300",
+      // Under a batch this size a polled process may wait for the sweeper longer than the fixture's default minute:
+      // a process that timed out would end "expired", which the test counts as a failure, not the point of it.
+      ASSURE_HOST_RESULT_TIMEOUT: "10 minutes"
+    }
+    const a = await startHost({ ...shared, ASSURE_HOST_RUNNER: `socket:${await freePort()}` })
+    const b = await startHost({ ...shared, ASSURE_HOST_RUNNER: `socket:${await freePort()}` })
+    hosts.push(a, b)
+
+    const quarter = verifications / 4
+    const startBatch = (host: Host, scenario: "pending" | "accepted") =>
+      host.request<Array<Started>>({
+        command: "createMany",
+        count: quarter,
+        scenario,
+        notificationUrl: client.url,
+        concurrency: concurrencyPerHost / 2
+      })
+    // Each host starts a quarter that waits for a webhook and a quarter its provider finishes (found by polling);
+    // each host then receives the webhooks of the other's waiting quarter.
+    const [pendingOnA, pendingOnB, ...polled] = await Promise.all([
+      startBatch(a, "pending").then(async (pending) => {
+        await b.request({ command: "webhookMany", references: pending.map((s) => s.reference), concurrency: 8 })
+        return pending
+      }),
+      startBatch(b, "pending").then(async (pending) => {
+        await a.request({ command: "webhookMany", references: pending.map((s) => s.reference), concurrency: 8 })
+        return pending
+      }),
+      startBatch(a, "accepted"),
+      startBatch(b, "accepted")
+    ])
+    const created = [pendingOnA, pendingOnB, ...polled].flat()
+    const createdSeconds = (performance.now() - started) / 1000
+    expect(created.length).toBe(verifications)
+    expect(new Set(created.map((s) => s.processId)).size).toBe(verifications)
+
+    await until(() => acknowledgements(client.deliveries).size >= verifications, 240_000)
+    const notifiedSeconds = (performance.now() - started) / 1000
+    // Time for a second delivery or finalisation, if either process were to make one, to arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    await Promise.all([a.stop(), b.stop()])
+    console.log(
+      `scale-out: ${verifications} verifications started in ${createdSeconds.toFixed(1)} s, all notified after ` +
+        `${notifiedSeconds.toFixed(1)} s (${(verifications / notifiedSeconds).toFixed(1)}/s); ` +
+        `${client.deliveries.length} deliveries`
+    )
+
+    // Each delivery id acknowledged exactly once, and exactly one per process: none lost, none finalised twice.
+    const acknowledged = acknowledgements(client.deliveries)
+    expect(acknowledged.size).toBe(verifications)
+    expect([...acknowledged.entries()].filter(([, count]) => count !== 1)).toEqual([])
+    const notificationsPerProcess = new Map<string, number>()
+    for (const delivery of client.deliveries) {
+      if (!delivery.acknowledged) continue
+      const { processId } = JSON.parse(delivery.body) as { processId: string }
+      notificationsPerProcess.set(processId, (notificationsPerProcess.get(processId) ?? 0) + 1)
+    }
+    expect(new Set(notificationsPerProcess.keys())).toEqual(new Set(created.map((s) => s.processId)))
+    expect([...notificationsPerProcess.values()].filter((count) => count !== 1)).toEqual([])
+
+    // Every process final, nothing left due, no notification pending, no cluster message left by finished work.
+    expect(await audit(database.url)).toEqual({
+      processes: verifications,
+      not_accepted: 0,
+      still_due: 0,
+      notifications: verifications,
+      not_delivered: 0,
+      cluster_messages: 0
+    })
+  }, 400_000)
+})
