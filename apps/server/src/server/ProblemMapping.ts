@@ -51,7 +51,9 @@ export const fromEngine = (
           new InvalidRequest({
             ...members,
             detail: error.message,
-            invalidParams: [{ name: "provider", reason: "is not configured on this server" }]
+            invalidParams: [
+              { name: "provider", reason: `no provider "${error.provider}" is configured on this server` }
+            ]
           })
         )
     }
