@@ -24,7 +24,7 @@ import type { SqlClient } from "effect/sql"
 import * as Dossiers from "./Dossiers.js"
 import * as DurableWork from "./DurableWork.js"
 import type { FileStore } from "./FileStore.js"
-import * as Lifecycle from "./Lifecycle.js"
+import * as Signals from "./internal/signals.js"
 import type { NotificationClient } from "./NotificationClient.js"
 import * as Notifications from "./Notifications.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
@@ -66,7 +66,7 @@ export const layer = (
   Requirements | Sharding.Sharding
 > => {
   const services = Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer, Notifications.layer).pipe(
-    Layer.provideMerge(Lifecycle.layer)
+    Layer.provideMerge(Signals.layer)
   )
   return Layer.merge(services, DurableWork.layer(options).pipe(Layer.provide(services)))
 }
