@@ -4,26 +4,16 @@
  * even when one runner is SIGKILLed in the middle of the batch and the other takes over its shards.
  */
 import { mkdtempSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PersonalDataCipher } from "../src/index.js"
 import { postgresUrl } from "./support/databases.js"
 import { acknowledgements, type Endpoint, startEndpoint } from "./support/endpoint.js"
-import { type Host, startHost, until } from "./support/host.js"
+import { freePort, type Host, startHost, until } from "./support/host.js"
 import { createScratchDatabase } from "./support/scratch-database.js"
 
 const describeOnPostgres = postgresUrl === undefined ? describe.skip : describe
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 describeOnPostgres("two runners on one PostgreSQL", () => {
   let database: { readonly url: string; readonly drop: () => Promise<void> }

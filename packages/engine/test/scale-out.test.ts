@@ -5,7 +5,6 @@
  * sweeper. Each process must end accepted once, and its one notification be acknowledged once.
  */
 import { mkdtempSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PersonalDataCipher } from "../src/index.js"
 import { postgresUrl } from "./support/databases.js"
 import { acknowledgements, type Endpoint, startEndpoint } from "./support/endpoint.js"
-import { type Host, startHost, until } from "./support/host.js"
+import { freePort, type Host, startHost, until } from "./support/host.js"
 import { createScratchDatabase } from "./support/scratch-database.js"
 
 // Without a server the suite is skipped; under ASSURE_REQUIRE_POSTGRES=1 (CI) `databases.ts` fails instead.
@@ -24,15 +23,6 @@ const describeOnPostgres = postgresUrl === undefined ? describe.skip : describe
 const verifications = 10_000
 /** Verifications each host starts at once (per scenario): enough to keep both processes and PostgreSQL busy. */
 const concurrencyPerHost = 16
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 interface Started {
   readonly processId: string

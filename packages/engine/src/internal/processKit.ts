@@ -35,13 +35,13 @@ import { fileContext, processContext, userDataContext } from "./sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./shared.js"
 
 export const isDossierId = Schema.is(Identifiers.DossierId)
-export const isProcessId = Schema.is(Identifiers.ProcessId)
+const isProcessId = Schema.is(Identifiers.ProcessId)
 export const isProviderName = Schema.is(ProviderName.ProviderName)
-export const decodeProcess = Schema.decodeUnknownSync(Process.Process)
-export const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
-export const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
+const decodeProcess = Schema.decodeUnknownSync(Process.Process)
+const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
+const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
 
-export const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
+const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
 
 /**
  * The stored instant `delay` ms from now, rounded up to the second stored timestamps have: never sooner than the
@@ -52,7 +52,7 @@ export const dueIn = (delay: number) =>
     Timestamp.fromEpochMillis(Math.ceil((nowMillis + delay) / 1000) * 1000)
   )
 
-export const earliest = (a: Timestamp.Timestamp, b: Timestamp.Timestamp): Timestamp.Timestamp => (a <= b ? a : b)
+const earliest = (a: Timestamp.Timestamp, b: Timestamp.Timestamp): Timestamp.Timestamp => (a <= b ? a : b)
 
 export const retryAfterOf = (error: ProviderError.ProviderError): Duration.Duration | undefined =>
   error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
@@ -543,7 +543,6 @@ export const makeProcessKit = Effect.gen(function* () {
     policy,
     cipher,
     files,
-    registry,
     lifecycle,
     settings,
     notFound,
@@ -554,16 +553,10 @@ export const makeProcessKit = Effect.gen(function* () {
     providerOf,
     storeFile,
     applyOutcome,
-    notificationsFor,
     outcomeFromProvider,
-    inputFilesOf,
     startSession,
     alreadyRequested,
     firstCheck,
-    pollDelayMillis,
-    schedule,
-    retryAfterFailure,
-    retryStart,
     check
   }
 })

@@ -1,5 +1,6 @@
 /** Starts engine hosts (test/fixtures/engine-host.ts) as OS processes and talks to them over IPC. */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 
 export interface Host {
@@ -60,3 +61,13 @@ export const until = async (check: () => Promise<boolean> | boolean, timeoutMs =
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
+
+/** A port free on loopback now, for a socket runner's address. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
