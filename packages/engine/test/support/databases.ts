@@ -4,7 +4,7 @@
  * suite is skipped and says so, unless `ASSURE_REQUIRE_POSTGRES=1` (CI), which turns the skip into a failure.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schedule } from "effect"
 import type { SqlClient } from "effect/sql"
 
 export const postgresUrl = process.env.ASSURE_TEST_POSTGRES_URL
@@ -24,9 +24,13 @@ export const freshPostgres = (url: string): Layer.Layer<SqlClient.SqlClient> =>
         Effect.gen(function* () {
           const sql = yield* PgClient.PgClient
           yield* sql.unsafe(statement)
-        }).pipe(Effect.provide(admin), Effect.orDie)
-      yield* Effect.acquireRelease(run(`CREATE DATABASE ${name}`), () =>
-        run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        }).pipe(Effect.provide(admin))
+      yield* Effect.acquireRelease(Effect.orDie(run(`CREATE DATABASE ${name}`)), () =>
+        // FORCE cannot end an autovacuum worker (a superuser's backend) that may be on the database for a moment.
+        run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(
+          Effect.retry({ times: 20, schedule: Schedule.spaced("250 millis") }),
+          Effect.orDie
+        )
       )
       const target = new URL(url)
       target.pathname = `/${name}`

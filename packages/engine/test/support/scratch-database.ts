@@ -1,6 +1,6 @@
 /** A PostgreSQL database for a whole test file, for tests that share it between OS processes. */
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
 
 export const createScratchDatabase = async (
   serverUrl: string
@@ -11,7 +11,12 @@ export const createScratchDatabase = async (
       Effect.gen(function* () {
         const sql = yield* PgClient.PgClient
         yield* sql.unsafe(statement)
-      }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl) })), Effect.orDie)
+      }).pipe(
+        Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl) })),
+        // FORCE cannot end an autovacuum worker (a superuser's backend) that may be on the database for a moment.
+        Effect.retry({ times: 20, schedule: Schedule.spaced("250 millis") }),
+        Effect.orDie
+      )
     )
   await run(`CREATE DATABASE ${name}`)
   const url = new URL(serverUrl)
