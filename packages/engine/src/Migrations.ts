@@ -108,8 +108,27 @@ const dueWork = Effect.gen(function* () {
     WHERE provider_reference IS NOT NULL AND status IN ('pending', 'processing')`
 })
 
+/**
+ * Indexes so that what the API and the engine look up costs the same however much is stored (issue 15): a process's
+ * files, a tenant's notifications, the oldest dossiers for retention, and the rows that point at a process or a
+ * dossier, which a delete's `ON DELETE CASCADE` otherwise finds by reading the whole table (on both databases).
+ */
+const readIndexes = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE INDEX assure_files_by_process ON assure_files (process_id, created_at, id)`
+  yield* sql`CREATE INDEX assure_dossiers_by_age ON assure_dossiers (created_at)`
+  yield* sql`CREATE INDEX assure_notifications_by_tenant ON assure_notifications (tenant_id, created_at, id)`
+  yield* sql`CREATE INDEX assure_notifications_by_process ON assure_notifications (process_id)`
+  yield* sql`CREATE INDEX assure_notifications_by_dossier ON assure_notifications (dossier_id)`
+  yield* sql`CREATE INDEX assure_provider_events_by_process ON assure_provider_events (process_id)`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
-export const migrations = { "0001_engine_schema": schema, "0002_due_work": dueWork }
+export const migrations = {
+  "0001_engine_schema": schema,
+  "0002_due_work": dueWork,
+  "0003_read_indexes": readIndexes
+}
 
 /**
  * Runs the migrations that have not run yet (recorded in `assure_migrations`).

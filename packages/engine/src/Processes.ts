@@ -138,6 +138,7 @@ export const layer: Layer.Layer<
       notFound,
       findRow,
       rowById,
+      readProcess,
       openJson,
       toProcess,
       providerOf,
@@ -275,7 +276,7 @@ export const layer: Layer.Layer<
       }),
 
       get: Effect.fn("Processes.get")(function* (tenant, dossierId, processId) {
-        return yield* toProcess(yield* findRow(tenant, dossierId, processId))
+        return yield* readProcess(tenant, dossierId, processId)
       }),
 
       delete: Effect.fn("Processes.delete")(function* (tenant, dossierId, processId) {

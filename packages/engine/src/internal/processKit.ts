@@ -78,6 +78,66 @@ export const isHttpUrl = (value: string): boolean => {
   }
 }
 
+/** The process columns the API shows: none of the sealed parameters, provider state or client credentials. */
+type ShownProcessRow = Pick<
+  ProcessRow,
+  | "id"
+  | "dossier_id"
+  | "provider"
+  | "process_type"
+  | "status"
+  | "final_result"
+  | "provider_specific"
+  | "redirect_url"
+  | "notification_url"
+  | "attempts"
+  | "last_error"
+  | "next_check_at"
+  | "created_at"
+  | "updated_at"
+>
+
+const shownColumns = (sql: SqlClient.SqlClient) =>
+  sql.literal(
+    "p.id, p.dossier_id, p.provider, p.process_type, p.status, p.final_result, p.provider_specific, p.redirect_url, " +
+      "p.notification_url, p.attempts, p.last_error, p.next_check_at, p.created_at, p.updated_at"
+  )
+
+/** A file's columns as the API shows them (its `FileInfo`). */
+type ShownFileRow = Pick<FileRow, "id" | "kind" | "media_type" | "size" | "created_at">
+
+/** A file's columns beside its process's, in a `LEFT JOIN`: all null for a process without files. */
+type JoinedFileColumns =
+  | {
+      readonly file_id: string
+      readonly file_kind: string
+      readonly file_media_type: string
+      readonly file_size: number
+      readonly file_created_at: string
+    }
+  | {
+      readonly file_id: null
+      readonly file_kind: null
+      readonly file_media_type: null
+      readonly file_size: null
+      readonly file_created_at: null
+    }
+
+const joinedFiles = (rows: ReadonlyArray<JoinedFileColumns>): ReadonlyArray<ShownFileRow> =>
+  rows.flatMap((row) =>
+    row.file_id === null
+      ? []
+      : [
+          {
+            id: row.file_id,
+            kind: row.file_kind,
+            media_type: row.file_media_type,
+            size: Number(row.file_size),
+            created_at: row.file_created_at
+          }
+        ]
+  )
+
 /** The shared operations, over the services they need. */
 export const makeProcessKit = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -107,7 +167,10 @@ export const makeProcessKit = Effect.gen(function* () {
       (rows) => (rows[0] === undefined ? Effect.fail(notFound(processId)) : Effect.succeed(rows[0]))
     )
 
-  const openJson = (row: ProcessRow, field: "parameters" | "provider_state" | "final_result" | "provider_specific") => {
+  const openJson = <Field extends "parameters" | "provider_state" | "final_result" | "provider_specific">(
+    row: Pick<ProcessRow, "id" | Field>,
+    field: Field
+  ) => {
     const sealed = bytesOf(row[field])
     return sealed === null
       ? Effect.succeed(undefined)
@@ -115,7 +178,7 @@ export const makeProcessKit = Effect.gen(function* () {
   }
 
   /** The process as the API shows it; its files are read unless the caller has them (in creation order). */
-  const toProcess = (row: ProcessRow, known?: ReadonlyArray<FileRow>) =>
+  const toProcess = (row: ShownProcessRow, known?: ReadonlyArray<ShownFileRow>) =>
     Effect.gen(function* () {
       const fileRows =
         known ??
@@ -146,6 +209,26 @@ export const makeProcessKit = Effect.gen(function* () {
               }
             })
       })
+    })
+
+  /**
+   * A tenant's process as the API shows it, in one statement: the columns the API shows (not the sealed parameters,
+   * state and credentials it never shows) and its files, one row per file (or one row without a file), by index.
+   */
+  const readProcess = (tenant: TenantId, dossierId: string, processId: string) =>
+    Effect.gen(function* () {
+      if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+      if (!isProcessId(processId)) return yield* notFound(processId)
+      const rows = yield* sql<ShownProcessRow & JoinedFileColumns>`
+        SELECT ${shownColumns(sql)},
+               f.id AS file_id, f.kind AS file_kind, f.media_type AS file_media_type, f.size AS file_size,
+               f.created_at AS file_created_at
+        FROM assure_processes p LEFT JOIN assure_files f ON f.process_id = p.id
+        WHERE p.id = ${processId} AND p.dossier_id = ${dossierId} AND p.tenant_id = ${tenant}
+        ORDER BY f.created_at, f.id`.pipe(Effect.orDie)
+      const row = rows[0]
+      if (row === undefined) return yield* notFound(processId)
+      return yield* toProcess(row, joinedFiles(rows))
     })
 
   /** The configured provider of this name. */
@@ -548,6 +631,7 @@ export const makeProcessKit = Effect.gen(function* () {
     notFound,
     findRow,
     rowById,
+    readProcess,
     openJson,
     toProcess,
     providerOf,

@@ -17,7 +17,9 @@ export const newId = (): string => globalThis.crypto.randomUUID()
 const decodeFileInfo = Schema.decodeUnknownSync(FileInfo.FileInfo)
 
 /** What the API says about a stored file. */
-export const fileInfoOf = (row: FileRow): FileInfo.FileInfo =>
+export const fileInfoOf = (
+  row: Pick<FileRow, "id" | "kind" | "media_type" | "size" | "created_at">
+): FileInfo.FileInfo =>
   decodeFileInfo({
     fileId: row.id,
     kind: row.kind,
