@@ -53,146 +53,130 @@ const uploadsOfRequest = (payload: UploadPayload) =>
 const fileResponse = (file: { readonly info: { readonly mediaType: string }; readonly bytes: Uint8Array }) =>
   HttpServerResponse.uint8Array(file.bytes, { contentType: file.info.mediaType })
 
+/** A tenant's operation: the client the bearer middleware authenticated is the tenant. */
+const asTenant = <A, E, R>(operation: (tenant: Tenant.TenantId) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(tenant, operation)
+
+// The services are taken once, when the handlers are built, rather than on every request.
 export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (handlers) =>
-  handlers
-    .handle("create", ({ payload }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Dossiers.Dossiers).create(yield* tenant, payload))
-      })
-    )
-    .handle("list", ({ query }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Dossiers.Dossiers).list(yield* tenant, query))
-      })
-    )
-    .handle("get", ({ params }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Dossiers.Dossiers).get(yield* tenant, params.dossierId))
-      })
-    )
-    .handle("delete", ({ params }) =>
-      Effect.gen(function* () {
-        const client = yield* tenant
-        yield* problems((yield* Dossiers.Dossiers).delete(client, params.dossierId))
-        yield* (yield* Idempotency).forgetDossier(client, params.dossierId)
-      })
-    )
-    .handle("setUserData", ({ params, payload }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Dossiers.Dossiers).setUserData(yield* tenant, params.dossierId, payload))
-      })
-    )
-    .handle("getUserData", ({ params }) =>
-      Effect.gen(function* () {
-        const userData = yield* problems((yield* Dossiers.Dossiers).getUserData(yield* tenant, params.dossierId))
-        return userData ?? {}
-      })
-    )
-    .handle("uploadFiles", ({ params, payload }) =>
-      Effect.gen(function* () {
-        const dossiers = yield* Dossiers.Dossiers
-        const client = yield* tenant
-        const uploads = yield* uploadsOfRequest(payload)
-        yield* problems(dossiers.get(client, params.dossierId))
-        // Check every file before storing any, so a bad one stores nothing.
-        yield* checkAll(uploads)
-        return yield* problems(
-          Effect.forEach(uploads, (upload) => dossiers.addFile(client, params.dossierId, upload.kind, upload.bytes))
+  Effect.gen(function* () {
+    const dossiers = yield* Dossiers.Dossiers
+    const idempotency = yield* Idempotency
+    return handlers
+      .handle("create", ({ payload }) => asTenant((client) => problems(dossiers.create(client, payload))))
+      .handle("list", ({ query }) => asTenant((client) => problems(dossiers.list(client, query))))
+      .handle("get", ({ params }) => asTenant((client) => problems(dossiers.get(client, params.dossierId))))
+      .handle("delete", ({ params }) =>
+        asTenant((client) =>
+          Effect.andThen(
+            problems(dossiers.delete(client, params.dossierId)),
+            idempotency.forgetDossier(client, params.dossierId)
+          )
         )
-      })
-    )
-    .handle("getFile", ({ params }) =>
-      Effect.gen(function* () {
-        const file = yield* problems((yield* Dossiers.Dossiers).getFile(yield* tenant, params.dossierId, params.fileId))
-        return fileResponse(file)
-      })
-    )
+      )
+      .handle("setUserData", ({ params, payload }) =>
+        asTenant((client) => problems(dossiers.setUserData(client, params.dossierId, payload)))
+      )
+      .handle("getUserData", ({ params }) =>
+        asTenant((client) =>
+          Effect.map(problems(dossiers.getUserData(client, params.dossierId)), (userData) => userData ?? {})
+        )
+      )
+      .handle("uploadFiles", ({ params, payload }) =>
+        Effect.gen(function* () {
+          const client = yield* tenant
+          const uploads = yield* uploadsOfRequest(payload)
+          yield* problems(dossiers.get(client, params.dossierId))
+          // Check every file before storing any, so a bad one stores nothing.
+          yield* checkAll(uploads)
+          return yield* problems(
+            Effect.forEach(uploads, (upload) => dossiers.addFile(client, params.dossierId, upload.kind, upload.bytes))
+          )
+        })
+      )
+      .handle("getFile", ({ params }) =>
+        asTenant((client) =>
+          Effect.map(problems(dossiers.getFile(client, params.dossierId, params.fileId)), fileResponse)
+        )
+      )
+  })
 )
 
 export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (handlers) =>
-  handlers
-    .handle("create", ({ params, payload }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Processes.Processes).create(yield* tenant, params.dossierId, payload))
-      })
-    )
-    .handle("get", ({ params }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Processes.Processes).get(yield* tenant, params.dossierId, params.processId))
-      })
-    )
-    .handle("delete", ({ params }) =>
-      Effect.gen(function* () {
-        yield* problems((yield* Processes.Processes).delete(yield* tenant, params.dossierId, params.processId))
-      })
-    )
-    .handle("uploadFiles", ({ params, payload }) =>
-      Effect.gen(function* () {
-        const processes = yield* Processes.Processes
-        const client = yield* tenant
-        const uploads = yield* uploadsOfRequest(payload)
-        yield* problems(processes.get(client, params.dossierId, params.processId))
-        yield* checkAll(uploads)
-        return yield* problems(
-          Effect.forEach(uploads, (upload) =>
-            processes.addFile(client, params.dossierId, params.processId, upload.kind, upload.bytes)
+  Effect.gen(function* () {
+    const processes = yield* Processes.Processes
+    const registry = yield* ProviderRegistry.ProviderRegistry
+    const settings = yield* ServerConfig
+    return handlers
+      .handle("create", ({ params, payload }) =>
+        asTenant((client) => problems(processes.create(client, params.dossierId, payload)))
+      )
+      .handle("get", ({ params }) =>
+        asTenant((client) => problems(processes.get(client, params.dossierId, params.processId)))
+      )
+      .handle("delete", ({ params }) =>
+        asTenant((client) => problems(processes.delete(client, params.dossierId, params.processId)))
+      )
+      .handle("uploadFiles", ({ params, payload }) =>
+        Effect.gen(function* () {
+          const client = yield* tenant
+          const uploads = yield* uploadsOfRequest(payload)
+          yield* problems(processes.get(client, params.dossierId, params.processId))
+          yield* checkAll(uploads)
+          return yield* problems(
+            Effect.forEach(uploads, (upload) =>
+              processes.addFile(client, params.dossierId, params.processId, upload.kind, upload.bytes)
+            )
+          )
+        })
+      )
+      .handle("getFile", ({ params }) =>
+        asTenant((client) =>
+          Effect.map(
+            problems(processes.getFile(client, params.dossierId, params.processId, params.fileId)),
+            fileResponse
           )
         )
-      })
-    )
-    .handle("getFile", ({ params }) =>
-      Effect.gen(function* () {
-        const file = yield* problems(
-          (yield* Processes.Processes).getFile(yield* tenant, params.dossierId, params.processId, params.fileId)
-        )
-        return fileResponse(file)
-      })
-    )
-    .handle("verify", ({ params, payload }) =>
-      Effect.gen(function* () {
-        const processes = yield* Processes.Processes
-        const settings = yield* ServerConfig
-        const client = yield* tenant
-        const process = yield* problems(processes.get(client, params.dossierId, params.processId))
-        // An eID broker sends its own `state` back; a vendor's hosted page returns to exactly this URL. (A provider
-        // no longer configured is refused by requestVerification.)
-        const redirect = yield* (yield* ProviderRegistry.ProviderRegistry).get(process.provider).pipe(
-          Effect.map((provider) => provider.capabilities.redirect),
-          Effect.orElseSucceed(() => true)
-        )
-        const returnUrl = redirect
-          ? `${settings.publicUrl}/callbacks/${process.provider}`
-          : `${settings.publicUrl}/callbacks/${process.provider}?processId=${encodeURIComponent(process.processId)}`
-        const requested = processes.requestVerification(client, params.dossierId, params.processId, {
-          returnUrl,
-          clientRedirectUrl: payload.redirectUrl
+      )
+      .handle("verify", ({ params, payload }) =>
+        Effect.gen(function* () {
+          const client = yield* tenant
+          const process = yield* problems(processes.get(client, params.dossierId, params.processId))
+          // An eID broker sends its own `state` back; a vendor's hosted page returns to exactly this URL. (A provider
+          // no longer configured is refused by requestVerification.)
+          const redirect = yield* registry.get(process.provider).pipe(
+            Effect.map((provider) => provider.capabilities.redirect),
+            Effect.orElseSucceed(() => true)
+          )
+          const returnUrl = redirect
+            ? `${settings.publicUrl}/callbacks/${process.provider}`
+            : `${settings.publicUrl}/callbacks/${process.provider}?processId=${encodeURIComponent(process.processId)}`
+          const requested = processes.requestVerification(client, params.dossierId, params.processId, {
+            returnUrl,
+            clientRedirectUrl: payload.redirectUrl
+          })
+          // A retry that took over the Idempotency-Key of an attempt that died: if that attempt had started the
+          // provider, the request is done, and its answer is the process as it now is.
+          const retaken = yield* RetakenKey
+          return yield* problems(
+            retaken
+              ? Effect.catchTag(requested, "Conflict", () => processes.get(client, params.dossierId, params.processId))
+              : requested
+          )
         })
-        // A retry that took over the Idempotency-Key of an attempt that died: if that attempt had started the
-        // provider, the request is done, and its answer is the process as it now is.
-        const retaken = yield* RetakenKey
-        return yield* problems(
-          retaken
-            ? Effect.catchTag(requested, "Conflict", () => processes.get(client, params.dossierId, params.processId))
-            : requested
+      )
+      .handle("cancel", ({ params }) =>
+        asTenant((client) => problems(processes.cancel(client, params.dossierId, params.processId)))
+      )
+      .handle("match", ({ params }) =>
+        asTenant((client) =>
+          Effect.map(problems(processes.match(client, params.dossierId, params.processId)), (report) => ({
+            result: report.result,
+            fields: report.fields as Record<string, "match" | "partial" | "mismatch" | "missing">
+          }))
         )
-      })
-    )
-    .handle("cancel", ({ params }) =>
-      Effect.gen(function* () {
-        return yield* problems((yield* Processes.Processes).cancel(yield* tenant, params.dossierId, params.processId))
-      })
-    )
-    .handle("match", ({ params }) =>
-      Effect.gen(function* () {
-        const report = yield* problems(
-          (yield* Processes.Processes).match(yield* tenant, params.dossierId, params.processId)
-        )
-        return {
-          result: report.result,
-          fields: report.fields as Record<string, "match" | "partial" | "mismatch" | "missing">
-        }
-      })
-    )
+      )
+  })
 )
 
 export const AccountHandlers = HttpApiBuilder.group(AssureApi, "account", (handlers) =>

@@ -266,6 +266,108 @@ export const layer = Layer.effect(
         ).pipe(Effect.map(HttpServerResponse.setHeader("retry-after", String(retryAfterSeconds))))
       )
 
+    /** A keyed POST: run once per key, its response recorded; a repeat replays it. */
+    const keyed = <E, R>(
+      clientId: string,
+      { endpoint, group }: { readonly endpoint: HttpApiEndpoint.Top; readonly group: HttpApiGroup.Top },
+      handle: Effect.Effect<Response.HttpServerResponse, E, R>,
+      request: HttpServerRequest.HttpServerRequest,
+      key: string
+    ) =>
+      Effect.gen(function* () {
+        const members = yield* requestMembers
+        if (!keyPattern.test(key)) {
+          return yield* new InvalidRequest({
+            ...members,
+            detail: "The Idempotency-Key header is not valid",
+            invalidParams: [{ name: "headers.idempotency-key", reason: "must be 1-255 printable ASCII characters" }]
+          })
+        }
+        // The whole body, once: for the fingerprint, and replayed to the handler from memory (within the server's
+        // body limit), so that nothing waits on the network while the key is held.
+        const body = new Uint8Array(yield* Effect.orDie(request.arrayBuffer))
+        const fingerprint = yield* fingerprintOf(
+          [request.method, request.url, clientId, request.headers["content-type"] ?? ""],
+          body
+        )
+        const buffered = HttpServerRequest.fromWeb(
+          new Request(new URL(request.url, "http://localhost"), {
+            method: request.method,
+            headers: request.headers,
+            body
+          })
+        )
+        const attempt = globalThis.crypto.randomUUID()
+        const now = yield* Clock.currentTimeMillis
+
+        let retaken = false
+        if (!(yield* claim(clientId, key, fingerprint, attempt, now))) {
+          const rows = yield* sql<StoredKey>`
+              SELECT fingerprint, attempt, leased_until, expires_at, status, content_type, body FROM assure_idempotency
+              WHERE client_id = ${clientId} AND idempotency_key = ${key}`.pipe(Effect.orDie)
+          const stored = rows[0]
+          if (stored === undefined) return yield* inFlight(1)
+          const expired = Number(stored.expires_at) < now
+          if (!expired && stored.fingerprint !== fingerprint) {
+            return yield* new IdempotencyKeyReused({
+              ...members,
+              detail: "This Idempotency-Key was used for a different request (another body, path or method)",
+              invalidParams: [{ name: "headers.idempotency-key", reason: "was used for a different request" }]
+            })
+          }
+          if (!expired && stored.status !== null) return yield* replay(clientId, key, stored)
+          const leasedUntil = Number(stored.leased_until)
+          if (!expired && leasedUntil > now) return yield* inFlight(Math.max(1, Math.ceil((leasedUntil - now) / 1000)))
+          // Expired, or its holder died: take it over, unless another retry just did.
+          const taken = yield* sql<{ attempt: string }>`
+              UPDATE assure_idempotency
+              SET attempt = ${attempt}, fingerprint = ${fingerprint}, leased_until = ${now + leaseMillis},
+                  expires_at = ${now + Duration.toMillis(retention)}, status = NULL, content_type = NULL, body = NULL,
+                  dossier_id = NULL
+              WHERE client_id = ${clientId} AND idempotency_key = ${key} AND attempt = ${stored.attempt}
+              RETURNING attempt`.pipe(Effect.orDie)
+          if (taken.length === 0) return yield* inFlight(leaseSeconds)
+          retaken = !expired
+          if (retaken) yield* Effect.logInfo("an idempotency key whose first attempt died was taken over")
+        }
+
+        const run = handle.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, buffered),
+          Effect.provideService(RetakenKey, retaken)
+        )
+        const atomic = committedWithResponse.has(`${group.identifier}.${endpoint.identifier}`)
+        const answered = Effect.gen(function* () {
+          // Renewed from outside any transaction, so that others see the lease while the work runs.
+          yield* Effect.forkScoped(renewLease(clientId, key, attempt))
+          if (atomic) {
+            return yield* sql.withTransaction(
+              Effect.tap(
+                run,
+                (response): Effect.Effect<void, ServerFailure | LostKey> =>
+                  response.status >= 500
+                    ? Effect.fail(new ServerFailure({ response }))
+                    : record(clientId, key, attempt, response)
+              )
+            )
+          }
+          const response = yield* run
+          if (response.status >= 500) return yield* Effect.fail(new ServerFailure({ response }))
+          yield* record(clientId, key, attempt, response)
+          return response
+        }).pipe(Effect.scoped)
+        return yield* answered.pipe(
+          Effect.onError(() => release(clientId, key, attempt)),
+          Effect.catchIf(isOwnFailure, (failure) =>
+            failure instanceof ServerFailure
+              ? // A 5xx is not kept, so that it can be retried; the client still gets it.
+                Effect.succeed(failure.response)
+              : failure instanceof LostKey
+                ? inFlight(leaseSeconds)
+                : Effect.die(failure)
+          )
+        )
+      })
+
     return Idempotency.of({
       sweep,
       forgetDossier: (clientId, dossierId) =>
@@ -273,104 +375,27 @@ export const layer = Layer.effect(
           Effect.asVoid,
           Effect.orDie
         ),
-      once: (clientId, { endpoint, group }, handle) =>
-        Effect.gen(function* () {
-          const request = yield* HttpServerRequest.HttpServerRequest
-          const key = request.headers["idempotency-key"]
-          if (request.method !== "POST" || key === undefined) return yield* handle
-          const members = yield* requestMembers
-          if (!keyPattern.test(key)) {
-            return yield* new InvalidRequest({
-              ...members,
-              detail: "The Idempotency-Key header is not valid",
-              invalidParams: [{ name: "headers.idempotency-key", reason: "must be 1-255 printable ASCII characters" }]
-            })
+      // Only a POST with a key is looked up; every other request goes straight to its handler.
+      once: <E, R>(
+        clientId: string,
+        endpoint: { readonly endpoint: HttpApiEndpoint.Top; readonly group: HttpApiGroup.Top },
+        handle: Effect.Effect<Response.HttpServerResponse, E, R>
+      ) =>
+        Effect.flatMap(
+          HttpServerRequest.HttpServerRequest,
+          (
+            request
+          ): Effect.Effect<
+            Response.HttpServerResponse,
+            E | IdempotencyKeyReused | InvalidRequest,
+            R | HttpServerRequest.HttpServerRequest
+          > => {
+            const key = request.headers["idempotency-key"]
+            return request.method !== "POST" || key === undefined
+              ? handle
+              : keyed(clientId, endpoint, handle, request, key)
           }
-          // The whole body, once: for the fingerprint, and replayed to the handler from memory (within the server's
-          // body limit), so that nothing waits on the network while the key is held.
-          const body = new Uint8Array(yield* Effect.orDie(request.arrayBuffer))
-          const fingerprint = yield* fingerprintOf(
-            [request.method, request.url, clientId, request.headers["content-type"] ?? ""],
-            body
-          )
-          const buffered = HttpServerRequest.fromWeb(
-            new Request(new URL(request.url, "http://localhost"), {
-              method: request.method,
-              headers: request.headers,
-              body
-            })
-          )
-          const attempt = globalThis.crypto.randomUUID()
-          const now = yield* Clock.currentTimeMillis
-
-          let retaken = false
-          if (!(yield* claim(clientId, key, fingerprint, attempt, now))) {
-            const rows = yield* sql<StoredKey>`
-              SELECT fingerprint, attempt, leased_until, expires_at, status, content_type, body FROM assure_idempotency
-              WHERE client_id = ${clientId} AND idempotency_key = ${key}`.pipe(Effect.orDie)
-            const stored = rows[0]
-            if (stored === undefined) return yield* inFlight(1)
-            const expired = Number(stored.expires_at) < now
-            if (!expired && stored.fingerprint !== fingerprint) {
-              return yield* new IdempotencyKeyReused({
-                ...members,
-                detail: "This Idempotency-Key was used for a different request (another body, path or method)",
-                invalidParams: [{ name: "headers.idempotency-key", reason: "was used for a different request" }]
-              })
-            }
-            if (!expired && stored.status !== null) return yield* replay(clientId, key, stored)
-            const leasedUntil = Number(stored.leased_until)
-            if (!expired && leasedUntil > now)
-              return yield* inFlight(Math.max(1, Math.ceil((leasedUntil - now) / 1000)))
-            // Expired, or its holder died: take it over, unless another retry just did.
-            const taken = yield* sql<{ attempt: string }>`
-              UPDATE assure_idempotency
-              SET attempt = ${attempt}, fingerprint = ${fingerprint}, leased_until = ${now + leaseMillis},
-                  expires_at = ${now + Duration.toMillis(retention)}, status = NULL, content_type = NULL, body = NULL,
-                  dossier_id = NULL
-              WHERE client_id = ${clientId} AND idempotency_key = ${key} AND attempt = ${stored.attempt}
-              RETURNING attempt`.pipe(Effect.orDie)
-            if (taken.length === 0) return yield* inFlight(leaseSeconds)
-            retaken = !expired
-            if (retaken) yield* Effect.logInfo("an idempotency key whose first attempt died was taken over")
-          }
-
-          const run = handle.pipe(
-            Effect.provideService(HttpServerRequest.HttpServerRequest, buffered),
-            Effect.provideService(RetakenKey, retaken)
-          )
-          const atomic = committedWithResponse.has(`${group.identifier}.${endpoint.identifier}`)
-          const answered = Effect.gen(function* () {
-            // Renewed from outside any transaction, so that others see the lease while the work runs.
-            yield* Effect.forkScoped(renewLease(clientId, key, attempt))
-            if (atomic) {
-              return yield* sql.withTransaction(
-                Effect.tap(
-                  run,
-                  (response): Effect.Effect<void, ServerFailure | LostKey> =>
-                    response.status >= 500
-                      ? Effect.fail(new ServerFailure({ response }))
-                      : record(clientId, key, attempt, response)
-                )
-              )
-            }
-            const response = yield* run
-            if (response.status >= 500) return yield* Effect.fail(new ServerFailure({ response }))
-            yield* record(clientId, key, attempt, response)
-            return response
-          }).pipe(Effect.scoped)
-          return yield* answered.pipe(
-            Effect.onError(() => release(clientId, key, attempt)),
-            Effect.catchIf(isOwnFailure, (failure) =>
-              failure instanceof ServerFailure
-                ? // A 5xx is not kept, so that it can be retried; the client still gets it.
-                  Effect.succeed(failure.response)
-                : failure instanceof LostKey
-                  ? inFlight(leaseSeconds)
-                  : Effect.die(failure)
-            )
-          )
-        })
+        )
     })
   })
 )

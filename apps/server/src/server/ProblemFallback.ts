@@ -3,7 +3,7 @@
  * method it does not have (405, with `Allow`), unreadable or oversized bodies (400, 413), a body type an operation
  * does not read (415), a request that did not arrive in time (408). Runs around every route, with the body limit.
  */
-import { ByteSize, Cause, Effect } from "effect"
+import { ByteSize, Cause, Effect, Option } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
@@ -22,7 +22,7 @@ import {
   RequestTimeout,
   UnsupportedMediaType
 } from "../api/Problems.js"
-import { requestMembers } from "./ProblemMapping.js"
+import { RequestTraceId, requestMembers } from "./ProblemMapping.js"
 import * as RequestText from "./RequestText.js"
 
 type Members = Effect.Success<typeof requestMembers>
@@ -92,21 +92,27 @@ const allowedMethods = (pathname: string): ReadonlyArray<string> =>
   [...new Set(routes.filter((route) => route.pattern.test(pathname)).flatMap((route) => [...route.methods]))].sort()
 
 /** A 404 of the router for a path that exists with other methods becomes a 405 with `Allow`. */
-const methodNotAllowed = (response: HttpServerResponse.HttpServerResponse) =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    if (response.status !== 404 || (response.headers["content-type"] ?? "").includes("json")) {
-      return Effect.succeed(response)
-    }
-    const allowed = allowedMethods(new URL(request.url, "http://localhost").pathname)
-    return allowed.length === 0
-      ? Effect.succeed(response)
-      : Effect.map(
-          withProblemBody(HttpServerResponse.empty({ status: 405 })),
-          HttpServerResponse.setHeader("allow", allowed.join(", "))
-        )
-  })
+const methodNotAllowed = (
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
+  const allowed = allowedMethods(RequestText.pathOf(request.url))
+  return allowed.length === 0
+    ? Effect.succeed(response)
+    : Effect.map(
+        withProblemBody(HttpServerResponse.empty({ status: 405 })),
+        HttpServerResponse.setHeader("allow", allowed.join(", "))
+      )
+}
 
 const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"])
+
+/**
+ * Whether a request may have changed something: any method but a read, and the end-user's return from a redirect
+ * flow, which ends a process. Decided on the path as sent, cheaply: most requests are successful reads.
+ */
+const changesState = (request: HttpServerRequest.HttpServerRequest) =>
+  !readOnlyMethods.has(request.method) || RequestText.pathOf(request.url).startsWith("/callbacks/")
 
 /**
  * One log line for a request that changed something or was refused (debug level), or that failed on our side
@@ -114,67 +120,94 @@ const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"])
  * query string — and the status; never headers or bodies. Reads log nothing, except the end-user's return from a
  * redirect flow, which ends a process.
  */
-const logOutcome = (response: HttpServerResponse.HttpServerResponse) =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const path = new URL(request.url, "http://localhost").pathname
-    const outcome = { method: request.method, path, status: response.status }
-    if (response.status >= 500) return Effect.logWarning("request failed", outcome)
-    if (response.status >= 400) return Effect.logDebug("request refused", outcome)
-    if (path === "/auth/open/connect/token") return Effect.logDebug("token issued", outcome)
-    return readOnlyMethods.has(request.method) && !path.startsWith("/callbacks/")
-      ? Effect.void
-      : Effect.logDebug("state changed", outcome)
-  })
+const logOutcome = (
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<void> => {
+  if (response.status < 400 && !changesState(request)) return Effect.void
+  // The line carries the path as the URL standard normalises it: percent-encoded, never raw bytes.
+  const path = new URL(request.url, "http://localhost").pathname
+  const outcome = { method: request.method, path, status: response.status }
+  if (response.status >= 500) return Effect.logWarning("request failed", outcome)
+  if (response.status >= 400) return Effect.logDebug("request refused", outcome)
+  if (path === "/auth/open/connect/token") return Effect.logDebug("token issued", outcome)
+  return Effect.logDebug("state changed", outcome)
+}
+
+/**
+ * What every response goes through on its way out: a router 404 for a path that has other methods becomes a 405, an
+ * error without a body gets a problem, and the outcome is logged. A successful response passes with two comparisons.
+ */
+const finish = (
+  request: HttpServerRequest.HttpServerRequest,
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
+  if (response.status < 400) {
+    return changesState(request) ? Effect.as(logOutcome(request, response), response) : Effect.succeed(response)
+  }
+  const hasProblemBody = (response.headers["content-type"] ?? "").includes("json")
+  const completed =
+    response.status === 404 && !hasProblemBody
+      ? Effect.flatMap(methodNotAllowed(request, response), (answer) =>
+          (answer.headers["content-type"] ?? "").includes("json") ? Effect.succeed(answer) : withProblemBody(answer)
+        )
+      : hasProblemBody
+        ? Effect.succeed(response)
+        : withProblemBody(response)
+  return Effect.tap(completed, (answer) => logOutcome(request, answer))
+}
 
 /**
  * A path or query whose percent-encoding is malformed, or that decodes to control characters, is refused before
  * routing: no route could take it, and no handler should see it.
  */
 const refuseUndecodableTarget = <E, R>(
+  request: HttpServerRequest.HttpServerRequest,
   httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const invalidParams = RequestText.targetProblems(request.url)
-    if (invalidParams.length === 0)
-      return httpEffect as Effect.Effect<
-        HttpServerResponse.HttpServerResponse,
-        E,
-        R | HttpServerRequest.HttpServerRequest
-      >
-    return Effect.flatMap(requestMembers, (members) =>
-      HttpServerRespondable.toResponse(
-        new InvalidRequest({ ...members, detail: "The request's path or query is not valid", invalidParams })
-      )
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
+  const invalidParams = RequestText.targetProblems(request.url)
+  if (invalidParams.length === 0) return httpEffect
+  return Effect.flatMap(requestMembers, (members) =>
+    HttpServerRespondable.toResponse(
+      new InvalidRequest({ ...members, detail: "The request's path or query is not valid", invalidParams })
     )
-  })
+  )
+}
 
-/** The global middleware: a body limit, and problem details for error responses that have no body. */
+/**
+ * A trace id for a request that has no span to take one from: 32 lowercase hex digits, as a W3C trace id has. Effect
+ * makes no server span while traces go nowhere (the native tracer), and a span made only for its id costs more than
+ * the id.
+ */
+const newTraceId = () => globalThis.crypto.randomUUID().replaceAll("-", "")
+
+/** The request's trace id: its server span's when traces are exported, else a new one. */
+const traceIdOf = Effect.map(Effect.option(Effect.currentSpan), (span) =>
+  Option.isSome(span) ? span.value.traceId : newTraceId()
+)
+
+/**
+ * The global middleware: a body limit, and problem details for error responses that have no body. The request's
+ * trace id goes into every problem and every log line of the request.
+ */
 export const layer = (maxBodyBytes: number) =>
   HttpRouter.middleware(
     (httpEffect) =>
-      refuseUndecodableTarget(httpEffect).pipe(
-        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
-        // Unknown routes, unreadable or oversized bodies: errors that know their status.
-        Effect.catchCause((cause) => {
-          const failure = Cause.squash(cause)
-          return HttpServerRespondable.isRespondable(failure)
-            ? HttpServerRespondable.toResponse(failure)
-            : Effect.failCause(cause)
-        }),
-        Effect.flatMap(methodNotAllowed),
-        Effect.flatMap((response) => {
-          const contentType = response.headers["content-type"] ?? ""
-          return response.status >= 400 && !contentType.includes("json")
-            ? withProblemBody(response)
-            : Effect.succeed(response)
-        }),
-        Effect.tap(logOutcome),
-        // One span per request: its trace id goes into every problem and every log line of the request.
-        (effect) =>
-          Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>
-            span._tag === "Some" ? Effect.annotateLogs(effect, { traceId: span.value.traceId }) : effect
-          ),
-        Effect.withSpan("assure.request")
-      ),
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+        const handled = refuseUndecodableTarget(request, httpEffect).pipe(
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+          // Unknown routes, unreadable or oversized bodies: errors that know their status.
+          Effect.catchCause((cause) => {
+            const failure = Cause.squash(cause)
+            return HttpServerRespondable.isRespondable(failure)
+              ? HttpServerRespondable.toResponse(failure)
+              : Effect.failCause(cause)
+          }),
+          Effect.flatMap((response) => finish(request, response))
+        )
+        return Effect.flatMap(traceIdOf, (traceId) =>
+          handled.pipe(Effect.provideService(RequestTraceId, traceId), Effect.annotateLogs({ traceId }))
+        )
+      }),
     { global: true }
   )

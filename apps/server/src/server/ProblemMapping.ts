@@ -4,7 +4,7 @@
  */
 import { EngineError } from "@assure/engine"
 import type { ProviderError } from "@assure/provider"
-import { Effect, Option } from "effect"
+import { Context, Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
 import {
   Conflict,
@@ -15,14 +15,22 @@ import {
   Unauthorized
 } from "../api/Problems.js"
 
+/**
+ * The trace id of the request being served: its server span's when traces are exported, else one made for the
+ * request (ProblemFallback.ts sets it). Problems and log lines carry it, so that one finds the other.
+ */
+export const RequestTraceId = Context.Reference<string | undefined>("@assure/server/RequestTraceId", {
+  defaultValue: () => undefined
+})
+
 /** The request-level members of a problem. */
 export const requestMembers = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
-  const span = yield* Effect.option(Effect.currentSpan)
+  const traceId = yield* RequestTraceId
   return {
     instance: new URL(request.url, "http://localhost").pathname,
     method: request.method,
-    ...(Option.isSome(span) ? { traceId: span.value.traceId } : {})
+    ...(traceId === undefined ? {} : { traceId })
   }
 })
 

@@ -48,22 +48,21 @@ const hasBody = (request: HttpServerRequest.HttpServerRequest) =>
 const isJson = (request: HttpServerRequest.HttpServerRequest) =>
   /^application\/([a-z0-9.+-]+\+)?json\b/i.test(request.headers["content-type"] ?? "")
 
-/** What the request carries that the operation does not define or the API does not accept as text. */
-const precheck = (endpoint: HttpApiEndpoint.Top, group: HttpApiGroup.Top) =>
+/** Query parameters an operation that takes none was sent. */
+const unexpectedQuery = (endpoint: HttpApiEndpoint.Top, url: string) => {
+  const queryStart = url.indexOf("?")
+  if (endpoint.query !== undefined || queryStart < 0) return undefined
+  const names = new Set(new URLSearchParams(url.slice(queryStart + 1)).keys())
+  if (names.size === 0) return undefined
+  return refuse(
+    "This operation takes no query parameters",
+    [...names].map((name) => ({ name: `query.${name}`, reason: "is not a parameter of this operation" }))
+  )
+}
+
+/** A body the operation does not take, or JSON the API does not accept as text. */
+const bodyPrecheck = (endpoint: HttpApiEndpoint.Top, request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    if (group.identifier === "providers") return
-    const query = new URL(request.url, "http://localhost").searchParams
-    if (endpoint.query === undefined && query.size > 0) {
-      return yield* refuse(
-        "This operation takes no query parameters",
-        [...new Set(query.keys())].map((name) => ({
-          name: `query.${name}`,
-          reason: "is not a parameter of this operation"
-        }))
-      )
-    }
-    if (!hasBody(request)) return
     if (endpoint.payload.size === 0) {
       // Nothing to read: an empty body, or an empty JSON object some clients send with every POST, is fine.
       const text = (yield* Effect.orElseSucceed(request.text, () => "")).trim()
@@ -86,6 +85,18 @@ const precheck = (endpoint: HttpApiEndpoint.Top, group: HttpApiGroup.Top) =>
     const textProblems = RequestText.textProblemsOfJson(text)
     if (textProblems.length > 0)
       return yield* refuse("The request body holds text the API does not accept", textProblems)
+  })
+
+/**
+ * What the request carries that the operation does not define or the API does not accept as text. Plain functions
+ * until there is something to read or refuse: most requests are reads with neither a query nor a body.
+ */
+const precheck = (endpoint: HttpApiEndpoint.Top, group: HttpApiGroup.Top) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (group.identifier === "providers") return Effect.void
+    const queryProblem = unexpectedQuery(endpoint, request.url)
+    if (queryProblem !== undefined) return queryProblem
+    return hasBody(request) ? bodyPrecheck(endpoint, request) : Effect.void
   })
 
 /** The middleware. */

@@ -122,10 +122,23 @@ export const percentDecoded = (text: string): string | undefined => {
 }
 
 /**
+ * A request target's path, without its query: the path as sent, which is what the router matches. (Not through
+ * `new URL`, which costs a parse on every request and reads a target starting `//` as a host.)
+ */
+export const pathOf = (target: string): string => {
+  const queryStart = target.indexOf("?")
+  return queryStart < 0 ? target : target.slice(0, queryStart)
+}
+
+/** Printable ASCII without `%`: a target that decodes to itself, so there is nothing in it to refuse. */
+const plainTarget = /^[\x20-\x24\x26-\x7e]*$/
+
+/**
  * The problems of a request target's path and query: segments and query names and values whose percent-encoding is
  * malformed, or whose decoded text is refused. `+` in a query is a space, as forms encode it.
  */
 export const targetProblems = (target: string): ReadonlyArray<InvalidParam> => {
+  if (plainTarget.test(target)) return []
   const queryStart = target.indexOf("?")
   const path = queryStart < 0 ? target : target.slice(0, queryStart)
   const query = queryStart < 0 ? "" : target.slice(queryStart + 1)

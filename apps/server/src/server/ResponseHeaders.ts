@@ -8,6 +8,7 @@
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { pathOf } from "./RequestText.js"
 
 /** The path of the token endpoint. */
 const tokenPath = "/auth/open/connect/token"
@@ -22,19 +23,12 @@ export const headersFor = (pathname: string): Readonly<Record<string, string>> |
   return undefined
 }
 
-const pathnameOf = (url: string): string => {
-  try {
-    return new URL(url, "http://localhost").pathname
-  } catch {
-    return url
-  }
-}
-
 /** The middleware, for every route (and for requests no route takes). */
 export const layer = HttpRouter.middleware(
   (httpEffect) =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      const headers = headersFor(pathnameOf(request.url))
+      // The path as sent: the one the router matches.
+      const headers = headersFor(pathOf(request.url))
       return headers === undefined ? httpEffect : Effect.map(httpEffect, HttpServerResponse.setHeaders(headers))
     }),
   { global: true }
