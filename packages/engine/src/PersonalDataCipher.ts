@@ -1,6 +1,11 @@
 /**
- * Encryption at rest for personal data: AES-256-GCM through WebCrypto, with the key id stored in each ciphertext so
- * keys can rotate — new data is sealed with the active key, old data opens with whichever key sealed it.
+ * Encryption at rest for personal data: AES-256-GCM, with the key id stored in each ciphertext so keys can rotate —
+ * new data is sealed with the active key, old data opens with whichever key sealed it.
+ *
+ * The AES-GCM itself is WebCrypto's by default, which every runtime has. A runtime with a faster one passes it as an
+ * {@link AesGcm}: in Node, WebCrypto runs each operation as a job on the thread pool, which costs several times the
+ * CPU of `node:crypto`'s synchronous cipher for values as small as a dossier's (the server passes that one; see its
+ * `NodeAesGcm.ts` and BENCHMARKS.md). Any implementation writes the same bytes, so data sealed by one opens with all.
  *
  * Each ciphertext is bound to where it is stored (`context`, such as `dossier:<id>:userData`) as additional
  * authenticated data, so a ciphertext copied into another row or column does not open.
@@ -45,48 +50,92 @@ export class InvalidKeys extends Schema.TaggedError<InvalidKeys>("@assure/engine
   problem: Schema.String
 }) {}
 
-const importKey = (keyId: string, secret: Redacted.Redacted<string>) =>
+/**
+ * AES-256-GCM under one key, as the cipher uses it: `encrypt` answers the ciphertext followed by the 16-byte tag, and
+ * `decrypt` takes that back, answering `undefined` when it does not authenticate.
+ *
+ * @since 0.2.0
+ */
+export interface AesGcmKey {
+  readonly encrypt: (iv: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array) => Effect.Effect<Uint8Array>
+  readonly decrypt: (
+    iv: Uint8Array,
+    additionalData: Uint8Array,
+    sealed: Uint8Array
+  ) => Effect.Effect<Uint8Array | undefined>
+}
+
+/** An AES-256-GCM implementation: a key from its 32 raw bytes. @since 0.2.0 */
+export type AesGcm = (raw: Uint8Array) => Effect.Effect<AesGcmKey>
+
+/** AES-256-GCM through WebCrypto, which every runtime has: the default. @since 0.2.0 */
+export const webCryptoAesGcm: AesGcm = (raw) =>
+  Effect.map(
+    Effect.promise(() =>
+      globalThis.crypto.subtle.importKey("raw", new Uint8Array(raw), { name: "AES-GCM" }, false, ["encrypt", "decrypt"])
+    ),
+    (key): AesGcmKey => ({
+      encrypt: (iv, additionalData, plaintext) =>
+        Effect.promise(
+          async () =>
+            new Uint8Array(
+              await globalThis.crypto.subtle.encrypt(
+                { name: "AES-GCM", iv: new Uint8Array(iv), additionalData: new Uint8Array(additionalData) },
+                key,
+                new Uint8Array(plaintext)
+              )
+            )
+        ),
+      decrypt: (iv, additionalData, sealed) =>
+        Effect.promise(() =>
+          globalThis.crypto.subtle
+            .decrypt(
+              { name: "AES-GCM", iv: new Uint8Array(iv), additionalData: new Uint8Array(additionalData) },
+              key,
+              new Uint8Array(sealed)
+            )
+            .then(
+              (plaintext) => new Uint8Array(plaintext),
+              () => undefined
+            )
+        )
+    })
+  )
+
+const importKey = (keyId: string, secret: Redacted.Redacted<string>, aesGcm: AesGcm) =>
   Effect.gen(function* () {
     const decoded = Base64.decode(Redacted.value(secret))
     if (decoded._tag === "Failure" || decoded.success.length !== 32) {
       return yield* new InvalidKeys({ problem: `key "${keyId}" must be 32 bytes, base64-encoded` })
     }
-    const bytes = new Uint8Array(decoded.success)
-    return yield* Effect.promise(() =>
-      globalThis.crypto.subtle.importKey("raw", bytes, { name: "AES-GCM" }, false, ["encrypt", "decrypt"])
-    )
+    return yield* aesGcm(new Uint8Array(decoded.success))
   })
 
 /**
- * The cipher for a set of keys.
+ * The cipher for a set of keys, on WebCrypto's AES-GCM unless another implementation is given.
  *
  * @since 0.1.0
  */
-export const make = (keys: Keys): Effect.Effect<PersonalDataCipher["Service"], InvalidKeys> =>
+export const make = (
+  keys: Keys,
+  aesGcm: AesGcm = webCryptoAesGcm
+): Effect.Effect<PersonalDataCipher["Service"], InvalidKeys> =>
   Effect.gen(function* () {
     if (keys.keys[keys.activeKeyId] === undefined) {
       return yield* new InvalidKeys({ problem: `the active key "${keys.activeKeyId}" is not among the keys` })
     }
-    const imported = new Map<string, CryptoKey>()
+    const imported = new Map<string, AesGcmKey>()
     for (const [keyId, secret] of Object.entries(keys.keys)) {
       if (keyId.length === 0 || encoder.encode(keyId).length > 255) {
         return yield* new InvalidKeys({ problem: "key ids must be 1 to 255 bytes" })
       }
-      imported.set(keyId, yield* importKey(keyId, secret))
+      imported.set(keyId, yield* importKey(keyId, secret, aesGcm))
     }
     const activeId = encoder.encode(keys.activeKeyId)
-    const activeKey = imported.get(keys.activeKeyId) as CryptoKey
-
-    const seal = (plaintext: Uint8Array, context: string) =>
-      Effect.promise(async () => {
-        const iv = globalThis.crypto.getRandomValues(new Uint8Array(ivLength))
-        const ciphertext = new Uint8Array(
-          await globalThis.crypto.subtle.encrypt(
-            { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
-            activeKey,
-            new Uint8Array(plaintext)
-          )
-        )
+    const activeKey = imported.get(keys.activeKeyId) as AesGcmKey
+    const seal = (plaintext: Uint8Array, context: string) => {
+      const iv = globalThis.crypto.getRandomValues(new Uint8Array(ivLength))
+      return Effect.map(activeKey.encrypt(iv, encoder.encode(context), plaintext), (ciphertext) => {
         const sealed = new Uint8Array(2 + activeId.length + ivLength + ciphertext.length)
         sealed[0] = version
         sealed[1] = activeId.length
@@ -95,30 +144,21 @@ export const make = (keys: Keys): Effect.Effect<PersonalDataCipher["Service"], I
         sealed.set(ciphertext, 2 + activeId.length + ivLength)
         return sealed
       })
-
+    }
     const open = (sealed: Uint8Array, context: string) =>
-      Effect.gen(function* () {
+      Effect.suspend(() => {
         const fail = (problem: string) => Effect.fail(new DecryptionFailed({ context, problem }))
-        if (sealed.length < 2 || sealed[0] !== version) return yield* fail("unknown ciphertext format")
+        if (sealed.length < 2 || sealed[0] !== version) return fail("unknown ciphertext format")
         const idLength = sealed[1] ?? 0
         const keyId = decoder.decode(sealed.subarray(2, 2 + idLength))
         const key = imported.get(keyId)
-        if (key === undefined) return yield* fail(`no key "${keyId}" is configured`)
-        const iv = sealed.slice(2 + idLength, 2 + idLength + ivLength)
-        const ciphertext = sealed.slice(2 + idLength + ivLength)
-        return yield* Effect.tryPromise({
-          try: async () =>
-            new Uint8Array(
-              await globalThis.crypto.subtle.decrypt(
-                { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
-                key,
-                ciphertext
-              )
-            ),
-          catch: () => new DecryptionFailed({ context, problem: "the ciphertext does not authenticate" })
-        })
+        if (key === undefined) return fail(`no key "${keyId}" is configured`)
+        const iv = sealed.subarray(2 + idLength, 2 + idLength + ivLength)
+        const ciphertext = sealed.subarray(2 + idLength + ivLength)
+        return Effect.flatMap(key.decrypt(iv, encoder.encode(context), ciphertext), (plaintext) =>
+          plaintext === undefined ? fail("the ciphertext does not authenticate") : Effect.succeed(plaintext)
+        )
       })
-
     return PersonalDataCipher.of({
       seal,
       open,
@@ -128,8 +168,8 @@ export const make = (keys: Keys): Effect.Effect<PersonalDataCipher["Service"], I
   })
 
 /** The cipher as a layer. @since 0.1.0 */
-export const layer = (keys: Keys): Layer.Layer<PersonalDataCipher, InvalidKeys> =>
-  Layer.effect(PersonalDataCipher, make(keys))
+export const layer = (keys: Keys, aesGcm?: AesGcm): Layer.Layer<PersonalDataCipher, InvalidKeys> =>
+  Layer.effect(PersonalDataCipher, make(keys, aesGcm))
 
 /** A new random key, base64-encoded, for configuration. @since 0.1.0 */
 export const generateKey = (): string => Base64.encode(globalThis.crypto.getRandomValues(new Uint8Array(32)))

@@ -19,6 +19,7 @@ import { handlers } from "./Handlers.js"
 import * as HttpTimeouts from "./HttpTimeouts.js"
 import * as Idempotency from "./Idempotency.js"
 import * as Metrics from "./Metrics.js"
+import * as NodeAesGcm from "./NodeAesGcm.js"
 import * as NotificationDelivery from "./NotificationDelivery.js"
 import * as Observability from "./Observability.js"
 import * as ProblemFallback from "./ProblemFallback.js"
@@ -54,10 +55,13 @@ const database = (settings: Settings) => {
 export const makeApp = (settings: Settings) => {
   const storage = Layer.effectDiscard(Migrations.run).pipe(Layer.provideMerge(database(settings)), Layer.orDie)
   const providers = Providers.layer(settings)
-  const cipher = PersonalDataCipher.layer({
-    activeKeyId: settings.encryptionKeys[0]?.id ?? "",
-    keys: Object.fromEntries(settings.encryptionKeys.map(({ id, key }) => [id, key]))
-  })
+  const cipher = PersonalDataCipher.layer(
+    {
+      activeKeyId: settings.encryptionKeys[0]?.id ?? "",
+      keys: Object.fromEntries(settings.encryptionKeys.map(({ id, key }) => [id, key]))
+    },
+    NodeAesGcm.aesGcm
+  )
   // Where clients' notification URLs may point (checked at creation, and on every address connected to).
   const outbound = Layer.orDie(OutboundPolicy.layer(settings.notificationTargets))
   const engine = Engine.layerSingleRunner().pipe(
