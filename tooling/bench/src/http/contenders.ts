@@ -79,7 +79,8 @@ const start = async (
   const child: ChildProcess = fork(join(here, script), [], {
     execArgv: [...process.execArgv, ...execArgv],
     env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
+    // The child's output goes to the bench's stderr: `bench:http` prints its section of BENCHMARKS.md on stdout.
+    stdio: ["ignore", 2, 2, "ipc"]
   })
   const ready = new Promise<ReadyMessage>((resolve, reject) => {
     child.on("message", (message: ChildMessage) => {

@@ -138,6 +138,13 @@ export interface StoreRun {
   readonly maxRss: number
 }
 
+/** A store size whose GET failed (errors or timeouts), with autocannon's account of why. */
+export interface FailedRun {
+  readonly store: Store
+  readonly storedDossiers: number
+  readonly reason: string
+}
+
 export type { Readiness } from "./contenders.ts"
 
 export interface HttpReport {
@@ -150,6 +157,8 @@ export interface HttpReport {
   readonly dossierRequestBytes: number
   /** In the order they ran: per store, per stored size. */
   readonly runs: ReadonlyArray<StoreRun>
+  /** Bigger stores whose GET failed: the first (smallest) store's failure fails the bench instead. */
+  readonly failedRuns: ReadonlyArray<FailedRun>
   readonly baselines: Baselines
   /** Why PostgreSQL was not measured, when it was asked for and could not be. */
   readonly postgresUnavailable?: string | undefined
@@ -334,6 +343,7 @@ export const measureHttp = async (
   }
   try {
     const runs: Array<StoreRun> = []
+    const failedRuns: Array<FailedRun> = []
     let baselines: Baselines | undefined
     let postgresUnavailable: string | undefined
     let postgresVersion: string | undefined
@@ -382,14 +392,22 @@ export const measureHttp = async (
         const profileName = `${store}-${storedDossiers}`
 
         log(`  GET ${made.processPath.replace(/[0-9a-f-]{36}/g, "…")} at ${options.connections} connections`)
-        const get = await load(
-          server,
-          getOf(`${base}${made.processPath}`),
-          options,
-          "server",
-          log,
-          profilePath(`get-${profileName}`)
-        )
+        const getTarget = getOf(`${base}${made.processPath}`)
+        const getProfile = profilePath(`get-${profileName}`)
+        let get: LoadFigures
+        try {
+          get = await load(server, getTarget, options, "server", log, getProfile)
+        } catch (error) {
+          // On a bigger store a read path that scans tables times out; the run goes on to report the smaller stores.
+          if (sizeIndex === 0) throw error
+          const reason = error instanceof Error ? error.message : String(error)
+          log(`    failed: ${reason}`)
+          failedRuns.push({ store, storedDossiers, reason })
+          await stopAll()
+          await prepared.remove()
+          cleanups.splice(cleanups.indexOf(prepared.remove), 1)
+          continue
+        }
 
         if (baselines === undefined) {
           // The bare servers answer this server's bodies, with this server's token in the header they compare.
@@ -500,6 +518,7 @@ export const measureHttp = async (
       processBytes,
       dossierRequestBytes: Buffer.byteLength(dossierRequest),
       runs,
+      failedRuns,
       baselines,
       postgresUnavailable,
       postgresVersion,

@@ -111,24 +111,31 @@ export const httpVerdicts = (report: HttpReport): Array<HttpVerdict> => {
           }
     )
     const compared = storedComparison(report, run)
+    const failed = report.failedRuns.filter((failure) => failure.store === run.store)
     rows.push(
-      compared === undefined
+      failed.length > 0
         ? {
             target: `GET figures independent of what is stored (${label(run)})`,
-            result: `not measured (one size: ${rate(run.storedDossiers)} dossiers; --stored=10000,1000000)`,
-            verdict: "not measured"
+            result: `the GET failed with ${failed.map((failure) => rate(failure.storedDossiers)).join(", ")} dossiers stored (see above)`,
+            verdict: "missed"
           }
-        : {
-            target: `GET figures independent of what is stored: CPU per request and p99 with ${rate(compared.largest.storedDossiers)} dossiers within ${percent(httpTargets.storedTolerance)} of ${rate(run.storedDossiers)}'s (${label(run)})`,
-            result: `${micros(run.get.cpuMicrosPerRequest)} → ${micros(compared.largest.get.cpuMicrosPerRequest)}, p99 ${ms(run.get.latency.p99)} → ${ms(compared.largest.get.latency.p99)}`,
-            verdict: verdict(
-              compared.cpuShare <= httpTargets.storedTolerance && compared.p99Share <= httpTargets.storedTolerance
-            )
-          }
+        : compared === undefined
+          ? {
+              target: `GET figures independent of what is stored (${label(run)})`,
+              result: `not measured (one size: ${rate(run.storedDossiers)} dossiers; --stored=10000,1000000)`,
+              verdict: "not measured"
+            }
+          : {
+              target: `GET figures independent of what is stored: CPU per request and p99 with ${rate(compared.largest.storedDossiers)} dossiers within ${percent(httpTargets.storedTolerance)} of ${rate(run.storedDossiers)}'s (${label(run)})`,
+              result: `${micros(run.get.cpuMicrosPerRequest)} → ${micros(compared.largest.get.cpuMicrosPerRequest)}, p99 ${ms(run.get.latency.p99)} → ${ms(compared.largest.get.latency.p99)}`,
+              verdict: verdict(
+                compared.cpuShare <= httpTargets.storedTolerance && compared.p99Share <= httpTargets.storedTolerance
+              )
+            }
     )
     if (run.post !== undefined) {
       rows.push({
-        target: `POST of a dossier ≥ ${rate(httpTargets.postPerSecond)}/s${run.store === "sqlite" ? "" : " (the target is SQLite's; reported next to it)"} (${label(run)})`,
+        target: `POST of a dossier ≥ ${rate(httpTargets.postPerSecond)}/s (${label(run)}${run.store === "sqlite" ? "" : ", next to SQLite's"})`,
         result: `${rate(run.post.requestsPerSecond)} req/s, ${micros(run.post.cpuMicrosPerRequest)} CPU each`,
         verdict: verdict(run.post.requestsPerSecond >= httpTargets.postPerSecond)
       })
@@ -225,7 +232,9 @@ export const renderHttpSection = (report: HttpReport): string => {
     })
   const getColumns = storeColumns(first, "get")
   const postColumns = storeColumns(first, "post")
-  const sizes = [...new Set(report.runs.map((run) => run.storedDossiers))]
+  const sizes = [...new Set([...report.runs, ...report.failedRuns].map((run) => run.storedDossiers))].sort(
+    (a, b) => a - b
+  )
   const bySize = report.runs.map(
     (run): Column => ({ name: `${label(run)}, ${rate(run.storedDossiers)} stored`, figures: run.get })
   )
@@ -273,7 +282,7 @@ The same GET on stores seeded with ${sizes.map(rate).join(" and ")} dossiers: re
 grows.
 
 ${loadTable(bySize)}
-
+${report.failedRuns.map((failure) => `\nWith ${rate(failure.storedDossiers)} dossiers stored on ${storeLabel(failure.store)} the GET failed: ${failure.reason}.\n`).join("")}
 ### POST of a dossier
 
 ${loadTable(postColumns, bareColumns("post"))}
