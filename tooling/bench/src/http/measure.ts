@@ -75,6 +75,15 @@ export const defaultHttpOptions: HttpOptions = {
   tokenFlood: defaultTokenFloodOptions
 }
 
+/** `--stored=10000,1000000` (underscores allowed) as store sizes; a size that is not a whole number fails the bench. */
+export const parseStoredSizes = (text: string): ReadonlyArray<number> =>
+  text.split(",").map((size) => {
+    const count = Number(size.replaceAll("_", ""))
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new Error(`--stored=${text}: ${size} is not a number of dossiers`)
+    return count
+  })
+
 export interface MemorySample {
   /** Since the measured run started. */
   readonly seconds: number

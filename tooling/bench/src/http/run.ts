@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
-import { defaultHttpOptions, measureHttp, type Store } from "./measure.ts"
+import { defaultHttpOptions, measureHttp, parseStoredSizes, type Store } from "./measure.ts"
 import { renderHttpSection } from "./report.ts"
 
 const { values } = parseArgs({
@@ -61,10 +61,7 @@ const report = await measureHttp(log, {
   connections: number(values.connections, defaultHttpOptions.connections),
   settleSeconds: number(values.settle, defaultHttpOptions.settleSeconds),
   stores: stores(values.only),
-  storedSizes:
-    values.stored === undefined
-      ? defaultHttpOptions.storedSizes
-      : values.stored.split(",").map((size) => number(size, Number.NaN)),
+  storedSizes: values.stored === undefined ? defaultHttpOptions.storedSizes : parseStoredSizes(values.stored),
   distStarts: number(values["ready-starts"], defaultHttpOptions.distStarts),
   profileDirectory,
   tokenFlood: values["skip-tokens"] === true ? undefined : defaultHttpOptions.tokenFlood
