@@ -202,6 +202,8 @@ const fire = async (target: Target, connections: number, seconds: number, what: 
     connections,
     duration: seconds
   })
+  // No request answered within the run is a failure too: no error is counted for requests still waiting at its end.
+  if (result.requests.total === 0) throw new Error(`${what}: no response within ${seconds} s`)
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     const statuses = JSON.stringify(result.statusCodeStats ?? {})
     throw new Error(

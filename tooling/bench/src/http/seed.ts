@@ -40,6 +40,8 @@ export const seedSqlite = (filename: string, count: number, tenant: string, log:
   try {
     // This connection only: the data is thrown away with the folder, and a crash mid-seed fails the bench anyway.
     database.exec("PRAGMA synchronous = OFF")
+    // Random UUID keys land all over five indexes: with their pages cached, a million rows take a fraction of the time.
+    database.exec("PRAGMA cache_size = -1048576")
     const dossier = database.prepare(
       "INSERT INTO assure_dossiers (id, tenant_id, external_reference, user_data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
     )
