@@ -266,7 +266,8 @@ error or timeout fails the bench.
 
 **CPU per request** is the loaded process's own CPU time (\`process.cpuUsage()\`, user + system) over the measured
 run, divided by the requests it answered: on a machine whose ${report.cores} cores the load generator shares, it holds
-steadier than the rate, which moves with what else runs. Memory is the loaded process's resident set, read over IPC
+steadier than the rate, which moves with what else runs. On PostgreSQL it leaves out the database server's own CPU
+time, which the SQLite figures include. Memory is the loaded process's resident set, read over IPC
 every ${sampleMillis} ms during the measured run, with the V8 heap in use beside it.${settleSeconds > 0 ? ` After its loads the server is left idle for ${settleSeconds} s and its resident set read again.` : ""} The server and the bare
 \`HttpApi\` server run with the Node options of \`assure-server\`'s shebang. The processes start from TypeScript
 sources through Node's type stripping, which adds about 16 MB to each resident set; the built server's start is timed
