@@ -172,7 +172,8 @@ const loadTable = (
   bare?: { readonly httpApi: Column; readonly nodeHttp: Column }
 ): string => {
   const columns = bare === undefined ? servers : [...servers, bare.httpApi, bare.nodeHttp]
-  const header = [...columns.map((column) => column.name), ...(bare === undefined ? [] : ["server / HttpApi"])]
+  const ratioHeader = `server / HttpApi (${servers.map((column) => column.name.replace("server, ", "")).join(" · ")})`
+  const header = [...columns.map((column) => column.name), ...(bare === undefined ? [] : [ratioHeader])]
   const against = (pick: (figures: LoadFigures) => number, format: (share: number) => string) =>
     bare === undefined
       ? []
