@@ -328,6 +328,58 @@ const prepareClient = async (base: string) => {
   return { authorization, jsonHeaders, dossier, processPath, processBody }
 }
 
+type MadeClient = Awaited<ReturnType<typeof prepareClient>>
+
+/** The requests of the load: the stored process's GET and a dossier's POST, as the bench's client sends them. */
+const targetsOf = (made: MadeClient) => ({
+  getOf: (url: string): Target => ({ method: "GET", url, headers: { authorization: made.authorization } }),
+  postOf: (url: string): Target => ({ method: "POST", url, headers: made.jsonHeaders, body: dossierRequest })
+})
+
+/**
+ * The bare `HttpApi` and bare `node:http` servers, answering what the real server answered `made`'s client: started,
+ * loaded with the GET then the POST, and stopped. `contenders` holds them while they run, for the caller's clean-up.
+ */
+const measureBaselines = async (
+  made: MadeClient,
+  options: HttpOptions,
+  log: (m: string) => void,
+  contenders: Array<Contender>
+): Promise<Baselines> => {
+  const { getOf, postOf } = targetsOf(made)
+  const bareJob = async (): Promise<BareJob> => ({
+    port: await freePort(),
+    authorization: made.authorization,
+    processPath: made.processPath,
+    processBody: made.processBody,
+    dossiersPath: "/assure/dossiers",
+    dossierTemplate: made.dossier
+  })
+  log("  starting the bare HttpApi server and the bare node:http server")
+  const httpApi = await startHttpApi(await bareJob(), log)
+  contenders.push(httpApi)
+  const bare = await startBare(await bareJob(), log)
+  contenders.push(bare)
+  const idleRss = { httpApi: (await httpApi.memory()).rss, bare: (await bare.memory()).rss }
+  const httpApiBase = `http://127.0.0.1:${httpApi.port}`
+  const bareBase = `http://127.0.0.1:${bare.port}`
+  const httpApiGet = await load(httpApi, getOf(`${httpApiBase}${made.processPath}`), options, "bare HttpApi", log)
+  const bareGet = await load(bare, getOf(`${bareBase}${made.processPath}`), options, "bare node:http", log)
+  log(`  POST /assure/dossiers at ${options.connections} connections (bare servers)`)
+  const httpApiPost = await load(httpApi, postOf(`${httpApiBase}/assure/dossiers`), options, "bare HttpApi", log)
+  const barePost = await load(bare, postOf(`${bareBase}/assure/dossiers`), options, "bare node:http", log)
+  for (const contender of [httpApi, bare]) {
+    await contender.stop()
+    contenders.splice(contenders.indexOf(contender), 1)
+  }
+  return {
+    httpApi: { get: httpApiGet, post: httpApiPost },
+    bare: { get: bareGet, post: barePost },
+    readiness: { httpApi: httpApi.readiness, bare: bare.readiness },
+    idleRss
+  }
+}
+
 const rate = (count: number) => count.toLocaleString("en-GB")
 
 export const measureHttp = async (
@@ -389,17 +441,7 @@ export const measureHttp = async (
         const base = `http://127.0.0.1:${server.port}`
         const made = await prepareClient(base)
         processBytes = Buffer.byteLength(made.processBody)
-        const getOf = (url: string): Target => ({
-          method: "GET",
-          url,
-          headers: { authorization: made.authorization }
-        })
-        const postOf = (url: string): Target => ({
-          method: "POST",
-          url,
-          headers: made.jsonHeaders,
-          body: dossierRequest
-        })
+        const { getOf, postOf } = targetsOf(made)
         const profileName = `${store}-${storedDossiers}`
 
         log(`  GET ${made.processPath.replace(/[0-9a-f-]{36}/g, "…")} at ${options.connections} connections`)
@@ -420,52 +462,8 @@ export const measureHttp = async (
           continue
         }
 
-        if (baselines === undefined) {
-          // The bare servers answer this server's bodies, with this server's token in the header they compare.
-          const bareJob = async (): Promise<BareJob> => ({
-            port: await freePort(),
-            authorization: made.authorization,
-            processPath: made.processPath,
-            processBody: made.processBody,
-            dossiersPath: "/assure/dossiers",
-            dossierTemplate: made.dossier
-          })
-          log("  starting the bare HttpApi server and the bare node:http server")
-          const httpApi = await startHttpApi(await bareJob(), log)
-          contenders.push(httpApi)
-          const bare = await startBare(await bareJob(), log)
-          contenders.push(bare)
-          const idle = { httpApi: (await httpApi.memory()).rss, bare: (await bare.memory()).rss }
-          const httpApiBase = `http://127.0.0.1:${httpApi.port}`
-          const bareBase = `http://127.0.0.1:${bare.port}`
-          const httpApiGet = await load(
-            httpApi,
-            getOf(`${httpApiBase}${made.processPath}`),
-            options,
-            "bare HttpApi",
-            log
-          )
-          const bareGet = await load(bare, getOf(`${bareBase}${made.processPath}`), options, "bare node:http", log)
-          log(`  POST /assure/dossiers at ${options.connections} connections (bare servers)`)
-          const httpApiPost = await load(
-            httpApi,
-            postOf(`${httpApiBase}/assure/dossiers`),
-            options,
-            "bare HttpApi",
-            log
-          )
-          const barePost = await load(bare, postOf(`${bareBase}/assure/dossiers`), options, "bare node:http", log)
-          baselines = {
-            httpApi: { get: httpApiGet, post: httpApiPost },
-            bare: { get: bareGet, post: barePost },
-            readiness: { httpApi: httpApi.readiness, bare: bare.readiness },
-            idleRss: idle
-          }
-          await httpApi.stop()
-          await bare.stop()
-          contenders.splice(contenders.indexOf(httpApi), 1)
-          contenders.splice(contenders.indexOf(bare), 1)
-        }
+        // The bare servers answer this server's bodies, with this server's token in the header they compare.
+        baselines ??= await measureBaselines(made, options, log, contenders)
 
         let post: LoadFigures | undefined
         let settling: Settling | undefined
