@@ -1,9 +1,10 @@
 /**
  * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
- * runs the engine end to end against a plain-database baseline, loads the HTTP API next to a bare node:http server
- * and floods its token endpoint (http/tokens.ts), and writes `BENCHMARKS.md` at the repository root.
- * About a minute for the first two sections and several more for the engine on a 2-core machine; the engine's long
- * memory run is sized with `--engine-verifications=N` (see `engine/options.ts`).
+ * runs the engine end to end against a plain-database baseline, loads the HTTP API on seeded SQLite and PostgreSQL
+ * stores next to a bare HttpApi and a bare node:http server and floods its token endpoint (http/tokens.ts), and writes
+ * `BENCHMARKS.md` at the repository root. About a minute for the first two sections and several more for the engine
+ * on a 2-core machine; the engine's long memory run is sized with `--engine-verifications=N` (see
+ * `engine/options.ts`), the HTTP section's stores with `--stored=10000,1000000` (dossiers seeded; 10,000 by default).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -12,7 +13,7 @@ import * as esbuild from "esbuild"
 import { measureBundleSizes } from "./bundle-size.ts"
 import { measureEngine } from "./engine/measure.ts"
 import { engineOptions } from "./engine/options.ts"
-import { defaultHttpOptions, measureHttp } from "./http/measure.ts"
+import { defaultHttpOptions, measureHttp, parseStoredSizes } from "./http/measure.ts"
 import { normaliseWithCompiledCore, normaliseWithCore } from "./normalisers/core.ts"
 import { normaliseByHand } from "./normalisers/plain.ts"
 import { normaliseWithCompiledZod, normaliseWithZod } from "./normalisers/zod.ts"
@@ -77,7 +78,12 @@ if (!baseline || !coreBundle || !coreDossier) throw new Error("A bundle was not 
 const engineReport = await measureEngine(engine, log)
 
 log("HTTP API under load")
-const httpReport = await measureHttp(log, defaultHttpOptions)
+const storedFlag = process.argv.find((arg) => arg.startsWith("--stored="))
+const httpReport = await measureHttp(log, {
+  ...defaultHttpOptions,
+  storedSizes:
+    storedFlag === undefined ? defaultHttpOptions.storedSizes : parseStoredSizes(storedFlag.slice("--stored=".length))
+})
 
 const markdown = renderReport({
   date: new Date(),

@@ -33,12 +33,12 @@ export const makeScratchFolder = (): { readonly path: string; readonly remove: (
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
 }
 
-const runOnServer = <A extends object>(statement: string) =>
+const runOnServer = <A extends object>(statement: string, serverUrl: string) =>
   Effect.runPromise(
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
       return yield* sql.unsafe<A>(statement)
-    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(postgresServerUrl) })))
+    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl) })))
   )
 
 export interface PostgresDatabase {
@@ -48,24 +48,26 @@ export interface PostgresDatabase {
   readonly drop: () => Promise<void>
 }
 
-/** A new, empty PostgreSQL database, or why there is none (the server cannot be reached). */
-export const createPostgresDatabase = async (): Promise<PostgresDatabase | { readonly unavailable: string }> => {
+/** A new, empty PostgreSQL database on `serverUrl`'s server, or why there is none (the server cannot be reached). */
+export const createPostgresDatabase = async (
+  serverUrl: string = postgresServerUrl
+): Promise<PostgresDatabase | { readonly unavailable: string }> => {
   const name = `assure_bench_${globalThis.crypto.randomUUID().replaceAll("-", "")}`
   let serverVersion: string
   try {
-    const rows = await runOnServer<{ server_version: string }>("SHOW server_version")
+    const rows = await runOnServer<{ server_version: string }>("SHOW server_version", serverUrl)
     serverVersion = rows[0]?.server_version ?? "unknown"
-    await runOnServer(`CREATE DATABASE ${name}`)
+    await runOnServer(`CREATE DATABASE ${name}`, serverUrl)
   } catch (error) {
-    return { unavailable: `no PostgreSQL server at ${new URL(postgresServerUrl).host} (${String(error)})` }
+    return { unavailable: `no PostgreSQL server at ${new URL(serverUrl).host} (${String(error)})` }
   }
-  const url = new URL(postgresServerUrl)
+  const url = new URL(serverUrl)
   url.pathname = `/${name}`
   return {
     url: url.toString(),
     serverVersion,
     drop: async () => {
-      await runOnServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await runOnServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, serverUrl)
     }
   }
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
 import { performance } from "node:perf_hooks"
-import type { BareJob, ChildMessage, ParentMessage } from "./protocol.ts"
+import { type BareJob, type ChildMessage, type ParentMessage, readMemory } from "./protocol.ts"
 
 const send = (message: ChildMessage) => process.send?.(message)
 const job = JSON.parse(process.env.BENCH_HTTP_BARE ?? "") as BareJob
@@ -64,8 +64,7 @@ const server = createServer((request, response) => {
 
 process.on("message", (message: ParentMessage) => {
   if (message.type === "memory") {
-    const { rss, heapUsed } = process.memoryUsage()
-    send({ type: "memory", id: message.id, rss, heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 })
+    send(readMemory(message.id))
   } else if (message.type === "stop") {
     server.close(() => process.exit(0))
     server.closeAllConnections()

@@ -1,6 +1,7 @@
 /**
- * The processes the HTTP benches load, each an OS process of its own: the real server (`server-process.ts`) and the
- * bare `node:http` baseline (`bare-process.ts`), started, waited for, read over IPC, profiled and stopped.
+ * The processes the HTTP benches load, each an OS process of its own: the real server (`server-process.ts`), the
+ * bare `node:http` baseline (`bare-process.ts`) and the bare `HttpApi` server (`httpapi-process.ts`), started, waited
+ * for, read over IPC, profiled and stopped.
  */
 import { type ChildProcess, fork } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -58,7 +59,7 @@ export interface Contender {
  * The Node options `assure-server` runs with: those on its executable's `#!/usr/bin/env -S node …` line, so that the
  * server is measured as it ships (see docs/operations.md, "Memory").
  */
-const serverNodeOptions = (): ReadonlyArray<string> => {
+export const serverNodeOptions = (): ReadonlyArray<string> => {
   const executable = fileURLToPath(new URL("../../../../apps/server/dist/server/main.js", import.meta.url))
   const shebang = readFileSync(executable, "utf8").split("\n", 1)[0] ?? ""
   return shebang.split(/\s+/).filter((word) => word.startsWith("--"))
@@ -78,7 +79,8 @@ const start = async (
   const child: ChildProcess = fork(join(here, script), [], {
     execArgv: [...process.execArgv, ...execArgv],
     env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
+    // The child's output goes to the bench's stderr: `bench:http` prints its section of BENCHMARKS.md on stdout.
+    stdio: ["ignore", 2, 2, "ipc"]
   })
   const ready = new Promise<ReadyMessage>((resolve, reject) => {
     child.on("message", (message: ChildMessage) => {
@@ -147,6 +149,10 @@ export const startServer = async (job: ServerJob, log: (m: string) => void) =>
 
 export const startBare = async (job: BareJob, log: (m: string) => void) =>
   start("bare-process.ts", { BENCH_HTTP_BARE: JSON.stringify(job) }, job.port, log)
+
+/** The bare `HttpApi` server, with the server's Node options: the framework measured as the server ships it. */
+export const startHttpApi = async (job: BareJob, log: (m: string) => void) =>
+  start("httpapi-process.ts", { BENCH_HTTP_API: JSON.stringify(job) }, job.port, log, serverNodeOptions())
 
 /** One request to the server under test; its body as text, or an error naming the status. */
 export const call = async (

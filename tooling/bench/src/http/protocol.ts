@@ -10,7 +10,11 @@ export type ParentMessage =
   /** Server only: start V8's sampling profiler, or stop it and write the `.cpuprofile` to `path`. */
   | { readonly type: "profile"; readonly id: number; readonly path?: string }
 
-/** Sizes in bytes, from `process.memoryUsage()` and `process.resourceUsage()` in the child. */
+/**
+ * Sizes in bytes, from `process.memoryUsage()` and `process.resourceUsage()` in the child, and the CPU time it has
+ * used so far: the difference between two readings, over the requests answered between them, is its CPU per request,
+ * which holds steadier than a rate on a machine whose cores the load generator shares.
+ */
 export interface MemoryReading {
   readonly type: "memory"
   readonly id: number
@@ -18,6 +22,15 @@ export interface MemoryReading {
   readonly heapUsed: number
   /** The kernel's high-water mark of the resident set since the process started. */
   readonly maxRss: number
+  /** User and system CPU time since the process started (`process.cpuUsage()`), µs. */
+  readonly cpuMicros: number
+}
+
+/** The child's answer to a memory request, read in the child. */
+export const readMemory = (id: number): MemoryReading => {
+  const { rss, heapUsed } = process.memoryUsage()
+  const { user, system } = process.cpuUsage()
+  return { type: "memory", id, rss, heapUsed, maxRss: process.resourceUsage().maxRSS * 1024, cpuMicros: user + system }
 }
 
 /**
@@ -82,7 +95,10 @@ export interface AttackResult {
   readonly errors: number
 }
 
-/** What the bare `node:http` baseline answers; passed as JSON in `BENCH_HTTP_BARE`. */
+/**
+ * What the bare `node:http` baseline and the bare `HttpApi` server answer; passed as JSON in `BENCH_HTTP_BARE` and
+ * `BENCH_HTTP_API`.
+ */
 export interface BareJob {
   readonly port: number
   /** The whole `Authorization` header the requests must carry. */

@@ -9,7 +9,7 @@ import { request } from "node:http"
 import { Session } from "node:inspector/promises"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
-import type { ChildMessage, ParentMessage, ServerJob } from "./protocol.ts"
+import { type ChildMessage, type ParentMessage, readMemory, type ServerJob } from "./protocol.ts"
 
 const send = (message: ChildMessage) => process.send?.(message)
 
@@ -74,8 +74,7 @@ const profile = async (path: string | undefined) => {
 
 process.on("message", (message: ParentMessage) => {
   if (message.type === "memory") {
-    const { rss, heapUsed } = process.memoryUsage()
-    send({ type: "memory", id: message.id, rss, heapUsed, maxRss: process.resourceUsage().maxRSS * 1024 })
+    send(readMemory(message.id))
   } else if (message.type === "profile") {
     void profile(message.path).then(() => send({ type: "profile", id: message.id }))
   } else {
