@@ -32,6 +32,7 @@ import {
   versionOf
 } from "./contenders.ts"
 import { type DistReadiness, measureDistReadiness } from "./dist-ready.ts"
+import { type Measured, measureFloors } from "./floors.ts"
 import type { BareJob, ServerJob } from "./protocol.ts"
 import { seedPostgres, seedSqlite } from "./seed.ts"
 import { defaultTokenFloodOptions, measureTokenFlood, type TokenFloodOptions, type TokenFloodReport } from "./tokens.ts"
@@ -60,6 +61,8 @@ export interface HttpOptions {
   readonly profileDirectory?: string | undefined
   /** The token flood, after the load runs (tokens.ts); none: not measured. */
   readonly tokenFlood?: TokenFloodOptions | undefined
+  /** Whether to run the isolated experiments of floors.ts after the load. */
+  readonly floors: boolean
 }
 
 export const defaultHttpOptions: HttpOptions = {
@@ -72,7 +75,8 @@ export const defaultHttpOptions: HttpOptions = {
   storedSizes: [10_000],
   postgresAdminUrl: process.env.BENCH_DATABASE_URL ?? "postgres://assure:assure@127.0.0.1:5432/postgres",
   distStarts: 5,
-  tokenFlood: defaultTokenFloodOptions
+  tokenFlood: defaultTokenFloodOptions,
+  floors: true
 }
 
 /** `--stored=10000,1000000` (underscores allowed) as store sizes; a size that is not a whole number fails the bench. */
@@ -173,15 +177,17 @@ export interface HttpReport {
   readonly postgresUnavailable?: string | undefined
   readonly postgresVersion?: string | undefined
   readonly distReadiness?: DistReadiness | undefined
+  /** The parts of a request on their own (floors.ts). */
+  readonly floors?: ReadonlyArray<Measured> | undefined
   readonly profiles: ReadonlyArray<string>
   /** Other tenants' GETs under a flood of wrong client secrets, on a server of its own. */
   readonly tokenFlood?: TokenFloodReport | undefined
 }
 
-const client = { id: "bench", secret: "bench-client-secret-value" }
+export const client = { id: "bench", secret: "bench-client-secret-value" }
 /** Far above what the load can reach: the rate limiter still runs on every request, but never refuses one. */
 const rateLimit = 1_000_000_000
-const dossierRequest = JSON.stringify({
+export const dossierRequest = JSON.stringify({
   externalReference: "customer-7",
   userData: { firstName: "Erika", lastName: "Mustermann", dateOfBirth: "1964-08-12" }
 })
@@ -302,7 +308,7 @@ const prepareStore = async (store: Store, options: HttpOptions): Promise<Prepare
 }
 
 /** The bench's API client on a running server: a token, and a stored process to GET. */
-const prepareClient = async (base: string) => {
+export const prepareClient = async (base: string) => {
   const { access_token: token } = JSON.parse(
     await call(
       base,
@@ -517,6 +523,7 @@ export const measureHttp = async (
       distReadiness = await measureDistReadiness(operator, options.distStarts, log)
     }
 
+    const floors = options.floors ? await measureFloors(log) : undefined
     const tokenFlood = options.tokenFlood === undefined ? undefined : await measureTokenFlood(log, options.tokenFlood)
 
     return {
@@ -532,6 +539,7 @@ export const measureHttp = async (
       postgresUnavailable,
       postgresVersion,
       distReadiness,
+      floors,
       profiles,
       tokenFlood
     }

@@ -2,6 +2,7 @@
  * The HTTP section of `BENCHMARKS.md`, and its verdicts against the read-path issue's targets (issue 15), computed
  * from the figures of the run that produced them.
  */
+import { renderFloors } from "./floors.ts"
 import type { HttpReport, LoadFigures, Readiness, StoreRun } from "./measure.ts"
 import { storeLabel } from "./measure.ts"
 import { renderTokenFloodSection } from "./tokens-report.ts"
@@ -328,7 +329,7 @@ ${distRow("built server (dist), restart", report.distReadiness.restart)}
 `
 }${readinessRow("bare `HttpApi`, for comparison", baselines.readiness.httpApi)}
 ${readinessRow("bare `node:http`, for comparison", baselines.readiness.bare)}
-${report.tokenFlood === undefined ? "" : `\n${renderTokenFloodSection(report.tokenFlood)}`}
+${report.floors === undefined ? "" : `\n### What the parts of a request cost on their own\n\nIsolated experiments, each in the bench's own process: the contenders of an experiment take turns in slices\n(15 slices each after a warm-up slice), and CPU time per operation comes from the process's own counters\n(\`process.cpuUsage\`, which counts the thread pool's work too). They give the floor of the components a request\ngoes through; \`pnpm --filter @assure/bench bench:floors\` runs them alone.\n\n${renderFloors(report.floors)}\n`}${report.tokenFlood === undefined ? "" : `\n${renderTokenFloodSection(report.tokenFlood)}`}
 ### Targets
 
 | target | result | verdict |

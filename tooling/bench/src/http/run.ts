@@ -7,6 +7,7 @@
  * - `--only=sqlite|pg`: one store only; `--settle=S`: how long the server stays idle after the loads before its
  *   memory is read again (default 60; 0 skips it); `--ready-starts=N`: starts of the built server timed (default 5).
  * - `--skip-tokens`: no token flood.
+ * - `--skip-floors`: not the isolated experiments of floors.ts.
  * - `--profile=DIR` writes CPU profiles of the server's measured runs there, and `--json=FILE` the raw figures (with
  *   every memory reading).
  *
@@ -32,7 +33,8 @@ const { values } = parseArgs({
     only: { type: "string" },
     settle: { type: "string" },
     "ready-starts": { type: "string" },
-    "skip-tokens": { type: "boolean" }
+    "skip-tokens": { type: "boolean" },
+    "skip-floors": { type: "boolean" }
   }
 })
 const number = (text: string | undefined, fallback: number) => {
@@ -64,7 +66,8 @@ const report = await measureHttp(log, {
   storedSizes: values.stored === undefined ? defaultHttpOptions.storedSizes : parseStoredSizes(values.stored),
   distStarts: number(values["ready-starts"], defaultHttpOptions.distStarts),
   profileDirectory,
-  tokenFlood: values["skip-tokens"] === true ? undefined : defaultHttpOptions.tokenFlood
+  tokenFlood: values["skip-tokens"] === true ? undefined : defaultHttpOptions.tokenFlood,
+  floors: values["skip-floors"] !== true
 })
 if (values.json !== undefined) writeFileSync(resolve(values.json), `${JSON.stringify(report, null, 2)}\n`)
 console.log(renderHttpSection(report))
