@@ -275,9 +275,10 @@ export const layer: Layer.Layer<
         return yield* toProcess(row, [])
       }),
 
-      get: Effect.fn("Processes.get")(function* (tenant, dossierId, processId) {
-        return yield* readProcess(tenant, dossierId, processId)
-      }),
+      // The most frequent call of all: its span without `Effect.fn`, which also captures a stack trace on every call
+      // and costs more than the read's own code (BENCHMARKS.md, "What the parts of a request cost").
+      get: (tenant, dossierId, processId) =>
+        Effect.withSpan(readProcess(tenant, dossierId, processId), "Processes.get"),
 
       delete: Effect.fn("Processes.delete")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)

@@ -3,7 +3,7 @@
  * method it does not have (405, with `Allow`), unreadable or oversized bodies (400, 413), a body type an operation
  * does not read (415), a request that did not arrive in time (408). Runs around every route, with the body limit.
  */
-import { ByteSize, Cause, Effect, Option } from "effect"
+import { ByteSize, Cause, Effect, LogLevel, Option } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
@@ -143,7 +143,11 @@ const finish = (
   response: HttpServerResponse.HttpServerResponse
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
   if (response.status < 400) {
-    return changesState(request) ? Effect.as(logOutcome(request, response), response) : Effect.succeed(response)
+    // A change is logged at debug level, which is usually off: asked first, so that nothing is built for nothing.
+    if (!changesState(request)) return Effect.succeed(response)
+    return Effect.flatMap(LogLevel.isEnabled("Debug"), (enabled) =>
+      enabled ? Effect.as(logOutcome(request, response), response) : Effect.succeed(response)
+    )
   }
   const hasProblemBody = (response.headers["content-type"] ?? "").includes("json")
   const completed =
