@@ -105,12 +105,14 @@ const markdown = renderReport({
   http: httpReport
 })
 // `pnpm release:proof` keeps its figures in a section of its own, between markers, and so do the scale-out bench
-// (`bench:scale-out`) and the comparison of SQLite drivers that chose `@effect/sql-sqlite-node` (its script left
-// with our own driver): carry them over, in this order.
+// (`bench:scale-out`), the comparison of SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with our
+// own driver) and the request path's profile before and after a change (`bench:profile -- --write`): carry them over,
+// in this order.
 const previous = existsSync(reportPath) ? readFileSync(reportPath, "utf8") : ""
 const keptSections = [
   /<!-- scale-out:start -->[\s\S]*<!-- scale-out:end -->/,
   /<!-- sqlite-drivers:start -->[\s\S]*<!-- sqlite-drivers:end -->/,
+  /<!-- profile-split:start -->[\s\S]*<!-- profile-split:end -->/,
   /<!-- release-proof:start -->[\s\S]*<!-- release-proof:end -->/
 ].flatMap((markers) => markers.exec(previous)?.[0] ?? [])
 writeFileSync(reportPath, `${[markdown.trimEnd(), ...keptSections].join("\n\n")}\n`)

@@ -19,7 +19,7 @@ import { performance } from "node:perf_hooks"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
-import { createPostgresDatabase } from "../engine/databases.ts"
+import { createPostgresDatabase, postgresServerUrl } from "../engine/databases.ts"
 import {
   type Contender,
   call,
@@ -73,7 +73,7 @@ export const defaultHttpOptions: HttpOptions = {
   settleSeconds: 60,
   stores: ["sqlite", "postgres"],
   storedSizes: [10_000],
-  postgresAdminUrl: process.env.BENCH_DATABASE_URL ?? "postgres://assure:assure@127.0.0.1:5432/postgres",
+  postgresAdminUrl: postgresServerUrl,
   distStarts: 5,
   tokenFlood: defaultTokenFloodOptions,
   floors: true

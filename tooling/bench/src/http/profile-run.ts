@@ -6,10 +6,12 @@
  * counters; the median of the rounds, and the median of the rounds' ratios) and where the CPU went (profile-split.ts),
  * from a CPU profile of one more round of each. Without `--baseline`, this checkout's server alone.
  *
- * Options: `--rounds=N` (7), `--seconds=S` per round (3), `--connections=N` (64), `--keep=DIR` to keep the profiles.
+ * Options: `--rounds=N` (7), `--seconds=S` per round (3), `--connections=N` (64), `--keep=DIR` to keep the profiles,
+ * `--label=TEXT` to name the baseline (its commit), and `--write` to put the result into `BENCHMARKS.md` as a section of
+ * its own (between `profile-split` markers, which `pnpm bench` carries over).
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { PersonalDataCipher } from "@assure/engine"
@@ -26,7 +28,9 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     connections: { type: "string" },
-    keep: { type: "string" }
+    keep: { type: "string" },
+    label: { type: "string" },
+    write: { type: "boolean" }
   }
 })
 const rounds = Number(values.rounds ?? 7)
@@ -93,7 +97,7 @@ const median = (values: ReadonlyArray<number>) => {
 
 const variants: Array<Variant> = []
 try {
-  if (values.baseline !== undefined) variants.push(await start("baseline", resolve(values.baseline)))
+  if (values.baseline !== undefined) variants.push(await start(values.label ?? "baseline", resolve(values.baseline)))
   variants.push(await start("this checkout", undefined))
   for (const what of ["get", "post"] as const) {
     log(`${what.toUpperCase()}: warm-up, then ${rounds} rounds of ${seconds} s each, taking turns`)
@@ -133,7 +137,7 @@ for (const what of ["get", "post"] as const) {
   const [baseline, current] = variants
   if (variants.length === 2 && baseline !== undefined && current !== undefined) {
     const ratios = current.cpu[what].map((value, index) => value / (baseline.cpu[what][index] ?? Number.NaN))
-    lines.push(`| this checkout ÷ baseline, median of the rounds' ratios | | ${median(ratios).toFixed(2)} |`)
+    lines.push(`| this checkout ÷ ${baseline.name}, median of the rounds' ratios | | ${median(ratios).toFixed(2)} |`)
   }
   lines.push("", `#### ${title}: where the CPU went (share of the working time, and µs per request)`, "")
   lines.push(`| component | ${variants.map((variant) => variant.name).join(" | ")} |`)
@@ -147,4 +151,31 @@ for (const what of ["get", "post"] as const) {
   }
   lines.push("")
 }
-console.log(lines.join("\n"))
+const load = loadavg()[0]?.toFixed(1)
+const section = `<!-- profile-split:start -->
+## The server's request path, before and after: CPU per request and where it goes
+
+Produced by \`pnpm --filter @assure/bench bench:profile -- --baseline=<checkout>/apps/server/dist${values.label === undefined ? "" : ` --label=${values.label}`} --write\`
+on ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}, ${cpus()[0]?.model.split(" ")[0] ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version} (1-minute load
+average ${load} at the end). Both servers run the embedded SQLite store in processes of their own, at ${connections}
+connections, taking turns in ${rounds} rounds of ${seconds} s; the shares come from a V8 CPU profile of one more round
+of each (profile-split.ts gives each sample to the component whose code ran; idle time and the profiler's own work are
+left out), and the µs are those shares of the median CPU per request.
+
+${lines.join("\n").trimEnd()}
+<!-- profile-split:end -->`
+console.log(section)
+
+if (values.write) {
+  const path = join(import.meta.dirname, "..", "..", "..", "..", "BENCHMARKS.md")
+  const current = readFileSync(path, "utf8")
+  const existing = /<!-- profile-split:start -->[\s\S]*<!-- profile-split:end -->/
+  const releaseProof = current.indexOf("<!-- release-proof:start -->")
+  const next = existing.test(current)
+    ? current.replace(existing, section)
+    : releaseProof >= 0
+      ? `${current.slice(0, releaseProof)}${section}\n\n${current.slice(releaseProof)}`
+      : `${current.trimEnd()}\n\n${section}\n`
+  writeFileSync(path, next)
+  log(`wrote the section into ${path}`)
+}

@@ -11,7 +11,7 @@
  * - `--profile=DIR` writes CPU profiles of the server's measured runs there, and `--json=FILE` the raw figures (with
  *   every memory reading).
  *
- * `BENCH_DATABASE_URL` names the PostgreSQL server a database is created on for the run (and dropped after it).
+ * `ASSURE_BENCH_POSTGRES_URL` (as for the engine bench) names the PostgreSQL server a database is created on for the run (and dropped after it).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"
