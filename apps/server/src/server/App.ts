@@ -8,7 +8,7 @@ import { Engine, EngineConfig, FileStore, Migrations, OutboundPolicy, PersonalDa
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Scope } from "effect"
 import { FetchHttpClient, HttpMiddleware, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { AssureApi } from "../api/Api.js"
@@ -52,6 +52,27 @@ const database = (settings: Settings) => {
   )
 }
 
+/**
+ * `GET /docs`, Scalar's API reference page, built on its first request: its bundled script is 5 MB of JavaScript,
+ * which `HttpApiScalar.layer` loads when the layer is built, and compiling it took some 400 ms of every start before
+ * `/ready` answered. The page is Scalar's own route on a router of its own, kept for the server's lifetime.
+ */
+const lazyDocs = HttpRouter.use((router) =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const page = yield* Effect.cached(
+      HttpRouter.toHttpEffect(
+        HttpApiScalar.layer(AssureApi, { path: "/docs", scalar: { withDefaultFonts: false } })
+      ).pipe(
+        Scope.provide(scope),
+        // A memo map of its own: the request's would hand back the server's router, which has a `/docs` already.
+        Effect.provideService(Layer.CurrentMemoMap, Layer.makeMemoMapUnsafe())
+      )
+    )
+    yield* router.add("GET", "/docs", Effect.flatten(page))
+  })
+)
+
 export const makeApp = (settings: Settings) => {
   const storage = Layer.effectDiscard(Migrations.run).pipe(Layer.provideMerge(database(settings)), Layer.orDie)
   const providers = Providers.layer(settings)
@@ -90,7 +111,7 @@ export const makeApp = (settings: Settings) => {
   const api = HttpApiBuilder.layer(AssureApi, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(handlers.pipe(Layer.provideMerge(security)))
   )
-  const docs = HttpApiScalar.layer(AssureApi, { path: "/docs", scalar: { withDefaultFonts: false } })
+  const docs = lazyDocs
   // ResponseHeaders is built first, so its middleware runs outside every other: `Cache-Control: no-store` reaches
   // every problem too.
   const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000)).pipe(Layer.provide(ResponseHeaders.layer))

@@ -12,7 +12,8 @@ import { EngineMetrics } from "@assure/engine"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Context, Effect, Layer, Option, Schedule, Tracer } from "effect"
 import { HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { PrometheusMetrics } from "effect/observability"
+// The module itself, not the `effect/observability` index, which loads every OTLP exporter too.
+import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import type { SqlClient } from "effect/sql"
 import type { Settings } from "./ServerConfig.js"
 

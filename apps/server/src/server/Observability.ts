@@ -7,9 +7,9 @@
  * Log lines and spans carry ids, paths, statuses and error tags — never request or response bodies, headers, query
  * string values, identity data, tokens or secrets.
  */
-import { Layer, Option, Redacted, References } from "effect"
+import { Effect, Layer, Option, Redacted, References } from "effect"
 import { FetchHttpClient, UrlParams } from "effect/http"
-import { type OtlpExporter, OtlpLogger, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
+import type { OtlpExporter } from "effect/observability"
 import * as Metrics from "./Metrics.js"
 import type { Settings, Telemetry } from "./ServerConfig.js"
 
@@ -21,21 +21,31 @@ const redactEveryQueryValue = Layer.succeed(UrlParams.CurrentRedactedNames, [/.*
 
 /**
  * Traces, logs and metrics to `<endpoint>/v1/traces`, `<endpoint>/v1/logs` and `<endpoint>/v1/metrics` (cumulative,
- * every 10 seconds), batched, flushed when the server stops.
+ * every 10 seconds), batched, flushed when the server stops. The exporters' modules are loaded only when an endpoint
+ * is configured, so that a server without one does not spend its start-up on them.
  */
-const otlp = (telemetry: Telemetry) => {
-  const common = {
-    resource: { serviceName: telemetry.serviceName },
-    headers: Redacted.value(telemetry.headers)
-  }
-  return Layer.mergeAll(
-    OtlpTracer.layer({ ...common, url: `${telemetry.endpoint}/v1/traces` }),
-    // Next to the console logger, which stays.
-    OtlpLogger.layer({ ...common, url: `${telemetry.endpoint}/v1/logs`, mergeWithExisting: true }),
-    OtlpMetrics.layer({ ...common, url: `${telemetry.endpoint}/v1/metrics`, exportInterval: "10 seconds" }),
-    redactEveryQueryValue
-  ).pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
-}
+const otlp = (telemetry: Telemetry): Layer.Layer<OtlpExporter.Flusher> =>
+  Layer.unwrap(
+    Effect.promise(async () => {
+      const [OtlpTracer, OtlpLogger, OtlpMetrics, OtlpSerialization] = await Promise.all([
+        import("effect/observability/OtlpTracer"),
+        import("effect/observability/OtlpLogger"),
+        import("effect/observability/OtlpMetrics"),
+        import("effect/observability/OtlpSerialization")
+      ])
+      const common = {
+        resource: { serviceName: telemetry.serviceName },
+        headers: Redacted.value(telemetry.headers)
+      }
+      return Layer.mergeAll(
+        OtlpTracer.layer({ ...common, url: `${telemetry.endpoint}/v1/traces` }),
+        // Next to the console logger, which stays.
+        OtlpLogger.layer({ ...common, url: `${telemetry.endpoint}/v1/logs`, mergeWithExisting: true }),
+        OtlpMetrics.layer({ ...common, url: `${telemetry.endpoint}/v1/metrics`, exportInterval: "10 seconds" }),
+        redactEveryQueryValue
+      ).pipe(Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer]))
+    })
+  )
 
 /**
  * The log level and, if configured, the exporter, for everything the server runs: requests, the engine's background
