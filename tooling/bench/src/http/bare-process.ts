@@ -5,10 +5,9 @@
  * read and parsed as JSON, and answered 201 with a dossier of the server's shape. The practical limit of an HTTP
  * server in Node on the same machine.
  */
-import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
 import { performance } from "node:perf_hooks"
-import { type BareJob, type ChildMessage, type ParentMessage, readMemory } from "./protocol.ts"
+import { type BareJob, type ChildMessage, dossierLike, type ParentMessage, readMemory } from "./protocol.ts"
 
 const send = (message: ChildMessage) => process.send?.(message)
 const job = JSON.parse(process.env.BENCH_HTTP_BARE ?? "") as BareJob
@@ -22,16 +21,7 @@ const json = (status: number, body: Buffer | string) => ({
   body
 })
 
-const dossierFor = (input: Record<string, unknown>): string => {
-  const now = new Date().toISOString()
-  const dossier: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(job.dossierTemplate)) {
-    if (key === "dossierId") dossier[key] = randomUUID()
-    else if (key.endsWith("At") && typeof value === "string") dossier[key] = now
-    else dossier[key] = Object.hasOwn(input, key) ? input[key] : value
-  }
-  return JSON.stringify(dossier)
-}
+const dossierFor = (input: Record<string, unknown>): string => JSON.stringify(dossierLike(job.dossierTemplate, input))
 
 const server = createServer((request, response) => {
   const answer = (reply: ReturnType<typeof json>) => {

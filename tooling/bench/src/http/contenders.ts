@@ -5,11 +5,13 @@
  */
 import { type ChildProcess, fork } from "node:child_process"
 import { readFileSync } from "node:fs"
-import { request } from "node:http"
-import { createServer } from "node:net"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
+import { readyOnce } from "./probes.ts"
+
+export { freePort } from "./probes.ts"
+
 import type { BareJob, ChildMessage, MemoryReading, ParentMessage, ReadyMessage, ServerJob } from "./protocol.ts"
 
 const here = import.meta.dirname
@@ -25,26 +27,6 @@ export const versionOf = (name: string): string => {
   const path = fileURLToPath(import.meta.resolve(`${name}/package.json`))
   return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version
 }
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
-const readyOnce = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = request({ host: "127.0.0.1", port, path: "/ready", agent: false }, (response) => {
-      response.resume()
-      resolve(response.statusCode === 204)
-    })
-    probe.on("error", () => resolve(false))
-    probe.end()
-  })
 
 /** A contender's process: started, waited for, read, profiled, stopped. */
 export interface Contender {

@@ -7,12 +7,12 @@
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
-import { freePort, serverNodeOptions } from "./contenders.ts"
+import { serverNodeOptions } from "./contenders.ts"
+import { freePort, readyOnce } from "./probes.ts"
 
 const main = fileURLToPath(new URL("../../../../apps/server/dist/server/main.js", import.meta.url))
 
@@ -28,16 +28,6 @@ export interface OperatorSettings {
   readonly secretHash: string
   readonly encryptionKey: string
 }
-
-const readyOnce = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = request({ host: "127.0.0.1", port, path: "/ready", agent: false }, (response) => {
-      response.resume()
-      resolve(response.statusCode === 204)
-    })
-    probe.on("error", () => resolve(false))
-    probe.end()
-  })
 
 /** One start: spawn, poll `/ready` every 5 ms, stop it as a supervisor would (SIGTERM) and wait for it to exit. */
 const timeOneStart = async (dataDirectory: string, settings: OperatorSettings): Promise<number> => {

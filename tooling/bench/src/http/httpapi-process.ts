@@ -6,14 +6,13 @@
  * `node:http` server is what routing, schema decoding and encoding cost in `HttpApi`; the distance from the real
  * server is what the server adds on top.
  */
-import { randomUUID } from "node:crypto"
 import { createServer } from "node:http"
 import { performance } from "node:perf_hooks"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Fiber, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiSchema } from "effect/http-api"
-import { type BareJob, type ChildMessage, type ParentMessage, readMemory } from "./protocol.ts"
+import { type BareJob, type ChildMessage, dossierLike, type ParentMessage, readMemory } from "./protocol.ts"
 
 const send = (message: ChildMessage) => process.send?.(message)
 const job = JSON.parse(process.env.BENCH_HTTP_API ?? "") as BareJob
@@ -48,17 +47,7 @@ class BareApi extends HttpApi.make("bare").add(BareGroup) {}
 const authorized = (headers: { readonly authorization?: string | undefined }) =>
   headers.authorization === job.authorization ? Effect.void : Effect.fail(new HttpApiError.Unauthorized())
 
-/** A dossier of the server's shape, as the bare server makes it: a new id and times, the request's fields. */
-const dossierFor = (input: Record<string, unknown>): Record<string, unknown> => {
-  const now = new Date().toISOString()
-  const dossier: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(job.dossierTemplate)) {
-    if (key === "dossierId") dossier[key] = randomUUID()
-    else if (key.endsWith("At") && typeof value === "string") dossier[key] = now
-    else dossier[key] = Object.hasOwn(input, key) ? input[key] : value
-  }
-  return dossier
-}
+const dossierFor = (input: Record<string, unknown>) => dossierLike(job.dossierTemplate, input)
 
 const handlers = HttpApiBuilder.group(BareApi, "bare", (group) =>
   group

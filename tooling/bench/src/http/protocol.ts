@@ -110,3 +110,21 @@ export interface BareJob {
   /** The server's response to a dossier POST: the baseline answers the same shape, with a new id and times. */
   readonly dossierTemplate: Record<string, unknown>
 }
+
+/**
+ * A dossier of the server's shape, as the bare servers answer a POST: the fields of the server's own answer
+ * (`template`), with a new id, the times of now and the request's fields where it gave them.
+ */
+export const dossierLike = (
+  template: Readonly<Record<string, unknown>>,
+  input: Readonly<Record<string, unknown>>
+): Record<string, unknown> => {
+  const now = new Date().toISOString()
+  const dossier: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(template)) {
+    if (key === "dossierId") dossier[key] = globalThis.crypto.randomUUID()
+    else if (key.endsWith("At") && typeof value === "string") dossier[key] = now
+    else dossier[key] = Object.hasOwn(input, key) ? input[key] : value
+  }
+  return dossier
+}

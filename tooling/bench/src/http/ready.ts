@@ -6,15 +6,13 @@
  * many with the cache the server keeps, then of as many restarts on a folder holding `--dossiers` dossiers (stored
  * through the API once, before the restarts).
  *
- * `pnpm --filter @assure/bench exec node src/http/ready.ts [--runs=5] [--dossiers=20000] [--stored=DIR]`
+ * `pnpm --filter @assure/bench bench:ready -- [--runs=5] [--dossiers=20000] [--stored=DIR]`
  *
  * `--stored=DIR` keeps the folder with stored dossiers there, and reuses it on the next run instead of storing them
  * again (their encryption key is then another run's, which a start does not read).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { request } from "node:http"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -22,6 +20,7 @@ import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { PersonalDataCipher } from "@assure/engine"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
+import { freePort, readyOnce } from "./probes.ts"
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((argument) => argument !== "--"),
@@ -39,26 +38,6 @@ const shebangOptions = (readFileSync(executable, "utf8").split("\n", 1)[0] ?? ""
 const client = { id: "ready-bench", secret: "ready-bench-secret" }
 const secretHash = hashSecret(client.secret)
 const encryptionKey = PersonalDataCipher.generateKey()
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
-const readyOnce = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = request({ host: "127.0.0.1", port, path: "/ready", agent: false }, (response) => {
-      response.resume()
-      resolve(response.statusCode === 204)
-    })
-    probe.on("error", () => resolve(false))
-    probe.end()
-  })
 
 interface Started {
   readonly child: ChildProcess

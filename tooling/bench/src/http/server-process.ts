@@ -5,23 +5,13 @@
  * start it reports includes loading the server's modules. Answers memory readings over IPC until told to stop.
  */
 import { writeFileSync } from "node:fs"
-import { request } from "node:http"
 import { Session } from "node:inspector/promises"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
+import { readyOnce } from "./probes.ts"
 import { type ChildMessage, type ParentMessage, readMemory, type ServerJob } from "./protocol.ts"
 
 const send = (message: ChildMessage) => process.send?.(message)
-
-const readyOnce = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const probe = request({ host: "127.0.0.1", port, path: "/ready", agent: false }, (response) => {
-      response.resume()
-      resolve(response.statusCode === 204)
-    })
-    probe.on("error", () => resolve(false))
-    probe.end()
-  })
 
 const job = JSON.parse(process.env.BENCH_HTTP_SERVER ?? "") as ServerJob
 
