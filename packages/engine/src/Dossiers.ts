@@ -202,7 +202,7 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
       }).pipe(Effect.orDie, Effect.uninterruptible)
 
     return Dossiers.of({
-      // Called on every dossier POST: a span without `Effect.fn`'s stack trace per call (see Processes.get).
+      // Called on every dossier POST: a span without `Effect.fn` or a stack trace per call (see Processes.get).
       create: (tenant, input) =>
         Effect.withSpan(
           Effect.gen(function* () {
@@ -239,7 +239,8 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
               processes: []
             })
           }),
-          "Dossiers.create"
+          "Dossiers.create",
+          { captureStackTrace: false }
         ),
 
       get: Effect.fn("Dossiers.get")(function* (tenant, dossierId) {

@@ -275,10 +275,11 @@ export const layer: Layer.Layer<
         return yield* toProcess(row, [])
       }),
 
-      // The most frequent call of all: its span without `Effect.fn`, which also captures a stack trace on every call
-      // and costs more than the read's own code (BENCHMARKS.md, "What the parts of a request cost").
+      // The most frequent call of all: its span without `Effect.fn` or a stack trace, which are captured on every
+      // call and cost more than the read's own code (BENCHMARKS.md, "What the parts of a request cost"). The span's
+      // name says where it comes from.
       get: (tenant, dossierId, processId) =>
-        Effect.withSpan(readProcess(tenant, dossierId, processId), "Processes.get"),
+        Effect.withSpan(readProcess(tenant, dossierId, processId), "Processes.get", { captureStackTrace: false }),
 
       delete: Effect.fn("Processes.delete")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)
