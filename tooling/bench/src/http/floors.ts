@@ -15,6 +15,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Exit, Layer, Redacted, References, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { aesGcm as nodeAesGcm } from "../../../../apps/server/dist/server/NodeAesGcm.js"
+import { seedSqlite } from "./seed.ts"
 
 export interface Contender {
   readonly name: string
@@ -39,6 +40,13 @@ export interface Measured {
     readonly high: number
   }>
 }
+
+/** The statement `Processes.get` runs (internal/processKit.ts, `readProcess`), with its parameters unbound. */
+const getStatement = `SELECT p.id, p.dossier_id, p.provider, p.process_type, p.status, p.final_result, p.provider_specific,
+    p.redirect_url, p.notification_url, p.attempts, p.last_error, p.next_check_at, p.created_at, p.updated_at,
+    f.id AS file_id, f.kind AS file_kind, f.media_type AS file_media_type, f.size AS file_size, f.created_at AS file_created_at
+    FROM assure_processes p LEFT JOIN assure_files f ON f.process_id = p.id
+    WHERE p.id = ? AND p.dossier_id = ? AND p.tenant_id = ? ORDER BY f.created_at, f.id`
 
 const cpuMicros = () => {
   const { user, system } = process.cpuUsage()
@@ -126,17 +134,12 @@ const sqliteExperiment = async (): Promise<{ experiment: Experiment; close: () =
       })}`
     }).pipe(Effect.provide(layer))
   )
-  const statement = `SELECT p.id, p.dossier_id, p.provider, p.process_type, p.status, p.final_result, p.provider_specific,
-    p.redirect_url, p.notification_url, p.attempts, p.last_error, p.next_check_at, p.created_at, p.updated_at,
-    f.id AS file_id, f.kind AS file_kind, f.media_type AS file_media_type, f.size AS file_size, f.created_at AS file_created_at
-    FROM assure_processes p LEFT JOIN assure_files f ON f.process_id = p.id
-    WHERE p.id = ? AND p.dossier_id = ? AND p.tenant_id = ? ORDER BY f.created_at, f.id`
   const bare = new DatabaseSync(filename)
-  const prepared = bare.prepare(statement)
+  const prepared = bare.prepare(getStatement)
   // The driver as the server runs it, with and without its span per statement (the tracer off).
   const query = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    return yield* sql.unsafe(statement, ["p", "d", "t"])
+    return yield* sql.unsafe(getStatement, ["p", "d", "t"])
   }).pipe(Effect.orDie)
   const scope = Scope.makeUnsafe()
   const client = await Effect.runPromise(Layer.buildWithScope(layer, scope))
@@ -161,6 +164,64 @@ const sqliteExperiment = async (): Promise<{ experiment: Experiment; close: () =
       bare.close()
       void Effect.runPromise(Scope.close(scope, Exit.void))
       rmSync(folder, { recursive: true, force: true })
+    }
+  }
+}
+
+/**
+ * The GET's statement on stores of two sizes, seeded as the HTTP bench seeds them (seed.ts: each dossier with a process
+ * and a file, through the engine's own schema): what the size of the store costs the read itself, apart from the rest
+ * of the server.
+ */
+const storeSizeExperiment = async (
+  log: (message: string) => void
+): Promise<{ experiment: Experiment; close: () => void }> => {
+  const folders: Array<string> = []
+  const databases: Array<DatabaseSync> = []
+  const storeOf = async (count: number) => {
+    const folder = mkdtempSync(join(tmpdir(), "assure-floors-"))
+    folders.push(folder)
+    const filename = join(folder, "assure.db")
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* Effect.orDie(Migrations.run)
+        const sql = yield* SqlClient.SqlClient
+        const at = "2026-12-07T00:00:00Z"
+        yield* sql`INSERT INTO assure_dossiers ${sql.insert({ id: "d", tenant_id: "bench", created_at: at, updated_at: at })}`
+        yield* sql`INSERT INTO assure_processes ${sql.insert({
+          id: "p",
+          dossier_id: "d",
+          tenant_id: "bench",
+          provider: "sandbox",
+          process_type: "document",
+          status: "pending",
+          created_at: at,
+          updated_at: at
+        })}`
+      }).pipe(Effect.provide(Layer.orDie(SqliteClient.layer({ filename }))))
+    )
+    seedSqlite(filename, count, "bench", log)
+    const database = new DatabaseSync(filename)
+    databases.push(database)
+    const prepared = database.prepare(getStatement)
+    return async (times: number) => {
+      for (let i = 0; i < times; i++) prepared.all("p", "d", "bench")
+    }
+  }
+  const small = await storeOf(10_000)
+  const large = await storeOf(1_000_000)
+  return {
+    experiment: {
+      title: "The GET's statement by the size of the store",
+      what: "the GET's statement through `node:sqlite` on stores seeded with 10,000 and 1,000,000 dossiers, each with a process and a file (seed.ts), SQLite's default page cache",
+      contenders: [
+        { name: "10,000 dossiers stored", run: small },
+        { name: "1,000,000 dossiers stored", run: large }
+      ]
+    },
+    close: () => {
+      for (const database of databases) database.close()
+      for (const folder of folders) rmSync(folder, { recursive: true, force: true })
     }
   }
 }
@@ -265,6 +326,13 @@ export const measureFloors = async (log: (message: string) => void): Promise<Rea
     results.push(await measure(sqlite.experiment, 15, 5_000))
   } finally {
     sqlite.close()
+  }
+  log("floors: the GET's statement on 10,000 and 1,000,000 stored dossiers (seeding them)")
+  const sizes = await storeSizeExperiment(log)
+  try {
+    results.push(await measure(sizes.experiment, 15, 5_000))
+  } finally {
+    sizes.close()
   }
   log("floors: the POST's SQLite write")
   const inserts = insertExperiment()
