@@ -110,36 +110,42 @@ const cipherExperiment = async (): Promise<Experiment> => {
   }
 }
 
-/** The GET's statement: a process and its files by primary key and index, on the server's SQLite driver and bare. */
-const sqliteExperiment = async (): Promise<{ experiment: Experiment; close: () => void }> => {
-  const folder = mkdtempSync(join(tmpdir(), "assure-floors-"))
-  const filename = join(folder, "assure.db")
-  const layer = Layer.orDie(SqliteClient.layer({ filename }))
-  // The engine's own schema, then one dossier with one process.
-  await Effect.runPromise(
+/**
+ * A store on the engine's own schema (its migrations) holding one dossier `d` with one process `p` of the tenant
+ * `bench`: the process the GET's statement reads.
+ */
+const storeWithOneProcess = (layer: Layer.Layer<SqlClient.SqlClient>) =>
+  Effect.runPromise(
     Effect.gen(function* () {
       yield* Effect.orDie(Migrations.run)
       const sql = yield* SqlClient.SqlClient
       const at = "2026-12-07T00:00:00Z"
-      yield* sql`INSERT INTO assure_dossiers ${sql.insert({ id: "d", tenant_id: "t", created_at: at, updated_at: at })}`
+      yield* sql`INSERT INTO assure_dossiers ${sql.insert({ id: "d", tenant_id: "bench", created_at: at, updated_at: at })}`
       yield* sql`INSERT INTO assure_processes ${sql.insert({
         id: "p",
         dossier_id: "d",
-        tenant_id: "t",
+        tenant_id: "bench",
         provider: "sandbox",
         process_type: "document",
         status: "pending",
         created_at: at,
         updated_at: at
       })}`
-    }).pipe(Effect.provide(layer))
+    }).pipe(Effect.orDie, Effect.provide(layer))
   )
+
+/** The GET's statement: a process and its files by primary key and index, on the server's SQLite driver and bare. */
+const sqliteExperiment = async (): Promise<{ experiment: Experiment; close: () => void }> => {
+  const folder = mkdtempSync(join(tmpdir(), "assure-floors-"))
+  const filename = join(folder, "assure.db")
+  const layer = Layer.orDie(SqliteClient.layer({ filename }))
+  await storeWithOneProcess(layer)
   const bare = new DatabaseSync(filename)
   const prepared = bare.prepare(getStatement)
   // The driver as the server runs it, with and without its span per statement (the tracer off).
   const query = Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    return yield* sql.unsafe(getStatement, ["p", "d", "t"])
+    return yield* sql.unsafe(getStatement, ["p", "d", "bench"])
   }).pipe(Effect.orDie)
   const scope = Scope.makeUnsafe()
   const client = await Effect.runPromise(Layer.buildWithScope(layer, scope))
@@ -153,7 +159,7 @@ const sqliteExperiment = async (): Promise<{ experiment: Experiment; close: () =
         {
           name: "`node:sqlite` prepared statement, called directly",
           run: async (times) => {
-            for (let i = 0; i < times; i++) prepared.all("p", "d", "t")
+            for (let i = 0; i < times; i++) prepared.all("p", "d", "bench")
           }
         },
         { name: "`@effect/sql-sqlite-node`, as the server runs it (a span per statement)", run: viaDriver(true) },
@@ -182,24 +188,7 @@ const storeSizeExperiment = async (
     const folder = mkdtempSync(join(tmpdir(), "assure-floors-"))
     folders.push(folder)
     const filename = join(folder, "assure.db")
-    await Effect.runPromise(
-      Effect.gen(function* () {
-        yield* Effect.orDie(Migrations.run)
-        const sql = yield* SqlClient.SqlClient
-        const at = "2026-12-07T00:00:00Z"
-        yield* sql`INSERT INTO assure_dossiers ${sql.insert({ id: "d", tenant_id: "bench", created_at: at, updated_at: at })}`
-        yield* sql`INSERT INTO assure_processes ${sql.insert({
-          id: "p",
-          dossier_id: "d",
-          tenant_id: "bench",
-          provider: "sandbox",
-          process_type: "document",
-          status: "pending",
-          created_at: at,
-          updated_at: at
-        })}`
-      }).pipe(Effect.provide(Layer.orDie(SqliteClient.layer({ filename }))))
-    )
+    await storeWithOneProcess(Layer.orDie(SqliteClient.layer({ filename })))
     seedSqlite(filename, count, "bench", log)
     const database = new DatabaseSync(filename)
     databases.push(database)
