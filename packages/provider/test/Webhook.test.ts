@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Redacted } from "effect"
 import { TestClock } from "effect/testing"
+import fc from "fast-check"
 import { Webhook } from "../src/index.js"
 
 const secret = (value: string) => Redacted.make(value)
@@ -85,6 +86,59 @@ describe("Webhook.verify (HMAC over the raw body)", () => {
   )
 })
 
+describe("Webhook algorithms", () => {
+  // Sumsub's webhook body from the reference (§14) under each digest Sumsub offers (X-Payload-Digest-Alg
+  // HMAC_SHA1_HEX / HMAC_SHA256_HEX / HMAC_SHA512_HEX); the SHA-1 and SHA-512 values were computed with Node's crypto.
+  const body = '{"type":"applicantReviewed","reviewResult":{"reviewAnswer":"GREEN"}}'
+  const vectors = {
+    "SHA-1": "55713f89b0264a54c88b82df946ce9581de0a042",
+    "SHA-256": "283503c30474d2943b5ed4365eaa8bd889ce99e624ec46e8b8b590ebb4c3c906",
+    "SHA-512":
+      "5bf78635b01fa00200fc0e5269842c94a223c379b6572d7d4cb61166827df2864f41afabb42feb08b254d9ed46e387d1b6bf37b3afc3d7429c115931c6eb3597"
+  } as const
+
+  it.effect("signs and verifies Sumsub's webhook with SHA-1 (legacy), SHA-256 and SHA-512", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual([...Webhook.algorithms], ["SHA-1", "SHA-256", "SHA-512"])
+      for (const algorithm of Webhook.algorithms) {
+        const signature = yield* Webhook.sign({
+          algorithm,
+          encoding: "hex",
+          secret: secret("test-secret"),
+          payload: body
+        })
+        assert.strictEqual(signature, vectors[algorithm], algorithm)
+        yield* Webhook.verify({
+          provider: "sumsub",
+          algorithm,
+          encoding: "hex",
+          secrets: [secret("test-secret")],
+          payload: body,
+          signature
+        })
+      }
+    })
+  )
+
+  it.effect("a signature under one algorithm does not pass as another", () =>
+    Effect.gen(function* () {
+      const verify = (algorithm: Webhook.Algorithm, signature: string) =>
+        reasonOf(
+          Webhook.verify({
+            provider: "sumsub",
+            algorithm,
+            encoding: "hex",
+            secrets: [secret("test-secret")],
+            payload: body,
+            signature
+          })
+        )
+      assert.include(yield* verify("SHA-256", vectors["SHA-1"]), "does not match")
+      assert.include(yield* verify("SHA-1", vectors["SHA-256"]), "does not match")
+    })
+  )
+})
+
 describe("Webhook.verifyTimestamped (t=,v1=)", () => {
   const options = { provider: "stripe-identity", secrets: [secret("whsec_test_secret")], payload: stripeBody }
 
@@ -132,6 +186,77 @@ describe("Webhook.verifyTimestamped (t=,v1=)", () => {
     })
   )
 
+  // Persona's vector (§14) and a second set signed a minute later with the new secret, as Persona sends both while a
+  // secret rotates: the sets are separated by a space.
+  const personaBody = '{"data":{"type":"event","attributes":{"name":"inquiry.approved"}}}'
+  const personaOld = "t=1700000000,v1=56b36153995991a978334e45e33e4cab42439b6e0f5bdb54ed667c001ed14a3b"
+  const personaNew = "t=1700000060,v1=60180f6303c93b34f7cbc72904d78ab2bd688cb204bd85d724dae9e85acb1b02"
+  const persona = (secrets: ReadonlyArray<string>, header: string) =>
+    Webhook.verifyTimestamped({ provider: "persona", secrets: secrets.map(secret), payload: personaBody, header })
+
+  it.effect("accepts Persona's rotation header (two t=,v1= sets) with either secret, in either order", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_700_000_030_000)
+      assert.strictEqual(yield* persona(["wbhsec_test"], `${personaOld} ${personaNew}`), 1_700_000_000)
+      assert.strictEqual(yield* persona(["wbhsec_new"], `${personaOld} ${personaNew}`), 1_700_000_060)
+      assert.strictEqual(yield* persona(["wbhsec_new"], `${personaNew} ${personaOld}`), 1_700_000_060)
+      assert.strictEqual(yield* persona(["wbhsec_test", "wbhsec_new"], `${personaOld}  ${personaNew}`), 1_700_000_060)
+      assert.include(
+        yield* reasonOf(persona(["wbhsec_unknown"], `${personaOld} ${personaNew}`)),
+        "no signature matches"
+      )
+    })
+  )
+
+  it.effect("a set is valid only on its own: a stale set's signature does not lend itself to a fresh timestamp", () =>
+    Effect.gen(function* () {
+      // Only the new set is within the tolerance; the old secret's signature is in the stale set.
+      yield* TestClock.setTime(1_700_000_060_000 + 290_000)
+      assert.strictEqual(yield* persona(["wbhsec_new"], `${personaOld} ${personaNew}`), 1_700_000_060)
+      assert.include(yield* reasonOf(persona(["wbhsec_test"], `${personaOld} ${personaNew}`)), "no signature matches")
+      // The old set's signature moved into the fresh set: signed over another timestamp, it does not match.
+      const swapped = `t=1700000060,v1=${personaOld.split("v1=")[1]}`
+      assert.include(yield* reasonOf(persona(["wbhsec_test"], swapped)), "no signature matches")
+      // Every set stale: refused as stale.
+      yield* TestClock.setTime(1_700_000_060_000 + 301_000)
+      assert.include(
+        yield* reasonOf(persona(["wbhsec_test", "wbhsec_new"], `${personaOld} ${personaNew}`)),
+        "outside the tolerance"
+      )
+    })
+  )
+
+  it.effect("ignores unknown schemes and malformed entries, and refuses headers with too many signatures", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_700_000_000_000)
+      const signature = stripeHeader.split(",")[1]
+      yield* Webhook.verifyTimestamped({
+        ...options,
+        header: `t=1700000000,v0=${"ab".repeat(32)},junk,v1=zz,${signature}`
+      })
+      // Stripe's own parser does not care about order.
+      yield* Webhook.verifyTimestamped({ ...options, header: `${signature},t=1700000000` })
+      const many = `t=1700000000,${Array.from({ length: 16 }, () => `v1=${"00".repeat(32)}`).join(",")},${signature}`
+      assert.include(yield* reasonOf(Webhook.verifyTimestamped({ ...options, header: many })), "more than 16")
+      assert.include(
+        yield* reasonOf(Webhook.verifyTimestamped({ ...options, header: "t=soon,v1=abcd" })),
+        "no timestamp"
+      )
+    })
+  )
+
+  it.effect("signTimestamped lays out one set per secret as Persona does", () =>
+    Effect.gen(function* () {
+      const header = yield* Webhook.signTimestamped({
+        secrets: [secret("wbhsec_test"), secret("other")],
+        payload: personaBody,
+        timestamp: 1_700_000_000,
+        layout: "setPerSecret"
+      })
+      assert.match(header, new RegExp(`^${personaOld} t=1700000000,v1=[0-9a-f]{64}$`))
+    })
+  )
+
   it.effect("signTimestamped writes what verifyTimestamped accepts, one v1 per secret (Persona's vector)", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(1_700_000_000_000)
@@ -147,6 +272,69 @@ describe("Webhook.verifyTimestamped (t=,v1=)", () => {
       yield* Webhook.verifyTimestamped({ provider: "persona", secrets: [secret("other")], payload: body, header })
     })
   )
+})
+
+describe("Webhook.verifyTimestamped (properties)", () => {
+  const secretArb = fc.string({ minLength: 1, maxLength: 24 }).map((value) => `whsec_${value}`)
+  const layoutArb = fc.constantFrom<Webhook.TimestampedLayout>("oneTimestamp", "setPerSecret")
+  const now = 1_700_000_000
+  /** "passed", or the reason the header was refused. */
+  const run = <A>(effect: Effect.Effect<A, { readonly reason: { readonly _tag: string } }>) =>
+    Effect.runPromise(
+      effect.pipe(
+        Effect.match({ onSuccess: () => "passed", onFailure: (error) => error.reason._tag }),
+        Effect.provide(TestClock.layer())
+      )
+    )
+  const verifyAt = (secrets: ReadonlyArray<string>, payload: Uint8Array, header: string) =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now * 1000)
+      return yield* Webhook.verifyTimestamped({ provider: "test", secrets: secrets.map(secret), payload, header })
+    })
+  const signWith = (secrets: ReadonlyArray<string>, payload: Uint8Array, layout: Webhook.TimestampedLayout) =>
+    Webhook.signTimestamped({ secrets: secrets.map(secret), payload, timestamp: now, layout })
+
+  it("a header signed with the configured secret among unknown ones passes, wherever it sits, in either layout", () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 200 }),
+        secretArb,
+        fc.uniqueArray(secretArb, { maxLength: 3 }),
+        fc.nat(3),
+        layoutArb,
+        async (payload, configured, others, at, layout) => {
+          const unknown = others.filter((other) => other !== configured)
+          const signers = [...unknown.slice(0, at), configured, ...unknown.slice(at)]
+          const header = await Effect.runPromise(signWith(signers, payload, layout))
+          return (await run(verifyAt([configured], payload, header))) === "passed"
+        }
+      ),
+      { numRuns: 60 }
+    ))
+
+  it("a header whose sets are all signed with unknown secrets, or whose body changed, is refused", () =>
+    fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        secretArb,
+        fc.uniqueArray(secretArb, { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        layoutArb,
+        async (payload, configured, others, flip, layout) => {
+          const unknown = others.filter((other) => other !== configured)
+          if (unknown.length === 0) return true
+          const forged = await Effect.runPromise(signWith(unknown, payload, layout))
+          const refused = await run(verifyAt([configured], payload, forged))
+          const genuine = await Effect.runPromise(signWith([configured, ...unknown], payload, layout))
+          const altered = new Uint8Array(payload)
+          const index = flip % altered.length
+          altered[index] = (altered[index] ?? 0) ^ 1
+          const tampered = await run(verifyAt([configured], altered, genuine))
+          return refused === "WebhookSignatureInvalid" && tampered === "WebhookSignatureInvalid"
+        }
+      ),
+      { numRuns: 60 }
+    ))
 })
 
 describe("Webhook.secretsConfig", () => {
