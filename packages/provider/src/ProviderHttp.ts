@@ -8,7 +8,7 @@
  * | 401, 403 | `Unauthorized` |
  * | 404 | `NotFound` |
  * | 400, 409, 422 (other 4xx) | `InvalidRequest`, with the fields the vendor named |
- * | 429 | `RateLimited`, with `Retry-After` (seconds or an HTTP date) |
+ * | 429 | `RateLimited`, with the delay the vendor asks for, in any spelling ({@link rateLimitDelay}) |
  * | 5xx, a timeout, a broken connection | `Unavailable` |
  * | a body that is not JSON, or JSON that breaks the response schema | `InvalidResponse`, with the schema issue |
  *
@@ -48,6 +48,24 @@ export interface Options {
     | undefined
   /** How long a request may take (default 30 seconds). */
   readonly timeout?: Duration.Input | undefined
+  /** How the vendor tells the delay of a 429, where it differs from the defaults of {@link rateLimitDelay}. */
+  readonly rateLimit?: RateLimitOptions | undefined
+}
+
+/**
+ * What an `X-RateLimit-Reset` header holds, which vendors disagree on: `"epochSeconds"`, the unix time at which the
+ * limit resets (GitHub's convention); `"deltaSeconds"`, the seconds until it resets (as the IETF draft's
+ * `RateLimit-Reset`); `"auto"` (the default), epoch seconds when the value is at least 1,000,000,000 (a time after
+ * September 2001; as a delay, 31 years) and seconds to wait otherwise.
+ *
+ * @since 0.1.0
+ */
+export type ResetUnit = "epochSeconds" | "deltaSeconds" | "auto"
+
+/** How a vendor tells the delay of a 429. @since 0.1.0 */
+export interface RateLimitOptions {
+  /** What the vendor's `X-RateLimit-Reset` holds (default `"auto"`). */
+  readonly xRateLimitReset?: ResetUnit | undefined
 }
 
 /** A decoded vendor response. @since 0.1.0 */
@@ -98,7 +116,7 @@ export const classifyStatus = (
   return new ProviderError.InvalidRequest({ fields: options.fields ?? [] })
 }
 
-/** The delay a `Retry-After` header asks for, given now. @since 0.1.0 */
+/** The delay a `Retry-After` header asks for (delta seconds or an HTTP date), given now. @since 0.1.0 */
 export const retryAfter = (header: string | undefined, now: DateTime.Utc): Duration.Duration | undefined => {
   if (header === undefined) return undefined
   const parsed = Headers.parseRetryAfter(header)
@@ -106,6 +124,102 @@ export const retryAfter = (header: string | undefined, now: DateTime.Utc): Durat
   const value = parsed.success
   if (value._tag === "Duration") return value.duration
   return Duration.millis(Math.max(0, DateTime.toEpochMillis(value.dateTime) - DateTime.toEpochMillis(now)))
+}
+
+/** Non-negative seconds, whole or decimal (`30`, `1.5`), as the reset headers write them. */
+const secondsOf = (value: string | undefined): number | undefined => {
+  const trimmed = value?.trim()
+  return trimmed !== undefined && /^\d{1,15}(\.\d{1,6})?$/.test(trimmed) ? Number(trimmed) : undefined
+}
+
+const delayOfSeconds = (seconds: number): Duration.Duration => Duration.millis(Math.round(seconds * 1000))
+
+/** The members of a structured-field list, split on commas outside quoted strings. */
+const listMembers = (field: string): Array<string> => {
+  const members: Array<string> = []
+  let quoted = false
+  let start = 0
+  for (let index = 0; index < field.length; index++) {
+    const char = field[index]
+    if (char === "\\" && quoted) index++
+    else if (char === '"') quoted = !quoted
+    else if (char === "," && !quoted) {
+      members.push(field.slice(start, index))
+      start = index + 1
+    }
+  }
+  members.push(field.slice(start))
+  return members.map((member) => member.trim()).filter((member) => member.length > 0)
+}
+
+/**
+ * The delay of the IETF draft's `RateLimit` field (draft-ietf-httpapi-ratelimit-headers, -08 on): a list of
+ * policies, each `"name";r=<remaining>;t=<seconds until the quota resets>`. The longest `t` of the exhausted
+ * policies (`r=0`) is the wait; when none says it is exhausted, the longest `t` of all. The -07 spelling,
+ * `limit=10, remaining=0, reset=30`, is read too.
+ */
+const rateLimitField = (field: string): number | undefined => {
+  const members = listMembers(field)
+  const legacy = members.map((member) => /^reset=(\d+)$/.exec(member)?.[1]).find((value) => value !== undefined)
+  if (legacy !== undefined) return Number(legacy)
+  const policies = members.map((member) => {
+    const parameters = new Map<string, string>()
+    for (const parameter of member.split(";").slice(1)) {
+      const separator = parameter.indexOf("=")
+      if (separator > 0) parameters.set(parameter.slice(0, separator).trim(), parameter.slice(separator + 1).trim())
+    }
+    return { remaining: parameters.get("r"), reset: secondsOf(parameters.get("t")) }
+  })
+  const exhausted = policies.filter((policy) => policy.remaining === "0")
+  const resets = (exhausted.length > 0 ? exhausted : policies).flatMap((policy) =>
+    policy.reset === undefined ? [] : [policy.reset]
+  )
+  return resets.length === 0 ? undefined : Math.max(...resets)
+}
+
+/**
+ * The delay a rate-limited response (429) asks for, from whichever header the vendor sends, first found in this
+ * order:
+ *
+ * | header | holds |
+ * |---|---|
+ * | `Retry-After` | seconds, or an HTTP date (RFC 9110) |
+ * | `RateLimit` | the IETF draft's structured field: `"policy";r=0;t=<seconds>` |
+ * | `RateLimit-Reset` | seconds (earlier IETF drafts; Persona) |
+ * | `X-RateLimit-Reset-After` | seconds, possibly decimal |
+ * | `X-RateLimit-Reset` | unix seconds or seconds, as the adapter declares ({@link ResetUnit}; default `"auto"`) |
+ *
+ * Header names are matched in lower case, as Effect's `Headers` keeps them. A time already past is no delay (zero);
+ * a header that cannot be read is skipped for the next one; no readable header at all is `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { ProviderHttp } from "@assure/provider"
+ * import { DateTime } from "effect"
+ *
+ * ProviderHttp.rateLimitDelay({ "x-ratelimit-reset": "1700000030" }, DateTime.makeUnsafe(1_700_000_000_000))
+ * // Duration.seconds(30)
+ * ```
+ * @since 0.1.0
+ */
+export const rateLimitDelay = (
+  headers: Readonly<Record<string, string | undefined>>,
+  now: DateTime.Utc,
+  options?: RateLimitOptions | undefined
+): Duration.Duration | undefined => {
+  const fromRetryAfter = retryAfter(headers["retry-after"], now)
+  if (fromRetryAfter !== undefined) return fromRetryAfter
+  const field = headers.ratelimit === undefined ? undefined : rateLimitField(headers.ratelimit)
+  if (field !== undefined) return delayOfSeconds(field)
+  const reset = secondsOf(headers["ratelimit-reset"]) ?? secondsOf(headers["x-ratelimit-reset-after"])
+  if (reset !== undefined) return delayOfSeconds(reset)
+  const xReset = secondsOf(headers["x-ratelimit-reset"])
+  if (xReset === undefined) return undefined
+  const unit = options?.xRateLimitReset ?? "auto"
+  const epoch = unit === "epochSeconds" || (unit === "auto" && xReset >= 1_000_000_000)
+  return epoch
+    ? Duration.millis(Math.max(0, Math.round(xReset * 1000) - DateTime.toEpochMillis(now)))
+    : delayOfSeconds(xReset)
 }
 
 const textDecoder = new TextDecoder()
@@ -170,7 +284,7 @@ export const make = (options: Options): Effect.Effect<ProviderHttpClient, never,
         const now = yield* Clock.currentTimeMillis
         const body = response.status >= 400 && response.status < 500 ? yield* readJson(response) : Option.none()
         const reason = classifyStatus(response.status, {
-          retryAfter: retryAfter(response.headers["retry-after"], DateTime.makeUnsafe(now)),
+          retryAfter: rateLimitDelay(response.headers, DateTime.makeUnsafe(now), options.rateLimit),
           fields: Option.isSome(body) && options.invalidFields ? options.invalidFields(body.value) : []
         })
         return yield* fail(reason, requestId, `${what} answered ${response.status}`)

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Redacted, Schema } from "effect"
 import { FetchHttpClient, HttpClientRequest } from "effect/http"
+import { TestClock } from "effect/testing"
 import { afterAll, beforeAll } from "vitest"
 import { ProviderHttp, Webhook } from "../src/index.js"
 
@@ -41,6 +42,15 @@ const routes: Record<string, (request: IncomingMessage, body: string, response: 
   },
   "/slow-down": (_request, _body, response) => {
     response.writeHead(429, { "retry-after": "7" })
+    response.end()
+  },
+  // 429s in every rate-limit spelling: the query names the header, the rest of the path its value.
+  "/limited?ratelimit-reset": (_request, _body, response) => {
+    response.writeHead(429, { "ratelimit-limit": "300", "ratelimit-remaining": "0", "ratelimit-reset": "53" })
+    response.end()
+  },
+  "/limited?x-ratelimit-reset": (_request, _body, response) => {
+    response.writeHead(429, { "x-ratelimit-limit": "100", "x-ratelimit-reset": "1700000045" })
     response.end()
   },
   "/down": (_request, _body, response) => {
@@ -175,6 +185,85 @@ describe("ProviderHttp", () => {
       assert.strictEqual(error.reason._tag, "Unavailable")
     }).pipe(Effect.provide(FetchHttpClient.layer))
   )
+
+  it.effect("reads the delay of a 429 from RateLimit-Reset and from an epoch X-RateLimit-Reset (TestClock)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_700_000_000_000)
+      const delayOf = (path: string) =>
+        Effect.map(failureOf(path), (error) =>
+          error.reason._tag === "RateLimited" ? error.reason.retryAfter : Duration.zero
+        )
+      assert.deepStrictEqual(yield* delayOf("/limited?ratelimit-reset"), Duration.seconds(53))
+      assert.deepStrictEqual(yield* delayOf("/limited?x-ratelimit-reset"), Duration.seconds(45))
+      yield* TestClock.adjust("40 seconds")
+      assert.deepStrictEqual(yield* delayOf("/limited?x-ratelimit-reset"), Duration.seconds(5))
+    })
+  )
+
+  describe("rateLimitDelay", () => {
+    const now = DateTime.makeUnsafe(1_700_000_000_000)
+    const delay = (headers: Record<string, string>, options?: ProviderHttp.RateLimitOptions) =>
+      ProviderHttp.rateLimitDelay(headers, now, options)
+
+    it("reads Retry-After as delta seconds or as an HTTP date", () => {
+      assert.deepStrictEqual(delay({ "retry-after": "120" }), Duration.seconds(120))
+      // 2023-11-14T22:13:50Z is 30 seconds after now.
+      assert.deepStrictEqual(delay({ "retry-after": "Tue, 14 Nov 2023 22:13:50 GMT" }), Duration.seconds(30))
+      assert.deepStrictEqual(delay({ "retry-after": "Tue, 14 Nov 2023 22:00:00 GMT" }), Duration.zero)
+    })
+
+    it("reads the IETF RateLimit field's t= of the exhausted policy", () => {
+      assert.deepStrictEqual(delay({ ratelimit: '"default";r=0;t=30' }), Duration.seconds(30))
+      assert.deepStrictEqual(
+        delay({ ratelimit: '"burst";r=5;t=1, "daily";r=0;t=3600, "hourly";r=0;t=60' }),
+        Duration.seconds(3600)
+      )
+      // No policy says it is exhausted: the longest reset.
+      assert.deepStrictEqual(delay({ ratelimit: '"a,b";r=3;t=10, "c";t=20' }), Duration.seconds(20))
+      // The -07 draft's dictionary.
+      assert.deepStrictEqual(delay({ ratelimit: "limit=10, remaining=0, reset=12" }), Duration.seconds(12))
+      assert.isUndefined(delay({ ratelimit: '"default";r=0' }))
+    })
+
+    it("reads RateLimit-Reset and X-RateLimit-Reset-After as delta seconds", () => {
+      assert.deepStrictEqual(delay({ "ratelimit-reset": "53" }), Duration.seconds(53))
+      assert.deepStrictEqual(delay({ "x-ratelimit-reset-after": "1.5" }), Duration.millis(1500))
+    })
+
+    it("reads X-RateLimit-Reset as the adapter declares it, or guesses nothing below 10^9 is an epoch", () => {
+      const epoch = { "x-ratelimit-reset": "1700000045" }
+      const delta = { "x-ratelimit-reset": "45" }
+      assert.deepStrictEqual(delay(epoch), Duration.seconds(45))
+      assert.deepStrictEqual(delay(delta), Duration.seconds(45))
+      assert.deepStrictEqual(delay(epoch, { xRateLimitReset: "epochSeconds" }), Duration.seconds(45))
+      assert.deepStrictEqual(delay(delta, { xRateLimitReset: "deltaSeconds" }), Duration.seconds(45))
+      // Declared, the unit is not second-guessed: an epoch in the past is no wait.
+      assert.deepStrictEqual(delay(delta, { xRateLimitReset: "epochSeconds" }), Duration.zero)
+      assert.deepStrictEqual(
+        delay({ "x-ratelimit-reset": "1699999990" }, { xRateLimitReset: "epochSeconds" }),
+        Duration.zero
+      )
+    })
+
+    it("prefers Retry-After, then RateLimit, RateLimit-Reset, X-RateLimit-Reset-After, X-RateLimit-Reset", () => {
+      const all = {
+        "retry-after": "1",
+        ratelimit: '"default";r=0;t=2',
+        "ratelimit-reset": "3",
+        "x-ratelimit-reset-after": "4",
+        "x-ratelimit-reset": "5"
+      }
+      const order = ["retry-after", "ratelimit", "ratelimit-reset", "x-ratelimit-reset-after", "x-ratelimit-reset"]
+      for (const [index, name] of order.entries()) {
+        const remaining = Object.fromEntries(Object.entries(all).filter(([key]) => order.indexOf(key) >= index))
+        assert.deepStrictEqual(delay(remaining), Duration.seconds(index + 1), name)
+      }
+      // An unreadable header gives way to the next one.
+      assert.deepStrictEqual(delay({ "retry-after": "soon", "x-ratelimit-reset": "9" }), Duration.seconds(9))
+      assert.isUndefined(delay({ "retry-after": "soon", "x-ratelimit-reset": "-1" }))
+      assert.isUndefined(delay({}))
+    })
+  })
 
   it("reads Retry-After as seconds or as an HTTP date", () => {
     const now = new Date("2024-05-01T10:00:00Z")

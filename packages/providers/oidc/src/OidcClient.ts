@@ -37,8 +37,8 @@
  * @since 0.1.0
  */
 import { ProviderName } from "@assure/core"
-import { ProviderError } from "@assure/provider"
-import { Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { ProviderError, ProviderHttp } from "@assure/provider"
+import { Clock, Context, DateTime, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import * as jose from "jose"
 import * as client from "openid-client"
@@ -199,11 +199,23 @@ const fetchThrough =
           Effect.catchTag("HttpClientError", () => Effect.fail(new TransportFailure(false)))
         )
         const empty = response.status === 204 || response.status === 205 || response.status === 304
+        const answered = Object.entries(response.headers).flatMap(([key, value]) =>
+          typeof value === "string" ? [[key, value] as [string, string]] : []
+        )
+        // A 429's delay, in whichever spelling the broker sends it, is handed on as Retry-After in seconds.
+        const delay =
+          response.status === 429
+            ? ProviderHttp.rateLimitDelay(response.headers, DateTime.makeUnsafe(yield* Clock.currentTimeMillis))
+            : undefined
         return new Response(empty ? null : body, {
           status: response.status,
-          headers: Object.entries(response.headers).flatMap(([key, value]) =>
-            typeof value === "string" ? [[key, value] as [string, string]] : []
-          )
+          headers:
+            delay === undefined
+              ? answered
+              : [
+                  ...answered.filter(([key]) => key !== "retry-after"),
+                  ["retry-after", String(Math.ceil(Duration.toSeconds(delay)))]
+                ]
         })
       })
     )
@@ -225,7 +237,7 @@ const isChallenge = (candidate: unknown): candidate is client.WWWAuthenticateCha
 const isOAuthError = (candidate: unknown): candidate is client.ResponseBodyError =>
   candidate instanceof client.ResponseBodyError
 
-/** `Retry-After` in seconds, as brokers send it (an HTTP date is not read). */
+/** `Retry-After` in seconds, as `fetchThrough` hands on a 429's delay from any rate-limit header. */
 const retryAfterOf = (response: Response | undefined): Duration.Duration | undefined => {
   const value = response?.headers.get("retry-after")?.trim()
   return value !== undefined && /^\d+$/.test(value) ? Duration.seconds(Number(value)) : undefined
