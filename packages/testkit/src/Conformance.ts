@@ -16,7 +16,7 @@
 import { Country, IdentityData, ProcessStatus, Timestamp } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, type Layer, Logger, References, Schedule, Schema } from "effect"
+import { Cause, Effect, Exit, type Layer, Logger, Redacted, References, Schedule, Schema } from "effect"
 import { type Harness, type Outcome, type VendorFailure, vendorFailures } from "./ConformanceHarness.js"
 
 /** Options of {@link suite}. @since 0.1.0 */
@@ -138,6 +138,12 @@ export const suite = <E, R = never>(options: Options<E, R>): void => {
         assert.deepStrictEqual(provider.capabilities, capabilities)
         assert.isAbove(provider.processTypes.length, 0, "at least one process type")
         if (capabilities.redirect) assert.isFunction(provider.complete)
+        if (capabilities.endUserCancel) {
+          assert.isTrue(
+            capabilities.redirect || capabilities.hostedFlow,
+            "an end-user can cancel at the vendor only in a redirect or hosted flow"
+          )
+        }
       })
     )
 
@@ -231,15 +237,80 @@ export const suite = <E, R = never>(options: Options<E, R>): void => {
         })
     )
 
+    const rotation = declared.webhookRotation
+    /** A secret the adapter is not configured with, different in every check. */
+    const unknownSecret = () => Redacted.make(`whsec_unknown_${globalThis.crypto.randomUUID().replaceAll("-", "")}`)
+
     check(
-      "an end-user who cancels at the provider ends the process as canceled",
-      capabilities.redirect && declared.callback !== undefined,
+      "accepts a webhook signed with the old and the new secret in one header (secret rotation)",
+      capabilities.webhooks && rotation !== undefined,
       (provider, harness) =>
         Effect.gen(function* () {
-          const session = yield* provider.start(yield* redirectRequest(harness, "canceled"))
-          const outcome = yield* provider.complete(
-            yield* (harness.callback as NonNullable<Harness<R>["callback"]>)(session, "canceled")
+          const { secret, webhook } = harness.webhookRotation as NonNullable<Harness<R>["webhookRotation"]>
+          const configured = Redacted.make(secret)
+          for (const secrets of [
+            [configured, unknownSecret()],
+            [unknownSecret(), configured]
+          ]) {
+            const session = yield* provider.start(yield* harness.startRequest("pending"))
+            const event = yield* provider.verifyWebhook(yield* webhook(session, "accepted", secrets))
+            assert.strictEqual(event.reference, session.reference)
+          }
+        })
+    )
+
+    check(
+      "refuses a webhook whose signatures are all made with unknown secrets",
+      capabilities.webhooks && rotation !== undefined,
+      (provider, harness) =>
+        Effect.gen(function* () {
+          const { webhook } = harness.webhookRotation as NonNullable<Harness<R>["webhookRotation"]>
+          const session = yield* provider.start(yield* harness.startRequest("pending"))
+          for (const secrets of [[unknownSecret()], [unknownSecret(), unknownSecret()]]) {
+            const error = yield* Effect.flip(provider.verifyWebhook(yield* webhook(session, "accepted", secrets)))
+            assert.strictEqual(error.reason._tag, "WebhookSignatureInvalid")
+          }
+        })
+    )
+
+    const hostedRequest = (harness: Harness<R>, outcome: Outcome | "pending") =>
+      harness.hostedRequest?.(outcome) ?? harness.startRequest(outcome)
+
+    check(
+      "a hosted flow gives the end-user the vendor's page or an SDK token",
+      capabilities.hostedFlow,
+      (provider, harness) =>
+        Effect.gen(function* () {
+          const session = yield* provider.start(yield* hostedRequest(harness, "pending"))
+          assertSession(session)
+          assert.isTrue(
+            session.redirectUrl !== undefined || session.clientToken !== undefined,
+            "a hosted session has a redirectUrl or a clientToken"
           )
+          if (session.redirectUrl !== undefined) assert.match(new URL(session.redirectUrl).protocol, /^https?:$/)
+          if (capabilities.polling) {
+            const early = yield* provider.fetchResult({ reference: session.reference, state: session.state })
+            assert.isFalse(ProcessStatus.isFinal(early.status), "not final before the end-user has been there")
+          }
+        })
+    )
+
+    check(
+      "an end-user who cancels at the provider ends the process as canceled",
+      capabilities.endUserCancel &&
+        ((capabilities.redirect && declared.callback !== undefined) || declared.abandon !== undefined),
+      (provider, harness) =>
+        Effect.gen(function* () {
+          if (capabilities.redirect && harness.callback !== undefined) {
+            const session = yield* provider.start(yield* redirectRequest(harness, "canceled"))
+            const outcome = yield* provider.complete(yield* harness.callback(session, "canceled"))
+            return assertNormalised(outcome, "canceled")
+          }
+          const session = yield* provider.start(yield* hostedRequest(harness, "pending"))
+          const webhook = yield* (harness.abandon as NonNullable<Harness<R>["abandon"]>)(session)
+          const reported = webhook === undefined ? undefined : (yield* provider.verifyWebhook(webhook)).outcome
+          const outcome =
+            reported ?? (yield* provider.fetchResult({ reference: session.reference, state: session.state }))
           assertNormalised(outcome, "canceled")
         })
     )

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import type { Capabilities, IdentityProvider } from "@assure/provider"
+import type { Capabilities, IdentityProvider, Webhook } from "@assure/provider"
 import type { Effect } from "effect"
 
 /** A final outcome the harness can make the vendor reach. @since 0.1.0 */
@@ -66,6 +66,42 @@ export interface Harness<R = never> {
         session: IdentityProvider.Session,
         outcome: Outcome
       ) => Effect.Effect<IdentityProvider.WebhookRequest, never, R>)
+    | undefined
+  /**
+   * For vendors that send several signatures in one header while they rotate their webhook secret (Stripe: several
+   * `v1=`; Persona: several `t=…,v1=…` sets). Set it only if your vendor does: the suite then checks that a webhook
+   * signed with the configured secret next to an unknown one passes, in either order, and that one signed only with
+   * unknown secrets is refused.
+   */
+  readonly webhookRotation?:
+    | {
+        /** A webhook secret the adapter is configured with (it is also in `secrets`). */
+        readonly secret: string
+        /**
+         * The webhook for `outcome`, with one signature per secret of `secrets` in its header, in that order, laid
+         * out as the vendor lays them out during a rotation.
+         */
+        readonly webhook: (
+          session: IdentityProvider.Session,
+          outcome: Outcome,
+          secrets: ReadonlyArray<Webhook.Secret>
+        ) => Effect.Effect<IdentityProvider.WebhookRequest, never, R>
+      }
+    | undefined
+  /**
+   * For providers with a `hostedFlow` next to another flow (Onfido's Studio workflow runs beside its checks): a
+   * start request for the hosted flow. Without it, `startRequest` is used for the hosted-flow checks.
+   */
+  readonly hostedRequest?:
+    | ((outcome: Outcome | "pending") => Effect.Effect<IdentityProvider.StartRequest<unknown>, never, R>)
+    | undefined
+  /**
+   * For providers that declare `endUserCancel` and report it by webhook or polling (not through a redirect's
+   * `callback`): the end-user walking away from, or cancelling, the hosted session at the vendor. Returns the webhook
+   * the vendor sends then, or `undefined` when it sends none (the suite then polls).
+   */
+  readonly abandon?:
+    | ((session: IdentityProvider.Session) => Effect.Effect<IdentityProvider.WebhookRequest | undefined, never, R>)
     | undefined
   /**
    * For providers that also run a redirect flow next to their main one (the sandbox's `eid` process type): a start

@@ -53,7 +53,11 @@ describe("Conformance.suite", () => {
       leaksSecretInErrors: ["never puts a secret in an error or a log line"],
       acceptsUnsignedWebhooks: [
         "refuses webhooks whose body was altered or whose signature is missing",
-        "refuses stale (replayed) webhooks"
+        "refuses stale (replayed) webhooks",
+        "refuses a webhook whose signatures are all made with unknown secrets"
+      ],
+      checksOnlyTheFirstSignature: [
+        "accepts a webhook signed with the old and the new secret in one header (secret rotation)"
       ],
       misclassifiesUnauthorized: ["classifies a vendor failure (unauthorized) as Unauthorized"],
       returnsUnnormalisedCountry: [

@@ -68,7 +68,12 @@ export const name = OidcClient.name
 export const processTypes = [ProcessType.ProcessType.make("eid")]
 
 /** What it can do: a redirect flow, and nothing else (brokers have no result API and send no webhooks). @since 0.1.0 */
-export const capabilities: Capabilities.Capabilities = { ...Capabilities.none, redirect: true }
+export const capabilities: Capabilities.Capabilities = {
+  ...Capabilities.none,
+  redirect: true,
+  // The end-user who cancels at the broker or the eID comes back with `error=access_denied`.
+  endUserCancel: true
+}
 
 const ScopeToken = Schema.String.check(Schema.isPattern(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { expected: "a scope token" }))
 

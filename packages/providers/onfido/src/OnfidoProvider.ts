@@ -84,7 +84,9 @@ export const capabilities: Capabilities.Capabilities = {
   // Studio workflow runs give the end-user Onfido's hosted link.
   hostedFlow: true,
   webhooks: true,
-  polling: true
+  polling: true,
+  // A Studio run the end-user walks away from ends `abandoned`; Onfido's API cannot withdraw a check or a run.
+  endUserCancel: true
 }
 
 /** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Onfido is called. @since 0.1.0 */

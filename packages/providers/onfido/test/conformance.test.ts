@@ -1,6 +1,7 @@
 // The conformance suite against the provider and a fresh simulator per check: outcomes by polling and by webhook,
-// the webhook signature checks, and all six vendor failures. Onfido's signatures carry no timestamp (no stale-webhook
-// check) and a started check cannot be cancelled (no cancellation check).
+// the webhook signature checks, the hosted flow (Studio workflow runs) with an end-user who abandons it, and all six
+// vendor failures. Onfido's signatures carry no timestamp (no stale-webhook check) and one signature per webhook (no
+// rotation check), and a started check cannot be cancelled through the API (no cancellation check).
 import { ProviderRegistry } from "@assure/provider"
 import { Conformance, type ConformanceHarness } from "@assure/testkit"
 import { Effect, Layer, Redacted } from "effect"
@@ -31,6 +32,9 @@ const harness: ConformanceHarness.Harness<Testing.OnfidoSimulator> = {
   webhook: (session, outcome) =>
     // This check's simulator ends the check and signs the check.completed webhook.
     Testing.OnfidoSimulator.use((simulator) => simulator.complete(session.reference, magic[outcome])),
+  // Studio workflow runs are Onfido's hosted flow; the end-user who walks away leaves the run `abandoned`.
+  hostedRequest: () => Effect.sync(() => Testing.workflowRequest()),
+  abandon: (session) => Testing.OnfidoSimulator.use((simulator) => simulator.complete(session.reference, "abandoned")),
   vendorFailure: {
     unauthorized: failing("unauthorized"),
     rateLimited: failing("rateLimited"),

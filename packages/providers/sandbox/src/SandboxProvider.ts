@@ -44,10 +44,12 @@ export const capabilities: Capabilities.Capabilities = {
   ...Capabilities.none,
   documentImages: true,
   selfie: true,
+  // The `eid` process type is a redirect flow; the sandbox hosts no capture page, so no `hostedFlow`.
   redirect: true,
-  hostedFlow: true,
   webhooks: true,
   polling: true,
+  // An `eid` end-user who cancels comes back with `access_denied`.
+  endUserCancel: true,
   cancel: true
 }
 

@@ -64,6 +64,9 @@ export const capabilities: Capabilities.Capabilities = {
   hostedFlow: true,
   webhooks: true,
   polling: true,
+  // An end-user who leaves the hosted page or refuses consent is reported (`last_error` `abandoned`,
+  // `consent_declined`), and the API can cancel a session (`POST …/cancel`).
+  endUserCancel: true,
   cancel: true
 }
 

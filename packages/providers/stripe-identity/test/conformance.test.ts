@@ -1,10 +1,11 @@
 // The conformance suite against the provider and a fresh simulator per check: every check the provider's
-// capabilities call for (outcomes by polling, webhooks with stale ones, cancellation) and all six vendor failures.
-import { ProviderRegistry } from "@assure/provider"
+// capabilities call for (outcomes by polling, webhooks with stale ones and with several v1 signatures while Stripe rolls
+// the secret, the hosted page, an end-user who abandons it, cancellation) and all six vendor failures.
+import { ProviderHttp, ProviderRegistry } from "@assure/provider"
 import { Conformance, type ConformanceHarness } from "@assure/testkit"
 import { Clock, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { StripeIdentityProvider } from "../src/index.js"
+import { StripeIdentityProvider, StripeIdentityWebhook } from "../src/index.js"
 import * as Testing from "../src/testing.js"
 
 const apiKey = "sk_test_conformance_api_key"
@@ -40,6 +41,18 @@ const harness: ConformanceHarness.Harness<Testing.StripeIdentitySimulator> = {
         simulator.complete(session.reference, magic[outcome], { timestamp })
       )
     }),
+  // While a webhook secret rolls, Stripe signs each event with the old and the new secret: one `t=`, several `v1=`.
+  webhookRotation: {
+    secret: webhookSecret,
+    webhook: (session, outcome, secrets) =>
+      Testing.StripeIdentitySimulator.use((simulator) => simulator.complete(session.reference, magic[outcome])).pipe(
+        Effect.flatMap((webhook) =>
+          StripeIdentityWebhook.sign({ secrets, event: ProviderHttp.decodeUtf8(webhook.rawBody) })
+        )
+      )
+  },
+  abandon: (session) =>
+    Testing.StripeIdentitySimulator.use((simulator) => simulator.complete(session.reference, "abandoned")),
   vendorFailure: {
     unauthorized: failing("unauthorized"),
     rateLimited: failing("rateLimited"),

@@ -77,7 +77,9 @@ export const capabilities: Capabilities.Capabilities = {
   // result to complete, so `redirect` stays off: the result comes from the decision.
   hostedFlow: true,
   webhooks: true,
-  polling: true
+  polling: true,
+  // An end-user who leaves the flow gets the decision `abandoned` (or `expired`); Veriff's API cannot cancel a session.
+  endUserCancel: true
 }
 
 /** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Veriff is called. @since 0.1.0 */

@@ -38,6 +38,8 @@ const harness: ConformanceHarness.Harness<Testing.VeriffSimulator> = {
   webhook: (session, outcome) =>
     // This check's simulator, which the suite's layer provides, decides the session and signs the webhook.
     Testing.VeriffSimulator.use((simulator) => simulator.complete(session.reference, decisions[outcome])),
+  // "pending" is the hosted flow already; the end-user who leaves it gets the decision `abandoned`.
+  abandon: (session) => Testing.VeriffSimulator.use((simulator) => simulator.complete(session.reference, "abandoned")),
   vendorFailure: {
     unauthorized: failing("unauthorized"),
     rateLimited: failing("rateLimited"),

@@ -16,6 +16,7 @@ export const capabilities: Capabilities.Capabilities = {
   hostedFlow: false,
   webhooks: true,
   polling: true,
+  endUserCancel: false,
   cancel: false
 }
 
