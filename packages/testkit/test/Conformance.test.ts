@@ -65,7 +65,9 @@ describe("Conformance.suite", () => {
         "a pending verification becomes final through a signed webhook"
       ],
       keepsFinalResultWhenRejected: ["reaches rejected with a normalised result"],
-      declaresWrongCapabilities: ["implements this specification version and declares its capabilities"]
+      declaresWrongCapabilities: ["implements this specification version and declares its capabilities"],
+      losesHostedUrl: ["a hosted flow gives the end-user the vendor's page or an SDK token"],
+      reportsAbandonmentAsRejected: ["an end-user who cancels at the provider ends the process as canceled"]
     }
     for (const [fault, failures] of Object.entries(expected)) {
       assert.deepStrictEqual([...(results.get(fault)?.failed ?? [])].sort(), [...failures].sort(), fault)
