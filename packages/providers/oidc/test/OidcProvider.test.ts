@@ -2,8 +2,9 @@
 // broker's end-user helper: every journey of the status table, and every way a callback can be wrong.
 import type { IdentityProvider } from "@assure/provider"
 import { ProviderRegistry } from "@assure/provider"
+import { LoopbackServer } from "@assure/provider/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { OidcProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
@@ -543,6 +544,32 @@ describe("the broker unreachable", () => {
       assert.strictEqual(error.reason._tag, "Unauthorized")
       assert.isFalse(error.isRetryable)
       assert.notInclude(`${error.message} ${JSON.stringify(error)}`, wrongSecret)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a 429 that says how long to wait in another header than Retry-After keeps the delay", () =>
+    Effect.gen(function* () {
+      // A broker (or the proxy in front of it) that spells the delay as X-RateLimit-Reset-After or RateLimit-Reset.
+      for (const headers of [{ "x-ratelimit-reset-after": "7" }, { "ratelimit-reset": "7" }]) {
+        const limited = yield* LoopbackServer.serve(() =>
+          Effect.succeed({ status: 429, body: { error: "slow_down" }, headers })
+        )
+        const error = yield* Effect.gen(function* () {
+          const provider = yield* (yield* ProviderRegistry.ProviderRegistry).get("oidc")
+          return yield* Effect.flip(provider.start(Testing.startRequest({ eid: "noBankId" }, { returnUrl })))
+        }).pipe(
+          Effect.provide(
+            OidcProvider.layer({
+              issuer: limited.baseUrl,
+              clientId: "client",
+              clientSecret: Redacted.make("secret"),
+              preset: "signicat"
+            }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+          )
+        )
+        assert.strictEqual(error.reason._tag, "RateLimited")
+        if (error.reason._tag === "RateLimited") assert.deepStrictEqual(error.reason.retryAfter, Duration.seconds(7))
+      }
     }).pipe(Effect.scoped)
   )
 
