@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { Option, Schema, SchemaTransformation } from "effect"
 import * as Country from "./Country.js"
 
 // No leading, trailing or doubled white space, no control characters (as PersonName).
@@ -156,55 +156,84 @@ export const hasParts = (parts: Parts): boolean =>
 
 type Mutable<A> = { -readonly [K in keyof A]: A[K] }
 
+type Built =
+  | { readonly address: typeof Address.Encoded }
+  | { readonly path: ReadonlyArray<PropertyKey>; readonly issue: string }
+
+const tooLong = (text: string, max: number): boolean => text.length > max && codePointLength(text) > max
+
+/** Normalises parts into an address, or says which part is wrong and why (never repeating the value). */
+const build = (parts: Parts): Built => {
+  const address: Mutable<typeof Address.Encoded> = {}
+  const lines = (parts.lines ?? [])
+    .flatMap((line) => (line == null ? [] : line.split(/[\r\n]+/)))
+    .flatMap((line) => {
+      const text = present(line)
+      return text === undefined ? [] : [text]
+    })
+  if (lines.length > maxLines) return { path: ["lines"], issue: `Expected at most ${maxLines} address lines` }
+  const longLine = lines.findIndex((line) => tooLong(line, maxLength))
+  if (longLine >= 0)
+    return { path: ["lines", longLine], issue: `Expected address lines of at most ${maxLength} characters` }
+  if (lines.length > 0) address.lines = lines
+  const postalCode = present(parts.postalCode?.toUpperCase())
+  if (postalCode !== undefined) {
+    if (tooLong(postalCode, maxPostalCodeLength))
+      return { path: ["postalCode"], issue: `Expected a postal code of at most ${maxPostalCodeLength} characters` }
+    address.postalCode = postalCode
+  }
+  for (const key of ["city", "region"] as const) {
+    const text = present(parts[key])
+    if (text === undefined) continue
+    if (tooLong(text, maxLength)) return { path: [key], issue: `Expected text of at most ${maxLength} characters` }
+    address[key] = text
+  }
+  const countryCode = present(parts.country)
+  if (countryCode !== undefined) {
+    const country = decodeCountry(countryCode)
+    if (Option.isNone(country))
+      return {
+        path: ["country"],
+        issue: "Expected a country code (ISO 3166-1 alpha-2, alpha-3 or numeric, or ICAO 9303)"
+      }
+    address.country = country.value
+  }
+  if (Object.keys(address).length === 0) return { path: [], issue: "Expected an address with at least one part" }
+  return { address }
+}
+
+// One-entry memo between the check and the transformation, which run back to back on the same value.
+let lastParts: Parts | undefined
+let lastBuilt: Built | undefined
+const buildOnce = (parts: Parts): Built => {
+  if (parts !== lastParts || lastBuilt === undefined) {
+    lastBuilt = build(parts)
+    lastParts = parts
+  }
+  return lastBuilt
+}
+
 /**
  * Decodes the parts of an address as providers send them: text is trimmed and white space collapsed, blank
  * parts and lines are dropped, a line holding line breaks becomes several lines, the postal code is upper-cased,
- * and the country is read by `Country.FromCode` (alpha-2, alpha-3, numeric or ICAO). Fails on an unknown
- * country code (at path `country`), on a part too long, and when nothing is left (see {@link hasParts}).
- * Encodes the normalised address as parts.
+ * and the country is read by `Country.FromCode` (alpha-2, alpha-3, numeric or ICAO). Fails, at the part's path, on
+ * an unknown country code or a part too long, and when nothing is left (see {@link hasParts}). Encodes the
+ * normalised address as parts.
  *
  * @since 0.1.0
  */
-export const FromParts = /* @__PURE__ */ Parts.pipe(
+export const FromParts = /* @__PURE__ */ Parts.check(
+  Schema.makeFilter((parts: Parts) => {
+    const built = buildOnce(parts)
+    return "address" in built || (built.path.length === 0 ? built.issue : { path: built.path, issue: built.issue })
+  })
+).pipe(
   Schema.decodeTo(
     Address,
-    SchemaTransformation.transformEffect<typeof Address.Encoded, Parts>({
-      decode: (parts, options) => {
-        const address: Mutable<typeof Address.Encoded> = {}
-        const lines = (parts.lines ?? [])
-          .flatMap((line) => (line == null ? [] : line.split(/[\r\n]+/)))
-          .flatMap((line) => {
-            const text = present(line)
-            return text === undefined ? [] : [text]
-          })
-        if (lines.length > 0) address.lines = lines
-        const postalCode = present(parts.postalCode?.toUpperCase())
-        if (postalCode !== undefined) address.postalCode = postalCode
-        const city = present(parts.city)
-        if (city !== undefined) address.city = city
-        const region = present(parts.region)
-        if (region !== undefined) address.region = region
-        const countryCode = present(parts.country)
-        if (countryCode !== undefined) {
-          const country = decodeCountry(countryCode)
-          if (Option.isNone(country)) {
-            return Effect.fail(
-              new SchemaIssue.Pointer(
-                ["country"],
-                new SchemaIssue.InvalidValue(
-                  { message: "Expected a country code (ISO 3166-1 alpha-2, alpha-3 or numeric, or ICAO 9303)" },
-                  parts.country,
-                  options
-                )
-              )
-            )
-          }
-          address.country = country.value
-        }
-        // The Address schema on the decoded side checks lengths and that something is left.
-        return Effect.succeed(address)
-      },
-      encode: (address) => Effect.succeed(address)
+    SchemaTransformation.transform<typeof Address.Encoded, Parts>({
+      // The check above has accepted the parts, so they build.
+      decode: (parts) => (buildOnce(parts) as { readonly address: typeof Address.Encoded }).address,
+      encode: (address) => address
     })
   ),
   Schema.annotate({ identifier: "AddressFromParts" })

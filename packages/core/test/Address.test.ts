@@ -67,7 +67,10 @@ describe("Address", () => {
 
   it("refuses an unknown country at its path, an empty address and parts too long", () => {
     const unknown = fromParts({ city: "Utopia", country: "UTO" })
-    assert.isTrue(!unknown.ok && unknown.message.includes("country code") && unknown.message.includes("country"))
+    assert.isTrue(!unknown.ok && unknown.message.includes("country code") && unknown.message.includes('["country"]'))
+    assert.isFalse(unknown.ok && unknown.value.city === "Utopia")
+    const long = fromParts({ city: "Oslo", postalCode: "1".repeat(21) })
+    assert.isTrue(!long.ok && long.message.includes('["postalCode"]'), JSON.stringify(long))
     assert.isFalse(fromParts({}).ok)
     assert.isFalse(fromParts({ lines: ["", " "], city: null, postalCode: "  " }).ok)
     assert.isFalse(fromParts({ postalCode: "1".repeat(21) }).ok)
