@@ -1,7 +1,7 @@
 /**
  * Plain-text views of what the API returns: tables, dossiers, processes with their normalised results.
  */
-import type { Dossier, FileInfo, IdentityData, Process } from "@assure/core"
+import type { Address, Dossier, FileInfo, IdentityData, Process } from "@assure/core"
 
 /** Columns padded to their widest cell; the first row is the header. */
 export const table = (rows: ReadonlyArray<ReadonlyArray<string>>, indent = ""): string => {
@@ -39,8 +39,16 @@ export const files = (list: ReadonlyArray<FileInfo.FileInfo>, indent = "  "): st
         indent
       )
 
+/** An address in one line: "Storgata 1, 0155 Oslo, NOR". */
+export const address = (value: Address.Address): string =>
+  [...(value.lines ?? []), [value.postalCode, value.city].filter(Boolean).join(" "), value.region, value.country]
+    .filter((part) => part !== undefined && part.length > 0)
+    .join(", ")
+
 export const identity = (data: IdentityData.IdentityData | undefined, indent = "  "): string => {
-  const entries = Object.entries(data ?? {}).map(([key, value]) => [key, String(value)] as const)
+  const entries = Object.entries(data ?? {}).map(
+    ([key, value]) => [key, typeof value === "string" ? value : address(value)] as const
+  )
   return entries.length === 0 ? `${indent}(none)` : fields(entries, indent)
 }
 

@@ -1,7 +1,9 @@
+import { IdentityData } from "@assure/core"
 import { describe, expect, it } from "@effect/vitest"
+import { Schema } from "effect"
 import { Failure, fromProblem, render } from "../src/Failure.js"
 import { dataUrl, demoJpeg, mediaTypeOf } from "../src/Files.js"
-import { table } from "../src/Render.js"
+import { identity, table } from "../src/Render.js"
 
 describe("files", () => {
   it("reads the media type from the bytes, else the name", () => {
@@ -47,5 +49,18 @@ describe("tables", () => {
         ["ccc", "d"]
       ])
     ).toBe("A    BB\nccc  d")
+  })
+})
+
+describe("identity data", () => {
+  it("writes an address on one line, not as an object", () => {
+    const text = identity(
+      Schema.decodeUnknownSync(IdentityData.IdentityData)({
+        lastName: "Nordmann",
+        address: { lines: ["Storgata 1", "Leilighet H0203"], postalCode: "0155", city: "Oslo", country: "NOR" }
+      })
+    )
+    expect(text).toContain("Storgata 1, Leilighet H0203, 0155 Oslo, NOR")
+    expect(text).not.toContain("[object Object]")
   })
 })

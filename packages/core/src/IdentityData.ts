@@ -4,12 +4,13 @@
  * carry, and a field a provider did not send is absent, never invented.
  *
  * This schema is the normalised form only. Adapters build it from a provider's payload with the named
- * codecs of the other modules (`CalendarDate.FromParts`, `Country.FromAlpha2`, `Sex.FromProviderWord`, …).
+ * codecs of the other modules (`CalendarDate.FromParts`, `Country.FromAlpha2`, `Sex.FromProviderWord`, `Address.FromParts`, …).
  *
  * @example
  * ```ts
  * import { IdentityData } from "@assure/core"
  * import { Schema } from "effect"
+import { Address } from "./Address.js"
  *
  * const finalResult = Schema.decodeUnknownSync(IdentityData.IdentityData)({
  *   firstName: "Maria Paula",
@@ -23,6 +24,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { Address } from "./Address.js"
 import { CalendarDate } from "./CalendarDate.js"
 import { Country } from "./Country.js"
 import { DocumentType } from "./DocumentType.js"
@@ -54,7 +56,9 @@ export const IdentityData = /* @__PURE__ */ Schema.Struct({
   /** The country that issued `personalNumber` (it can differ from the nationality). */
   personalNumberIssuingCountry: Schema.optionalKey(Country),
   /** The kind of `personalNumber` where the provider says (`birth`, `dnr`, `ssn`, …). */
-  personalNumberType: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(32)))
+  personalNumberType: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(32))),
+  /** The end-user's postal address, structured (see the `Address` module). */
+  address: Schema.optionalKey(Address)
 }).pipe(Schema.annotate({ identifier: "IdentityData", description: "Normalised identity data" }))
 
 /** Normalised identity data. @since 0.1.0 */

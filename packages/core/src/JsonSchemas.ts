@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { Address } from "./Address.js"
 import { CalendarDate } from "./CalendarDate.js"
 import { Country } from "./Country.js"
 import { DocumentType } from "./DocumentType.js"
@@ -27,6 +28,7 @@ import { Timestamp } from "./Timestamp.js"
 
 /** The public schemas, by the name their JSON Schema document is published under. @since 0.1.0 */
 export const schemas = {
+  Address,
   CalendarDate,
   Country,
   DocumentType,

@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 
+/** Structured postal addresses, and the codec from the parts providers send. @since 0.1.0 */
+export * as Address from "./Address.js"
 /** Calendar dates (`YYYY-MM-DD`) and the codecs from providers' date formats. @since 0.1.0 */
 export * as CalendarDate from "./CalendarDate.js"
 /** Countries as ISO 3166-1 alpha-3, and the codecs from alpha-2, numeric and ICAO codes. @since 0.1.0 */

@@ -10,9 +10,21 @@
  *
  * Only fields the client supplied are compared; a field the result lacks is reported `missing`.
  *
+ * The `address` is compared when both sides have one (providers seldom read an address, so a result without one
+ * says nothing about it), part by part over the parts both have:
+ *
+ * - `country` exactly (both are ISO 3166-1 alpha-3);
+ * - `postalCode` without spaces or hyphens, ignoring case (`0155`, `SW1A 1AA` = `sw1a1aa`);
+ * - `city` and `region` as text above, ignoring case and diacritics (`Tromsø` = `TROMSO`);
+ * - `lines` joined into one text, ignoring case, diacritics and punctuation: equal is a match; more than 90 %
+ *   similar, or one containing the other (a flat number the other side left out), is partial.
+ *
+ * The address result is the worst of its parts; a part the client supplied that the result lacks makes it at best
+ * `partial`. Addresses with no part in common are not compared.
+ *
  * @since 0.1.0
  */
-import type { IdentityData } from "@assure/core"
+import type { Address, IdentityData } from "@assure/core"
 import { distance } from "fastest-levenshtein"
 
 /** How one field compared. @since 0.1.0 */
@@ -70,6 +82,57 @@ const compareText = (supplied: string, found: string, byWord: boolean): FieldRes
 }
 
 const nameFields = new Set(["firstName", "lastName"])
+
+const worst = (results: ReadonlyArray<FieldResult>): Report["result"] =>
+  results.includes("mismatch") || results.includes("missing")
+    ? "mismatch"
+    : results.includes("partial")
+      ? "partial"
+      : "match"
+
+const postalCodeOf = (code: string): string => code.replace(/[\s-]+/g, "").toUpperCase()
+
+/** Address lines as one text: case, diacritics and punctuation ignored. */
+const linesOf = (lines: ReadonlyArray<string>): string => normaliseText(lines.join(" ").replace(/[\p{P}\p{S}]+/gu, " "))
+
+const compareLines = (supplied: ReadonlyArray<string>, found: ReadonlyArray<string>): FieldResult => {
+  const a = linesOf(supplied)
+  const b = linesOf(found)
+  if (a === b) return "match"
+  if (similarity(a, b) > 0.9) return "partial"
+  // One side has a line (or word) the other left out: `Storgata 1` and `Storgata 1 H0203`.
+  if (a.length > 0 && b.length > 0 && (` ${b} `.includes(` ${a} `) || ` ${a} `.includes(` ${b} `))) return "partial"
+  return "mismatch"
+}
+
+/**
+ * Compares two addresses part by part (see the module documentation), or `undefined` when they have no part in
+ * common.
+ *
+ * @since 0.1.0
+ */
+export const compareAddress = (supplied: Address.Address, found: Address.Address): FieldResult | undefined => {
+  const results: Array<FieldResult> = []
+  let lacking = false
+  const part = <K extends keyof Address.Address>(
+    key: K,
+    compare: (a: NonNullable<Address.Address[K]>, b: NonNullable<Address.Address[K]>) => FieldResult
+  ) => {
+    const a = supplied[key]
+    const b = found[key]
+    if (a === undefined) return
+    if (b === undefined) lacking = true
+    else results.push(compare(a as NonNullable<Address.Address[K]>, b as NonNullable<Address.Address[K]>))
+  }
+  part("country", (a, b) => (a === b ? "match" : "mismatch"))
+  part("postalCode", (a, b) => (postalCodeOf(a) === postalCodeOf(b) ? "match" : "mismatch"))
+  part("city", (a, b) => compareText(a, b, false))
+  part("region", (a, b) => compareText(a, b, false))
+  part("lines", compareLines)
+  if (results.length === 0) return undefined
+  const result = worst(results)
+  return lacking && result === "match" ? "partial" : result
+}
 const dateFields = new Set(["dateOfBirth", "dateOfExpiry", "dateOfIssue"])
 
 /**
@@ -83,9 +146,10 @@ const dateFields = new Set(["dateOfBirth", "dateOfExpiry", "dateOfIssue"])
  */
 export const compare = (supplied: IdentityData.IdentityData, finalResult: IdentityData.IdentityData): Report => {
   const fields: Partial<Record<keyof IdentityData.IdentityData, FieldResult>> = {}
-  for (const [key, value] of Object.entries(supplied) as ReadonlyArray<[keyof IdentityData.IdentityData, string]>) {
+  const { address: suppliedAddress, ...text } = supplied
+  for (const [key, value] of Object.entries(text) as ReadonlyArray<[keyof IdentityData.IdentityData, string]>) {
     const found = finalResult[key]
-    if (found === undefined) {
+    if (typeof found !== "string") {
       fields[key] = "missing"
     } else if (dateFields.has(key)) {
       const a = value.replaceAll("-", "")
@@ -95,11 +159,11 @@ export const compare = (supplied: IdentityData.IdentityData, finalResult: Identi
       fields[key] = compareText(value, found, nameFields.has(key))
     }
   }
+  if (suppliedAddress !== undefined && finalResult.address !== undefined) {
+    const address = compareAddress(suppliedAddress, finalResult.address)
+    if (address !== undefined) fields.address = address
+  }
   const results = Object.values(fields)
-  const result = results.some((r) => r === "mismatch" || r === "missing")
-    ? "mismatch"
-    : results.some((r) => r === "partial")
-      ? "partial"
-      : "match"
+  const result = worst(results)
   return { result, fields }
 }

@@ -39,4 +39,63 @@ describe("Matching (the Assure rules)", () => {
       "mismatch"
     )
   })
+
+  describe("address", () => {
+    const oslo = { lines: ["Storgata 1"], postalCode: "0155", city: "Oslo", country: "NOR" }
+
+    it("matches normalised: postal code without spaces or case, city without case or diacritics", () => {
+      const report = Matching.compare(
+        identity({
+          lastName: "Nordmann",
+          address: { lines: ["Flat 2, 10 Downing St."], postalCode: "SW1A 2AA", city: "Tromsø", country: "GBR" }
+        }),
+        identity({
+          lastName: "NORDMANN",
+          address: { lines: ["FLAT 2", "10 DOWNING ST"], postalCode: "SW1A2AA", city: "TROMSO", country: "GBR" }
+        })
+      )
+      assert.deepStrictEqual(report, { result: "match", fields: { lastName: "match", address: "match" } })
+    })
+
+    it("is a mismatch when the country, postal code, city or street differ", () => {
+      for (const other of [
+        { ...oslo, country: "SWE" },
+        { ...oslo, postalCode: "0156" },
+        { ...oslo, city: "Bergen" },
+        { ...oslo, lines: ["Kirkegata 7"] }
+      ]) {
+        const report = Matching.compare(identity({ address: oslo }), identity({ address: other }))
+        assert.strictEqual(report.fields.address, "mismatch", JSON.stringify(other))
+        assert.strictEqual(report.result, "mismatch")
+      }
+    })
+
+    it("is partial for a line the other side left out, a near spelling, or a part the result lacks", () => {
+      const flat = Matching.compare(
+        identity({ address: oslo }),
+        identity({ address: { ...oslo, lines: ["Storgata 1", "Leilighet H0203"] } })
+      )
+      assert.strictEqual(flat.fields.address, "partial")
+      const spelling = Matching.compare(
+        identity({ address: { lines: ["Kristoffersens gate 12"] } }),
+        identity({ address: { lines: ["Kristofersens gate 12"] } })
+      )
+      assert.strictEqual(spelling.fields.address, "partial")
+      const lacking = Matching.compare(identity({ address: oslo }), identity({ address: { city: "OSLO" } }))
+      assert.strictEqual(lacking.fields.address, "partial")
+    })
+
+    it("is compared only when both sides have an address with a part in common", () => {
+      const noResultAddress = Matching.compare(
+        identity({ lastName: "Hansen", address: oslo }),
+        identity({ lastName: "Hansen" })
+      )
+      assert.deepStrictEqual(noResultAddress, { result: "match", fields: { lastName: "match" } })
+      const nothingInCommon = Matching.compare(
+        identity({ address: { city: "Oslo" } }),
+        identity({ address: { country: "NOR" } })
+      )
+      assert.deepStrictEqual(nothingInCommon.fields, {})
+    })
+  })
 })

@@ -7,6 +7,8 @@
 
 /** The flows and features a provider supports. @since 0.1.0 */
 export * as Capabilities from "./Capabilities.js"
+/** Vendor code tables: vendor codes to our values, with a typed error or a documented fallback for unknown codes. @since 0.1.0 */
+export * as CodeTable from "./CodeTable.js"
 /** The provider interface, its requests and results, and `make` for adapters. @since 0.1.0 */
 export * as IdentityProvider from "./IdentityProvider.js"
 /** Typed provider parameters, keyed by provider name (augmented by adapters). @since 0.1.0 */

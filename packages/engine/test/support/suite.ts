@@ -76,14 +76,21 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
         Effect.gen(function* () {
           const dossiers = yield* Dossiers.Dossiers
           const processes = yield* Processes.Processes
-          const dossier = yield* newDossier({ firstName: "Ola", lastName: "Nordmann", dateOfBirth: "1990-01-31" })
-          // What creating answers is what reading it back answers.
-          assert.deepStrictEqual(yield* dossiers.get(tenantA, dossier.dossierId), dossier)
-          assert.deepStrictEqual(dossier.userData, {
+          const address = { lines: ["Storgata 1"], postalCode: "0155", city: "Oslo", country: "NOR" }
+          const dossier = yield* newDossier({
             firstName: "Ola",
             lastName: "Nordmann",
-            dateOfBirth: "1990-01-31"
-          } as typeof dossier.userData)
+            dateOfBirth: "1990-01-31",
+            address
+          })
+          // What creating answers is what reading it back answers.
+          assert.deepStrictEqual(yield* dossiers.get(tenantA, dossier.dossierId), dossier)
+          assert.deepStrictEqual<unknown>(dossier.userData, {
+            firstName: "Ola",
+            lastName: "Nordmann",
+            dateOfBirth: "1990-01-31",
+            address
+          })
           yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
           yield* dossiers.addFile(tenantA, dossier.dossierId, "selfie", png)
           const process = yield* startProcess(dossier.dossierId, "documentSelfie")
@@ -112,6 +119,9 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           const report = yield* processes.match(tenantA, dossier.dossierId, process.processId)
           assert.strictEqual(report.fields.lastName, "match")
           assert.strictEqual(report.fields.dateOfBirth, "match")
+          // The sandbox reads the client's address back: it is sealed, stored and matched like the other fields.
+          assert.deepStrictEqual<unknown>(done.finalResult?.address, address)
+          assert.strictEqual(report.fields.address, "match")
           const listed = yield* dossiers.get(tenantA, dossier.dossierId)
           assert.deepStrictEqual(
             listed.processes.map((p) => p.status),

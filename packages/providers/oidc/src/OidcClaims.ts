@@ -17,6 +17,7 @@
  * | `nationality`, `personalNumberIssuingCountry` | `Country.FromCode` (alpha-2 as brokers send, or alpha-3) |
  * | `personalNumber` | `IdentityData.IdentityNumber`, as sent |
  * | `personalNumberType` | lower-cased (`BIRTH` → `birth`), as `IdentityData` writes types |
+ * | `address` | the standard `address` claim (OpenID Connect Core 5.1.1) through `Address.FromParts`: `street_address` (its line breaks separate lines), `locality` (city), `region`, `postal_code`, and `country` where it is a country code (the claim may hold a country's name, which is left out); `formatted` only when none of these is present |
  *
  * `personalNumberType` and `personalNumberIssuingCountry` describe the personal number, so they are read only when a
  * personal number is present.
@@ -37,7 +38,7 @@
  *
  * @since 0.1.0
  */
-import { CalendarDate, Country, IdentityData, PersonName, Sex } from "@assure/core"
+import { Address, CalendarDate, Country, IdentityData, PersonName, Sex } from "@assure/core"
 import { Effect, Schema, SchemaGetter } from "effect"
 
 const ClaimNames = Schema.Array(Schema.String.check(Schema.isMinLength(1))).check(Schema.isMinLength(1))
@@ -51,7 +52,9 @@ export const ClaimMapping = Schema.Struct({
   nationality: Schema.optionalKey(ClaimNames),
   personalNumber: Schema.optionalKey(ClaimNames),
   personalNumberType: Schema.optionalKey(ClaimNames),
-  personalNumberIssuingCountry: Schema.optionalKey(ClaimNames)
+  personalNumberIssuingCountry: Schema.optionalKey(ClaimNames),
+  /** Claims holding an OpenID Connect address object (`formatted`, `street_address`, `locality`, …). */
+  address: Schema.optionalKey(ClaimNames)
 }).pipe(Schema.annotate({ identifier: "OidcClaimMapping" }))
 
 /** Which claims carry each identity field. @since 0.1.0 */
@@ -61,8 +64,8 @@ export type ClaimMapping = typeof ClaimMapping.Type
 export type Field = keyof ClaimMapping
 
 /**
- * The standard claims of OpenID Connect Core (5.1): `given_name`, `family_name`, `birthdate`, `gender`. The mapping
- * without a preset.
+ * The standard claims of OpenID Connect Core (5.1): `given_name`, `family_name`, `birthdate`, `gender`, `address`.
+ * The mapping without a preset.
  *
  * @since 0.1.0
  */
@@ -70,7 +73,8 @@ export const standard: ClaimMapping = {
   firstName: ["given_name"],
   lastName: ["family_name"],
   dateOfBirth: ["birthdate"],
-  gender: ["gender"]
+  gender: ["gender"],
+  address: ["address"]
 }
 
 /** Claims as a broker sends them (the ID token's payload, userinfo's JSON). @since 0.1.0 */
@@ -91,7 +95,8 @@ const Normalised = Schema.Struct({
   nationality: Schema.optionalKey(Country.FromCode),
   personalNumber: Schema.optionalKey(IdentityData.IdentityNumber),
   personalNumberType: Schema.optionalKey(lowerCased),
-  personalNumberIssuingCountry: Schema.optionalKey(Country.FromCode)
+  personalNumberIssuingCountry: Schema.optionalKey(Country.FromCode),
+  address: Schema.optionalKey(Address.FromParts)
 })
 
 const decodeNormalised = Schema.decodeUnknownEffect(Normalised)
@@ -106,6 +111,33 @@ const pick = (claims: Claims, names: ReadonlyArray<string> | undefined): unknown
     if (value !== undefined && value !== null && typeof value !== "string") return value
   }
   return undefined
+}
+
+const text = (value: unknown): string | null => (typeof value === "string" ? value : null)
+const isCountryCode = Schema.is(Schema.toEncoded(Country.FromCode))
+
+/**
+ * An OpenID Connect address claim (Core 5.1.1) as the parts `Address.FromParts` reads, or `undefined` when it holds
+ * nothing. A string is read as `formatted`; anything else that is not an object is returned as it is, for the
+ * schema to refuse.
+ *
+ * @since 0.1.0
+ */
+export const addressParts = (claim: unknown): unknown => {
+  if (typeof claim === "string") return addressParts({ formatted: claim })
+  if (typeof claim !== "object" || claim === null || Array.isArray(claim)) return claim
+  const address = claim as { readonly [key: string]: unknown }
+  const country = text(address.country)
+  const parts: Address.Parts = {
+    lines: [text(address.street_address)],
+    postalCode: text(address.postal_code),
+    city: text(address.locality),
+    region: text(address.region),
+    country: country !== null && isCountryCode(country.trim()) ? country : null
+  }
+  const structured = Address.hasParts({ ...parts, country: null })
+  const withFormatted = structured ? parts : { ...parts, lines: [text(address.formatted)] }
+  return Address.hasParts(withFormatted) ? withFormatted : undefined
 }
 
 /**
@@ -130,6 +162,8 @@ export const select = (claims: Claims, mapping: ClaimMapping): { readonly [field
     const value = pick(claims, mapping[field])
     if (value !== undefined) selected[field] = value
   }
+  const address = addressParts(pick(claims, mapping.address))
+  if (address !== undefined) selected.address = address
   if (selected.personalNumber === undefined) {
     delete selected.personalNumberType
     delete selected.personalNumberIssuingCountry

@@ -66,7 +66,8 @@ export const signicat: Preset = {
     dateOfBirth: ["birthdate"],
     personalNumber: ["nin"],
     personalNumberType: ["nin_type"],
-    personalNumberIssuingCountry: ["nin_issuing_country"]
+    personalNumberIssuingCountry: ["nin_issuing_country"],
+    address: ["address"]
   },
   eids: {
     noBankId: { acrValues: "idp:nbid", scope: "openid profile nin nbid-extra idp-id" },
@@ -90,7 +91,8 @@ export const idura: Preset = {
     lastName: ["family_name"],
     dateOfBirth: ["birthdate"],
     personalNumber: ["socialno", "ssn", "cprNumberIdentifier"],
-    personalNumberIssuingCountry: ["country"]
+    personalNumberIssuingCountry: ["country"],
+    address: ["address"]
   },
   eids: {
     noBankId: { acrValues: "urn:grn:authn:no:bankid", scope: "openid" },

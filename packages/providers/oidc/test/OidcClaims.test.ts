@@ -157,4 +157,58 @@ describe("OidcPreset", () => {
     for (const eid of Object.values(OidcPreset.signicat.eids)) assert.match(eid.acrValues, /^idp:[a-z]+$/)
     for (const eid of Object.values(OidcPreset.idura.eids)) assert.match(eid.acrValues, /^urn:grn:authn:[a-z]{2}:/)
   })
+
+  describe("the address claim (OpenID Connect Core 5.1.1)", () => {
+    it("maps street_address, locality, region, postal_code and a country code", () => {
+      const exit = run(
+        {
+          given_name: "Kari",
+          address: {
+            formatted: "Storgata 1\nLeilighet H0203\n0155 Oslo\nNorway",
+            street_address: "Storgata 1\nLeilighet H0203",
+            locality: "Oslo",
+            region: "Oslo",
+            postal_code: "0155",
+            country: "NO"
+          }
+        },
+        OidcClaims.standard
+      )
+      assert.deepStrictEqual<unknown>(Exit.isSuccess(exit) ? exit.value : exit, {
+        firstName: "Kari",
+        address: {
+          lines: ["Storgata 1", "Leilighet H0203"],
+          postalCode: "0155",
+          city: "Oslo",
+          region: "Oslo",
+          country: "NOR"
+        }
+      })
+    })
+
+    it("leaves out a country's name, uses formatted only alone, and skips an empty address", () => {
+      const named = run({ address: { locality: "Tromsø", country: "Norway" } }, OidcClaims.standard)
+      assert.deepStrictEqual<unknown>(Exit.isSuccess(named) ? named.value : named, {
+        address: { city: "Tromsø" }
+      })
+      const formatted = run({ address: { formatted: "Storgata 1\r\n0155 Oslo", country: "NOR" } }, OidcClaims.standard)
+      assert.deepStrictEqual<unknown>(Exit.isSuccess(formatted) ? formatted.value : formatted, {
+        address: { lines: ["Storgata 1", "0155 Oslo"], country: "NOR" }
+      })
+      const empty = run({ family_name: "Nordmann", address: { street_address: " ", country: "" } }, OidcClaims.standard)
+      assert.deepStrictEqual<unknown>(Exit.isSuccess(empty) ? empty.value : empty, { lastName: "Nordmann" })
+    })
+
+    it("is read by both presets, and an address claim that is not an object fails with the field", () => {
+      for (const preset of Object.values(OidcPreset.presets)) {
+        const exit = run({ address: { postal_code: "0155", country: "NO" } }, preset.claims)
+        assert.deepStrictEqual<unknown>(Exit.isSuccess(exit) ? exit.value : exit, {
+          address: { postalCode: "0155", country: "NOR" }
+        })
+      }
+      const exit = run({ address: true }, OidcClaims.standard)
+      assert.isTrue(Exit.isFailure(exit))
+      assert.include(String(exit), "address")
+    })
+  })
 })

@@ -50,6 +50,7 @@
  * @since 0.1.0
  */
 import {
+  Address,
   CalendarDate,
   Country,
   DocumentType,
@@ -60,10 +61,10 @@ import {
   Sex,
   Timestamp
 } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
-import { Config, Effect, Layer, Option, Redacted, Schema, SchemaTransformation } from "effect"
+import { Capabilities, CodeTable, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
+import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { HttpClient } from "effect/http"
-import { documentTypes, documentTypeWords } from "./internal/documentTypes.js"
+import { documentTypes } from "./internal/documentTypes.js"
 import * as OnfidoClient from "./OnfidoClient.js"
 import * as OnfidoWebhook from "./OnfidoWebhook.js"
 
@@ -227,25 +228,28 @@ const checkReason = (status: ProcessStatus.ProcessStatus, reports: ReadonlyArray
   return `${failing.name}:${failing.sub_result ?? failing.result ?? failing.status ?? "consider"}`
 }
 
-/** Onfido's document types to assure's, through the total table of `internal/documentTypes`. @since 0.1.0 */
-export const DocumentTypeFromOnfido = Schema.Literals(documentTypeWords).pipe(
-  Schema.decodeTo(
-    DocumentType.DocumentType,
-    SchemaTransformation.transform({
-      decode: (word) => documentTypes[word],
-      encode: (type): (typeof documentTypeWords)[number] =>
-        type === "idCard"
-          ? "national_identity_card"
-          : type === "driverLicense"
-            ? "driving_licence"
-            : type === "residencePermit"
-              ? "residence_permit"
-              : type === "other"
-                ? "unknown"
-                : type
-    })
-  )
+const documentTypeEntries: Readonly<Record<string, DocumentType.DocumentType>> = Object.assign(
+  { unknown: "other" } as const,
+  documentTypes
 )
+
+/**
+ * Onfido's document types (the 78 words of its specification's `document_types`) and assure's kind for each, as a
+ * code table: travel and identity documents map to their kind, everything else Onfido accepts (proof of address,
+ * letters, cards that are not identity documents, `unknown`) to `other`, and so does a word Onfido adds later.
+ * `other` encodes as `unknown`.
+ *
+ * @since 0.1.0
+ */
+export const documentTypeTable = CodeTable.make(
+  "Onfido document type",
+  // `unknown` first, so that `other` encodes as `unknown` (the first code of a value is its code).
+  documentTypeEntries,
+  { to: DocumentType.DocumentType, fallback: CodeTable.fallbackTo("other") }
+)
+
+/** Onfido's document types to assure's, through {@link documentTypeTable}. @since 0.1.0 */
+export const DocumentTypeFromOnfido = documentTypeTable.schema
 
 // Normalisation: each Onfido field goes through the @assure/core codec for its format, so a value in an unexpected
 // format is a typed error with a path, never a guess. Onfido writes countries as alpha-3 with the ICAO code `RKS`
@@ -261,7 +265,8 @@ const Normalised = Schema.Struct({
   issuingCountry: Schema.optionalKey(Country.FromIcao),
   dateOfIssue: Schema.optionalKey(CalendarDate.FromIsoString),
   dateOfExpiry: Schema.optionalKey(CalendarDate.FromIsoString),
-  personalNumber: Schema.optionalKey(IdentityData.IdentityNumber)
+  personalNumber: Schema.optionalKey(IdentityData.IdentityNumber),
+  address: Schema.optionalKey(Address.FromParts)
 }).pipe(
   Schema.encodeKeys({
     firstName: "first_name",
@@ -274,7 +279,8 @@ const Normalised = Schema.Struct({
     issuingCountry: "issuing_country",
     dateOfIssue: "issuing_date",
     dateOfExpiry: "date_of_expiry",
-    personalNumber: "personal_number"
+    personalNumber: "personal_number",
+    address: "address_lines"
   })
 )
 
@@ -294,16 +300,52 @@ const stringOf = (value: unknown): string | undefined =>
 /** Onfido's words for a sex it could not read: left out rather than guessed. */
 const unknownSex = new Set(["unknown", "not specified", ""])
 
+const AddressLines = Schema.Struct({
+  street_address: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  postal_code: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  city: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  state: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  country: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  country_code: Schema.optionalKey(Schema.NullOr(Schema.String))
+})
+const decodeAddressLines = Schema.decodeUnknownOption(AddressLines)
+const isCountryCode = Schema.is(Schema.toEncoded(Country.FromCode))
+
+/**
+ * The address a document report extracted, as the parts `Address.FromParts` reads: the parsed `address_lines`
+ * (`street_address`, `postal_code`, `city`, `state`, and `country_code`, or `country` where that is a code rather
+ * than a country's name), else the free-text `address` as one line; `undefined` when the report has none.
+ *
+ * @since 0.1.0
+ */
+export const extractedAddress = (properties: { readonly [key: string]: unknown }): Address.Parts | undefined => {
+  const lines = Option.getOrUndefined(
+    decodeAddressLines(properties.address_lines ?? {}, { onExcessProperty: "ignore" })
+  )
+  const country = lines?.country_code ?? (lines?.country != null && isCountryCode(lines.country) ? lines.country : null)
+  const parsed: Address.Parts = {
+    lines: [lines?.street_address ?? null],
+    postalCode: lines?.postal_code ?? null,
+    city: lines?.city ?? null,
+    region: lines?.state ?? null,
+    country
+  }
+  if (Address.hasParts(parsed)) return parsed
+  const text: Address.Parts = { lines: [stringOf(properties.address) ?? null] }
+  return Address.hasParts(text) ? text : undefined
+}
+
 /**
  * What a document report extracted, in the field names the normalisation reads: the given names joined
  * (`first_name` and `middle_name`), the document number (the `document_numbers` entry of type `document_number`, else
- * the first), and the rest as Onfido wrote them. Exposed for tests and tools.
+ * the first), the address ({@link extractedAddress}, under `address_lines`), and the rest as Onfido wrote them.
+ * Exposed for tests and tools.
  *
  * @since 0.1.0
  */
 export const extractedFields = (properties: {
   readonly [key: string]: unknown
-}): { readonly [key: string]: string } => {
+}): { readonly [key: string]: unknown } => {
   const numbers = Option.getOrElse(decodeDocumentNumbers(properties.document_numbers ?? []), () => [])
   const documentNumber =
     numbers.find((number) => number.type === "document_number")?.value ?? numbers[0]?.value ?? undefined
@@ -324,7 +366,11 @@ export const extractedFields = (properties: {
     date_of_expiry: stringOf(properties.date_of_expiry),
     personal_number: stringOf(properties.personal_number)
   }
-  return Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined))
+  const address = extractedAddress(properties)
+  return {
+    ...Object.fromEntries(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    ...(address === undefined ? {} : { address_lines: address })
+  }
 }
 
 /**

@@ -106,6 +106,19 @@ export const DateParts = Schema.Struct({
   year: Schema.NullOr(Schema.Number)
 })
 
+/** An address as Stripe writes it (`verified_outputs.address`, `document.address`); `country` is alpha-2. @since 0.1.0 */
+export const Address = Schema.Struct({
+  line1: text,
+  line2: text,
+  city: text,
+  state: text,
+  postal_code: text,
+  country: text
+})
+
+/** An address as Stripe writes it. @since 0.1.0 */
+export type Address = typeof Address.Type
+
 /** The verified data of a session (`expand[]=verified_outputs`). @since 0.1.0 */
 export const VerifiedOutputs = Schema.Struct({
   first_name: text,
@@ -115,7 +128,8 @@ export const VerifiedOutputs = Schema.Struct({
   sex: text,
   /** Only with `expand[]=verified_outputs.id_number`. */
   id_number: text,
-  id_number_type: text
+  id_number_type: text,
+  address: nullable(Address)
 })
 
 /** A VerificationSession. @since 0.1.0 */
@@ -151,7 +165,8 @@ export const DocumentCheck = Schema.Struct({
   /** Only with `expand[]=document.dob`. */
   dob: nullable(DateParts),
   /** Only with `expand[]=document.number`. */
-  number: text
+  number: text,
+  address: nullable(Address)
 })
 
 /** The id-number check of a report. @since 0.1.0 */

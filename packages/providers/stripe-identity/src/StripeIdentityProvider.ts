@@ -33,6 +33,7 @@
  * @since 0.1.0
  */
 import {
+  Address,
   CalendarDate,
   Country,
   DocumentType,
@@ -42,8 +43,8 @@ import {
   ProcessType,
   Sex
 } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
-import { Config, Effect, Layer, Redacted, Schema } from "effect"
+import { Capabilities, CodeTable, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
+import { Config, Effect, Layer, Redacted, Result, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as StripeIdentityClient from "./StripeIdentityClient.js"
 import * as StripeIdentityWebhook from "./StripeIdentityWebhook.js"
@@ -103,21 +104,47 @@ export interface Options extends StripeIdentityClient.Options {
   readonly webhookSecrets: ReadonlyArray<Webhook.Secret>
 }
 
+/**
+ * `last_error` codes that end a process: `canceled` when the end-user walked away or said no, `rejected` when the
+ * person or the document failed a check. Any other code (Stripe could not decide: an unsupported document, country
+ * or device, …) falls back to `inconclusive`.
+ *
+ * @since 0.1.0
+ */
+export const lastErrorOutcomes = CodeTable.make(
+  "Stripe last_error code",
+  {
+    abandoned: "canceled",
+    consent_declined: "canceled",
+    document_expired: "rejected",
+    document_unverified_other: "rejected",
+    id_number_mismatch: "rejected",
+    id_number_unverified_other: "rejected",
+    selfie_document_missing_photo: "rejected",
+    selfie_face_mismatch: "rejected",
+    selfie_manipulated: "rejected",
+    selfie_unverified_other: "rejected",
+    under_supported_age: "rejected"
+  },
+  { fallback: CodeTable.fallbackTo<ProcessStatus.ProcessStatus>("inconclusive") }
+)
+
 /** `last_error` codes that end a process as `canceled`: the end-user walked away or said no. @since 0.1.0 */
-export const cancelingErrors: ReadonlyArray<string> = ["abandoned", "consent_declined"]
+export const cancelingErrors: ReadonlyArray<string> = lastErrorOutcomes.codes.filter(
+  (code) => lastErrorOutcomes.entries[code] === "canceled"
+)
 
 /** `last_error` codes that end a process as `rejected`: the person or the document failed a check. @since 0.1.0 */
-export const rejectingErrors: ReadonlyArray<string> = [
-  "document_expired",
-  "document_unverified_other",
-  "id_number_mismatch",
-  "id_number_unverified_other",
-  "selfie_document_missing_photo",
-  "selfie_face_mismatch",
-  "selfie_manipulated",
-  "selfie_unverified_other",
-  "under_supported_age"
-]
+export const rejectingErrors: ReadonlyArray<string> = lastErrorOutcomes.codes.filter(
+  (code) => lastErrorOutcomes.entries[code] === "rejected"
+)
+
+/** Stripe's document types (`document.type`), all three of them; a type Stripe adds later is `other`. @since 0.1.0 */
+export const documentTypes = CodeTable.make(
+  "Stripe document type",
+  { passport: "passport", id_card: "idCard", driving_license: "driverLicense" },
+  { to: DocumentType.DocumentType, fallback: CodeTable.fallbackTo("other") }
+)
 
 /**
  * A session's status (and `last_error.code`) as a process status — the table in the module documentation. A
@@ -139,9 +166,7 @@ export const statusOf = (
       return "canceled"
     case "requires_input":
       if (errorCode == null) return "pending"
-      if (cancelingErrors.includes(errorCode)) return "canceled"
-      if (rejectingErrors.includes(errorCode)) return "rejected"
-      return "inconclusive"
+      return Result.getOrElse(lastErrorOutcomes.get(errorCode), () => "inconclusive")
   }
 }
 
@@ -158,14 +183,15 @@ const Normalised = Schema.Struct({
   lastName: Schema.optionalKey(PersonName.FromString),
   dateOfBirth: Schema.optionalKey(CalendarDate.FromParts),
   gender: Schema.optionalKey(Sex.FromProviderWord),
-  documentType: Schema.optionalKey(DocumentType.FromProviderWord),
+  documentType: Schema.optionalKey(documentTypes.schema),
   documentNumber: Schema.optionalKey(IdentityData.IdentityNumber),
   issuingCountry: Schema.optionalKey(Country.FromAlpha2),
   dateOfIssue: Schema.optionalKey(CalendarDate.FromParts),
   dateOfExpiry: Schema.optionalKey(CalendarDate.FromParts),
   personalNumber: Schema.optionalKey(IdentityData.IdentityNumber),
   personalNumberType: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(32))),
-  personalNumberIssuingCountry: Schema.optionalKey(Country.FromAlpha2)
+  personalNumberIssuingCountry: Schema.optionalKey(Country.FromAlpha2),
+  address: Schema.optionalKey(Address.FromParts)
 }).pipe(
   Schema.encodeKeys({
     firstName: "first_name",
@@ -179,7 +205,8 @@ const Normalised = Schema.Struct({
     dateOfExpiry: "expiration_date",
     personalNumber: "id_number",
     personalNumberType: "id_number_type",
-    personalNumberIssuingCountry: "id_number_country"
+    personalNumberIssuingCountry: "id_number_country",
+    address: "address"
   })
 )
 
@@ -188,6 +215,19 @@ const decodeNormalised = Schema.decodeUnknownEffect(Normalised)
 /** Leaves out what Stripe did not read (`null`), so that absent data is not failed on. */
 const present = (fields: { readonly [key: string]: unknown }) =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null))
+
+/** Stripe's address as the parts `Address.FromParts` reads, or `undefined` when Stripe read none. @since 0.1.0 */
+export const addressParts = (address: StripeIdentityClient.Address | null | undefined): Address.Parts | undefined => {
+  if (address == null) return undefined
+  const parts: Address.Parts = {
+    lines: [address.line1 ?? null, address.line2 ?? null],
+    postalCode: address.postal_code ?? null,
+    city: address.city ?? null,
+    region: address.state ?? null,
+    country: address.country ?? null
+  }
+  return Address.hasParts(parts) ? parts : undefined
+}
 
 /**
  * What Stripe verified, in Stripe's field names: the session's `verified_outputs` first (what Stripe vouches for),
@@ -215,7 +255,8 @@ export const verifiedFields = (
     expiration_date: document.expiration_date,
     id_number: outputs.id_number,
     id_number_type: idNumberType,
-    id_number_country: idNumberType == null ? undefined : idNumberCountries[idNumberType]
+    id_number_country: idNumberType == null ? undefined : idNumberCountries[idNumberType],
+    address: addressParts(outputs.address ?? document.address)
   })
 }
 

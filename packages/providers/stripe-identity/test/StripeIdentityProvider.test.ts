@@ -90,7 +90,8 @@ describe("StripeIdentityProvider", () => {
         documentNumber: "D1234567",
         issuingCountry: "USA",
         dateOfIssue: "2020-12-01",
-        dateOfExpiry: "2030-12-01"
+        dateOfExpiry: "2030-12-01",
+        address: { lines: ["1234 Main St."], city: "San Francisco", region: "CA", country: "USA" }
       })
       assert.deepStrictEqual(outcome.checks, [
         { name: "document", outcome: "passed", detail: "verified" },
@@ -129,7 +130,8 @@ describe("StripeIdentityProvider", () => {
         dateOfBirth: "1987-03-14",
         gender: "F",
         personalNumberType: "us_ssn",
-        personalNumberIssuingCountry: "USA"
+        personalNumberIssuingCountry: "USA",
+        address: { lines: ["1234 Main St."], city: "San Francisco", region: "CA", country: "USA" }
       })
       assert.deepStrictEqual(outcome.checks, [{ name: "idNumber", outcome: "passed", detail: "verified" }])
     }).pipe(Effect.provide(TestLayer))

@@ -30,7 +30,9 @@ describe("Stripe's identity fixtures", () => {
         documentType: "driverLicense",
         issuingCountry: "USA",
         dateOfIssue: "2020-12-01",
-        dateOfExpiry: "2030-12-01"
+        dateOfExpiry: "2030-12-01",
+        // The report's document.address: line2 and postal_code are null in Stripe's fixture.
+        address: { lines: ["1234 Main St."], city: "San Francisco", region: "CA", country: "USA" }
       })
       assert.deepStrictEqual(StripeIdentityProvider.checksOf(report), [
         { name: "document", outcome: "passed", detail: "verified" }
@@ -60,4 +62,55 @@ describe("Stripe's identity fixtures", () => {
       assert.include(issue, "expiration_date")
     })
   )
+
+  it.effect("verified_outputs.address comes first, then the document's; blank addresses are left out", () =>
+    Effect.gen(function* () {
+      const session = yield* decodeSession(
+        {
+          ...(rawSession as object),
+          verified_outputs: {
+            first_name: "Jenny",
+            address: {
+              line1: " 510 Townsend St ",
+              line2: "Floor 2",
+              city: "San Francisco",
+              state: "CA",
+              postal_code: "94103",
+              country: "US"
+            }
+          }
+        },
+        lenient
+      )
+      const report = yield* decodeReport(rawReport, lenient)
+      const identity = yield* StripeIdentityProvider.normalise(session, report)
+      assert.deepStrictEqual(identity.address, {
+        lines: ["510 Townsend St", "Floor 2"],
+        postalCode: "94103",
+        city: "San Francisco",
+        region: "CA",
+        country: "USA"
+      })
+      const blank = yield* decodeReport(
+        {
+          ...rawReport,
+          document: {
+            ...rawReport.document,
+            address: { line1: null, line2: "", city: null, state: null, postal_code: null, country: null }
+          }
+        },
+        lenient
+      )
+      const withoutAddress = yield* StripeIdentityProvider.normalise({ ...session, verified_outputs: null }, blank)
+      assert.isUndefined(withoutAddress.address)
+    })
+  )
+
+  it("maps last_error codes through the code table, unknown codes to inconclusive", () => {
+    assert.strictEqual(StripeIdentityProvider.statusOf("requires_input", "selfie_face_mismatch"), "rejected")
+    assert.strictEqual(StripeIdentityProvider.statusOf("requires_input", "consent_declined"), "canceled")
+    assert.strictEqual(StripeIdentityProvider.statusOf("requires_input", "a_code_stripe_adds_in_2027"), "inconclusive")
+    assert.deepStrictEqual(StripeIdentityProvider.cancelingErrors, ["abandoned", "consent_declined"])
+    assert.strictEqual(Schema.decodeUnknownSync(StripeIdentityProvider.documentTypes.schema)("passport_card"), "other")
+  })
 })

@@ -180,6 +180,30 @@ export const DecisionStatus = Schema.Literals([
 /** A decision's status. @since 0.1.0 */
 export type DecisionStatus = typeof DecisionStatus.Type
 
+/**
+ * An address Veriff read (`verification.person.addresses[]` of a decision): the address as one text, and its parts
+ * where Veriff parsed it. The country's format is not documented; it is read as any country code.
+ *
+ * @since 0.1.0
+ */
+export const Address = Schema.Struct({
+  fullAddress: text,
+  parsedAddress: nullable(
+    Schema.Struct({
+      street: text,
+      houseNumber: text,
+      unit: text,
+      postcode: text,
+      city: text,
+      state: text,
+      country: text
+    })
+  )
+})
+
+/** An address Veriff read. @since 0.1.0 */
+export type Address = typeof Address.Type
+
 /** The person as Veriff read them (`verification.person` of a decision). @since 0.1.0 */
 export const Person = Schema.Struct({
   firstName: text,
@@ -193,7 +217,9 @@ export const Person = Schema.Struct({
   yearOfBirth: nullable(Schema.Union([Schema.String, Schema.Number])),
   placeOfBirth: text,
   /** "ISO country code": alpha-2 in Veriff's samples, alpha-3 in a third-party transcription; read either. */
-  nationality: text
+  nationality: text,
+  /** The addresses Veriff read, where the integration reads addresses; the first is mapped. */
+  addresses: nullable(Schema.Array(Address))
 })
 
 /** The document as Veriff read it (`verification.document` of a decision). @since 0.1.0 */

@@ -40,17 +40,25 @@
  * @since 0.1.0
  */
 import {
+  Address,
   CalendarDate,
   Country,
   DocumentType,
   IdentityData,
   PersonName,
-  type ProcessStatus,
+  ProcessStatus,
   ProcessType,
   Sex
 } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry, type Webhook } from "@assure/provider"
-import { Config, Effect, Layer, Schema } from "effect"
+import {
+  Capabilities,
+  CodeTable,
+  IdentityProvider,
+  ProviderError,
+  ProviderRegistry,
+  type Webhook
+} from "@assure/provider"
+import { Config, Effect, Layer, Result, Schema } from "effect"
 import { Base64 } from "effect/encoding"
 import type { HttpClient } from "effect/http"
 import * as VeriffClient from "./VeriffClient.js"
@@ -119,6 +127,42 @@ export const flowOf = (state: IdentityProvider.ProviderState | undefined): Flow 
   state?.flow === "upload" ? "upload" : "hosted"
 
 /**
+ * Decision statuses whose process status does not depend on the flow (`resubmission_requested` does, and a status
+ * Veriff adds later is read by its code): the table in the module documentation.
+ *
+ * @since 0.1.0
+ */
+export const decisionStatuses = CodeTable.make(
+  "Veriff decision status",
+  {
+    approved: "accepted",
+    declined: "rejected",
+    review: "inconclusive",
+    expired: "canceled",
+    abandoned: "canceled"
+  },
+  { to: ProcessStatus.ProcessStatus }
+)
+
+/**
+ * Veriff's document types (`verification.document.type`); a type Veriff adds later is `other`.
+ *
+ * @since 0.1.0
+ */
+export const documentTypes = CodeTable.make(
+  "Veriff document type",
+  {
+    PASSPORT: "passport",
+    ID_CARD: "idCard",
+    RESIDENCE_PERMIT: "residencePermit",
+    DRIVERS_LICENSE: "driverLicense",
+    VISA: "visa",
+    OTHER: "other"
+  },
+  { to: DocumentType.DocumentType, fallback: CodeTable.fallbackTo("other") }
+)
+
+/**
  * A decision as a process status — the table in the module documentation. `decision` is `null` while Veriff has
  * none; `flow` decides the cases where the hosted and the headless flow differ.
  *
@@ -129,19 +173,9 @@ export const statusOf = (
   flow: Flow
 ): ProcessStatus.ProcessStatus => {
   if (decision === null) return flow === "upload" ? "processing" : "pending"
-  switch (decision.status) {
-    case "approved":
-      return "accepted"
-    case "declined":
-      return "rejected"
-    case "resubmission_requested":
-      return flow === "upload" ? "inconclusive" : "pending"
-    case "review":
-      return "inconclusive"
-    case "expired":
-    case "abandoned":
-      return "canceled"
-  }
+  if (decision.status === "resubmission_requested") return flow === "upload" ? "inconclusive" : "pending"
+  const known = decisionStatuses.get(decision.status)
+  if (Result.isSuccess(known)) return known.success
   // A status Veriff adds later: its code, where the code is unambiguous (9104 and 9121 are not: Veriff's pages
   // disagree on which of expired, abandoned and review they stand for).
   if (decision.code === 9001) return "accepted"
@@ -168,11 +202,12 @@ const Normalised = Schema.Struct({
   // Documented as an "ISO country code"; the samples disagree on alpha-2 and alpha-3, which FromCode tells apart.
   nationality: Schema.optionalKey(Country.FromCode),
   personalNumber: Schema.optionalKey(IdentityData.IdentityNumber),
-  documentType: Schema.optionalKey(DocumentType.FromProviderWord),
+  documentType: Schema.optionalKey(documentTypes.schema),
   documentNumber: Schema.optionalKey(IdentityData.IdentityNumber),
   issuingCountry: Schema.optionalKey(Country.FromAlpha2),
   dateOfIssue: Schema.optionalKey(CalendarDate.FromIsoString),
-  dateOfExpiry: Schema.optionalKey(CalendarDate.FromIsoString)
+  dateOfExpiry: Schema.optionalKey(CalendarDate.FromIsoString),
+  address: Schema.optionalKey(Address.FromParts)
 }).pipe(
   Schema.encodeKeys({
     firstName: "person.firstName",
@@ -185,20 +220,45 @@ const Normalised = Schema.Struct({
     documentNumber: "document.number",
     issuingCountry: "document.country",
     dateOfIssue: "document.validFrom",
-    dateOfExpiry: "document.validUntil"
+    dateOfExpiry: "document.validUntil",
+    address: "person.addresses[0]"
   })
 )
 
 const decodeNormalised = Schema.decodeUnknownEffect(Normalised)
 
 /**
- * What Veriff read, keyed by Veriff's paths (`person.firstName`, `document.validUntil`); what Veriff did not read
- * (`null`, empty) is left out. Exposed for tests and tools.
+ * An address Veriff read as the parts `Address.FromParts` reads: the parsed parts where Veriff parsed it (the street
+ * and house number as the first line, the unit as the second), otherwise the full address as one line; `undefined`
+ * when there is nothing in it.
  *
  * @since 0.1.0
  */
-export const readFields = (decision: VeriffClient.Decision): { readonly [path: string]: string } => {
-  const fields: Record<string, string> = {}
+export const addressParts = (address: VeriffClient.Address): Address.Parts | undefined => {
+  const parsed = address.parsedAddress
+  const street = [parsed?.street, parsed?.houseNumber].filter((part) => part != null && part.trim().length > 0)
+  const parts: Address.Parts =
+    parsed == null
+      ? { lines: [address.fullAddress ?? null] }
+      : {
+          lines: [street.length > 0 ? street.join(" ") : null, parsed.unit ?? null],
+          postalCode: parsed.postcode ?? null,
+          city: parsed.city ?? null,
+          region: parsed.state ?? null,
+          country: parsed.country ?? null
+        }
+  if (Address.hasParts(parts)) return parts
+  return parsed != null && address.fullAddress != null ? addressParts({ fullAddress: address.fullAddress }) : undefined
+}
+
+/**
+ * What Veriff read, keyed by Veriff's paths (`person.firstName`, `document.validUntil`, `person.addresses[0]`); what
+ * Veriff did not read (`null`, empty) is left out. Exposed for tests and tools.
+ *
+ * @since 0.1.0
+ */
+export const readFields = (decision: VeriffClient.Decision): { readonly [path: string]: unknown } => {
+  const fields: Record<string, unknown> = {}
   const add = (
     prefix: string,
     values: { readonly [key: string]: unknown } | null | undefined,
@@ -211,6 +271,9 @@ export const readFields = (decision: VeriffClient.Decision): { readonly [path: s
   }
   add("person", decision.person, ["firstName", "lastName", "dateOfBirth", "gender", "nationality", "idNumber"])
   add("document", decision.document, ["type", "number", "country", "validFrom", "validUntil"])
+  const address = decision.person?.addresses?.[0]
+  const parts = address === undefined ? undefined : addressParts(address)
+  if (parts !== undefined) fields["person.addresses[0]"] = parts
   return fields
 }
 

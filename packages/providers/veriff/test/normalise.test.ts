@@ -2,9 +2,9 @@
 // value in an unexpected format gives.
 import { Country } from "@assure/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Schema } from "effect"
 import fc from "fast-check"
-import { type VeriffClient, VeriffProvider } from "../src/index.js"
+import { VeriffClient, VeriffProvider } from "../src/index.js"
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0")
 
@@ -123,8 +123,7 @@ describe("VeriffProvider.normalise", () => {
       for (const [document, field] of [
         [{ validUntil: "09.01.2030" }, "document.validUntil"],
         [{ validUntil: "2023-02-29" }, "document.validUntil"],
-        [{ country: "EST" }, "document.country"],
-        [{ type: "LIBRARY_CARD" }, "document.type"]
+        [{ country: "EST" }, "document.country"]
       ] as const) {
         const error = yield* Effect.flip(VeriffProvider.normalise(decisionOf({ person: null, document })))
         assert.strictEqual(error.reason._tag, "InvalidResponse")
@@ -132,4 +131,102 @@ describe("VeriffProvider.normalise", () => {
       }
     })
   )
+
+  it.effect("a document type Veriff adds later is other, not an error", () =>
+    Effect.gen(function* () {
+      const data = yield* VeriffProvider.normalise(decisionOf({ person: null, document: { type: "LIBRARY_CARD" } }))
+      assert.deepStrictEqual<unknown>(data, { documentType: "other" })
+    })
+  )
+
+  // A decision as Veriff sends it (GET /v1/sessions/{id}/decision), with the person's addresses.
+  const rawDecision = (addresses: unknown) => ({
+    status: "success",
+    verification: {
+      id: "12df6045-3846-3e45-946a-14fa6136d78b",
+      code: 9001,
+      status: "approved",
+      reason: null,
+      reasonCode: null,
+      person: {
+        firstName: "SARAH",
+        lastName: "MORGAN",
+        dateOfBirth: "1967-03-30",
+        gender: null,
+        nationality: "GB",
+        idNumber: null,
+        yearOfBirth: "1967",
+        placeOfBirth: "MADRID",
+        pepSanctionMatch: null,
+        addresses
+      },
+      document: {
+        number: "MORGA753116SM9IJ",
+        type: "DRIVERS_LICENSE",
+        country: "GB",
+        validFrom: null,
+        validUntil: "2022-04-20"
+      }
+    }
+  })
+  const decodeAnswer = Schema.decodeUnknownEffect(VeriffClient.DecisionResponse)
+  const decisionIn = (answer: VeriffClient.DecisionResponse): VeriffClient.Decision => {
+    if (answer.verification === null) throw new Error("the answer has no decision")
+    return answer.verification
+  }
+
+  it.effect("maps person.addresses[0]: parsed parts, or the full address as one line", () =>
+    Effect.gen(function* () {
+      const parsed = yield* decodeAnswer(
+        rawDecision([
+          {
+            fullAddress: "Flat 4, 12 Baker Street, London NW1 6XE, United Kingdom",
+            parsedAddress: {
+              city: "London",
+              unit: "Flat 4",
+              state: null,
+              street: "Baker Street",
+              country: "GB",
+              postcode: "nw1 6xe",
+              houseNumber: "12"
+            }
+          },
+          { fullAddress: "an older address", parsedAddress: null }
+        ]),
+        { onExcessProperty: "ignore" }
+      )
+      const data = yield* VeriffProvider.normalise(decisionIn(parsed))
+      assert.deepStrictEqual(data.address, {
+        lines: ["Baker Street 12", "Flat 4"],
+        postalCode: "NW1 6XE",
+        city: "London",
+        country: "GBR"
+      })
+      const unparsed = yield* decodeAnswer(
+        rawDecision([{ fullAddress: " Kolmas 1, 10115 Tallinn ", parsedAddress: null }]),
+        { onExcessProperty: "ignore" }
+      )
+      assert.deepStrictEqual((yield* VeriffProvider.normalise(decisionIn(unparsed))).address, {
+        lines: ["Kolmas 1, 10115 Tallinn"]
+      })
+      for (const addresses of [[], null, [{ fullAddress: null, parsedAddress: { city: " ", street: null } }]]) {
+        const none = yield* decodeAnswer(rawDecision(addresses), { onExcessProperty: "ignore" })
+        assert.isUndefined((yield* VeriffProvider.normalise(decisionIn(none))).address, JSON.stringify(addresses))
+      }
+      const badCountry = yield* decodeAnswer(
+        rawDecision([{ fullAddress: null, parsedAddress: { city: "Utopia", country: "UTO" } }]),
+        { onExcessProperty: "ignore" }
+      )
+      const error = yield* Effect.flip(VeriffProvider.normalise(decisionIn(badCountry)))
+      assert.include(error.reason._tag === "InvalidResponse" ? error.reason.issue : "", "person.addresses[0]")
+    })
+  )
+
+  it("maps decision statuses through the code table, and a new status by its code", () => {
+    assert.strictEqual(VeriffProvider.statusOf({ status: "declined" }, "hosted"), "rejected")
+    assert.strictEqual(VeriffProvider.statusOf({ status: "abandoned" }, "upload"), "canceled")
+    assert.strictEqual(VeriffProvider.statusOf({ status: "resubmission_requested" }, "hosted"), "pending")
+    assert.strictEqual(VeriffProvider.statusOf({ status: "approved_v2", code: 9001 }, "hosted"), "accepted")
+    assert.strictEqual(VeriffProvider.statusOf({ status: "something_new", code: 9999 }, "hosted"), "inconclusive")
+  })
 })

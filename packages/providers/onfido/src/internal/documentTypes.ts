@@ -2,7 +2,8 @@
  * Onfido's document types (`document_types` in its OpenAPI specification, 78 words) and the kind of document each is
  * in assure's vocabulary. Travel and identity documents map to their kind; everything else Onfido accepts (proof of
  * address, letters, cards that are not identity documents, `unknown`) is `other`. The table is total over Onfido's
- * enum, so a word Onfido adds later fails to decode until it is mapped here on purpose.
+ * enum (a test checks it against the specification); the provider's `documentTypeTable` reads a word Onfido adds
+ * later as `other`.
  */
 import type { DocumentType } from "@assure/core"
 
