@@ -53,6 +53,8 @@ export interface Webhooks {
     event: unknown,
     options?: { readonly url?: string | undefined; readonly sign?: Sign | undefined }
   ) => Effect.Effect<IdentityProvider.WebhookRequest>
+  /** Signs `event` as `send` does, without sending or recording it (a redelivery for a test to hand over). */
+  readonly sign: (event: unknown) => Effect.Effect<IdentityProvider.WebhookRequest>
   /** Every webhook sent so far, oldest first. */
   readonly deliveries: Effect.Effect<ReadonlyArray<Delivery>>
 }
@@ -74,11 +76,12 @@ export const make = (options: {
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
     const deliveries: Array<Recorded> = []
+    const bodyOf = (event: unknown) => (typeof event === "string" ? event : JSON.stringify(event))
     return {
+      sign: (event) => options.sign(bodyOf(event)),
       send: (event, sending = {}) =>
         Effect.gen(function* () {
-          const body = typeof event === "string" ? event : JSON.stringify(event)
-          const request = yield* (sending.sign ?? options.sign)(body)
+          const request = yield* (sending.sign ?? options.sign)(bodyOf(event))
           const url = sending.url ?? options.url
           const delivery: Recorded = {
             url,

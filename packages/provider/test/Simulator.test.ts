@@ -419,10 +419,12 @@ describe("SimulatorWebhooks", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.effect("without a URL, webhooks are only returned and recorded", () =>
+  it.effect("without a URL, webhooks are only returned and recorded; sign neither sends nor records", () =>
     Effect.gen(function* () {
       const webhooks = yield* SimulatorWebhooks.make({ sign })
       yield* webhooks.send({ n: 1 })
+      const signed = yield* webhooks.sign({ n: 2 })
+      assert.strictEqual(new TextDecoder().decode(signed.rawBody), '{"n":2}')
       assert.deepStrictEqual(
         (yield* webhooks.deliveries).map((delivery) => [delivery.url, delivery.body, delivery.outcome]),
         [[undefined, '{"n":1}', "undelivered"]]
