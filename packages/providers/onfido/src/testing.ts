@@ -52,7 +52,7 @@
  * @since 0.1.0
  */
 import { Country, IdentityData } from "@assure/core"
-import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import type { IdentityProvider } from "@assure/provider"
 import {
   Simulator as Kit,
   SimulatorAuth,
@@ -62,7 +62,6 @@ import {
   TestRequest
 } from "@assure/provider/testing"
 import { Clock, Context, Duration, Effect, Layer, type Redacted, Schema, Scope } from "effect"
-import type { HttpClient } from "effect/http"
 import { documentTypeWords } from "./internal/documentTypes.js"
 import * as OnfidoClient from "./OnfidoClient.js"
 import * as OnfidoProvider from "./OnfidoProvider.js"
@@ -826,11 +825,7 @@ export const layerTest = (
     readonly timeout?: Duration.Input | undefined
     readonly workflowId?: string | undefined
   }
-): Layer.Layer<
-  OnfidoSimulator,
-  ProviderRegistry.RegistrationError,
-  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> =>
+) =>
   Kit.withProvider(layer(options), OnfidoSimulator, (simulator) =>
     OnfidoProvider.layer({
       apiToken: options.apiToken,
