@@ -552,6 +552,29 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: applicant }
       })
 
+    /** The applicant an upload is for, which must exist. */
+    const applicantOf = (form: FormData, fields: Record<string, Array<string>>) => {
+      const applicantId = form.get("applicant_id")
+      if (typeof applicantId !== "string" || applicants.get(applicantId) === undefined)
+        fields.applicant_id = ["not found"]
+      return String(applicantId)
+    }
+
+    /** The fields Onfido writes for an uploaded file of `collection`. */
+    const fileFields = (collection: string, file: { name: string; type: string; size: number }) =>
+      Effect.map(now, (at) => {
+        const id = uuid()
+        return {
+          id,
+          created_at: at,
+          href: href(`/${collection}/${id}`),
+          download_href: href(`/${collection}/${id}/download`),
+          file_name: file.name,
+          file_type: file.type,
+          file_size: file.size
+        }
+      })
+
     /** The file part of a multipart upload, checked against Onfido's documented types and sizes. */
     const fileOf = (form: FormData, min: number, max: number, fields: Record<string, Array<string>>) => {
       const file = form.get("file")
@@ -571,12 +594,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     const uploadDocument = (form: FormData) =>
       Effect.gen(function* () {
         const fields: Record<string, Array<string>> = {}
-        const applicantId = form.get("applicant_id")
+        const applicantId = applicantOf(form, fields)
         const type = form.get("type")
         const side = form.get("side")
         const country = form.get("issuing_country")
-        if (typeof applicantId !== "string" || applicants.get(applicantId) === undefined)
-          fields.applicant_id = ["not found"]
         if (typeof type !== "string" || !documentTypeSet.has(type)) fields.type = ["is not included in the list"]
         if (side !== null && side !== "front" && side !== "back") fields.side = ["is not included in the list"]
         if (country !== null && (typeof country !== "string" || !isOnfidoCountry(country))) {
@@ -584,19 +605,12 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         }
         const file = fileOf(form, 2 * 1024, 3 * 1024 * 1024, fields)
         if (Object.keys(fields).length > 0 || file === undefined) return invalid(fields)
-        const id = uuid()
         const document = documents.insert({
-          id,
-          created_at: yield* now,
-          href: href(`/documents/${id}`),
-          download_href: href(`/documents/${id}/download`),
-          file_name: file.name,
-          file_type: file.type,
-          file_size: file.size,
+          ...(yield* fileFields("documents", file)),
           type: String(type),
           side: typeof side === "string" ? side : null,
           issuing_country: typeof country === "string" ? country : null,
-          applicant_id: String(applicantId)
+          applicant_id: applicantId
         })
         return { status: 201, body: document }
       })
@@ -604,28 +618,16 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     const uploadLivePhoto = (form: FormData) =>
       Effect.gen(function* () {
         const fields: Record<string, Array<string>> = {}
-        const applicantId = form.get("applicant_id")
-        if (typeof applicantId !== "string" || applicants.get(applicantId) === undefined)
-          fields.applicant_id = ["not found"]
+        const applicantId = applicantOf(form, fields)
         const validation = form.get("advanced_validation")
         if (validation !== null && validation !== "true" && validation !== "false") {
           fields.advanced_validation = ["must be a boolean"]
         }
         const file = fileOf(form, 32 * 1024, 10 * 1024 * 1024, fields)
         if (Object.keys(fields).length > 0 || file === undefined) return invalid(fields)
-        const { id } = livePhotos.insert({ id: uuid(), applicant_id: String(applicantId) })
-        return {
-          status: 201,
-          body: {
-            id,
-            created_at: yield* now,
-            href: href(`/live_photos/${id}`),
-            download_href: href(`/live_photos/${id}/download`),
-            file_name: file.name,
-            file_type: file.type,
-            file_size: file.size
-          }
-        }
+        const photo = yield* fileFields("live_photos", file)
+        livePhotos.insert({ id: photo.id, applicant_id: applicantId })
+        return { status: 201, body: photo }
       })
 
     const createCheck = (body: unknown) =>
