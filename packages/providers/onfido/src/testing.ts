@@ -522,9 +522,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
 
     // Requests.
 
-    const createApplicant = (body: unknown) =>
+    const createApplicant = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        if (!isRecord(body)) return invalid({ base: ["must be a JSON object"] })
         const fields: Record<string, Array<string>> = {}
         for (const key of ["first_name", "last_name"]) {
           const value = body[key]
@@ -552,12 +551,11 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: applicant }
       })
 
-    /** The applicant an upload is for, which must exist. */
-    const applicantOf = (form: FormData, fields: Record<string, Array<string>>) => {
-      const applicantId = form.get("applicant_id")
-      if (typeof applicantId !== "string" || applicants.get(applicantId) === undefined)
-        fields.applicant_id = ["not found"]
-      return String(applicantId)
+    /** The applicant a request names, which must exist. */
+    const applicantOf = (id: unknown, fields: Record<string, Array<string>>) => {
+      const applicant = typeof id === "string" ? applicants.get(id) : undefined
+      if (applicant === undefined) fields.applicant_id = ["not found"]
+      return applicant
     }
 
     /** The fields Onfido writes for an uploaded file of `collection`. */
@@ -594,7 +592,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     const uploadDocument = (form: FormData) =>
       Effect.gen(function* () {
         const fields: Record<string, Array<string>> = {}
-        const applicantId = applicantOf(form, fields)
+        const applicantId = String(form.get("applicant_id"))
+        applicantOf(form.get("applicant_id"), fields)
         const type = form.get("type")
         const side = form.get("side")
         const country = form.get("issuing_country")
@@ -618,7 +617,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     const uploadLivePhoto = (form: FormData) =>
       Effect.gen(function* () {
         const fields: Record<string, Array<string>> = {}
-        const applicantId = applicantOf(form, fields)
+        const applicantId = String(form.get("applicant_id"))
+        applicantOf(form.get("applicant_id"), fields)
         const validation = form.get("advanced_validation")
         if (validation !== null && validation !== "true" && validation !== "false") {
           fields.advanced_validation = ["must be a boolean"]
@@ -630,12 +630,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: photo }
       })
 
-    const createCheck = (body: unknown) =>
+    const createCheck = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        if (!isRecord(body)) return invalid({ base: ["must be a JSON object"] })
         const fields: Record<string, Array<string>> = {}
-        const applicant = typeof body.applicant_id === "string" ? applicants.get(body.applicant_id) : undefined
-        if (applicant === undefined) fields.applicant_id = ["not found"]
+        const applicant = applicantOf(body.applicant_id, fields)
         const names = body.report_names
         if (!isStringArray(names) || names.length === 0 || !names.every((name) => reportNames.has(name))) {
           fields.report_names = ["must be a non-empty list of report names"]
@@ -687,12 +685,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: wireCheck(check) }
       })
 
-    const createWorkflowRun = (body: unknown) =>
+    const createWorkflowRun = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        if (!isRecord(body)) return invalid({ base: ["must be a JSON object"] })
         const fields: Record<string, Array<string>> = {}
-        const applicant = typeof body.applicant_id === "string" ? applicants.get(body.applicant_id) : undefined
-        if (applicant === undefined) fields.applicant_id = ["not found"]
+        const applicant = applicantOf(body.applicant_id, fields)
         if (typeof body.workflow_id !== "string" || body.workflow_id.length === 0)
           fields.workflow_id = ["can't be blank"]
         const link = body.link ?? {}
@@ -717,10 +713,11 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: wireWorkflowRun(workflowRuns.insert(run)) }
       })
 
-    /** The body of a JSON request, or Onfido's 400. */
-    const jsonOf = (handler: (body: unknown) => Effect.Effect<Answer>) => (request: Kit.Request) => {
+    /** The body of a JSON request, or Onfido's 400 (422 when it is not an object). */
+    const jsonOf = (handler: (body: Record<string, unknown>) => Effect.Effect<Answer>) => (request: Kit.Request) => {
       const body = request.headers["content-type"]?.startsWith("application/json") === true ? request.json() : undefined
-      return body === undefined ? Effect.succeed(badRequest) : handler(body)
+      if (body === undefined) return Effect.succeed(badRequest)
+      return isRecord(body) ? handler(body) : Effect.succeed(invalid({ base: ["must be a JSON object"] }))
     }
 
     /** The form of a multipart request, or Onfido's 400. */
