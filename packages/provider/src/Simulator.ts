@@ -52,10 +52,22 @@ import * as SimulatorFault from "./SimulatorFault.js"
 /** How to answer (re-exported from {@link LoopbackServer}). @since 0.1.0 */
 export type Answer = LoopbackServer.Answer
 
+/**
+ * The parameters of a route pattern: `"/sessions/:id/media"` has `{ readonly id: string }`.
+ *
+ * @since 0.1.0
+ */
+export type Params<Pattern extends string> = Pattern extends `${string}:${infer Name}/${infer Rest}`
+  ? { readonly [K in Name]: string } & Params<`/${Rest}`>
+  : Pattern extends `${string}:${infer Name}`
+    ? { readonly [K in Name]: string }
+    : Record<never, never>
+
 /** A request as a handler sees it: the loopback request, the route's parameters, and readers of its body. @since 0.1.0 */
-export interface Request extends LoopbackServer.Request {
+export interface Request<P extends Readonly<Record<string, string>> = Readonly<Record<string, string>>>
+  extends LoopbackServer.Request {
   /** The route pattern's `:name` segments, URI-decoded (`{}` for a request no route matched). */
-  readonly params: Readonly<Record<string, string>>
+  readonly params: P
   /** `http://127.0.0.1:<port>`: for links the simulator hands out. */
   readonly origin: string
   /** The body parsed as JSON, or `undefined` when it is not JSON. */
@@ -65,7 +77,9 @@ export interface Request extends LoopbackServer.Request {
 }
 
 /** Answers a request, or refuses it with an answer; `undefined` never answers. @since 0.1.0 */
-export type Handler = (request: Request) => Effect.Effect<Answer | undefined, Answer>
+export type Handler<P extends Readonly<Record<string, string>> = Readonly<Record<string, string>>> = (
+  request: Request<P>
+) => Effect.Effect<Answer | undefined, Answer>
 
 /** A credential check: passes, or refuses with the vendor's answer. Built with `SimulatorAuth`. @since 0.1.0 */
 export type Guard = (request: Request) => Effect.Effect<void, Answer>
@@ -79,33 +93,59 @@ export interface Route {
   readonly guard?: Guard | null | undefined
 }
 
-/** A route for `method` and `pattern` (`:name` matches one path segment). @since 0.1.0 */
-export const route = (
+/** A route's own options: its credential check instead of the simulator's (`null`: none). @since 0.1.0 */
+export interface RouteOptions {
+  readonly guard?: Guard | null | undefined
+}
+
+/**
+ * A route for `method` and `pattern` (`:name` matches one path segment, and is `request.params.name`).
+ *
+ * @since 0.1.0
+ */
+export const route = <Pattern extends string>(
   method: string,
-  pattern: string,
-  handler: Handler,
-  options: { readonly guard?: Guard | null | undefined } = {}
-): Route => ({ method, pattern, handler, guard: options.guard })
+  pattern: Pattern,
+  handler: Handler<Params<Pattern>>,
+  options: RouteOptions = {}
+): Route =>
+  // `match` gives every `:name` of the pattern, so the handler gets the parameters its type promises.
+  ({ method, pattern, handler: handler as Handler, guard: options.guard })
 
 /** A `GET` route. @since 0.1.0 */
-export const get = (pattern: string, handler: Handler, options?: { readonly guard?: Guard | null | undefined }) =>
-  route("GET", pattern, handler, options)
+export const get = <Pattern extends string>(
+  pattern: Pattern,
+  handler: Handler<Params<Pattern>>,
+  options?: RouteOptions
+) => route("GET", pattern, handler, options)
 
 /** A `POST` route. @since 0.1.0 */
-export const post = (pattern: string, handler: Handler, options?: { readonly guard?: Guard | null | undefined }) =>
-  route("POST", pattern, handler, options)
+export const post = <Pattern extends string>(
+  pattern: Pattern,
+  handler: Handler<Params<Pattern>>,
+  options?: RouteOptions
+) => route("POST", pattern, handler, options)
 
 /** A `PATCH` route. @since 0.1.0 */
-export const patch = (pattern: string, handler: Handler, options?: { readonly guard?: Guard | null | undefined }) =>
-  route("PATCH", pattern, handler, options)
+export const patch = <Pattern extends string>(
+  pattern: Pattern,
+  handler: Handler<Params<Pattern>>,
+  options?: RouteOptions
+) => route("PATCH", pattern, handler, options)
 
 /** A `PUT` route. @since 0.1.0 */
-export const put = (pattern: string, handler: Handler, options?: { readonly guard?: Guard | null | undefined }) =>
-  route("PUT", pattern, handler, options)
+export const put = <Pattern extends string>(
+  pattern: Pattern,
+  handler: Handler<Params<Pattern>>,
+  options?: RouteOptions
+) => route("PUT", pattern, handler, options)
 
 /** A `DELETE` route. @since 0.1.0 */
-export const del = (pattern: string, handler: Handler, options?: { readonly guard?: Guard | null | undefined }) =>
-  route("DELETE", pattern, handler, options)
+export const del = <Pattern extends string>(
+  pattern: Pattern,
+  handler: Handler<Params<Pattern>>,
+  options?: RouteOptions
+) => route("DELETE", pattern, handler, options)
 
 /** A redirect to `location` (302), as a hosted flow sends the end-user back. @since 0.1.0 */
 export const redirect = (location: string): Answer => ({ status: 302, body: "", headers: { location } })

@@ -5,21 +5,34 @@
  *
  * @example
  * ```ts
+ * import { Webhook } from "@assure/provider"
  * import { SimulatorAuth } from "@assure/provider/testing"
- * import { Redacted } from "effect"
+ * import { Effect, Redacted } from "effect"
  *
- * // Onfido: `Authorization: Token token=<api token>`
- * const onfido = SimulatorAuth.refuse(SimulatorAuth.apiKey("authorization", Redacted.make("api_sandbox.x"), {
- *   prefix: "Token token="
- * }), { status: 401, body: { error: { type: "authorization_error" } } })
+ * const apiKey = Redacted.make("00000000-0000-4000-8000-000000000000")
+ * const secret = Redacted.make("shared-secret")
  *
- * // Veriff: `X-AUTH-CLIENT`, and a signature over the body, each refused in its own words
+ * // Onfido: `Authorization: Token token=<api token>`, one refusal for a missing or wrong token
+ * const onfido = SimulatorAuth.refuse(SimulatorAuth.apiKey("authorization", apiKey, { prefix: "Token token=" }), {
+ *   status: 401,
+ *   body: { error: { type: "authorization_error" } }
+ * })
+ *
+ * // Veriff: `X-AUTH-CLIENT`, then `X-HMAC-SIGNATURE` over the body, each refused in Veriff's words
  * const veriff = SimulatorAuth.every(
- *   SimulatorAuth.refuse(SimulatorAuth.apiKey("x-auth-client", Redacted.make("key")), (verdict) =>
- *     ({ status: 401, body: { code: verdict === "missing" ? "1801" : "1803" } })),
+ *   SimulatorAuth.refuse(SimulatorAuth.apiKey("x-auth-client", apiKey), (verdict) => ({
+ *     status: 401,
+ *     body: { status: "fail", code: verdict === "missing" ? "1801" : "1803" }
+ *   })),
  *   SimulatorAuth.refuse(
- *     SimulatorAuth.signed({ header: "x-hmac-signature", verify: (request, signature) => checkHmac(request.text, signature) }),
- *     { status: 401, body: { code: "1819" } }
+ *     SimulatorAuth.signed({
+ *       header: "x-hmac-signature",
+ *       verify: (request, signature) =>
+ *         Effect.map(Webhook.sign({ algorithm: "SHA-256", encoding: "hex", secret, payload: request.text }), (expected) =>
+ *           SimulatorAuth.sameSecret(signature.toLowerCase(), expected)
+ *         )
+ *     }),
+ *     { status: 401, body: { status: "fail", code: "1819" } }
  *   )
  * )
  * ```

@@ -44,7 +44,7 @@ const vendor = Effect.gen(function* () {
         })
       ),
       Simulator.get("/things/:id", (request) =>
-        Effect.map(things.require(request.params.id ?? ""), (thing) => ({ status: 200, body: thing }))
+        Effect.map(things.require(request.params.id), (thing) => ({ status: 200, body: thing }))
       ),
       Simulator.get("/public/status", () => Effect.succeed({ status: 200, body: { ok: true } }), { guard: null })
     ],
@@ -256,6 +256,24 @@ describe("Simulator.match", () => {
     assert.strictEqual(Simulator.match("/checks/:id", "/checks/a/b"), undefined)
     assert.strictEqual(Simulator.match("/checks/:id", "/checks/%E0%A4%A"), undefined)
   })
+})
+
+describe("Simulator.route", () => {
+  it.live("types a handler's parameters from the pattern and hands it the matched values", () =>
+    Effect.gen(function* () {
+      const simulator = yield* Simulator.make({
+        notFound: () => ({ status: 404, body: "" }),
+        routes: [
+          // `request.params` is `{ id: string } & { mediaId: string }`: no `?? ""` needed.
+          Simulator.get("/sessions/:id/media/:mediaId", (request) =>
+            Effect.succeed({ status: 200, body: { session: request.params.id, media: request.params.mediaId } })
+          )
+        ]
+      })
+      const answer = yield* call(`${simulator.baseUrl}/sessions/s%201/media/m1`)
+      assert.deepStrictEqual(JSON.parse(answer.text), { session: "s 1", media: "m1" })
+    }).pipe(Effect.scoped)
+  )
 })
 
 describe("SimulatorAuth", () => {
