@@ -727,18 +727,18 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         : Effect.succeed(badRequest)
 
     /** `GET /checks/{id}`: sandbox checks complete quickly; the first retrieval sees in_progress, then completes. */
-    const retrieveCheck = (request: Kit.Request) =>
+    const retrieveCheck = (request: Kit.Request<{ readonly id: string }>) =>
       Effect.gen(function* () {
-        const check = yield* checks.require(request.params.id ?? "")
+        const check = yield* checks.require(request.params.id)
         const body = wireCheck(check)
         if (check.status === "in_progress" && !check.tags.includes(pendingTag)) yield* finish(check, check.planned)
         return { status: 200, body }
       })
 
     /** `GET /workflow-link/{id}?outcome=…`: the hosted flow's stand-in, where the end-user "finishes". */
-    const hostedLink = (request: Kit.Request) =>
+    const hostedLink = (request: Kit.Request<{ readonly id: string }>) =>
       Effect.gen(function* () {
-        const id = request.params.id ?? ""
+        const id = request.params.id
         const run = workflowRuns.get(id)
         if (run === undefined || run.status !== "awaiting_input") return { status: 404, body: "This link has expired." }
         const outcome = request.query.get("outcome") ?? ""
@@ -782,11 +782,11 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           }))
         ),
         Kit.get("/reports/:id", (request) =>
-          Effect.map(reports.require(request.params.id ?? ""), (report) => ({ status: 200, body: wireReport(report) }))
+          Effect.map(reports.require(request.params.id), (report) => ({ status: 200, body: wireReport(report) }))
         ),
         Kit.post("/workflow_runs", jsonOf(createWorkflowRun)),
         Kit.get("/workflow_runs/:id", (request) =>
-          Effect.map(workflowRuns.require(request.params.id ?? ""), (run) => ({
+          Effect.map(workflowRuns.require(request.params.id), (run) => ({
             status: 200,
             body: wireWorkflowRun(run)
           }))
