@@ -112,40 +112,25 @@ export const route = <Pattern extends string>(
   // `match` gives every `:name` of the pattern, so the handler gets the parameters its type promises.
   ({ method, pattern, handler: handler as Handler, guard: options.guard })
 
+const routeOf =
+  (method: string) =>
+  <Pattern extends string>(pattern: Pattern, handler: Handler<Params<Pattern>>, options?: RouteOptions): Route =>
+    route(method, pattern, handler, options)
+
 /** A `GET` route. @since 0.1.0 */
-export const get = <Pattern extends string>(
-  pattern: Pattern,
-  handler: Handler<Params<Pattern>>,
-  options?: RouteOptions
-) => route("GET", pattern, handler, options)
+export const get = routeOf("GET")
 
 /** A `POST` route. @since 0.1.0 */
-export const post = <Pattern extends string>(
-  pattern: Pattern,
-  handler: Handler<Params<Pattern>>,
-  options?: RouteOptions
-) => route("POST", pattern, handler, options)
+export const post = routeOf("POST")
 
 /** A `PATCH` route. @since 0.1.0 */
-export const patch = <Pattern extends string>(
-  pattern: Pattern,
-  handler: Handler<Params<Pattern>>,
-  options?: RouteOptions
-) => route("PATCH", pattern, handler, options)
+export const patch = routeOf("PATCH")
 
 /** A `PUT` route. @since 0.1.0 */
-export const put = <Pattern extends string>(
-  pattern: Pattern,
-  handler: Handler<Params<Pattern>>,
-  options?: RouteOptions
-) => route("PUT", pattern, handler, options)
+export const put = routeOf("PUT")
 
 /** A `DELETE` route. @since 0.1.0 */
-export const del = <Pattern extends string>(
-  pattern: Pattern,
-  handler: Handler<Params<Pattern>>,
-  options?: RouteOptions
-) => route("DELETE", pattern, handler, options)
+export const del = routeOf("DELETE")
 
 /** A redirect to `location` (302), as a hosted flow sends the end-user back. @since 0.1.0 */
 export const redirect = (location: string): Answer => ({ status: 302, body: "", headers: { location } })
