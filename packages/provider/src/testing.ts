@@ -1,28 +1,39 @@
 /**
- * For adapters' `testing` entries: the loopback HTTP server a vendor simulator answers on.
+ * For adapters' `testing` entries: the loopback HTTP server and the kit a vendor simulator is built from.
  *
- * Every simulator of a vendor's API needs the same plumbing — a `node:http` server on `127.0.0.1` and a free port for
- * as long as a scope is open, each request's body read whole, the answer written from a plain description, and
- * connections left hanging (a simulated timeout) closed with the scope. {@link serve} is that plumbing; the simulator
- * keeps what is its own: the vendor's paths, state, error bodies and webhooks.
+ * A simulator of a vendor's API is the vendor's routes, data and words on top of the same machinery; the kit is that
+ * machinery, so each simulator holds only what is its vendor's:
+ *
+ * - {@link Simulator}: the route table (`Simulator.get("/checks/:id", handler)`), a base path, the end-user's pages
+ *   of a hosted flow, recorded requests, and faults armed for the next requests or one route;
+ * - {@link SimulatorAuth}: credential checks (bearer token, basic auth, API-key header, signed-request hook) refused
+ *   in the vendor's words;
+ * - {@link SimulatorStore}: typed in-memory resources by id;
+ * - {@link SimulatorWebhooks}: outgoing webhooks signed with the vendor's scheme, delivered and recorded;
+ * - {@link SimulatorFault}: 401/5xx answers, malformed bodies, timeouts, and 429s in every rate-limit header spelling;
+ * - {@link TestRequest}: start requests as the engine makes them;
+ * - {@link LoopbackServer}: the `node:http` server on `127.0.0.1` underneath.
  *
  * Node only (`node:http`), like every `testing` entry: the adapters themselves stay runtime-agnostic.
  *
  * @example
  * ```ts
- * import { LoopbackServer } from "@assure/provider/testing"
- * import { Effect } from "effect"
+ * import { Simulator, SimulatorAuth } from "@assure/provider/testing"
+ * import { Effect, Redacted } from "effect"
  *
- * const simulator = Effect.gen(function* () {
- *   const server = yield* LoopbackServer.serve((request) =>
- *     Effect.succeed(
- *       request.path === "/v1/ping" ? { status: 200, body: { pong: true } } : { status: 404, body: { error: "not found" } }
- *     )
- *   )
- *   return server.baseUrl // http://127.0.0.1:<port>
- * })
+ * const simulator = Simulator.make({
+ *   guard: SimulatorAuth.refuse(SimulatorAuth.bearer(Redacted.make("sk_test")), { status: 401, body: {} }),
+ *   notFound: () => ({ status: 404, body: { error: "not found" } }),
+ *   routes: [Simulator.get("/v1/ping", () => Effect.succeed({ status: 200, body: { pong: true } }))]
+ * }) // Effect<Simulator, never, Scope>: baseUrl http://127.0.0.1:<port>
  * ```
  *
  * @since 0.1.0
  */
 export * as LoopbackServer from "./LoopbackServer.js"
+export * as Simulator from "./Simulator.js"
+export * as SimulatorAuth from "./SimulatorAuth.js"
+export * as SimulatorFault from "./SimulatorFault.js"
+export * as SimulatorStore from "./SimulatorStore.js"
+export * as SimulatorWebhooks from "./SimulatorWebhooks.js"
+export * as TestRequest from "./TestRequest.js"

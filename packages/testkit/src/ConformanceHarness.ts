@@ -10,19 +10,14 @@
  * @since 0.1.0
  */
 import type { Capabilities, IdentityProvider, Webhook } from "@assure/provider"
+import type { SimulatorFault } from "@assure/provider/testing"
 import type { Effect } from "effect"
 
 /** A final outcome the harness can make the vendor reach. @since 0.1.0 */
 export type Outcome = "accepted" | "rejected" | "inconclusive"
 
-/** A way a vendor fails. @since 0.1.0 */
-export type VendorFailure =
-  | "unauthorized"
-  | "rateLimited"
-  | "unavailable"
-  | "timeout"
-  | "malformedJson"
-  | "schemaInvalid"
+/** A way a vendor fails: the failures a simulator built on `@assure/provider/testing` arms. @since 0.1.0 */
+export type VendorFailure = SimulatorFault.VendorFailure
 
 /** Every vendor failure, in the order the suite checks them. @since 0.1.0 */
 export const vendorFailures: ReadonlyArray<VendorFailure> = [

@@ -22,8 +22,8 @@
  *
  * @since 0.1.0
  */
-import { Identifiers, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { Simulator, TestRequest } from "@assure/provider/testing"
 import * as asn1js from "asn1js"
 import { Clock, Context, Effect, Layer } from "effect"
 import { Base64 } from "effect/encoding"
@@ -480,12 +480,9 @@ export const layerTest: Layer.Layer<
   IcaoSimulator,
   ProviderRegistry.RegistrationError,
   ProviderRegistry.ProviderRegistry
-> = Layer.unwrap(
-  Effect.gen(function* () {
-    const simulator = yield* IcaoSimulator
-    return IcaoProvider.layer({ trustStore: simulator.trustStore })
-  })
-).pipe(Layer.provideMerge(layer))
+> = Simulator.withProvider(layer, IcaoSimulator, (simulator) =>
+  IcaoProvider.layer({ trustStore: simulator.trustStore })
+)
 
 /**
  * A start request for the provider.
@@ -495,14 +492,4 @@ export const layerTest: Layer.Layer<
 export const startRequest = (
   processType: "mrz" | "chip",
   parameters: unknown
-): IdentityProvider.StartRequest<unknown> => {
-  const id = globalThis.crypto.randomUUID().replaceAll("-", "")
-  return {
-    dossierId: Identifiers.DossierId.make(`d-${id}`),
-    processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make(processType),
-    parameters,
-    files: [],
-    idempotencyKey: id
-  }
-}
+): IdentityProvider.StartRequest<unknown> => TestRequest.start({ processType, parameters })

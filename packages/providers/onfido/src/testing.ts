@@ -26,9 +26,14 @@
  * `workflow_run.completed` webhook. An approved run also gets a complete check with a clear document report on its
  * applicant, as a Studio document task would leave.
  *
+ * A complete document report extracts the applicant's names and date of birth and the sample document's data,
+ * with an address (`address`, `address_lines`); an applicant created with an `address` keeps it.
+ *
  * `failNext(failure)` makes the next API request fail the way Onfido fails: `unauthorized` (401), `rateLimited`
  * (429 with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson`
- * and `schemaInvalid` (200 with a body the adapter cannot read).
+ * and `schemaInvalid` (200 with a body the adapter cannot read). The simulator is built on the kit of
+ * `@assure/provider/testing`; `arm` takes any of its faults (a 429 in another rate-limit spelling, a fault on one
+ * route).
  *
  * @example
  * ```ts
@@ -46,18 +51,24 @@
  *
  * @since 0.1.0
  */
-import { Country, Identifiers, IdentityData, ProcessType } from "@assure/core"
-import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
-import { LoopbackServer } from "@assure/provider/testing"
-import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, Scope } from "effect"
-import type { HttpClient } from "effect/http"
+import { Country, IdentityData } from "@assure/core"
+import type { IdentityProvider } from "@assure/provider"
+import {
+  Simulator as Kit,
+  SimulatorAuth,
+  SimulatorFault,
+  SimulatorStore,
+  SimulatorWebhooks,
+  TestRequest
+} from "@assure/provider/testing"
+import { Clock, Context, Duration, Effect, Layer, type Redacted, Schema, Scope } from "effect"
 import { documentTypeWords } from "./internal/documentTypes.js"
 import * as OnfidoClient from "./OnfidoClient.js"
 import * as OnfidoProvider from "./OnfidoProvider.js"
 import * as OnfidoWebhook from "./OnfidoWebhook.js"
 
 /** A way the simulated Onfido can fail (the conformance suite's vendor failures). @since 0.1.0 */
-export type Failure = "unauthorized" | "rateLimited" | "unavailable" | "timeout" | "malformedJson" | "schemaInvalid"
+export type Failure = SimulatorFault.VendorFailure
 
 /**
  * How a check ends: `clear`; the document report's sub-result (`rejected`, `suspected`, `caution`); every report
@@ -87,14 +98,7 @@ export interface Options {
 }
 
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
-export interface RecordedRequest {
-  readonly method: string
-  /** The path and query, as sent. */
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  /** The body as text (multipart bodies as they were sent, with their boundaries). */
-  readonly body: string
-}
+export type RecordedRequest = Kit.RecordedRequest
 
 /** A running simulator. @since 0.1.0 */
 export interface Simulator {
@@ -102,6 +106,8 @@ export interface Simulator {
   readonly baseUrl: string
   /** Makes the next API request, whatever it is, fail this way. */
   readonly failNext: (failure: Failure) => Effect.Effect<void>
+  /** Arms any fault of the kit, for the next requests or one route (`"GET /checks/:id"`). */
+  readonly arm: (fault: SimulatorFault.Fault, arming?: Kit.Arming) => Effect.Effect<void>
   /**
    * Ends a check (with a {@link CheckOutcome}) or a workflow run (with a {@link WorkflowRunOutcome}), and returns
    * (and delivers, with `webhookUrl`) the signed `check.completed` or `workflow_run.completed` webhook.
@@ -109,29 +115,19 @@ export interface Simulator {
   readonly complete: (id: string, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>
   /** Every API request received so far, oldest first. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Every webhook sent so far, with what the receiver answered. */
+  readonly webhooks: Effect.Effect<ReadonlyArray<SimulatorWebhooks.Delivery>>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
 export class OnfidoSimulator extends Context.Service<OnfidoSimulator, Simulator>()("@assure/onfido/Simulator") {}
 
-interface StoredApplicant {
-  readonly id: string
-  readonly first_name: string
-  readonly last_name: string
-  readonly dob: string | null
-  readonly created_at: string
-}
-
-interface StoredDocument {
+/** An uploaded document, as Onfido writes it. */
+type StoredDocument = Record<string, unknown> & {
   readonly id: string
   readonly applicant_id: string
   readonly type: string
-  readonly side: string | null
   readonly issuing_country: string | null
-  readonly file_name: string
-  readonly file_type: string
-  readonly file_size: number
-  readonly created_at: string
 }
 
 interface StoredReport {
@@ -173,7 +169,7 @@ interface StoredWorkflowRun {
   updated_at: string
 }
 
-type Answer = { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
+type Answer = Kit.Answer
 
 const onfidoError = (status: number, type: string, message: string, fields: Record<string, unknown> = {}): Answer => ({
   status,
@@ -183,20 +179,22 @@ const onfidoError = (status: number, type: string, message: string, fields: Reco
 const invalid = (fields: Record<string, ReadonlyArray<string>>): Answer =>
   onfidoError(422, "validation_error", "There was a validation error on this request", fields)
 
-/** How the simulator answers each failure; `undefined` never answers. */
-const failures: Record<Failure, Answer | undefined> = {
-  unauthorized: onfidoError(401, "authorization_error", "Authorization error: please re-check your credentials"),
-  rateLimited: {
-    ...onfidoError(429, "rate_limit", "Rate limit exceeded. Please try again later"),
-    headers: { "retry-after": "2" }
-  },
-  unavailable: onfidoError(503, "service_unavailable", "The service is temporarily unavailable"),
-  timeout: undefined,
-  malformedJson: { status: 200, body: '{"id": "' },
-  schemaInvalid: { status: 200, body: { id: 42, status: "unheard-of" } }
-}
+const notFound = (what: string) => () => onfidoError(404, "resource_not_found", `The ${what} could not be found`)
 
-const uuid = () => globalThis.crypto.randomUUID()
+const badRequest = onfidoError(400, "bad_request", "The request body could not be read")
+
+const unauthorized = onfidoError(401, "authorization_error", "Authorization error: please re-check your credentials")
+
+/** How the simulator answers each failure. */
+const failures = SimulatorFault.vendorFailures({
+  unauthorized,
+  rateLimited: onfidoError(429, "rate_limit", "Rate limit exceeded. Please try again later").body,
+  unavailable: onfidoError(503, "service_unavailable", "The service is temporarily unavailable").body,
+  malformedJson: '{"id": "',
+  schemaInvalid: { id: 42, status: "unheard-of" }
+})
+
+const uuid = SimulatorStore.uuid
 
 const namePattern = /^[^!#$%*=<>;{}"]*$/
 const isoDate = /^\d{4}-\d{2}-\d{2}$/
@@ -227,8 +225,14 @@ const sample = {
   nationality: "GBR",
   issuing_country: "GBR",
   document_type: "passport",
-  document_number: "999999999"
+  document_number: "999999999",
+  // A made-up address, as the document report writes one it extracted (`document_properties.address_lines`).
+  address: "1 Sample Street, London, SW1A 0AA",
+  address_lines: { street_address: "1 Sample Street", city: "London", postal_code: "SW1A 0AA", country_code: "GBR" }
 }
+
+/** An ISO 8601 timestamp to the second, as Onfido writes them. */
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z"))
 
 /**
  * Starts a simulator on loopback; it stops when the scope closes.
@@ -238,63 +242,22 @@ const sample = {
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
-    const applicants = new Map<string, StoredApplicant>()
-    const documents = new Map<string, StoredDocument>()
-    const livePhotos = new Map<
-      string,
-      {
-        readonly id: string
-        readonly applicant_id: string
-        readonly file_name: string
-        readonly file_type: string
-        readonly file_size: number
-        readonly created_at: string
-      }
+    // Applicants, documents and live photos are kept as Onfido writes them.
+    const applicants = SimulatorStore.make<
+      { readonly id: string; readonly last_name: string } & Record<string, unknown>
     >()
-    const checks = new Map<string, StoredCheck>()
-    const reports = new Map<string, StoredReport>()
-    const workflowRuns = new Map<string, StoredWorkflowRun>()
-    const recorded: Array<RecordedRequest> = []
-    const armed: Array<Failure> = []
-    let origin = ""
-    const prefix = `/${OnfidoClient.apiVersion}`
-    const href = (path: string) => `${prefix}${path}`
-
-    const now = Effect.map(Clock.currentTimeMillis, (millis) =>
-      new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
-    )
+    const documents = SimulatorStore.make<StoredDocument>()
+    const livePhotos = SimulatorStore.make<{ readonly id: string; readonly applicant_id: string }>()
+    const checks = SimulatorStore.make<StoredCheck>({ notFound: notFound("check") })
+    const reports = SimulatorStore.make<StoredReport>({ notFound: notFound("report") })
+    const workflowRuns = SimulatorStore.make<StoredWorkflowRun>({ notFound: notFound("workflow run") })
+    const webhooks = yield* SimulatorWebhooks.make({
+      url: options.webhookUrl,
+      sign: (event) => OnfidoWebhook.sign({ secret: options.webhookToken, event })
+    })
+    const href = (path: string) => `/${OnfidoClient.apiVersion}${path}`
 
     // Wire shapes, as Onfido writes them.
-
-    const wireApplicant = (applicant: StoredApplicant) => ({
-      id: applicant.id,
-      created_at: applicant.created_at,
-      sandbox: true,
-      first_name: applicant.first_name,
-      last_name: applicant.last_name,
-      email: null,
-      dob: applicant.dob,
-      delete_at: null,
-      href: href(`/applicants/${applicant.id}`),
-      id_numbers: [],
-      phone_number: null,
-      address: null,
-      location: null
-    })
-
-    const wireDocument = (document: StoredDocument) => ({
-      id: document.id,
-      created_at: document.created_at,
-      href: href(`/documents/${document.id}`),
-      download_href: href(`/documents/${document.id}/download`),
-      file_name: document.file_name,
-      file_type: document.file_type,
-      file_size: document.file_size,
-      type: document.type,
-      side: document.side,
-      issuing_country: document.issuing_country,
-      applicant_id: document.applicant_id
-    })
 
     const wireCheck = (check: StoredCheck) => ({
       id: check.id,
@@ -330,7 +293,9 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         nationality: document?.issuing_country ?? sample.nationality,
         issuing_country: document?.issuing_country ?? sample.issuing_country,
         document_type: type,
-        document_numbers: [{ type: "document_number", value: sample.document_number }]
+        document_numbers: [{ type: "document_number", value: sample.document_number }],
+        address: sample.address,
+        address_lines: sample.address_lines
       }
     }
 
@@ -387,7 +352,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         updated_at: run.updated_at,
         tags: run.tags,
         link: {
-          url: `${origin}/workflow-link/${run.id}`,
+          url: `${simulator.origin}/workflow-link/${run.id}`,
           completed_redirect_url: run.completedRedirectUrl,
           expired_redirect_url: null,
           expires_at: run.expires_at,
@@ -399,18 +364,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
 
     // Webhooks.
 
-    /** POSTs a webhook to `webhookUrl`, if there is one; a receiver that is down is the test's business. */
-    const deliver = (webhook: IdentityProvider.WebhookRequest) => {
-      const url = options.webhookUrl
-      if (url === undefined) return Effect.void
-      const body = new Uint8Array(webhook.rawBody)
-      return Effect.tryPromise(() => fetch(url, { method: "POST", headers: webhook.headers, body })).pipe(
-        Effect.ignore,
-        Effect.forkIn(scope),
-        Effect.asVoid
-      )
-    }
-
+    /** The event about `object`, for `webhooks.send` (or `webhooks.sign`, for a redelivery). */
     const event = (
       resourceType: string,
       action: string,
@@ -419,7 +373,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     ) =>
       Effect.gen(function* () {
         const at = yield* now
-        const body = JSON.stringify({
+        return {
           payload: {
             resource_type: resourceType,
             action,
@@ -427,37 +381,67 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
               id: object.id,
               status: object.status,
               ...(action.endsWith(".started") ? { started_at_iso8601: at } : { completed_at_iso8601: at }),
-              href: `${origin}${href(object.path)}`
+              href: `${simulator.origin}${href(object.path)}`
             },
             ...(resource === undefined ? {} : { resource })
           }
-        })
-        return yield* OnfidoWebhook.sign({ secret: options.webhookToken, event: body })
+        }
       })
 
     // Transitions.
+
+    /** A check of the applicant, `in_progress`, with a report per name awaiting data. */
+    const openCheck = (
+      at: string,
+      applicantId: string,
+      names: ReadonlyArray<string>,
+      plan: Pick<StoredCheck, "tags" | "planned" | "consider" | "subResult"> & {
+        readonly documents: ReadonlyArray<string>
+      }
+    ) => {
+      const check = checks.insert({
+        id: uuid(),
+        applicant_id: applicantId,
+        created_at: at,
+        tags: plan.tags,
+        reports: names.map(() => uuid()),
+        planned: plan.planned,
+        consider: plan.consider,
+        subResult: plan.subResult,
+        status: "in_progress",
+        result: null
+      })
+      names.forEach((name, index) => {
+        reports.insert({
+          id: check.reports[index] ?? uuid(),
+          check_id: check.id,
+          name,
+          created_at: at,
+          documents: name.startsWith("document") || name.startsWith("facial") ? plan.documents : [],
+          status: "awaiting_data",
+          result: null,
+          sub_result: null
+        })
+      })
+      return check
+    }
 
     /** Ends a check: its reports get their results, then `report.completed` and `check.completed` are sent. */
     const finish = (check: StoredCheck, outcome: CheckOutcome | "perReport") =>
       Effect.gen(function* () {
         if (check.status === "complete" || check.status === "withdrawn") {
-          return yield* event("check", `check.${check.status === "complete" ? "completed" : "withdrawn"}`, {
-            id: check.id,
-            status: check.status,
-            path: `/checks/${check.id}`
-          })
+          const action = `check.${check.status === "complete" ? "completed" : "withdrawn"}`
+          return yield* webhooks.sign(
+            yield* event("check", action, { id: check.id, status: check.status, path: `/checks/${check.id}` })
+          )
         }
-        const owned = check.reports.map((id) => reports.get(id)).filter((report) => report !== undefined)
+        const owned = reports.filter((report) => check.reports.includes(report.id))
         if (outcome === "withdrawn") {
           check.status = "withdrawn"
           for (const report of owned) report.status = "withdrawn"
-          const withdrawn = yield* event("check", "check.withdrawn", {
-            id: check.id,
-            status: "withdrawn",
-            path: `/checks/${check.id}`
-          })
-          yield* deliver(withdrawn)
-          return withdrawn
+          return yield* webhooks.send(
+            yield* event("check", "check.withdrawn", { id: check.id, status: "withdrawn", path: `/checks/${check.id}` })
+          )
         }
         for (const report of owned) {
           const isDocument = report.name.startsWith("document")
@@ -483,7 +467,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         check.status = "complete"
         check.result = owned.some((report) => report.result === "consider") ? "consider" : "clear"
         for (const report of owned) {
-          yield* deliver(
+          yield* webhooks.send(
             yield* event("report", "report.completed", {
               id: report.id,
               status: "complete",
@@ -491,13 +475,9 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
             })
           )
         }
-        const completed = yield* event("check", "check.completed", {
-          id: check.id,
-          status: "complete",
-          path: `/checks/${check.id}`
-        })
-        yield* deliver(completed)
-        return completed
+        return yield* webhooks.send(
+          yield* event("check", "check.completed", { id: check.id, status: "complete", path: `/checks/${check.id}` })
+        )
       })
 
     /** Ends a workflow run as the end-user (and Onfido's workflow) would. */
@@ -507,33 +487,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         run.updated_at = yield* now
         if (outcome === "approved") {
           // A Studio document task leaves a check with a document report on the applicant.
-          const at = yield* now
-          const check: StoredCheck = {
-            id: uuid(),
-            applicant_id: run.applicant_id,
-            created_at: at,
-            tags: [],
-            reports: [],
-            planned: "clear",
-            consider: [],
-            subResult: null,
-            status: "in_progress",
-            result: null
-          }
-          const report: StoredReport = {
-            id: uuid(),
-            check_id: check.id,
-            name: "document",
-            created_at: at,
-            documents: [],
-            status: "awaiting_data",
-            result: null,
-            sub_result: null
-          }
-          reports.set(report.id, report)
-          checks.set(check.id, { ...check, reports: [report.id] })
-          const stored = checks.get(check.id)
-          if (stored !== undefined) yield* finish(stored, "clear")
+          const plan = { tags: [], planned: "clear", consider: [], subResult: null, documents: [] } as const
+          yield* finish(openCheck(yield* now, run.applicant_id, ["document"], plan), "clear")
         }
         const completed = yield* event(
           "workflow_run",
@@ -551,8 +506,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
             dashboard_url: `https://dashboard.onfido.com/results/${run.id}`
           }
         )
-        yield* deliver(completed)
-        return completed
+        return yield* webhooks.send(completed)
       })
 
     const complete = (id: string, outcome: Outcome) =>
@@ -568,9 +522,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
 
     // Requests.
 
-    const createApplicant = (body: unknown) =>
+    const createApplicant = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        if (!isRecord(body)) return invalid({ base: ["must be a JSON object"] })
         const fields: Record<string, Array<string>> = {}
         for (const key of ["first_name", "last_name"]) {
           const value = body[key]
@@ -579,15 +532,45 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         }
         if (body.dob != null && (typeof body.dob !== "string" || !isoDate.test(body.dob))) fields.dob = ["is invalid"]
         if (Object.keys(fields).length > 0) return invalid(fields)
-        const applicant: StoredApplicant = {
-          id: uuid(),
+        const id = uuid()
+        const applicant = applicants.insert({
+          id,
+          created_at: yield* now,
+          sandbox: true,
           first_name: String(body.first_name),
           last_name: String(body.last_name),
+          email: null,
           dob: typeof body.dob === "string" ? body.dob : null,
-          created_at: yield* now
+          delete_at: null,
+          href: href(`/applicants/${id}`),
+          id_numbers: [],
+          phone_number: null,
+          address: isRecord(body.address) ? body.address : null,
+          location: null
+        })
+        return { status: 201, body: applicant }
+      })
+
+    /** The applicant a request names, which must exist. */
+    const applicantOf = (id: unknown, fields: Record<string, Array<string>>) => {
+      const applicant = typeof id === "string" ? applicants.get(id) : undefined
+      if (applicant === undefined) fields.applicant_id = ["not found"]
+      return applicant
+    }
+
+    /** The fields Onfido writes for an uploaded file of `collection`. */
+    const fileFields = (collection: string, file: { name: string; type: string; size: number }) =>
+      Effect.map(now, (at) => {
+        const id = uuid()
+        return {
+          id,
+          created_at: at,
+          href: href(`/${collection}/${id}`),
+          download_href: href(`/${collection}/${id}/download`),
+          file_name: file.name,
+          file_type: file.type,
+          file_size: file.size
         }
-        applicants.set(applicant.id, applicant)
-        return { status: 201, body: wireApplicant(applicant) }
       })
 
     /** The file part of a multipart upload, checked against Onfido's documented types and sizes. */
@@ -609,11 +592,11 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     const uploadDocument = (form: FormData) =>
       Effect.gen(function* () {
         const fields: Record<string, Array<string>> = {}
-        const applicantId = form.get("applicant_id")
+        const applicantId = String(form.get("applicant_id"))
+        applicantOf(form.get("applicant_id"), fields)
         const type = form.get("type")
         const side = form.get("side")
         const country = form.get("issuing_country")
-        if (typeof applicantId !== "string" || !applicants.has(applicantId)) fields.applicant_id = ["not found"]
         if (typeof type !== "string" || !documentTypeSet.has(type)) fields.type = ["is not included in the list"]
         if (side !== null && side !== "front" && side !== "back") fields.side = ["is not included in the list"]
         if (country !== null && (typeof country !== "string" || !isOnfidoCountry(country))) {
@@ -621,61 +604,36 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         }
         const file = fileOf(form, 2 * 1024, 3 * 1024 * 1024, fields)
         if (Object.keys(fields).length > 0 || file === undefined) return invalid(fields)
-        const document: StoredDocument = {
-          id: uuid(),
-          applicant_id: String(applicantId),
+        const document = documents.insert({
+          ...(yield* fileFields("documents", file)),
           type: String(type),
           side: typeof side === "string" ? side : null,
           issuing_country: typeof country === "string" ? country : null,
-          file_name: file.name,
-          file_type: file.type,
-          file_size: file.size,
-          created_at: yield* now
-        }
-        documents.set(document.id, document)
-        return { status: 201, body: wireDocument(document) }
+          applicant_id: applicantId
+        })
+        return { status: 201, body: document }
       })
 
     const uploadLivePhoto = (form: FormData) =>
       Effect.gen(function* () {
         const fields: Record<string, Array<string>> = {}
-        const applicantId = form.get("applicant_id")
-        if (typeof applicantId !== "string" || !applicants.has(applicantId)) fields.applicant_id = ["not found"]
+        const applicantId = String(form.get("applicant_id"))
+        applicantOf(form.get("applicant_id"), fields)
         const validation = form.get("advanced_validation")
         if (validation !== null && validation !== "true" && validation !== "false") {
           fields.advanced_validation = ["must be a boolean"]
         }
         const file = fileOf(form, 32 * 1024, 10 * 1024 * 1024, fields)
         if (Object.keys(fields).length > 0 || file === undefined) return invalid(fields)
-        const photo = {
-          id: uuid(),
-          applicant_id: String(applicantId),
-          file_name: file.name,
-          file_type: file.type,
-          file_size: file.size,
-          created_at: yield* now
-        }
-        livePhotos.set(photo.id, photo)
-        return {
-          status: 201,
-          body: {
-            id: photo.id,
-            created_at: photo.created_at,
-            href: href(`/live_photos/${photo.id}`),
-            download_href: href(`/live_photos/${photo.id}/download`),
-            file_name: photo.file_name,
-            file_type: photo.file_type,
-            file_size: photo.file_size
-          }
-        }
+        const photo = yield* fileFields("live_photos", file)
+        livePhotos.insert({ id: photo.id, applicant_id: applicantId })
+        return { status: 201, body: photo }
       })
 
-    const createCheck = (body: unknown) =>
+    const createCheck = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        if (!isRecord(body)) return invalid({ base: ["must be a JSON object"] })
         const fields: Record<string, Array<string>> = {}
-        const applicant = typeof body.applicant_id === "string" ? applicants.get(body.applicant_id) : undefined
-        if (applicant === undefined) fields.applicant_id = ["not found"]
+        const applicant = applicantOf(body.applicant_id, fields)
         const names = body.report_names
         if (!isStringArray(names) || names.length === 0 || !names.every((name) => reportNames.has(name))) {
           fields.report_names = ["must be a non-empty list of report names"]
@@ -699,43 +657,23 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           fields.document_ids = ["must be documents of the applicant"]
         }
         if (Object.keys(fields).length > 0 || applicant === undefined || !isStringArray(names)) return invalid(fields)
-        const owned = [...documents.values()].filter((document) => document.applicant_id === applicant.id)
+        const owned = documents.filter((document) => document.applicant_id === applicant.id)
         const used =
           isStringArray(documentIds) && documentIds.length > 0 ? documentIds : owned.map((document) => document.id)
         if (names.some((name) => name.startsWith("document")) && used.length === 0) {
           return invalid({ document_ids: ["the document report needs an uploaded document"] })
         }
-        const hasPhoto = [...livePhotos.values()].some((photo) => photo.applicant_id === applicant.id)
+        const hasPhoto = livePhotos.find((photo) => photo.applicant_id === applicant.id) !== undefined
         if (names.includes("facial_similarity_photo") && !hasPhoto) {
           return invalid({ report_names: ["facial_similarity_photo needs a live photo of the applicant"] })
         }
-        const at = yield* now
-        const check: StoredCheck = {
-          id: uuid(),
-          applicant_id: applicant.id,
-          created_at: at,
+        const check = openCheck(yield* now, applicant.id, names, {
           tags: isStringArray(tags) ? tags : [],
-          reports: names.map(() => uuid()),
           planned: applicant.last_name.trim().toLowerCase() === "consider" ? "consider" : "perReport",
           consider: isStringArray(consider) ? consider : [],
           subResult: typeof body.sub_result === "string" ? body.sub_result : null,
-          status: "in_progress",
-          result: null
-        }
-        names.forEach((name, index) => {
-          const id = check.reports[index] ?? uuid()
-          reports.set(id, {
-            id,
-            check_id: check.id,
-            name,
-            created_at: at,
-            documents: name.startsWith("document") || name.startsWith("facial") ? used : [],
-            status: "awaiting_data",
-            result: null,
-            sub_result: null
-          })
+          documents: used
         })
-        checks.set(check.id, check)
         if (options.completeAfter !== undefined && !check.tags.includes(pendingTag)) {
           yield* Effect.sleep(Duration.fromInputUnsafe(options.completeAfter)).pipe(
             Effect.andThen(
@@ -747,12 +685,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: wireCheck(check) }
       })
 
-    const createWorkflowRun = (body: unknown) =>
+    const createWorkflowRun = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        if (!isRecord(body)) return invalid({ base: ["must be a JSON object"] })
         const fields: Record<string, Array<string>> = {}
-        const applicant = typeof body.applicant_id === "string" ? applicants.get(body.applicant_id) : undefined
-        if (applicant === undefined) fields.applicant_id = ["not found"]
+        const applicant = applicantOf(body.applicant_id, fields)
         if (typeof body.workflow_id !== "string" || body.workflow_id.length === 0)
           fields.workflow_id = ["can't be blank"]
         const link = body.link ?? {}
@@ -774,102 +710,38 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           expires_at: new Date(expires + 90 * 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
           status: "awaiting_input"
         }
-        workflowRuns.set(run.id, run)
-        return { status: 201, body: wireWorkflowRun(run) }
+        return { status: 201, body: wireWorkflowRun(workflowRuns.insert(run)) }
       })
 
-    const notFound = (what: string) => onfidoError(404, "resource_not_found", `The ${what} could not be found`)
+    /** The body of a JSON request, or Onfido's 400 (422 when it is not an object). */
+    const jsonOf = (handler: (body: Record<string, unknown>) => Effect.Effect<Answer>) => (request: Kit.Request) => {
+      const body = request.headers["content-type"]?.startsWith("application/json") === true ? request.json() : undefined
+      if (body === undefined) return Effect.succeed(badRequest)
+      return isRecord(body) ? handler(body) : Effect.succeed(invalid({ base: ["must be a JSON object"] }))
+    }
 
-    /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: LoopbackServer.Request, url: URL, raw: Buffer): Effect.Effect<Answer | undefined> =>
+    /** The form of a multipart request, or Onfido's 400. */
+    const formOf = (handler: (form: FormData) => Effect.Effect<Answer>) => (request: Kit.Request) =>
+      request.headers["content-type"]?.startsWith("multipart/form-data") === true
+        ? Effect.flatMap(request.form(), (form) => (form === undefined ? Effect.succeed(badRequest) : handler(form)))
+        : Effect.succeed(badRequest)
+
+    /** `GET /checks/{id}`: sandbox checks complete quickly; the first retrieval sees in_progress, then completes. */
+    const retrieveCheck = (request: Kit.Request<{ readonly id: string }>) =>
       Effect.gen(function* () {
-        const failure = armed.shift()
-        if (failure !== undefined) return failures[failure]
-        if (request.headers.authorization !== `Token token=${Redacted.value(options.apiToken)}`) {
-          return failures.unauthorized
-        }
-        if (!url.pathname.startsWith(`${prefix}/`)) return notFound("resource")
-        const path = url.pathname.slice(prefix.length)
-        const method = request.method ?? "GET"
-        const contentType = String(request.headers["content-type"] ?? "")
-        const json = () => {
-          if (!contentType.startsWith("application/json")) return undefined
-          try {
-            return JSON.parse(raw.toString("utf8")) as unknown
-          } catch {
-            return undefined
-          }
-        }
-        const form = () =>
-          contentType.startsWith("multipart/form-data")
-            ? Effect.tryPromise(() =>
-                new Response(new Uint8Array(raw), { headers: { "content-type": contentType } }).formData()
-              ).pipe(Effect.orElseSucceed(() => undefined))
-            : Effect.succeed(undefined)
-        const badRequest = onfidoError(400, "bad_request", "The request body could not be read")
-
-        if (method === "POST" && path === "/applicants") {
-          const body = json()
-          return body === undefined ? badRequest : yield* createApplicant(body)
-        }
-        if (method === "POST" && (path === "/documents" || path === "/live_photos")) {
-          const parsed = yield* form()
-          if (parsed === undefined) return badRequest
-          return path === "/documents" ? yield* uploadDocument(parsed) : yield* uploadLivePhoto(parsed)
-        }
-        if (method === "POST" && path === "/checks") {
-          const body = json()
-          return body === undefined ? badRequest : yield* createCheck(body)
-        }
-        if (method === "GET" && path === "/checks") {
-          const applicantId = url.searchParams.get("applicant_id")
-          if (applicantId === null) return invalid({ applicant_id: ["can't be blank"] })
-          const listed = [...checks.values()].filter((check) => check.applicant_id === applicantId)
-          return { status: 200, body: { checks: listed.map(wireCheck) } }
-        }
-        const check = /^\/checks\/([^/]+)$/.exec(path)
-        if (method === "GET" && check !== null) {
-          const stored = checks.get(decodeURIComponent(check[1] ?? ""))
-          if (stored === undefined) return notFound("check")
-          const body = wireCheck(stored)
-          // Sandbox checks complete quickly: the first retrieval sees in_progress, and the check completes then.
-          if (stored.status === "in_progress" && !stored.tags.includes(pendingTag))
-            yield* finish(stored, stored.planned)
-          return { status: 200, body }
-        }
-        if (method === "GET" && path === "/reports") {
-          const checkId = url.searchParams.get("check_id")
-          const stored = checkId === null ? undefined : checks.get(checkId)
-          if (stored === undefined) return notFound("check")
-          const listed = stored.reports.map((id) => reports.get(id)).filter((report) => report !== undefined)
-          return { status: 200, body: { reports: listed.map(wireReport) } }
-        }
-        const report = /^\/reports\/([^/]+)$/.exec(path)
-        if (method === "GET" && report !== null) {
-          const stored = reports.get(decodeURIComponent(report[1] ?? ""))
-          return stored === undefined ? notFound("report") : { status: 200, body: wireReport(stored) }
-        }
-        if (method === "POST" && path === "/workflow_runs") {
-          const body = json()
-          return body === undefined ? badRequest : yield* createWorkflowRun(body)
-        }
-        const run = /^\/workflow_runs\/([^/]+)$/.exec(path)
-        if (method === "GET" && run !== null) {
-          const stored = workflowRuns.get(decodeURIComponent(run[1] ?? ""))
-          return stored === undefined ? notFound("workflow run") : { status: 200, body: wireWorkflowRun(stored) }
-        }
-        return notFound("resource")
+        const check = yield* checks.require(request.params.id)
+        const body = wireCheck(check)
+        if (check.status === "in_progress" && !check.tags.includes(pendingTag)) yield* finish(check, check.planned)
+        return { status: 200, body }
       })
 
     /** `GET /workflow-link/{id}?outcome=…`: the hosted flow's stand-in, where the end-user "finishes". */
-    const hostedLink = (url: URL): Effect.Effect<Answer> =>
+    const hostedLink = (request: Kit.Request<{ readonly id: string }>) =>
       Effect.gen(function* () {
-        const id = decodeURIComponent(url.pathname.slice("/workflow-link/".length))
+        const id = request.params.id
         const run = workflowRuns.get(id)
-        if (run === undefined || run.status !== "awaiting_input") {
-          return { status: 404, body: "This link has expired." }
-        }
-        const outcome = url.searchParams.get("outcome") ?? ""
+        if (run === undefined || run.status !== "awaiting_input") return { status: 404, body: "This link has expired." }
+        const outcome = request.query.get("outcome") ?? ""
         if (!workflowRunOutcomes.has(outcome)) {
           return {
             status: 200,
@@ -879,38 +751,57 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         yield* finishRun(run, outcome as WorkflowRunOutcome)
         return run.completedRedirectUrl === null
           ? { status: 200, body: `Workflow run ${id}: ${run.status}` }
-          : { status: 302, body: "", headers: { location: run.completedRedirectUrl } }
+          : Kit.redirect(run.completedRedirectUrl)
       })
 
-    const respond = (request: LoopbackServer.Request): Effect.Effect<LoopbackServer.Answer | undefined> => {
-      const url = new URL(request.url, "http://simulator")
-      const page = url.pathname.startsWith("/workflow-link/") && request.method === "GET"
-      if (!page)
-        recorded.push({ method: request.method, url: request.url, headers: request.headers, body: request.text })
-      return Effect.map(page ? hostedLink(url) : answer(request, url, Buffer.from(request.body)), (answered) =>
-        answered === undefined
-          ? undefined
-          : {
-              ...answered,
-              headers: {
-                "content-type": page ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
-                "x-request-id": uuid(),
-                ...answered.headers
-              }
-            }
-      )
-    }
-
-    origin = (yield* LoopbackServer.serve(respond)).baseUrl
+    const simulator: Kit.Simulator = yield* Kit.make({
+      basePath: `/${OnfidoClient.apiVersion}`,
+      guard: SimulatorAuth.refuse(
+        SimulatorAuth.apiKey("authorization", options.apiToken, { prefix: "Token token=" }),
+        unauthorized
+      ),
+      notFound: notFound("resource"),
+      headers: () => ({ "x-request-id": uuid() }),
+      contentType: "application/json; charset=utf-8",
+      routes: [
+        Kit.post("/applicants", jsonOf(createApplicant)),
+        Kit.post("/documents", formOf(uploadDocument)),
+        Kit.post("/live_photos", formOf(uploadLivePhoto)),
+        Kit.post("/checks", jsonOf(createCheck)),
+        Kit.get("/checks", (request) => {
+          const applicantId = request.query.get("applicant_id")
+          if (applicantId === null) return Effect.succeed(invalid({ applicant_id: ["can't be blank"] }))
+          const listed = checks.filter((check) => check.applicant_id === applicantId)
+          return Effect.succeed({ status: 200, body: { checks: listed.map(wireCheck) } })
+        }),
+        Kit.get("/checks/:id", retrieveCheck),
+        Kit.get("/reports", (request) =>
+          Effect.map(checks.require(request.query.get("check_id") ?? ""), (check) => ({
+            status: 200,
+            body: { reports: reports.filter((report) => check.reports.includes(report.id)).map(wireReport) }
+          }))
+        ),
+        Kit.get("/reports/:id", (request) =>
+          Effect.map(reports.require(request.params.id), (report) => ({ status: 200, body: wireReport(report) }))
+        ),
+        Kit.post("/workflow_runs", jsonOf(createWorkflowRun)),
+        Kit.get("/workflow_runs/:id", (request) =>
+          Effect.map(workflowRuns.require(request.params.id), (run) => ({
+            status: 200,
+            body: wireWorkflowRun(run)
+          }))
+        )
+      ],
+      pages: [Kit.get("/workflow-link/:id", hostedLink)]
+    })
 
     return {
-      baseUrl: `${origin}${prefix}`,
-      failNext: (failure) =>
-        Effect.sync(() => {
-          armed.push(failure)
-        }),
+      baseUrl: simulator.baseUrl,
+      failNext: (failure) => simulator.arm(failures[failure]),
+      arm: simulator.arm,
       complete,
-      requests: Effect.sync(() => [...recorded])
+      requests: simulator.requests,
+      webhooks: webhooks.deliveries
     }
   })
 
@@ -933,23 +824,16 @@ export const layerTest = (
     readonly timeout?: Duration.Input | undefined
     readonly workflowId?: string | undefined
   }
-): Layer.Layer<
-  OnfidoSimulator,
-  ProviderRegistry.RegistrationError,
-  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const simulator = yield* OnfidoSimulator
-      return OnfidoProvider.layer({
-        apiToken: options.apiToken,
-        baseUrl: simulator.baseUrl,
-        timeout: options.timeout,
-        webhookSecrets: [options.webhookToken],
-        workflowId: options.workflowId ?? "00000000-0000-4000-8000-000000000001"
-      })
+) =>
+  Kit.withProvider(layer(options), OnfidoSimulator, (simulator) =>
+    OnfidoProvider.layer({
+      apiToken: options.apiToken,
+      baseUrl: simulator.baseUrl,
+      timeout: options.timeout,
+      webhookSecrets: [options.webhookToken],
+      workflowId: options.workflowId ?? "00000000-0000-4000-8000-000000000001"
     })
-  ).pipe(Layer.provideMerge(layer(options)))
+  )
 
 /**
  * Bytes that pass for an image of `kind` with Onfido's size limits: a JPEG header, padded to 4 KB for a document
@@ -957,12 +841,11 @@ export const layerTest = (
  *
  * @since 0.1.0
  */
-export const sampleImage = (kind: "front" | "back" | "selfie"): IdentityProvider.InputFile => {
-  const bytes = new Uint8Array(kind === "selfie" ? 40 * 1024 : 4 * 1024)
-  bytes.set([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00])
-  bytes.set([0xff, 0xd9], bytes.length - 2)
-  return { kind, mediaType: "image/jpeg", bytes }
-}
+export const sampleImage = (kind: "front" | "back" | "selfie"): IdentityProvider.InputFile => ({
+  kind,
+  mediaType: "image/jpeg",
+  bytes: TestRequest.jpeg(kind === "selfie" ? 40 * 1024 : 4 * 1024)
+})
 
 /** A magic value for {@link startRequest}: how the check will end, or `pending` (until `complete`). @since 0.1.0 */
 export type Magic = Exclude<CheckOutcome, "withdrawn"> | "pending"
@@ -976,28 +859,22 @@ export type Magic = Exclude<CheckOutcome, "withdrawn"> | "pending"
 export const startRequest = (
   magic: Magic,
   processType: "document" | "documentSelfie" = "document"
-): IdentityProvider.StartRequest<unknown> => {
-  const id = uuid()
-  const parameters =
-    magic === "pending"
-      ? { tags: [pendingTag] }
-      : magic === "rejected" || magic === "suspected" || magic === "caution"
-        ? { sandbox: { subResult: magic } }
-        : {}
-  return {
-    dossierId: Identifiers.DossierId.make(`d-${id}`),
-    processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make(processType),
-    parameters,
+): IdentityProvider.StartRequest<unknown> =>
+  TestRequest.start({
+    processType,
+    parameters:
+      magic === "pending"
+        ? { tags: [pendingTag] }
+        : magic === "rejected" || magic === "suspected" || magic === "caution"
+          ? { sandbox: { subResult: magic } }
+          : {},
     userData: Schema.decodeUnknownSync(IdentityData.IdentityData)({
       firstName: "Jane",
       lastName: magic === "consider" ? "Consider" : "Doe",
       dateOfBirth: "1990-01-01"
     }),
-    files: [sampleImage("front"), ...(processType === "documentSelfie" ? [sampleImage("selfie")] : [])],
-    idempotencyKey: id
-  }
-}
+    files: [sampleImage("front"), ...(processType === "documentSelfie" ? [sampleImage("selfie")] : [])]
+  })
 
 /**
  * A start request of a `workflow` process; the run waits for its hosted link or `complete(id, outcome)`.
@@ -1006,16 +883,10 @@ export const startRequest = (
  */
 export const workflowRequest = (
   parameters: Readonly<Record<string, unknown>> = {}
-): IdentityProvider.StartRequest<unknown> => {
-  const id = uuid()
-  return {
-    dossierId: Identifiers.DossierId.make(`d-${id}`),
-    processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make("workflow"),
+): IdentityProvider.StartRequest<unknown> =>
+  TestRequest.start({
+    processType: "workflow",
     parameters,
     userData: Schema.decodeUnknownSync(IdentityData.IdentityData)({ firstName: "Jane", lastName: "Doe" }),
-    files: [],
-    returnUrl: "https://app.example/return",
-    idempotencyKey: id
-  }
-}
+    returnUrl: "https://app.example/return"
+  })

@@ -117,11 +117,20 @@ describe("OnfidoProvider: the classic flow", () => {
       const specific = outcome.providerSpecific.onfido as {
         readonly check: { readonly status: string }
         readonly reports: {
-          readonly reports: ReadonlyArray<{ readonly properties: { readonly issuing_country: string } }>
+          readonly reports: ReadonlyArray<{
+            readonly properties: { readonly issuing_country: string; readonly address_lines: unknown }
+          }>
         }
       }
       assert.strictEqual(specific.check.status, "complete")
       assert.strictEqual(specific.reports.reports[0]?.properties.issuing_country, "RKS")
+      // The extracted address, in Onfido's words (document_properties.address_lines).
+      assert.deepStrictEqual(specific.reports.reports[0]?.properties.address_lines, {
+        street_address: "1 Sample Street",
+        city: "London",
+        postal_code: "SW1A 0AA",
+        country_code: "GBR"
+      })
       assert.include(
         (yield* sent).map((entry) => `${entry.method} ${entry.url.split("?")[0]}`),
         "POST /v3.6/live_photos"
