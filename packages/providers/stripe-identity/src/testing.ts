@@ -44,7 +44,7 @@
  * @since 0.1.0
  */
 import { Problem } from "@assure/core"
-import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import type { IdentityProvider } from "@assure/provider"
 import {
   Simulator as Kit,
   SimulatorAuth,
@@ -54,7 +54,6 @@ import {
   TestRequest
 } from "@assure/provider/testing"
 import { Clock, Context, type Duration, Effect, Layer, type Redacted, Schema, type Scope } from "effect"
-import type { HttpClient } from "effect/http"
 import * as Form from "./internal/form.js"
 import * as StripeIdentityClient from "./StripeIdentityClient.js"
 import * as StripeIdentityProvider from "./StripeIdentityProvider.js"
@@ -111,14 +110,13 @@ export interface Options {
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
 export type RecordedRequest = Kit.RecordedRequest
 
-/** A running simulator. @since 0.1.0 */
-export interface Simulator {
-  /** Where it listens, for the client's `baseUrl` (the client adds `/v1`). */
-  readonly baseUrl: string
-  /** Makes the next API request, whatever it is, fail this way. */
-  readonly failNext: (failure: Failure) => Effect.Effect<void>
-  /** Arms any fault of the kit, for the next requests or one route (`"GET /identity/verification_sessions/:id"`). */
-  readonly arm: (fault: SimulatorFault.Fault, arming?: Kit.Arming) => Effect.Effect<void>
+/**
+ * A running simulator: the kit's controls (`baseUrl` for the client, which adds `/v1`; `failNext`, `arm`, `requests`,
+ * `webhooks`) and Stripe's own verb.
+ *
+ * @since 0.1.0
+ */
+export interface Simulator extends Kit.Controls {
   /**
    * Ends a session with `outcome` as the end-user would, and returns (and delivers, with `webhookUrl`) the signed
    * webhook; `timestamp` (unix seconds) back-dates its signature.
@@ -128,10 +126,6 @@ export interface Simulator {
     outcome: FinalOutcome,
     options?: { readonly timestamp?: number | undefined }
   ) => Effect.Effect<IdentityProvider.WebhookRequest>
-  /** Every API request received so far, oldest first. */
-  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** Every webhook sent so far, with what the receiver answered. */
-  readonly webhooks: Effect.Effect<ReadonlyArray<SimulatorWebhooks.Delivery>>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
@@ -554,17 +548,13 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     origin = simulator.origin
 
     return {
-      baseUrl: simulator.origin,
-      failNext: (failure) => simulator.arm(failures[failure]),
-      arm: simulator.arm,
+      ...Kit.controls(simulator, { failures, webhooks, baseUrl: origin }),
       complete: (id, outcome, completion) => {
         const stored = sessions.get(id)
         return stored === undefined
           ? Effect.die(new Error(`the simulator has no verification session ${id}`))
           : Effect.andThen(apply(stored, outcome), announce(stored, completion?.timestamp))
-      },
-      requests: simulator.requests,
-      webhooks: webhooks.deliveries
+      }
     }
   })
 
@@ -583,18 +573,9 @@ export const layer = (options: Options) => Layer.effect(StripeIdentitySimulator,
  */
 export const layerTest = (
   options: Options & { readonly timeout?: Duration.Input | undefined }
-): Layer.Layer<
-  StripeIdentitySimulator,
-  ProviderRegistry.RegistrationError,
-  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> =>
+): Kit.TestLayer<StripeIdentitySimulator> =>
   Kit.withProvider(layer(options), StripeIdentitySimulator, (simulator) =>
-    StripeIdentityProvider.layer({
-      apiKey: options.apiKey,
-      baseUrl: simulator.baseUrl,
-      timeout: options.timeout,
-      webhookSecrets: [options.webhookSecret]
-    })
+    StripeIdentityProvider.layer({ ...options, baseUrl: simulator.baseUrl, webhookSecrets: [options.webhookSecret] })
   )
 
 /**

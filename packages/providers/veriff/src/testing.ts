@@ -63,7 +63,7 @@
  */
 import { createHmac } from "node:crypto"
 import { PersonName } from "@assure/core"
-import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import type { IdentityProvider } from "@assure/provider"
 import {
   Simulator as Kit,
   SimulatorAuth,
@@ -73,7 +73,6 @@ import {
   TestRequest
 } from "@assure/provider/testing"
 import { Clock, Context, type Duration, Effect, Layer, Redacted, type Scope } from "effect"
-import type { HttpClient } from "effect/http"
 import * as VeriffClient from "./VeriffClient.js"
 import * as VeriffProvider from "./VeriffProvider.js"
 import * as VeriffWebhook from "./VeriffWebhook.js"
@@ -123,14 +122,13 @@ export interface Options {
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
 export type RecordedRequest = Kit.RecordedRequest
 
-/** A running simulator. @since 0.1.0 */
-export interface Simulator {
-  /** Where it listens, for the client's `baseUrl` (the client adds `/v1`). */
-  readonly baseUrl: string
-  /** Makes the next API request, whatever it is, fail this way. */
-  readonly failNext: (failure: Failure) => Effect.Effect<void>
-  /** Arms any fault of the kit, for the next requests or one route (`"GET /sessions/:id/decision"`). */
-  readonly arm: (fault: SimulatorFault.Fault, arming?: Kit.Arming) => Effect.Effect<void>
+/**
+ * A running simulator: the kit's controls (`baseUrl` for the client, which adds `/v1`; `failNext`, `arm`, `requests`,
+ * `webhooks`) and Veriff's own verbs.
+ *
+ * @since 0.1.0
+ */
+export interface Simulator extends Kit.Controls {
   /**
    * Decides a session at once, as a tester does in Veriff's Customer Portal, and returns (and delivers, with
    * `webhookUrl`) the signed decision webhook.
@@ -138,10 +136,6 @@ export interface Simulator {
   readonly complete: (id: string, decision: DecisionStatus) => Effect.Effect<IdentityProvider.WebhookRequest>
   /** A session's status as the simulator keeps it (`created`, `started`, `submitted`, or the decision's status). */
   readonly status: (id: string) => Effect.Effect<string | undefined>
-  /** Every API request received so far, oldest first. */
-  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** Every webhook sent so far (events and decisions), with what the receiver answered. */
-  readonly webhooks: Effect.Effect<ReadonlyArray<SimulatorWebhooks.Delivery>>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
@@ -533,18 +527,14 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
     })
 
     return {
-      baseUrl: simulator.origin,
-      failNext: (failure) => simulator.arm(failures[failure]),
-      arm: simulator.arm,
+      ...Kit.controls(simulator, { failures, webhooks, baseUrl: simulator.origin }),
       complete: (id, status) => {
         const stored = sessions.get(id)
         return stored === undefined
           ? Effect.die(new Error(`the simulator has no Veriff session ${id}`))
           : decide(stored, status)
       },
-      status: (id) => Effect.sync(() => sessions.get(id)?.status),
-      requests: simulator.requests,
-      webhooks: webhooks.deliveries
+      status: (id) => Effect.sync(() => sessions.get(id)?.status)
     }
   })
 
@@ -563,18 +553,9 @@ export const layer = (options: Options) => Layer.effect(VeriffSimulator, make(op
  */
 export const layerTest = (
   options: Options & { readonly timeout?: Duration.Input | undefined }
-): Layer.Layer<
-  VeriffSimulator,
-  ProviderRegistry.RegistrationError,
-  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> =>
+): Kit.TestLayer<VeriffSimulator> =>
   Kit.withProvider(layer(options), VeriffSimulator, (simulator) =>
-    VeriffProvider.layer({
-      apiKey: options.apiKey,
-      sharedSecret: options.sharedSecret,
-      baseUrl: simulator.baseUrl,
-      timeout: options.timeout
-    })
+    VeriffProvider.layer({ ...options, baseUrl: simulator.baseUrl })
   )
 
 /** Bytes that pass for a JPEG, for the headless flow's images in tests (Veriff reads no pixels here). @since 0.1.0 */
