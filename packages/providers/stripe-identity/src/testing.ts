@@ -1,31 +1,27 @@
 /**
- * Testing Stripe Identity integrations offline: a simulator of Stripe's Identity API, and helpers to drive it.
+ * Testing Stripe Identity integrations offline: a simulator of Stripe's Identity API on loopback, built on the
+ * simulator kit of `@assure/provider/testing` and holding only what is Stripe's:
+ * `POST /v1/identity/verification_sessions`, `GET …/{id}` (with `expand[]`), `POST …/{id}/cancel` and
+ * `GET /v1/identity/verification_reports/{id}`; Stripe's error bodies (`{ "error": { type, code, param, message } }`,
+ * `error.param` in bracket notation) for a wrong key, a malformed `Stripe-Version`, a body that is not form-encoded
+ * and unknown or invalid parameters; a `Request-Id` on every answer; `Idempotency-Key` replays; and
+ * `identity.verification_session.*` webhooks signed with `Stripe-Signature` to `webhookUrl`. The package README's
+ * "The simulator" tells it all.
  *
- * The simulator is a stateful stand-in for `api.stripe.com` on loopback, built on the simulator kit of
- * `@assure/provider/testing`; this module holds only what is Stripe's. It serves
- * `POST /v1/identity/verification_sessions`, `GET /v1/identity/verification_sessions/{id}` (with `expand[]`),
- * `POST …/{id}/cancel` and `GET /v1/identity/verification_reports/{id}` with Stripe's error bodies
- * (`{ "error": { type, code, param, message } }`) and a `Request-Id` on every answer. It refuses a wrong secret key
- * (401), a malformed `Stripe-Version`, a body that is not `application/x-www-form-urlencoded`, and unknown or invalid
- * parameters (400 with `error.param` in bracket notation); it replays an `Idempotency-Key`; and it sends webhooks
- * signed with `Stripe-Signature` to `webhookUrl`.
- *
- * In the spirit of Stripe's test mode, where the hosted page lets the tester pick the result, the session's
- * `metadata[test_outcome]` picks what the end-user "does". The session answers `requires_input` when created,
- * `processing` on the next retrieval, and the outcome on the one after (sending `identity.verification_session.*`
- * webhooks as it moves):
+ * As on Stripe's test-mode hosted page, where the tester picks the result, `metadata[test_outcome]` picks what the
+ * end-user does; a session answers `requires_input` when created, `processing` on the next retrieval, and the outcome
+ * on the one after:
  *
  * | `metadata[test_outcome]` | the session |
  * |---|---|
- * | absent, or `pending` | stays `requires_input` (the end-user has not finished) until `complete` or the hosted page |
+ * | absent, or `pending` | stays `requires_input` until `complete` or the hosted page |
  * | `processing` | moves to `processing` and stays there until `complete` |
- * | `verified` | is `verified`, with Jenny Rosen's US driving licence and address (Stripe's fixture person) |
- * | a `last_error` code (`document_expired`, `selfie_face_mismatch`, `consent_declined`, …) | goes back to `requires_input` with that `last_error` |
+ * | `verified` | is `verified`: Jenny Rosen, her US driving licence and address (Stripe's fixture person) |
+ * | a `last_error` code (`document_expired`, `selfie_face_mismatch`, …) | goes back to `requires_input` with it |
  * | `canceled` | is `canceled` |
  *
- * The session's `url` is the simulator's stand-in for the hosted page: `GET {url}?outcome=verified` (or any outcome
- * above) acts as the end-user and redirects to `return_url`. `complete(id, outcome)` does the same from a test and
- * returns the signed webhook. `failNext(failure)` (or any kit fault with `arm`) makes the next API request fail.
+ * The session's `url` is the hosted page: `GET {url}?outcome=verified` (or any outcome above) acts as the end-user
+ * and redirects to `return_url`.
  *
  * @example
  * ```ts

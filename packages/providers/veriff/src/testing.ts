@@ -1,49 +1,27 @@
 /**
- * Testing Veriff integrations offline: a simulator of Veriff's public API v1, and helpers to drive it.
+ * Testing Veriff integrations offline: a simulator of Veriff's public API v1 on loopback, built on the simulator kit
+ * of `@assure/provider/testing` and holding only what is Veriff's: `POST /v1/sessions`, `POST /v1/sessions/{id}/media`,
+ * `PATCH /v1/sessions/{id}` and `GET /v1/sessions/{id}/decision`, Veriff's refusals and codes (`X-AUTH-CLIENT`: 1801,
+ * 1803; `X-HMAC-SIGNATURE`, checked here with `node:crypto` over the body or the session id: 1812, 1818, 1819;
+ * parameters and media: 1104, 1203, 1302, 1401, 1402, 1500, 1304, 409), an `X-Request-Id` on every answer, and
+ * webhooks signed as Veriff signs them: events (7001 started, 7002 submitted) to `eventWebhookUrl`, decisions to
+ * `webhookUrl`. The package README's "The simulator" tells it all.
  *
- * The simulator is a stateful stand-in for `stationapi.veriff.com` on loopback, built on the simulator kit of
- * `@assure/provider/testing`; this module holds only what is Veriff's. It serves `POST /v1/sessions`,
- * `POST /v1/sessions/{id}/media`, `PATCH /v1/sessions/{id}` and `GET /v1/sessions/{id}/decision` with Veriff's error
- * bodies (`{ "status": "fail", "code": "1818", "message": … }`). It checks `X-AUTH-CLIENT` (401, code 1801 or 1803)
- * and `X-HMAC-SIGNATURE` — computed here with `node:crypto`, independently of the adapter — over the body for POST
- * and PATCH or over the session id for GET (401, code 1812, 1818 or 1819; optional on `POST /v1/sessions`, as Veriff
- * documents). It refuses what Veriff refuses: unknown parameters (1104), a non-HTTPS callback other than loopback
- * (1302), a malformed date (1203), a `vendorData` over 1000 characters (1500), media that is not a base64 data URI
- * (1401) or of an unknown context (1402), media after submission (409), a second submission (1304). Every answer has
- * an `X-Request-Id` (Veriff documents none; the simulator sends one so tests can check that the adapter keeps it).
- *
- * Sessions move as Veriff's do: `created`, `started` (the end-user opened the hosted flow: event webhook 7001),
- * `submitted` (event webhook 7002), then a decision (decision webhook). Webhooks are signed as Veriff signs them
- * (`X-AUTH-CLIENT`, and `X-HMAC-SIGNATURE` over the raw body) and POSTed to `webhookUrl` (events to
- * `eventWebhookUrl`, by default the same URL).
- *
- * Veriff's test integrations make no decisions: "you need to trigger the decisions yourself", either in the
- * Customer Portal or by creating the session with `Approve`, `Decline` or `Resubmit` as the person's `firstName`
- * (developers.veriff.com, "Test integrations"). The simulator honours those words and adds three of its own:
+ * Veriff's test integrations make no decisions ("you need to trigger the decisions yourself"); the person's
+ * `firstName` chooses one, as in Veriff's own test convention, with three names of the simulator's own:
  *
  * | `verification.person.firstName` | decision once the session is submitted |
  * |---|---|
- * | `Approve` (Veriff's) | `approved` (9001), with the person, address and document below |
+ * | `Approve` (Veriff's) | `approved` (9001): Mari Maasikas (1985-06-15, F, EE), passport KF0000001, with an address |
  * | `Decline` (Veriff's) | `declined` (9102), reason 102 "Suspected document tampering" |
  * | `Resubmit` (Veriff's) | `resubmission_requested` (9103), reason 204 "Poor image quality" |
- * | `Review` (simulator) | `review` (9121) |
- * | `Expire` (simulator) | `expired` (9104) |
- * | `Abandon` (simulator) | `abandoned` (9104) |
+ * | `Review`, `Expire`, `Abandon` | `review` (9121), `expired` (9104), `abandoned` (9104) |
  * | anything else | none: the session waits for `complete`, as in a test integration |
  *
- * A submitted session with such a name answers `verification: null` to the first decision request and the decision
- * from the second on (a decision takes Veriff a moment), sending the decision webhook when it is made. A session
- * submitted without a `document-front` image is asked to resubmit (reason 201 "Video and/or photos missing").
- *
- * The approved person is Mari Maasikas, born 1985-06-15, female, Estonian, living at Narva mnt 7-12, 10117 Tallinn
- * (`person.addresses[0]`, with its `parsedAddress`), with Estonian passport KF0000001 valid from 2020-01-10 to
- * 2030-01-09 (a made-up person).
- *
- * The session's `verification.url` (`{baseUrl}/v/{token}`) stands in for Veriff's hosted flow: opening it starts
- * the session; `?submit=1` submits it (the name's decision follows); `?decision=approved` (any decision status)
- * submits it and decides at once. Each then redirects to the session's `callback`. From a test,
- * `complete(id, decision)` decides a session at once and returns (and delivers) the signed decision webhook;
- * `failNext(failure)` (or any kit fault with `arm`) makes the next API request fail.
+ * The first decision request after submission answers `verification: null`, the next the decision; a headless
+ * session without a `document-front` image is asked to resubmit (201). The session's `verification.url`
+ * (`{baseUrl}/v/{token}`) is the hosted flow: opening it starts the session, `?submit=1` submits it,
+ * `?decision=approved` (any decision) decides at once; each redirects to the `callback`.
  *
  * @example
  * ```ts
