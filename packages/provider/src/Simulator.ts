@@ -46,8 +46,11 @@
  * @since 0.1.0
  */
 import { type Context, Effect, Layer, type Scope } from "effect"
+import type { HttpClient } from "effect/http"
 import * as LoopbackServer from "./LoopbackServer.js"
+import type * as ProviderRegistry from "./ProviderRegistry.js"
 import * as SimulatorFault from "./SimulatorFault.js"
+import type * as SimulatorWebhooks from "./SimulatorWebhooks.js"
 
 /** How to answer (re-exported from {@link LoopbackServer}). @since 0.1.0 */
 export type Answer = LoopbackServer.Answer
@@ -322,6 +325,59 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       })
     }
   })
+
+/**
+ * What every vendor simulator's service offers a test, whatever the vendor: a vendor simulator's service is these and
+ * its own verbs (`complete`, say). Built with {@link controls}.
+ *
+ * @since 0.1.0
+ */
+export interface Controls {
+  /** Where it listens, for the adapter's base URL. */
+  readonly baseUrl: string
+  /** Makes the next API request, whatever it is, fail as the vendor fails (the conformance suite's failures). */
+  readonly failNext: (failure: SimulatorFault.VendorFailure) => Effect.Effect<void>
+  /** Arms any fault, for the next requests or one route ({@link routeKey}: `"GET /checks/:id"`). */
+  readonly arm: (fault: SimulatorFault.Fault, arming?: Arming) => Effect.Effect<void>
+  /** Every API request received so far, oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Every webhook sent so far, with what the receiver answered. */
+  readonly webhooks: Effect.Effect<ReadonlyArray<SimulatorWebhooks.Delivery>>
+}
+
+/**
+ * The {@link Controls} of a running simulator: `failNext` arms the vendor's `failures` (from
+ * `SimulatorFault.vendorFailures`); `baseUrl` is the simulator's unless the adapter wants another (its origin, when
+ * the adapter's client adds the API's path prefix itself).
+ *
+ * @since 0.1.0
+ */
+export const controls = (
+  simulator: Simulator,
+  options: {
+    readonly failures: Readonly<Record<SimulatorFault.VendorFailure, SimulatorFault.Fault>>
+    readonly webhooks: SimulatorWebhooks.Webhooks
+    readonly baseUrl?: string | undefined
+  }
+): Controls => ({
+  baseUrl: options.baseUrl ?? simulator.baseUrl,
+  failNext: (failure) => simulator.arm(options.failures[failure]),
+  arm: simulator.arm,
+  requests: simulator.requests,
+  webhooks: options.webhooks.deliveries
+})
+
+/**
+ * An adapter's `layerTest`: its simulator as a service, and its provider registered against it; the application
+ * provides the registry and an HTTP client.
+ *
+ * @since 0.1.0
+ */
+export type TestLayer<I> = Layer.Layer<
+  I,
+  ProviderRegistry.RegistrationError,
+  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
+>
 
 /**
  * A provider layer built against a running simulator, with the simulator kept as a service: what an adapter's

@@ -1,34 +1,27 @@
 /**
- * Testing Stripe Identity integrations offline: a simulator of Stripe's Identity API, and helpers to drive it.
+ * Testing Stripe Identity integrations offline: a simulator of Stripe's Identity API on loopback, built on the
+ * simulator kit of `@assure/provider/testing` and holding only what is Stripe's:
+ * `POST /v1/identity/verification_sessions`, `GET …/{id}` (with `expand[]`), `POST …/{id}/cancel` and
+ * `GET /v1/identity/verification_reports/{id}`; Stripe's error bodies (`{ "error": { type, code, param, message } }`,
+ * `error.param` in bracket notation) for a wrong key, a malformed `Stripe-Version`, a body that is not form-encoded
+ * and unknown or invalid parameters; a `Request-Id` on every answer; `Idempotency-Key` replays; and
+ * `identity.verification_session.*` webhooks signed with `Stripe-Signature` to `webhookUrl`. The package README's
+ * "The simulator" tells it all.
  *
- * The simulator is a stateful stand-in for `api.stripe.com` on loopback (`127.0.0.1`, a free port) for as long as its
- * scope is open. It serves the endpoints the adapter uses — `POST /v1/identity/verification_sessions`,
- * `GET /v1/identity/verification_sessions/{id}` (with `expand[]`), `POST …/{id}/cancel` and
- * `GET /v1/identity/verification_reports/{id}` — with Stripe's error bodies (`{ "error": { type, code, param,
- * message } }`) and a `Request-Id` on every answer. It refuses a wrong secret key (401), a body that is not
- * `application/x-www-form-urlencoded`, and unknown or invalid parameters (400 with `error.param` in bracket
- * notation); it replays an `Idempotency-Key`; and it sends webhooks signed with `Stripe-Signature` to `webhookUrl`.
- *
- * In the spirit of Stripe's test mode, where the hosted page lets the tester pick the result, the session's
- * `metadata[test_outcome]` picks what the end-user "does". The session answers `requires_input` when created,
- * `processing` on the next retrieval, and the outcome on the one after (sending `identity.verification_session.*`
- * webhooks as it moves):
+ * As on Stripe's test-mode hosted page, where the tester picks the result, `metadata[test_outcome]` picks what the
+ * end-user does; a session answers `requires_input` when created, `processing` on the next retrieval, and the outcome
+ * on the one after:
  *
  * | `metadata[test_outcome]` | the session |
  * |---|---|
- * | absent, or `pending` | stays `requires_input` (the end-user has not finished) until `complete` or the hosted page |
+ * | absent, or `pending` | stays `requires_input` until `complete` or the hosted page |
  * | `processing` | moves to `processing` and stays there until `complete` |
- * | `verified` | is `verified`, with Jenny Rosen's US driving licence (Stripe's fixture person) |
- * | a `last_error` code (`document_expired`, `selfie_face_mismatch`, `consent_declined`, …) | goes back to `requires_input` with that `last_error` |
+ * | `verified` | is `verified`: Jenny Rosen, her US driving licence and address (Stripe's fixture person) |
+ * | a `last_error` code (`document_expired`, `selfie_face_mismatch`, …) | goes back to `requires_input` with it |
  * | `canceled` | is `canceled` |
  *
- * The session's `url` is the simulator's stand-in for the hosted page: `GET {url}?outcome=verified` (or any outcome
- * above) acts as the end-user and redirects to `return_url`. `complete(id, outcome)` does the same from a test and
- * returns the signed webhook.
- *
- * `failNext(failure)` makes the next API request fail the way Stripe fails: `unauthorized` (401), `rateLimited` (429
- * with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson` and
- * `schemaInvalid` (200 with a body the adapter cannot read).
+ * The session's `url` is the hosted page: `GET {url}?outcome=verified` (or any outcome above) acts as the end-user
+ * and redirects to `return_url`.
  *
  * @example
  * ```ts
@@ -46,18 +39,24 @@
  *
  * @since 0.1.0
  */
-import { Identifiers, Problem, ProcessType } from "@assure/core"
-import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
-import { LoopbackServer } from "@assure/provider/testing"
-import { Clock, Context, type Duration, Effect, Layer, Redacted, Schema, Scope } from "effect"
-import type { HttpClient } from "effect/http"
+import { Problem } from "@assure/core"
+import type { IdentityProvider } from "@assure/provider"
+import {
+  Simulator as Kit,
+  SimulatorAuth,
+  SimulatorFault,
+  SimulatorStore,
+  SimulatorWebhooks,
+  TestRequest
+} from "@assure/provider/testing"
+import { Clock, Context, type Duration, Effect, Layer, type Redacted, Schema, type Scope } from "effect"
 import * as Form from "./internal/form.js"
 import * as StripeIdentityClient from "./StripeIdentityClient.js"
 import * as StripeIdentityProvider from "./StripeIdentityProvider.js"
 import * as StripeIdentityWebhook from "./StripeIdentityWebhook.js"
 
 /** A way the simulated Stripe can fail (the conformance suite's vendor failures). @since 0.1.0 */
-export type Failure = "unauthorized" | "rateLimited" | "unavailable" | "timeout" | "malformedJson" | "schemaInvalid"
+export type Failure = SimulatorFault.VendorFailure
 
 /** The `last_error` codes Stripe documents. @since 0.1.0 */
 export const errorCodes = [
@@ -105,20 +104,15 @@ export interface Options {
 }
 
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
-export interface RecordedRequest {
-  readonly method: string
-  /** The path and query, as sent. */
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
+export type RecordedRequest = Kit.RecordedRequest
 
-/** A running simulator. @since 0.1.0 */
-export interface Simulator {
-  /** Where it listens, for the client's `baseUrl`. */
-  readonly baseUrl: string
-  /** Makes the next API request, whatever it is, fail this way. */
-  readonly failNext: (failure: Failure) => Effect.Effect<void>
+/**
+ * A running simulator: the kit's controls (`baseUrl` for the client, which adds `/v1`; `failNext`, `arm`, `requests`,
+ * `webhooks`) and Stripe's own verb.
+ *
+ * @since 0.1.0
+ */
+export interface Simulator extends Kit.Controls {
   /**
    * Ends a session with `outcome` as the end-user would, and returns (and delivers, with `webhookUrl`) the signed
    * webhook; `timestamp` (unix seconds) back-dates its signature.
@@ -128,8 +122,6 @@ export interface Simulator {
     outcome: FinalOutcome,
     options?: { readonly timestamp?: number | undefined }
   ) => Effect.Effect<IdentityProvider.WebhookRequest>
-  /** Every API request received so far, oldest first. */
-  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
@@ -145,8 +137,7 @@ interface Stored {
   readonly clientReferenceId: string | null
   readonly returnUrl: string | null
   readonly metadata: Readonly<Record<string, string>>
-  readonly options: unknown
-  readonly requireMatchingSelfie: boolean
+  readonly options: { readonly document: Readonly<Record<string, unknown>> }
   readonly clientSecret: string
   status: StripeIdentityClient.SessionStatus
   lastError: { readonly code: string; readonly reason: string } | null
@@ -155,7 +146,15 @@ interface Stored {
   planned: Magic | undefined
 }
 
-// Stripe's fixture person (openapi/fixtures3.json): Jenny Rosen, with a US driving licence.
+/** A report as the simulator keeps it. */
+interface StoredReport {
+  readonly id: string
+  readonly session: string
+  readonly outcome: FinalOutcome
+  readonly created: number
+}
+
+// Stripe's fixture person (openapi/fixtures3.json): Jenny Rosen, with a US driving licence and her address.
 const person = {
   first_name: "Jenny",
   last_name: "Rosen",
@@ -204,30 +203,48 @@ const bracketed = (path: string) => {
   return `${head ?? ""}${rest.map((segment) => `[${segment}]`).join("")}`
 }
 
-type Answer = { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
-
 const stripeError = (
   status: number,
   error: { readonly type?: string; readonly code?: string; readonly param?: string; readonly message: string }
-): Answer => ({ status, body: { error: { type: "invalid_request_error", ...error } } })
+): Kit.Answer => ({ status, body: { error: { type: "invalid_request_error", ...error } } })
 
-/** How the simulator answers each failure; `undefined` never answers. */
-const failures: Record<Failure, Answer | undefined> = {
+const failures = SimulatorFault.vendorFailures({
   unauthorized: stripeError(401, { message: "Invalid API Key provided: sk_test_****" }),
-  rateLimited: {
-    ...stripeError(429, { code: "rate_limit", message: "Too many requests hit the API too quickly." }),
-    headers: { "retry-after": "2" }
-  },
-  unavailable: stripeError(503, { type: "api_error", message: "Stripe is temporarily unavailable." }),
-  timeout: undefined,
-  malformedJson: { status: 200, body: '{"id": "vs_' },
-  schemaInvalid: { status: 200, body: { id: 42, object: "identity.verification_session", status: "unheard-of" } }
-}
+  rateLimited: stripeError(429, { code: "rate_limit", message: "Too many requests hit the API too quickly." }).body,
+  unavailable: stripeError(503, { type: "api_error", message: "Stripe is temporarily unavailable." }).body,
+  malformedJson: '{"id": "vs_',
+  schemaInvalid: { id: 42, object: "identity.verification_session", status: "unheard-of" }
+})
 
-const randomId = (prefix: string) => `${prefix}_${globalThis.crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`
+const notFound = (what: string) => (id: string) =>
+  stripeError(404, { code: "resource_missing", param: "id", message: `No such ${what}: '${id}'` })
+
+/** The secret key as a bearer token, and a well-formed `Stripe-Version` when one is sent. */
+const credentials = (apiKey: Redacted.Redacted<string>): Kit.Guard =>
+  SimulatorAuth.every(
+    SimulatorAuth.refuse(SimulatorAuth.bearer(apiKey), stripeError(401, { message: "Invalid API Key provided." })),
+    (request) => {
+      const version = request.headers["stripe-version"]
+      return version === undefined || /^\d{4}-\d{2}-\d{2}(?:\.[a-z]+)?$/.test(version)
+        ? Effect.void
+        : Effect.fail(stripeError(400, { message: `Invalid Stripe API version: ${version}` }))
+    }
+  )
 
 const isFinalOutcome = (value: string): value is FinalOutcome =>
   value === "verified" || value === "canceled" || (errorCodes as ReadonlyArray<string>).includes(value)
+
+/** The options as Stripe echoes them: booleans as booleans, allowed types as a list. */
+const echoOptions = (document: NonNullable<NonNullable<typeof WireCreate.Type.options>["document"]>) => {
+  const { allowed_types, ...flags } = document
+  return {
+    ...(allowed_types === undefined ? {} : { allowed_types: Object.values(allowed_types) }),
+    ...Object.fromEntries(Object.entries(flags).map(([key, value]) => [key, value === "true"]))
+  }
+}
+
+/** Unix seconds, as Stripe writes times. */
+const now = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
 
 /**
  * Starts a simulator on loopback; it stops when the scope closes.
@@ -236,36 +253,29 @@ const isFinalOutcome = (value: string): value is FinalOutcome =>
  */
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const scope = yield* Scope.Scope
-    const sessions = new Map<string, Stored>()
-    const reports = new Map<
-      string,
-      { readonly session: string; readonly outcome: FinalOutcome; readonly created: number }
-    >()
-    const byIdempotencyKey = new Map<string, Answer>()
-    const recorded: Array<RecordedRequest> = []
-    const armed: Array<Failure> = []
-    let baseUrl = ""
-
-    const now = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
+    const sessions = SimulatorStore.make<Stored>({ notFound: notFound("verification session") })
+    const reports = SimulatorStore.make<StoredReport>({ notFound: notFound("verification report") })
+    const byIdempotencyKey = new Map<string, Kit.Answer>()
+    const webhooks = yield* SimulatorWebhooks.make({
+      url: options.webhookUrl,
+      sign: (event) => StripeIdentityWebhook.sign({ secrets: [options.webhookSecret], event })
+    })
+    let origin = ""
 
     /** The session as Stripe writes it; `expand` adds the verified outputs. */
     const wireSession = (stored: Stored, expand: ReadonlyArray<string> = []) => {
       const open = stored.status === "requires_input"
-      const verified = stored.status === "verified"
-      const outputs = verified
-        ? {
-            first_name: person.first_name,
-            last_name: person.last_name,
-            sex: person.sex,
-            address: person.address,
-            id_number_type: stored.type === "id_number" ? "us_ssn" : null,
-            ...(expand.includes("verified_outputs.dob") ? { dob: person.dob } : {}),
-            ...(expand.includes("verified_outputs.id_number") && stored.type === "id_number"
-              ? { id_number: "000000000" }
-              : {})
-          }
-        : null
+      const outputs = {
+        first_name: person.first_name,
+        last_name: person.last_name,
+        sex: person.sex,
+        address: person.address,
+        id_number_type: stored.type === "id_number" ? "us_ssn" : null,
+        ...(expand.includes("verified_outputs.dob") ? { dob: person.dob } : {}),
+        ...(expand.includes("verified_outputs.id_number") && stored.type === "id_number"
+          ? { id_number: "000000000" }
+          : {})
+      }
       return {
         id: stored.id,
         object: "identity.verification_session",
@@ -280,23 +290,51 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         redaction: null,
         status: stored.status,
         type: stored.type,
-        url: open ? `${baseUrl}/verify/${stored.id}` : null,
+        url: open ? `${origin}/verify/${stored.id}` : null,
         ...(stored.returnUrl === null ? {} : { return_url: stored.returnUrl }),
         // Without `expand[]=verified_outputs`, Stripe leaves the field out.
-        ...(expand.includes("verified_outputs") ? { verified_outputs: outputs } : {})
+        ...(expand.includes("verified_outputs")
+          ? { verified_outputs: stored.status === "verified" ? outputs : null }
+          : {})
       }
     }
 
-    const wireReport = (id: string, expand: ReadonlyArray<string>) => {
-      const report = reports.get(id)
-      const stored = report === undefined ? undefined : sessions.get(report.session)
-      if (report === undefined || stored === undefined) return undefined
+    const wireReport = (report: StoredReport, stored: Stored, expand: ReadonlyArray<string>) => {
       const error =
         report.outcome === "verified" ? null : { code: report.outcome, reason: `simulated ${report.outcome}` }
+      const noError = { code: null, reason: null }
       const failed = (prefix: string) => error?.code.startsWith(prefix) === true
       const documentFailed = error !== null && !failed("selfie") && !failed("id_number")
+      const document = {
+        status: documentFailed ? "unverified" : "verified",
+        error: documentFailed ? error : noError,
+        first_name: person.first_name,
+        last_name: person.last_name,
+        address: person.address,
+        type: licence.type,
+        issuing_country: licence.issuing_country,
+        issued_date: licence.issued_date,
+        files: ["file_simulated_front", "file_simulated_back"],
+        ...(expand.includes("document.number") ? { number: licence.number } : {}),
+        ...(expand.includes("document.dob") ? { dob: person.dob } : {}),
+        ...(expand.includes("document.expiration_date") ? { expiration_date: licence.expiration_date } : {})
+      }
+      const selfie = {
+        status: failed("selfie") || documentFailed ? "unverified" : "verified",
+        error: failed("selfie") ? error : noError,
+        document: "file_simulated_front",
+        selfie: "file_simulated_selfie"
+      }
+      const idNumber = {
+        status: error === null ? "verified" : "unverified",
+        error: error ?? noError,
+        first_name: person.first_name,
+        last_name: person.last_name,
+        id_number_type: "us_ssn",
+        ...(expand.includes("id_number.dob") ? { dob: person.dob } : {})
+      }
       return {
-        id,
+        id: report.id,
         object: "identity.verification_report",
         client_reference_id: stored.clientReferenceId,
         created: report.created,
@@ -304,111 +342,54 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         options: stored.options,
         type: stored.type,
         verification_session: stored.id,
-        ...(stored.type === "document"
-          ? {
-              document: {
-                status: documentFailed ? "unverified" : "verified",
-                error: documentFailed ? error : { code: null, reason: null },
-                first_name: person.first_name,
-                last_name: person.last_name,
-                address: person.address,
-                type: licence.type,
-                issuing_country: licence.issuing_country,
-                issued_date: licence.issued_date,
-                files: ["file_simulated_front", "file_simulated_back"],
-                ...(expand.includes("document.number") ? { number: licence.number } : {}),
-                ...(expand.includes("document.dob") ? { dob: person.dob } : {}),
-                ...(expand.includes("document.expiration_date") ? { expiration_date: licence.expiration_date } : {})
-              },
-              ...(stored.requireMatchingSelfie
-                ? {
-                    selfie: {
-                      status: failed("selfie") ? "unverified" : documentFailed ? "unverified" : "verified",
-                      error: failed("selfie") ? error : { code: null, reason: null },
-                      document: "file_simulated_front",
-                      selfie: "file_simulated_selfie"
-                    }
-                  }
-                : {})
-            }
-          : {
-              id_number: {
-                status: error === null ? "verified" : "unverified",
-                error: error ?? { code: null, reason: null },
-                first_name: person.first_name,
-                last_name: person.last_name,
-                id_number_type: "us_ssn",
-                ...(expand.includes("id_number.dob") ? { dob: person.dob } : {})
-              }
-            })
+        ...(stored.type === "id_number"
+          ? { id_number: idNumber }
+          : { document, ...(stored.options.document.require_matching_selfie === true ? { selfie } : {}) })
       }
     }
 
-    /** POSTs a webhook to `webhookUrl`, if there is one; a receiver that is down is the test's business. */
-    const deliver = (webhook: IdentityProvider.WebhookRequest) => {
-      const url = options.webhookUrl
-      if (url === undefined) return Effect.void
-      const body = new Uint8Array(webhook.rawBody)
-      return Effect.tryPromise(() => fetch(url, { method: "POST", headers: webhook.headers, body })).pipe(
-        Effect.ignore,
-        Effect.forkIn(scope),
-        Effect.asVoid
-      )
-    }
-
-    /** The signed `identity.verification_session.<status>` event for the session as it is now. */
-    const eventFor = (stored: Stored, timestamp?: number) =>
+    /** The signed `identity.verification_session.<status>` event for the session as it is now, sent. */
+    const announce = (stored: Stored, timestamp?: number) =>
       Effect.gen(function* () {
-        const created = yield* now
-        const body = JSON.stringify({
-          id: randomId("evt"),
+        const event = {
+          id: SimulatorStore.prefixedId("evt"),
           object: "event",
           api_version: StripeIdentityClient.defaultApiVersion,
-          created,
+          created: yield* now,
           data: { object: wireSession(stored) },
           livemode: false,
           pending_webhooks: 1,
           request: { id: null, idempotency_key: null },
           type: `identity.verification_session.${stored.status}`
-        })
-        return yield* StripeIdentityWebhook.sign({ secrets: [options.webhookSecret], event: body, timestamp })
+        }
+        return yield* webhooks.send(
+          event,
+          timestamp === undefined
+            ? {}
+            : {
+                sign: (body) => StripeIdentityWebhook.sign({ secrets: [options.webhookSecret], event: body, timestamp })
+              }
+        )
       })
-
-    const announce = (stored: Stored) => Effect.flatMap(eventFor(stored), deliver)
 
     /** Moves a session to `outcome` as the end-user's finished attempt would. */
     const apply = (stored: Stored, outcome: Magic) =>
       Effect.gen(function* () {
         stored.planned = undefined
         if (outcome === "pending") return
-        if (outcome === "processing") {
-          stored.status = "processing"
+        if (outcome === "processing" || outcome === "canceled") {
+          stored.status = outcome
           return
         }
-        if (outcome === "canceled") {
-          stored.status = "canceled"
-          return
-        }
-        const reportId = randomId("vr")
-        reports.set(reportId, { session: stored.id, outcome, created: yield* now })
-        stored.report = reportId
-        if (outcome === "verified") {
-          stored.status = "verified"
-          stored.lastError = null
-        } else {
-          stored.status = "requires_input"
-          stored.lastError = { code: outcome, reason: `simulated ${outcome}` }
-        }
-      })
-
-    const complete = (id: string, outcome: FinalOutcome, completion?: { readonly timestamp?: number | undefined }) =>
-      Effect.gen(function* () {
-        const stored = sessions.get(id)
-        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no verification session ${id}`))
-        yield* apply(stored, outcome)
-        const webhook = yield* eventFor(stored, completion?.timestamp)
-        yield* deliver(webhook)
-        return webhook
+        const report = reports.insert({
+          id: SimulatorStore.prefixedId("vr"),
+          session: stored.id,
+          outcome,
+          created: yield* now
+        })
+        stored.report = report.id
+        stored.status = outcome === "verified" ? "verified" : "requires_input"
+        stored.lastError = outcome === "verified" ? null : { code: outcome, reason: `simulated ${outcome}` }
       })
 
     /** A retrieval moves a session along its magic value: first to `processing`, then to the outcome. */
@@ -419,16 +400,15 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         if (stored.status === "requires_input" && stored.lastError === null) {
           stored.status = "processing"
           if (planned === "processing") stored.planned = undefined
-          return yield* announce(stored)
-        }
-        if (stored.status === "processing") {
+          yield* announce(stored)
+        } else if (stored.status === "processing") {
           yield* apply(stored, planned)
           yield* announce(stored)
         }
       })
 
     /** `POST /v1/identity/verification_sessions`: a form body checked as Stripe checks it. */
-    const create = (request: LoopbackServer.Request, body: string) =>
+    const create = (request: Kit.Request) =>
       Effect.gen(function* () {
         const contentType = request.headers["content-type"] ?? ""
         if (!contentType.startsWith(StripeIdentityClient.formContentType)) {
@@ -436,7 +416,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
             message: `Stripe takes ${StripeIdentityClient.formContentType} bodies, not ${contentType || "none"}.`
           })
         }
-        const form = Form.decode(body)
+        const form = Form.decode(request.text)
         if (form === undefined) return stripeError(400, { message: "Invalid form body." })
         if (form.type === undefined) {
           return stripeError(400, {
@@ -457,120 +437,80 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           })
         }
         const wire = decoded.success
-        const document = wire.options?.document
-        const stored: Stored = {
-          id: randomId("vs"),
+        const magic = wire.metadata?.[magicKey]
+        if (magic !== undefined && magic !== "pending" && magic !== "processing" && !isFinalOutcome(magic)) {
+          return stripeError(400, {
+            code: "parameter_invalid",
+            param: `metadata[${magicKey}]`,
+            message: "Not a simulator outcome."
+          })
+        }
+        const stored = sessions.insert({
+          id: SimulatorStore.prefixedId("vs"),
           type: wire.type,
           created: yield* now,
           clientReferenceId: wire.client_reference_id ?? null,
           returnUrl: wire.return_url ?? null,
           metadata: wire.metadata ?? {},
-          options: {
-            document:
-              document === undefined
-                ? {}
-                : {
-                    ...(document.allowed_types === undefined
-                      ? {}
-                      : { allowed_types: Object.values(document.allowed_types) }),
-                    ...(document.require_id_number === undefined
-                      ? {}
-                      : { require_id_number: document.require_id_number === "true" }),
-                    ...(document.require_live_capture === undefined
-                      ? {}
-                      : { require_live_capture: document.require_live_capture === "true" }),
-                    ...(document.require_matching_selfie === undefined
-                      ? {}
-                      : { require_matching_selfie: document.require_matching_selfie === "true" })
-                  }
-          },
-          requireMatchingSelfie: document?.require_matching_selfie === "true",
-          clientSecret: randomId("vs_secret"),
+          options: { document: wire.options?.document === undefined ? {} : echoOptions(wire.options.document) },
+          clientSecret: SimulatorStore.prefixedId("vs_secret"),
           status: "requires_input",
           lastError: null,
           report: null,
-          planned: undefined
-        }
-        const magic = wire.metadata?.[magicKey]
-        if (magic !== undefined) {
-          if (magic !== "pending" && magic !== "processing" && !isFinalOutcome(magic)) {
-            return stripeError(400, {
-              code: "parameter_invalid",
-              param: `metadata[${magicKey}]`,
-              message: "Not a simulator outcome."
-            })
-          }
-          stored.planned = magic
-        }
-        sessions.set(stored.id, stored)
+          planned: magic
+        })
         yield* announce(stored)
         return { status: 200, body: wireSession(stored) }
       })
 
-    const notFound = (what: string, id: string) =>
-      stripeError(404, { code: "resource_missing", param: "id", message: `No such ${what}: '${id}'` })
-
-    /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: LoopbackServer.Request, url: URL, body: string): Effect.Effect<Answer | undefined> =>
+    /** Stripe replays the answer to a request with an `Idempotency-Key` it has seen. */
+    const idempotent: Kit.Handler = (request) =>
       Effect.gen(function* () {
-        const failure = armed.shift()
-        if (failure !== undefined) return failures[failure]
-        if (request.headers.authorization !== `Bearer ${Redacted.value(options.apiKey)}`) {
-          return stripeError(401, { message: "Invalid API Key provided." })
+        const key = request.headers["idempotency-key"]
+        const replay = key === undefined ? undefined : byIdempotencyKey.get(key)
+        if (replay !== undefined) return replay
+        const created = yield* create(request)
+        if (key !== undefined && created.status === 200) byIdempotencyKey.set(key, created)
+        return created
+      })
+
+    const retrieve: Kit.Handler = (request) =>
+      Effect.gen(function* () {
+        const stored = yield* sessions.require(request.params.id ?? "")
+        yield* advance(stored)
+        return { status: 200, body: wireSession(stored, request.query.getAll("expand[]")) }
+      })
+
+    const cancel: Kit.Handler = (request) =>
+      Effect.gen(function* () {
+        const stored = yield* sessions.require(request.params.id ?? "")
+        if (stored.status !== "requires_input") {
+          return stripeError(400, {
+            message: `This VerificationSession cannot be canceled because it has a status of ${stored.status}.`
+          })
         }
-        const version = request.headers["stripe-version"]
-        if (version !== undefined && !/^\d{4}-\d{2}-\d{2}(?:\.[a-z]+)?$/.test(String(version))) {
-          return stripeError(400, { message: `Invalid Stripe API version: ${String(version)}` })
-        }
-        const expand = url.searchParams.getAll("expand[]")
-        const path = url.pathname
-        if (path === "/v1/identity/verification_sessions" && request.method === "POST") {
-          const key = request.headers["idempotency-key"]
-          const replay = typeof key === "string" ? byIdempotencyKey.get(key) : undefined
-          if (replay !== undefined) return replay
-          const created = yield* create(request, body)
-          if (typeof key === "string" && created.status === 200) byIdempotencyKey.set(key, created)
-          return created
-        }
-        const session = /^\/v1\/identity\/verification_sessions\/([^/]+)(\/cancel)?$/.exec(path)
-        if (session !== null) {
-          const id = decodeURIComponent(session[1] ?? "")
-          const stored = sessions.get(id)
-          if (stored === undefined) return notFound("verification session", id)
-          if (session[2] === undefined && request.method === "GET") {
-            yield* advance(stored)
-            return { status: 200, body: wireSession(stored, expand) }
-          }
-          if (session[2] !== undefined && request.method === "POST") {
-            if (stored.status !== "requires_input") {
-              return stripeError(400, {
-                message: `This VerificationSession cannot be canceled because it has a status of ${stored.status}.`
-              })
-            }
-            stored.status = "canceled"
-            stored.planned = undefined
-            yield* announce(stored)
-            return { status: 200, body: wireSession(stored) }
-          }
-        }
-        const report = /^\/v1\/identity\/verification_reports\/([^/]+)$/.exec(path)
-        if (report !== null && request.method === "GET") {
-          const id = decodeURIComponent(report[1] ?? "")
-          const wire = wireReport(id, expand)
-          return wire === undefined ? notFound("verification report", id) : { status: 200, body: wire }
-        }
-        return stripeError(404, { message: `Unrecognized request URL (${request.method}: ${path}).` })
+        stored.status = "canceled"
+        stored.planned = undefined
+        yield* announce(stored)
+        return { status: 200, body: wireSession(stored) }
+      })
+
+    const report: Kit.Handler = (request) =>
+      Effect.gen(function* () {
+        const found = yield* reports.require(request.params.id ?? "")
+        const stored = yield* sessions.require(found.session)
+        return { status: 200, body: wireReport(found, stored, request.query.getAll("expand[]")) }
       })
 
     /** `GET /verify/{id}?outcome=…`: the hosted page's stand-in, where the end-user "finishes". */
-    const hostedPage = (url: URL): Effect.Effect<Answer> =>
+    const hostedPage: Kit.Handler = (request) =>
       Effect.gen(function* () {
-        const id = decodeURIComponent(url.pathname.slice("/verify/".length))
+        const id = request.params.id ?? ""
         const stored = sessions.get(id)
         if (stored === undefined || stored.status !== "requires_input") {
           return { status: 404, body: "This verification link has expired." }
         }
-        const outcome = url.searchParams.get("outcome") ?? ""
+        const outcome = request.query.get("outcome") ?? ""
         if (!isFinalOutcome(outcome)) {
           return {
             status: 200,
@@ -581,39 +521,36 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         yield* announce(stored)
         return stored.returnUrl === null
           ? { status: 200, body: `Verification ${id}: ${stored.status}` }
-          : { status: 302, body: "", headers: { location: stored.returnUrl } }
+          : Kit.redirect(stored.returnUrl)
       })
 
-    const respond = (request: LoopbackServer.Request): Effect.Effect<LoopbackServer.Answer | undefined> => {
-      const url = new URL(request.url, "http://simulator")
-      const page = url.pathname.startsWith("/verify/") && request.method === "GET"
-      if (!page)
-        recorded.push({ method: request.method, url: request.url, headers: request.headers, body: request.text })
-      return Effect.map(page ? hostedPage(url) : answer(request, url, request.text), (answered) =>
-        answered === undefined
-          ? undefined
-          : {
-              ...answered,
-              headers: {
-                "content-type": page ? "text/plain; charset=utf-8" : "application/json",
-                "request-id": randomId("req"),
-                "stripe-version": StripeIdentityClient.defaultApiVersion,
-                ...answered.headers
-              }
-            }
-      )
-    }
-
-    baseUrl = (yield* LoopbackServer.serve(respond)).baseUrl
+    const simulator = yield* Kit.make({
+      basePath: "/v1",
+      guard: credentials(options.apiKey),
+      notFound: (request) =>
+        stripeError(404, { message: `Unrecognized request URL (${request.method}: ${request.path}).` }),
+      headers: () => ({
+        "request-id": SimulatorStore.prefixedId("req"),
+        "stripe-version": StripeIdentityClient.defaultApiVersion
+      }),
+      routes: [
+        Kit.post("/identity/verification_sessions", idempotent),
+        Kit.get("/identity/verification_sessions/:id", retrieve),
+        Kit.post("/identity/verification_sessions/:id/cancel", cancel),
+        Kit.get("/identity/verification_reports/:id", report)
+      ],
+      pages: [Kit.get("/verify/:id", hostedPage)]
+    })
+    origin = simulator.origin
 
     return {
-      baseUrl,
-      failNext: (failure) =>
-        Effect.sync(() => {
-          armed.push(failure)
-        }),
-      complete,
-      requests: Effect.sync(() => [...recorded])
+      ...Kit.controls(simulator, { failures, webhooks, baseUrl: origin }),
+      complete: (id, outcome, completion) => {
+        const stored = sessions.get(id)
+        return stored === undefined
+          ? Effect.die(new Error(`the simulator has no verification session ${id}`))
+          : Effect.andThen(apply(stored, outcome), announce(stored, completion?.timestamp))
+      }
     }
   })
 
@@ -632,22 +569,10 @@ export const layer = (options: Options) => Layer.effect(StripeIdentitySimulator,
  */
 export const layerTest = (
   options: Options & { readonly timeout?: Duration.Input | undefined }
-): Layer.Layer<
-  StripeIdentitySimulator,
-  ProviderRegistry.RegistrationError,
-  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const simulator = yield* StripeIdentitySimulator
-      return StripeIdentityProvider.layer({
-        apiKey: options.apiKey,
-        baseUrl: simulator.baseUrl,
-        timeout: options.timeout,
-        webhookSecrets: [options.webhookSecret]
-      })
-    })
-  ).pipe(Layer.provideMerge(layer(options)))
+): Kit.TestLayer<StripeIdentitySimulator> =>
+  Kit.withProvider(layer(options), StripeIdentitySimulator, (simulator) =>
+    StripeIdentityProvider.layer({ ...options, baseUrl: simulator.baseUrl, webhookSecrets: [options.webhookSecret] })
+  )
 
 /**
  * A start request whose session the simulator moves to `magic` (see the module table), of process type
@@ -658,15 +583,9 @@ export const layerTest = (
 export const startRequest = (
   magic: Magic,
   processType: "document" | "documentSelfie" | "idNumber" = "document"
-): IdentityProvider.StartRequest<unknown> => {
-  const id = globalThis.crypto.randomUUID()
-  return {
-    dossierId: Identifiers.DossierId.make(`d-${id}`),
-    processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make(processType),
+): IdentityProvider.StartRequest<unknown> =>
+  TestRequest.start({
+    processType,
     parameters: { metadata: { [magicKey]: magic } },
-    files: [],
-    returnUrl: "https://app.example/return",
-    idempotencyKey: id
-  }
-}
+    returnUrl: "https://app.example/return"
+  })

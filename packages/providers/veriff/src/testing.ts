@@ -1,52 +1,27 @@
 /**
- * Testing Veriff integrations offline: a simulator of Veriff's public API v1, and helpers to drive it.
+ * Testing Veriff integrations offline: a simulator of Veriff's public API v1 on loopback, built on the simulator kit
+ * of `@assure/provider/testing` and holding only what is Veriff's: `POST /v1/sessions`, `POST /v1/sessions/{id}/media`,
+ * `PATCH /v1/sessions/{id}` and `GET /v1/sessions/{id}/decision`, Veriff's refusals and codes (`X-AUTH-CLIENT`: 1801,
+ * 1803; `X-HMAC-SIGNATURE`, checked here with `node:crypto` over the body or the session id: 1812, 1818, 1819;
+ * parameters and media: 1104, 1203, 1302, 1401, 1402, 1500, 1304, 409), an `X-Request-Id` on every answer, and
+ * webhooks signed as Veriff signs them: events (7001 started, 7002 submitted) to `eventWebhookUrl`, decisions to
+ * `webhookUrl`. The package README's "The simulator" tells it all.
  *
- * The simulator is a stateful stand-in for `stationapi.veriff.com` on loopback (`127.0.0.1`, a free port) for as
- * long as its scope is open. It serves the endpoints the adapter uses — `POST /v1/sessions`,
- * `POST /v1/sessions/{id}/media`, `PATCH /v1/sessions/{id}` and `GET /v1/sessions/{id}/decision` — with Veriff's
- * error bodies (`{ "status": "fail", "code": "1818", "message": … }`, codes from Veriff's code tables). It checks
- * `X-AUTH-CLIENT` against the API key (401, code 1801 or 1803) and `X-HMAC-SIGNATURE` — computed here with
- * `node:crypto`, independently of the adapter — over the body for POST and PATCH or over the session id for GET
- * (401, code 1812, 1818 or 1819; optional on `POST /v1/sessions`, as Veriff documents). It refuses what Veriff
- * refuses: unknown parameters (1104), a non-HTTPS callback other than loopback (1302), a malformed date (1203), a
- * `vendorData` over 1000 characters (1500), media that is not a base64 data URI (1401) or of an unknown context
- * (1402), media after submission (409), a second submission (1304). Every answer has an `X-Request-Id` (Veriff
- * documents no request-id header; the simulator sends one so tests can check that the adapter keeps it).
- *
- * Sessions move as Veriff's do: `created`, `started` (the end-user opened the hosted flow: event webhook 7001),
- * `submitted` (event webhook 7002), then a decision (decision webhook). Webhooks are signed as Veriff signs them
- * (`X-AUTH-CLIENT`, and `X-HMAC-SIGNATURE` over the raw body) and POSTed to `webhookUrl` (events to
- * `eventWebhookUrl`, by default the same URL).
- *
- * Veriff's test integrations make no decisions: "you need to trigger the decisions yourself", either in the
- * Customer Portal or by creating the session with `Approve`, `Decline` or `Resubmit` as the person's `firstName`
- * (developers.veriff.com, "Test integrations"). The simulator honours those words and adds three of its own:
+ * Veriff's test integrations make no decisions ("you need to trigger the decisions yourself"); the person's
+ * `firstName` chooses one, as in Veriff's own test convention, with three names of the simulator's own:
  *
  * | `verification.person.firstName` | decision once the session is submitted |
  * |---|---|
- * | `Approve` (Veriff's) | `approved` (9001), with the person and document below |
+ * | `Approve` (Veriff's) | `approved` (9001): Mari Maasikas (1985-06-15, F, EE), passport KF0000001, with an address |
  * | `Decline` (Veriff's) | `declined` (9102), reason 102 "Suspected document tampering" |
  * | `Resubmit` (Veriff's) | `resubmission_requested` (9103), reason 204 "Poor image quality" |
- * | `Review` (simulator) | `review` (9121) |
- * | `Expire` (simulator) | `expired` (9104) |
- * | `Abandon` (simulator) | `abandoned` (9104) |
+ * | `Review`, `Expire`, `Abandon` | `review` (9121), `expired` (9104), `abandoned` (9104) |
  * | anything else | none: the session waits for `complete`, as in a test integration |
  *
- * A submitted session with such a name answers `verification: null` to the first decision request and the decision
- * from the second on (a decision takes Veriff a moment), sending the decision webhook when it is made. A session
- * submitted without a `document-front` image is asked to resubmit (reason 201 "Video and/or photos missing").
- *
- * The approved person is Mari Maasikas, born 1985-06-15, female, Estonian, with Estonian passport KF0000001 valid
- * from 2020-01-10 to 2030-01-09 (a made-up person).
- *
- * The session's `verification.url` (`{baseUrl}/v/{token}`) stands in for Veriff's hosted flow: opening it starts
- * the session; `?submit=1` submits it (the name's decision follows); `?decision=approved` (any decision status)
- * submits it and decides at once. Each then redirects to the session's `callback`. From a test,
- * `complete(id, decision)` decides a session at once and returns (and delivers) the signed decision webhook.
- *
- * `failNext(failure)` makes the next API request fail: `unauthorized` (401), `rateLimited` (429 with
- * `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson` and
- * `schemaInvalid` (a 2xx with a body the adapter cannot read).
+ * The first decision request after submission answers `verification: null`, the next the decision; a headless
+ * session without a `document-front` image is asked to resubmit (201). The session's `verification.url`
+ * (`{baseUrl}/v/{token}`) is the hosted flow: opening it starts the session, `?submit=1` submits it,
+ * `?decision=approved` (any decision) decides at once; each redirects to the `callback`.
  *
  * @example
  * ```ts
@@ -64,18 +39,24 @@
  *
  * @since 0.1.0
  */
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto"
-import { Identifiers, PersonName, ProcessType } from "@assure/core"
-import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
-import { LoopbackServer } from "@assure/provider/testing"
-import { Clock, Context, type Duration, Effect, Layer, Redacted, Scope } from "effect"
-import type { HttpClient } from "effect/http"
+import { createHmac } from "node:crypto"
+import { PersonName } from "@assure/core"
+import type { IdentityProvider } from "@assure/provider"
+import {
+  Simulator as Kit,
+  SimulatorAuth,
+  SimulatorFault,
+  SimulatorStore,
+  SimulatorWebhooks,
+  TestRequest
+} from "@assure/provider/testing"
+import { Clock, Context, type Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import * as VeriffClient from "./VeriffClient.js"
 import * as VeriffProvider from "./VeriffProvider.js"
 import * as VeriffWebhook from "./VeriffWebhook.js"
 
 /** A way the simulated Veriff can fail (the conformance suite's vendor failures). @since 0.1.0 */
-export type Failure = "unauthorized" | "rateLimited" | "unavailable" | "timeout" | "malformedJson" | "schemaInvalid"
+export type Failure = SimulatorFault.VendorFailure
 
 /** A decision Veriff can make. @since 0.1.0 */
 export type DecisionStatus = VeriffClient.DecisionStatus
@@ -117,20 +98,15 @@ export interface Options {
 }
 
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
-export interface RecordedRequest {
-  readonly method: string
-  /** The path and query, as sent. */
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
+export type RecordedRequest = Kit.RecordedRequest
 
-/** A running simulator. @since 0.1.0 */
-export interface Simulator {
-  /** Where it listens, for the client's `baseUrl`. */
-  readonly baseUrl: string
-  /** Makes the next API request, whatever it is, fail this way. */
-  readonly failNext: (failure: Failure) => Effect.Effect<void>
+/**
+ * A running simulator: the kit's controls (`baseUrl` for the client, which adds `/v1`; `failNext`, `arm`, `requests`,
+ * `webhooks`) and Veriff's own verbs.
+ *
+ * @since 0.1.0
+ */
+export interface Simulator extends Kit.Controls {
   /**
    * Decides a session at once, as a tester does in Veriff's Customer Portal, and returns (and delivers, with
    * `webhookUrl`) the signed decision webhook.
@@ -138,8 +114,6 @@ export interface Simulator {
   readonly complete: (id: string, decision: DecisionStatus) => Effect.Effect<IdentityProvider.WebhookRequest>
   /** A session's status as the simulator keeps it (`created`, `started`, `submitted`, or the decision's status). */
   readonly status: (id: string) => Effect.Effect<string | undefined>
-  /** Every API request received so far, oldest first. */
-  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
@@ -155,7 +129,7 @@ interface Stored {
   readonly callback: string | null
   readonly vendorData: string | null
   readonly endUserId: string | null
-  readonly media: Array<{ readonly id: string; readonly context: string; readonly mimetype: string }>
+  readonly media: Array<{ readonly id: string; readonly context: string }>
   status: "created" | "started" | "submitted" | DecisionStatus
   /** The decision the first name chose, made once the session is submitted. */
   readonly planned: DecisionStatus | undefined
@@ -177,7 +151,21 @@ const person = {
   placeOfBirth: "TALLINN",
   nationality: "EE",
   pepSanctionMatch: null,
-  addresses: []
+  // Veriff's address shape: the address as read, and its parts where Veriff parsed it (a made-up address).
+  addresses: [
+    {
+      fullAddress: "Narva mnt 7-12, 10117 Tallinn, Estonia",
+      parsedAddress: {
+        street: "Narva mnt",
+        houseNumber: "7",
+        unit: "12",
+        postcode: "10117",
+        city: "Tallinn",
+        state: null,
+        country: "EST"
+      }
+    }
+  ]
 }
 const passport = {
   number: "KF0000001",
@@ -198,38 +186,29 @@ const reasons: Partial<Record<DecisionStatus, readonly [number, string]>> = {
   resubmission_requested: [204, "Poor image quality"]
 }
 
-type Answer = { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
-
-const fail = (status: number, code: string | undefined, message: string): Answer => ({
+const fail = (status: number, code: string | undefined, message: string): Kit.Answer => ({
   status,
   body: { status: "fail", ...(code === undefined ? {} : { code }), message }
 })
 
-/** How the simulator answers each failure; `undefined` never answers. */
-const failures: Record<Failure, Answer | undefined> = {
+const failures = SimulatorFault.vendorFailures({
   unauthorized: fail(401, "1803", "Integration with the API key was not found"),
-  rateLimited: { ...fail(429, undefined, "Too many requests"), headers: { "retry-after": "2" } },
-  unavailable: fail(503, undefined, "Service unavailable"),
-  timeout: undefined,
-  malformedJson: { status: 201, body: '{"status": "success", "verification": {"id": ' },
-  schemaInvalid: { status: 201, body: { status: "success", verification: { id: 42, url: ["not", "a", "url"] } } }
-}
+  rateLimited: fail(429, undefined, "Too many requests").body,
+  unavailable: fail(503, undefined, "Service unavailable").body,
+  successStatus: 201,
+  malformedJson: '{"status": "success", "verification": {"id": ',
+  schemaInvalid: { status: "success", verification: { id: 42, url: ["not", "a", "url"] } }
+})
 
+const invalidParameters = fail(400, "1104", "Request includes invalid parameters.")
 const contexts = new Set<string>(["document-front", "document-back", "face"])
 const createKeys = new Set(["callback", "person", "document", "vendorData", "endUserId", "timestamp", "lang"])
 const isoDate = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
 const dataUri = /^data:([a-z]+\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/]+={0,2})$/
+const sha256Hex = /^[0-9a-fA-F]{64}$/
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
 
 /** Whether a callback URL is one Veriff takes: HTTPS, or (for local tests only) plain HTTP to loopback. */
 const allowedCallback = (value: string): boolean => {
@@ -244,6 +223,78 @@ const allowedCallback = (value: string): boolean => {
   }
 }
 
+/** Checks `verification` of `POST /v1/sessions` as Veriff does; a refusal, or undefined when it is fine. */
+const refusalOf = (verification: Record<string, unknown>): Kit.Answer | undefined => {
+  if (Object.keys(verification).some((key) => !createKeys.has(key))) return invalidParameters
+  const { callback, vendorData, person: given, document } = verification
+  if (callback !== undefined && (typeof callback !== "string" || !allowedCallback(callback))) {
+    return fail(400, "1302", "Only HTTPS return URLs are allowed.")
+  }
+  if (vendorData !== undefined && typeof vendorData !== "string") {
+    return fail(400, "1501", "vendorData must be a string.")
+  }
+  if (typeof vendorData === "string" && vendorData.length > 1000) {
+    return fail(400, "1500", "vendorData field cannot be more than 1000 symbols.")
+  }
+  if ((given !== undefined && !isObject(given)) || (document !== undefined && !isObject(document))) {
+    return invalidParameters
+  }
+  const dateOfBirth = given?.dateOfBirth
+  if (dateOfBirth !== undefined && (typeof dateOfBirth !== "string" || !isoDate.test(dateOfBirth))) {
+    return fail(400, "1203", "Invalid ISO 8601 date. Date needs to be in format YYYY-MM-DD.")
+  }
+  const country = document?.country
+  if (country !== undefined && (typeof country !== "string" || !/^[A-Z]{2}$/.test(country))) return invalidParameters
+  return undefined
+}
+
+/** GET and DELETE sign the session id; POST and PATCH the body. */
+const bodyless = (request: Kit.Request) => request.method === "GET" || request.method === "DELETE"
+
+/**
+ * The credential checks: `X-AUTH-CLIENT` on every request, and `X-HMAC-SIGNATURE` (`optional`: on
+ * `POST /v1/sessions`, checked only when sent), each refused with Veriff's code.
+ */
+const credentials = (options: Options) => {
+  const authClient = SimulatorAuth.refuse(
+    SimulatorAuth.apiKey(VeriffClient.authClientHeader, options.apiKey),
+    (verdict) =>
+      verdict === "missing"
+        ? fail(401, "1801", "Mandatory X-AUTH-CLIENT header containing the API key is missing from the request")
+        : fail(401, "1803", "Integration with the API key was not found")
+  )
+  const hmac = (payload: string) =>
+    createHmac("sha256", Redacted.value(options.sharedSecret)).update(payload, "utf8").digest("hex")
+  const signature = (optional: boolean) =>
+    SimulatorAuth.refuse(
+      SimulatorAuth.signed({
+        header: VeriffClient.signatureHeader,
+        optional,
+        verify: (request, given) =>
+          Effect.succeed(
+            SimulatorAuth.sameSecret(
+              given.trim().toLowerCase(),
+              hmac(bodyless(request) ? (request.params.id ?? "") : request.text)
+            )
+          )
+      }),
+      (verdict, request) =>
+        verdict === "missing" || (!optional && !sha256Hex.test(request.headers[VeriffClient.signatureHeader] ?? ""))
+          ? fail(401, "1812", "Signature is not a valid SHA256 hash")
+          : bodyless(request)
+            ? fail(401, "1818", "Signature does not match the HMAC-SHA256 of query ID and integration API secret")
+            : fail(401, "1819", "Signature does not match the HMAC-SHA256 of request body and integration API secret")
+    )
+  return {
+    authClient,
+    creating: SimulatorAuth.every(authClient, signature(true)),
+    signed: SimulatorAuth.every(authClient, signature(false))
+  }
+}
+
+/** An ISO 8601 timestamp, as Veriff writes them. */
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
 /**
  * Starts a simulator on loopback; it stops when the scope closes.
  *
@@ -251,47 +302,17 @@ const allowedCallback = (value: string): boolean => {
  */
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const scope = yield* Scope.Scope
-    const sessions = new Map<string, Stored>()
-    const byToken = new Map<string, Stored>()
-    const recorded: Array<RecordedRequest> = []
-    const armed: Array<Failure> = []
-    let baseUrl = ""
-
-    const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
-
-    const hmac = (payload: string) =>
-      createHmac("sha256", Redacted.value(options.sharedSecret)).update(payload, "utf8").digest()
-
-    /** Whether a hex signature is the payload's HMAC, compared in constant time. */
-    const signedBy = (signature: string, payload: string) => {
-      const expected = hmac(payload)
-      const given = Buffer.from(signature.trim(), "hex")
-      return given.length === expected.length && timingSafeEqual(given, expected)
-    }
-
-    /** POSTs a webhook, if there is a URL; a receiver that is down is the test's business. */
-    const deliver = (url: string | undefined, webhook: IdentityProvider.WebhookRequest) => {
-      if (url === undefined) return Effect.void
-      const body = new Uint8Array(webhook.rawBody)
-      return Effect.tryPromise(() => fetch(url, { method: "POST", headers: webhook.headers, body })).pipe(
-        Effect.ignore,
-        Effect.forkIn(scope),
-        Effect.asVoid
-      )
-    }
-
-    const signed = (payload: unknown) =>
-      VeriffWebhook.sign({
-        apiKey: options.apiKey,
-        secret: options.sharedSecret,
-        payload: JSON.stringify(payload)
-      })
+    const sessions = SimulatorStore.make<Stored>({ notFound: () => fail(404, undefined, "Session not found") })
+    const webhooks = yield* SimulatorWebhooks.make({
+      url: options.webhookUrl,
+      sign: (body) => VeriffWebhook.sign({ apiKey: options.apiKey, secret: options.sharedSecret, payload: body })
+    })
+    const guards = credentials(options)
 
     /** The event webhook for an end-user's action (7001 started, 7002 submitted). */
     const announce = (stored: Stored, action: "started" | "submitted") =>
-      Effect.flatMap(
-        signed({
+      webhooks.send(
+        {
           id: stored.id,
           attemptId: stored.attemptId,
           feature: "selfid",
@@ -299,14 +320,13 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           action,
           vendorData: stored.vendorData,
           endUserId: stored.endUserId
-        }),
-        (webhook) => deliver(options.eventWebhookUrl ?? options.webhookUrl, webhook)
+        },
+        { url: options.eventWebhookUrl }
       )
 
     /** Makes a decision and returns its signed webhook, delivered to `webhookUrl`. */
     const decide = (stored: Stored, status: DecisionStatus, reason?: readonly [number, string]) =>
       Effect.gen(function* () {
-        const decisionTime = yield* now
         const [reasonCode, reasonText] = reason ?? reasons[status] ?? [null, null]
         const read = status === "approved" || status === "declined" || status === "resubmission_requested"
         stored.status = status
@@ -320,7 +340,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           code: decisionCodes[status],
           reason: reasonText,
           reasonCode,
-          decisionTime,
+          decisionTime: yield* now,
           acceptanceTime: stored.createdAt,
           person: read ? person : null,
           document: read ? passport : null,
@@ -329,72 +349,39 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           comments: [],
           highRisk: false
         }
-        const webhook = yield* signed({
+        return yield* webhooks.send({
           status: "success",
           verification: stored.decision,
           technicalData: { ip: "127.0.0.1" }
         })
-        yield* deliver(options.webhookUrl, webhook)
-        return webhook
       })
 
-    const submit = (stored: Stored) =>
-      Effect.gen(function* () {
-        if (stored.status === "resubmission_requested") {
-          stored.attemptId = randomUUID()
-          stored.decision = null
-        }
-        stored.status = "submitted"
-        stored.wait = 1
-        yield* announce(stored, "submitted")
-      })
+    const submit = (stored: Stored) => {
+      if (stored.status === "resubmission_requested") {
+        stored.attemptId = SimulatorStore.uuid()
+        stored.decision = null
+      }
+      stored.status = "submitted"
+      stored.wait = 1
+      return announce(stored, "submitted")
+    }
 
-    const sessionBody = (stored: Stored) => ({
+    const sessionBody = (stored: Stored, origin: string) => ({
       status: "success",
       verification: {
         id: stored.id,
-        url: `${baseUrl}/v/${stored.token}`,
+        url: `${origin}/v/${stored.token}`,
         vendorData: stored.vendorData,
         endUserId: stored.endUserId,
-        host: baseUrl,
+        host: origin,
         status: stored.status === "created" || stored.status === "started" ? stored.status : "submitted",
         sessionToken: stored.token
       }
     })
 
-    /** Checks `verification` of `POST /v1/sessions` as Veriff does; a refusal, or undefined when it is fine. */
-    const refusalOf = (verification: Record<string, unknown>): Answer | undefined => {
-      for (const key of Object.keys(verification)) {
-        if (!createKeys.has(key)) return fail(400, "1104", "Request includes invalid parameters.")
-      }
-      const { callback, vendorData, person: given, document } = verification
-      if (callback !== undefined && (typeof callback !== "string" || !allowedCallback(callback))) {
-        return fail(400, "1302", "Only HTTPS return URLs are allowed.")
-      }
-      if (vendorData !== undefined && typeof vendorData !== "string") {
-        return fail(400, "1501", "vendorData must be a string.")
-      }
-      if (typeof vendorData === "string" && vendorData.length > 1000) {
-        return fail(400, "1500", "vendorData field cannot be more than 1000 symbols.")
-      }
-      if (given !== undefined && !isObject(given)) return fail(400, "1104", "Request includes invalid parameters.")
-      if (document !== undefined && !isObject(document))
-        return fail(400, "1104", "Request includes invalid parameters.")
-      const dateOfBirth = isObject(given) ? given.dateOfBirth : undefined
-      if (dateOfBirth !== undefined && (typeof dateOfBirth !== "string" || !isoDate.test(dateOfBirth))) {
-        return fail(400, "1203", "Invalid ISO 8601 date. Date needs to be in format YYYY-MM-DD.")
-      }
-      const country = isObject(document) ? document.country : undefined
-      if (country !== undefined && (typeof country !== "string" || !/^[A-Z]{2}$/.test(country))) {
-        return fail(400, "1104", "Request includes invalid parameters.")
-      }
-      return undefined
-    }
-
-    /** `POST /v1/sessions`. */
-    const create = (body: string) =>
+    const create: Kit.Handler = (request) =>
       Effect.gen(function* () {
-        const parsed = parseJson(body)
+        const parsed = request.json()
         if (!isObject(parsed) || !isObject(parsed.verification)) {
           return fail(400, "1102", "Mandatory parameters are missing from the request.")
         }
@@ -402,152 +389,95 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         const refusal = refusalOf(verification)
         if (refusal !== undefined) return refusal
         const firstName = isObject(verification.person) ? verification.person.firstName : undefined
-        const stored: Stored = {
-          id: randomUUID(),
-          token: randomUUID().replaceAll("-", ""),
-          attemptId: randomUUID(),
+        const text = (value: unknown) => (typeof value === "string" ? value : null)
+        const stored = sessions.insert({
+          id: SimulatorStore.uuid(),
+          token: SimulatorStore.uuid().replaceAll("-", ""),
+          attemptId: SimulatorStore.uuid(),
           createdAt: yield* now,
-          callback: typeof verification.callback === "string" ? verification.callback : null,
-          vendorData: typeof verification.vendorData === "string" ? verification.vendorData : null,
-          endUserId: typeof verification.endUserId === "string" ? verification.endUserId : null,
+          callback: text(verification.callback),
+          vendorData: text(verification.vendorData),
+          endUserId: text(verification.endUserId),
           media: [],
           status: "created",
           planned: typeof firstName === "string" ? magicNames[firstName] : undefined,
           wait: 0,
           submittedByApi: false,
           decision: null
-        }
-        sessions.set(stored.id, stored)
-        byToken.set(stored.token, stored)
-        return { status: 201, body: sessionBody(stored) }
+        })
+        return { status: 201, body: sessionBody(stored, request.origin) }
       })
 
-    /** `POST /v1/sessions/{id}/media`. */
-    const upload = (stored: Stored, body: string): Answer => {
-      if (stored.status !== "created" && stored.status !== "started") {
-        return fail(409, undefined, "Media cannot be added to a submitted session.")
-      }
-      const parsed = parseJson(body)
-      const image = isObject(parsed) ? parsed.image : undefined
-      if (!isObject(image)) return fail(400, "1403", "Image property is missing.")
-      if (typeof image.context !== "string" || !contexts.has(image.context)) {
-        return fail(400, "1402", "Image context is not supported.")
-      }
-      const content = typeof image.content === "string" ? dataUri.exec(image.content) : null
-      if (content === null) return fail(400, "1401", "Image is not in valid base64.")
-      const media = { id: randomUUID(), context: image.context, mimetype: content[1] ?? "" }
-      stored.media.push(media)
-      return {
-        status: 200,
-        body: {
-          status: "success",
-          image: {
-            context: media.context,
-            id: media.id,
-            name: media.context,
-            url: `${baseUrl}/v1/media/${media.id}`,
-            sessionId: stored.id,
-            timestamp: null,
-            size: Buffer.from(content[2] ?? "", "base64").length,
-            mimetype: media.mimetype
-          }
+    const upload: Kit.Handler = (request) =>
+      Effect.map(sessions.require(request.params.id ?? ""), (stored) => {
+        if (stored.status !== "created" && stored.status !== "started") {
+          return fail(409, undefined, "Media cannot be added to a submitted session.")
         }
-      }
-    }
+        const image = (request.json() as { readonly image?: unknown } | null | undefined)?.image
+        if (!isObject(image)) return fail(400, "1403", "Image property is missing.")
+        if (typeof image.context !== "string" || !contexts.has(image.context)) {
+          return fail(400, "1402", "Image context is not supported.")
+        }
+        const content = typeof image.content === "string" ? dataUri.exec(image.content) : null
+        if (content === null) return fail(400, "1401", "Image is not in valid base64.")
+        const media = { id: SimulatorStore.uuid(), context: image.context }
+        stored.media.push(media)
+        const uploaded = {
+          context: media.context,
+          id: media.id,
+          name: media.context,
+          url: `${request.origin}/v1/media/${media.id}`,
+          sessionId: stored.id,
+          timestamp: null,
+          size: Buffer.from(content[2] ?? "", "base64").length,
+          mimetype: content[1] ?? ""
+        }
+        return { status: 200, body: { status: "success", image: uploaded } }
+      })
 
-    /** `PATCH /v1/sessions/{id}`. */
-    const patch = (stored: Stored, body: string) =>
+    const patch: Kit.Handler = (request) =>
       Effect.gen(function* () {
-        const parsed = parseJson(body)
-        const verification = isObject(parsed) ? parsed.verification : undefined
-        if (!isObject(verification) || verification.status !== "submitted") {
-          return fail(400, "1303", "Invalid status.")
-        }
+        const stored = yield* sessions.require(request.params.id ?? "")
+        const verification = (request.json() as { readonly verification?: unknown } | null | undefined)?.verification
+        if (!isObject(verification) || verification.status !== "submitted") return fail(400, "1303", "Invalid status.")
         if (stored.status !== "created" && stored.status !== "started") {
           return fail(400, "1304", 'Cannot transition to "submitted" status.')
         }
         stored.submittedByApi = true
         yield* submit(stored)
-        return { status: 200, body: sessionBody(stored) }
+        return { status: 200, body: sessionBody(stored, request.origin) }
       })
 
-    /** `GET /v1/sessions/{id}/decision`: a planned decision is made on the second request after submission. */
-    const decision = (stored: Stored) =>
+    /** A planned decision is made on the second decision request after submission. */
+    const decision: Kit.Handler = (request) =>
       Effect.gen(function* () {
+        const stored = yield* sessions.require(request.params.id ?? "")
         if (stored.status === "submitted" && stored.decision === null && stored.planned !== undefined) {
           if (stored.wait > 0) stored.wait -= 1
           else if (stored.submittedByApi && !stored.media.some((media) => media.context === "document-front")) {
             yield* decide(stored, "resubmission_requested", [201, "Video and/or photos missing"])
           } else yield* decide(stored, stored.planned)
         }
-        return {
-          status: 200,
-          body: { status: "success", verification: stored.decision, technicalData: { ip: null } }
-        }
-      })
-
-    /** Answers one API request; `undefined` leaves it hanging (the `timeout` failure). */
-    const answer = (request: LoopbackServer.Request, path: string, body: string): Effect.Effect<Answer | undefined> =>
-      Effect.gen(function* () {
-        const failure = armed.shift()
-        if (failure !== undefined) return failures[failure]
-        const client = request.headers[VeriffClient.authClientHeader]
-        if (typeof client !== "string") {
-          return fail(401, "1801", "Mandatory X-AUTH-CLIENT header containing the API key is missing from the request")
-        }
-        if (client !== Redacted.value(options.apiKey))
-          return fail(401, "1803", "Integration with the API key was not found")
-        const signature = request.headers[VeriffClient.signatureHeader]
-        const method = request.method ?? "GET"
-        if (path === "/v1/sessions" && method === "POST") {
-          if (typeof signature === "string" && !signedBy(signature, body)) {
-            return fail(
-              401,
-              "1819",
-              "Signature does not match the HMAC-SHA256 of request body and integration API secret"
-            )
-          }
-          return yield* create(body)
-        }
-        const match = /^\/v1\/sessions\/([^/]+)(\/media|\/decision)?$/.exec(path)
-        if (match === null) return fail(404, undefined, "Not found")
-        const id = decodeURIComponent(match[1] ?? "")
-        if (typeof signature !== "string" || !/^[0-9a-fA-F]{64}$/.test(signature)) {
-          return fail(401, "1812", "Signature is not a valid SHA256 hash")
-        }
-        const bodyless = method === "GET" || method === "DELETE"
-        if (!signedBy(signature, bodyless ? id : body)) {
-          return bodyless
-            ? fail(401, "1818", "Signature does not match the HMAC-SHA256 of query ID and integration API secret")
-            : fail(401, "1819", "Signature does not match the HMAC-SHA256 of request body and integration API secret")
-        }
-        const stored = sessions.get(id)
-        if (stored === undefined) return fail(404, undefined, "Session not found")
-        if (match[2] === "/media" && method === "POST") return upload(stored, body)
-        if (match[2] === "/decision" && method === "GET") return yield* decision(stored)
-        if (match[2] === undefined && method === "PATCH") return yield* patch(stored, body)
-        return fail(404, undefined, "Not found")
+        return { status: 200, body: { status: "success", verification: stored.decision, technicalData: { ip: null } } }
       })
 
     /** `GET /v/{token}`: the hosted flow's stand-in, where the end-user starts, submits, or gets a decision. */
-    const hostedFlow = (url: URL): Effect.Effect<Answer> =>
+    const hostedFlow: Kit.Handler = (request) =>
       Effect.gen(function* () {
-        const stored = byToken.get(decodeURIComponent(url.pathname.slice("/v/".length)))
+        const stored = sessions.find((session) => session.token === request.params.token)
         if (stored === undefined) return { status: 404, body: "This verification link is not valid." }
         const open = stored.status === "created" || stored.status === "started"
         if (stored.status === "created") {
           stored.status = "started"
           yield* announce(stored, "started")
         }
-        const wanted = url.searchParams.get("decision")
-        const decided = wanted === null ? undefined : Object.values(magicNames).find((status) => status === wanted)
-        if (wanted !== null && decided === undefined) {
-          return { status: 400, body: `Not a Veriff decision: ${wanted}` }
-        }
+        const wanted = request.query.get("decision")
+        const decided = Object.values(magicNames).find((status) => status === wanted)
+        if (wanted !== null && decided === undefined) return { status: 400, body: `Not a Veriff decision: ${wanted}` }
         if (!open && stored.status !== "resubmission_requested") {
           return { status: 410, body: `Verification ${stored.id} is ${stored.status}.` }
         }
-        if (decided === undefined && url.searchParams.get("submit") === null) {
+        if (decided === undefined && request.query.get("submit") === null) {
           return {
             status: 200,
             body: `Simulated Veriff verification ${stored.id}: add ?submit=1, or ?decision=approved (or another decision).`
@@ -557,46 +487,32 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         if (decided !== undefined) yield* decide(stored, decided)
         return stored.callback === null
           ? { status: 200, body: `Verification ${stored.id}: ${stored.status}` }
-          : { status: 302, body: "", headers: { location: stored.callback } }
+          : Kit.redirect(stored.callback)
       })
 
-    const complete = (id: string, status: DecisionStatus) =>
-      Effect.gen(function* () {
-        const stored = sessions.get(id)
-        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no Veriff session ${id}`))
-        return yield* decide(stored, status)
-      })
-
-    const respond = (request: LoopbackServer.Request): Effect.Effect<LoopbackServer.Answer | undefined> => {
-      const url = new URL(request.url, "http://simulator")
-      const page = url.pathname.startsWith("/v/") && request.method === "GET"
-      if (!page)
-        recorded.push({ method: request.method, url: request.url, headers: request.headers, body: request.text })
-      return Effect.map(page ? hostedFlow(url) : answer(request, url.pathname, request.text), (answered) =>
-        answered === undefined
-          ? undefined
-          : {
-              ...answered,
-              headers: {
-                "content-type": page ? "text/plain; charset=utf-8" : "application/json",
-                "x-request-id": randomUUID(),
-                ...answered.headers
-              }
-            }
-      )
-    }
-
-    baseUrl = (yield* LoopbackServer.serve(respond)).baseUrl
+    const simulator = yield* Kit.make({
+      basePath: "/v1",
+      guard: guards.authClient,
+      notFound: () => fail(404, undefined, "Not found"),
+      headers: () => ({ "x-request-id": SimulatorStore.uuid() }),
+      routes: [
+        Kit.post("/sessions", create, { guard: guards.creating }),
+        Kit.post("/sessions/:id/media", upload, { guard: guards.signed }),
+        Kit.patch("/sessions/:id", patch, { guard: guards.signed }),
+        Kit.get("/sessions/:id/decision", decision, { guard: guards.signed })
+      ],
+      pages: [Kit.get("/v/:token", hostedFlow)]
+    })
 
     return {
-      baseUrl,
-      failNext: (failure) =>
-        Effect.sync(() => {
-          armed.push(failure)
-        }),
-      complete,
-      status: (id) => Effect.sync(() => sessions.get(id)?.status),
-      requests: Effect.sync(() => [...recorded])
+      ...Kit.controls(simulator, { failures, webhooks, baseUrl: simulator.origin }),
+      complete: (id, status) => {
+        const stored = sessions.get(id)
+        return stored === undefined
+          ? Effect.die(new Error(`the simulator has no Veriff session ${id}`))
+          : decide(stored, status)
+      },
+      status: (id) => Effect.sync(() => sessions.get(id)?.status)
     }
   })
 
@@ -615,27 +531,13 @@ export const layer = (options: Options) => Layer.effect(VeriffSimulator, make(op
  */
 export const layerTest = (
   options: Options & { readonly timeout?: Duration.Input | undefined }
-): Layer.Layer<
-  VeriffSimulator,
-  ProviderRegistry.RegistrationError,
-  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const simulator = yield* VeriffSimulator
-      return VeriffProvider.layer({
-        apiKey: options.apiKey,
-        sharedSecret: options.sharedSecret,
-        baseUrl: simulator.baseUrl,
-        timeout: options.timeout
-      })
-    })
-  ).pipe(Layer.provideMerge(layer(options)))
+): Kit.TestLayer<VeriffSimulator> =>
+  Kit.withProvider(layer(options), VeriffSimulator, (simulator) =>
+    VeriffProvider.layer({ ...options, baseUrl: simulator.baseUrl })
+  )
 
-/** The smallest JPEG-looking bytes, for the headless flow's images in tests (Veriff reads no pixels here). @since 0.1.0 */
-export const sampleImage: Uint8Array = new Uint8Array([
-  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9
-])
+/** Bytes that pass for a JPEG, for the headless flow's images in tests (Veriff reads no pixels here). @since 0.1.0 */
+export const sampleImage: Uint8Array = TestRequest.jpeg(16)
 
 /**
  * A start request whose session ends in `decision` (through the person's first name, see the module table), or
@@ -647,15 +549,9 @@ export const sampleImage: Uint8Array = new Uint8Array([
 export const startRequest = (
   decision: DecisionStatus | "pending",
   flow: VeriffProvider.Flow = "upload"
-): IdentityProvider.StartRequest<unknown> => {
-  const id = globalThis.crypto.randomUUID()
-  return {
-    dossierId: Identifiers.DossierId.make(`d-${id}`),
-    processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make(
-      flow === "upload" ? VeriffProvider.uploadProcessType : VeriffProvider.hostedProcessType
-    ),
-    parameters: {},
+): IdentityProvider.StartRequest<unknown> =>
+  TestRequest.start({
+    processType: flow === "upload" ? VeriffProvider.uploadProcessType : VeriffProvider.hostedProcessType,
     userData: {
       firstName: PersonName.PersonName.make(decision === "pending" ? "Mari" : magicNameOf(decision)),
       lastName: PersonName.PersonName.make("Maasikas")
@@ -664,7 +560,5 @@ export const startRequest = (
       flow === "upload"
         ? (["front", "back", "selfie"] as const).map((kind) => ({ kind, mediaType: "image/jpeg", bytes: sampleImage }))
         : [],
-    returnUrl: "https://app.example/return",
-    idempotencyKey: id
-  }
-}
+    returnUrl: "https://app.example/return"
+  })
