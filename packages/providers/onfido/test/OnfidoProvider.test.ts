@@ -108,7 +108,9 @@ describe("OnfidoProvider: the classic flow", () => {
         documentNumber: "999999999",
         issuingCountry: "XKX",
         dateOfIssue: "2021-05-28",
-        dateOfExpiry: "2031-05-28"
+        dateOfExpiry: "2031-05-28",
+        // Mapped from the report's address_lines, checked in Onfido's words below.
+        address: { lines: ["1 Sample Street"], postalCode: "SW1A 0AA", city: "London", country: "GBR" }
       })
       assert.deepStrictEqual(outcome.checks, [
         { name: "document", outcome: "passed", detail: "clear" },

@@ -53,7 +53,9 @@ const maria = {
   documentNumber: "KF0000001",
   issuingCountry: "EST",
   dateOfIssue: "2020-01-10",
-  dateOfExpiry: "2030-01-09"
+  dateOfExpiry: "2030-01-09",
+  // The simulator's parsed address: street and house number make one line, the unit another.
+  address: { lines: ["Narva mnt 7", "12"], postalCode: "10117", city: "Tallinn", country: "EST" }
 }
 
 describe("VeriffProvider, hosted flow (documentSelfie)", () => {
