@@ -273,10 +273,9 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${cha
 const page = (title: string, forms: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${forms}</body></html>`
 
-const send = (res: ServerResponse, status: number, html: string) => {
-  res.writeHead(status, { "content-type": "text/html; charset=utf-8" })
-  res.end(html)
-}
+const html = { "content-type": "text/html; charset=utf-8" }
+
+const send = (res: ServerResponse, status: number, body: string) => res.writeHead(status, html).end(body)
 
 /**
  * Starts a broker on `127.0.0.1` (a free port) for as long as the scope is open.
@@ -307,8 +306,8 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
     yield* Effect.promise(saveClient)
 
     // Set by `start` below, before anyone knows the port; a new instance at each key rotation.
-    let provider: Provider | undefined
-    let callback: LoopbackServer.NodeHandler = (_req, res) => res.writeHead(503).end()
+    let provider: Provider
+    let callback: LoopbackServer.NodeHandler
 
     const interactions = async (
       req: IncomingMessage,
@@ -388,10 +387,8 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
     /** The broker's own pages, answered at the `Provider` of the moment with the form the kit read. */
     const interaction = (request: Simulator.Request, form?: FormData) =>
       LoopbackServer.handOver((req, res) => {
-        const current = provider
-        if (current === undefined) return callback(req, res)
         const { uid = "", action } = request.params
-        interactions(req, res, current, uid, action, form).catch(() => {
+        interactions(req, res, provider, uid, action, form).catch(() => {
           if (!res.headersSent) send(res, 400, page("The interaction cannot go on", ""))
           else res.end()
         })
@@ -415,6 +412,9 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
         Simulator.get("/interaction/:uid", (request) => Effect.succeed(interaction(request))),
         Simulator.post("/interaction/:uid/:action", (request) =>
           Effect.map(request.form(), (form) => interaction(request, form))
+        ),
+        Simulator.get("/interaction/:uid/:action", () =>
+          Effect.succeed({ status: 405, body: page("Method not allowed", ""), headers: html })
         )
       ]
     })

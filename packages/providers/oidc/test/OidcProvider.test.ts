@@ -452,6 +452,15 @@ describe("the test broker", () => {
     }).pipe(Effect.provide(signicat))
   )
 
+  it.live("answers a stale interaction with 400 and a form's address fetched with GET with 405", () =>
+    Effect.gen(function* () {
+      const { broker } = yield* services
+      const status = (path: string) =>
+        Effect.promise(() => fetch(`${broker.issuer}${path}`).then((response) => response.status))
+      assert.deepStrictEqual([yield* status("/interaction/gone"), yield* status("/interaction/gone/login")], [400, 405])
+    }).pipe(Effect.provide(signicat))
+  )
+
   it.live("records the protocol requests the adapter sent, not the end-user's pages", () =>
     Effect.gen(function* () {
       const { provider, broker, callback } = yield* journey({ eid: "noBankId" }, { user: signicatNo.sub })
