@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { createServer, type IncomingMessage, type Server } from "node:http"
+import { createServer, IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 
@@ -31,6 +31,43 @@ export interface Answer {
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
+/** A Node request handler of another library (an OpenID Provider's `callback()`, say). @since 0.1.0 */
+export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void
+
+const handedOver: unique symbol = Symbol.for("@assure/provider/LoopbackServer/handOver")
+
+/**
+ * An answer that hands the request to `handler`, which answers it itself (its own headers, repeated `Set-Cookie`
+ * included): a real implementation behind a simulator's recording and faults. The handler reads the body as if it
+ * had not been read; headers a simulator adds to its own answers are not sent.
+ *
+ * @since 0.1.0
+ */
+export const handOver = (handler: NodeHandler): Answer => {
+  const answer: Answer & { readonly [handedOver]: NodeHandler } = { status: 0, body: "", [handedOver]: handler }
+  return answer
+}
+
+/** The handler an answer hands its request to, if it is a {@link handOver}. @since 0.1.0 */
+export const handedOverTo = (answer: Answer): NodeHandler | undefined =>
+  handedOver in answer ? (answer[handedOver] as NodeHandler) : undefined
+
+/** The request again, its body unread, for a handler that reads the body itself. */
+const replay = (incoming: IncomingMessage, body: Buffer): IncomingMessage => {
+  const again = new IncomingMessage(incoming.socket)
+  again.method = incoming.method
+  again.url = incoming.url
+  again.headers = incoming.headers
+  again.rawHeaders = incoming.rawHeaders
+  again.httpVersion = incoming.httpVersion
+  again.httpVersionMajor = incoming.httpVersionMajor
+  again.httpVersionMinor = incoming.httpVersionMinor
+  again.complete = true
+  if (body.byteLength > 0) again.push(body)
+  again.push(null)
+  return again
+}
+
 /** A running server. @since 0.1.0 */
 export interface Running {
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
@@ -47,7 +84,8 @@ const headersOf = (request: IncomingMessage): Record<string, string> => {
 
 /**
  * Serves `respond` on loopback until the scope closes. An answer of `undefined` is no answer at all (the connection
- * stays open until the scope closes: a simulated timeout); a defect in `respond` is answered `500`.
+ * stays open until the scope closes: a simulated timeout); a {@link handOver} is answered by its handler; a defect in
+ * `respond` is answered `500`.
  *
  * @since 0.1.0
  */
@@ -84,6 +122,8 @@ export const serve = <R>(
             runFork(
               Effect.map(answer(request), (answered) => {
                 if (answered === undefined) return
+                const foreign = handedOverTo(answered)
+                if (foreign !== undefined) return foreign(replay(incoming, body), outgoing)
                 outgoing.writeHead(answered.status, { "content-type": "application/json", ...answered.headers })
                 outgoing.end(typeof answered.body === "string" ? answered.body : JSON.stringify(answered.body))
               })

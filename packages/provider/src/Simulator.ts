@@ -9,7 +9,9 @@
  * as vendors do). Pages are answered as they are: no recording, faults or credentials; text by default.
  *
  * A handler answers with an `Answer`, or fails with one: refusals (a 404 from `SimulatorStore.require`, a 422) end
- * the handler early. An answer of `undefined` is no answer at all (a timeout).
+ * the handler early. An answer of `undefined` is no answer at all (a timeout). An answer of
+ * {@link LoopbackServer.handOver} lets a real implementation (another library's Node handler) answer the request,
+ * recorded and past the faults like any other.
  *
  * @example
  * ```ts

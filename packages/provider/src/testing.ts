@@ -12,7 +12,8 @@
  * - {@link SimulatorWebhooks}: outgoing webhooks signed with the vendor's scheme, delivered and recorded;
  * - {@link SimulatorFault}: 401/5xx answers, malformed bodies, timeouts, and 429s in every rate-limit header spelling;
  * - {@link TestRequest}: start requests as the engine makes them;
- * - {@link LoopbackServer}: the `node:http` server on `127.0.0.1` underneath.
+ * - {@link LoopbackServer}: the `node:http` server on `127.0.0.1` underneath; `handOver` puts another library's
+ *   Node handler (a real OpenID Provider) behind a simulator's recording and faults.
  *
  * Node only (`node:http`), like every `testing` entry: the adapters themselves stay runtime-agnostic.
  *

@@ -5,6 +5,7 @@ import { Effect, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Webhook } from "../src/index.js"
 import {
+  LoopbackServer,
   Simulator,
   SimulatorAuth,
   SimulatorFault,
@@ -446,6 +447,57 @@ describe("SimulatorWebhooks", () => {
       assert.deepStrictEqual(
         (yield* webhooks.deliveries).map((delivery) => [delivery.url, delivery.body, delivery.outcome]),
         [[undefined, '{"n":1}', "undelivered"]]
+      )
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("a real implementation behind the simulator (LoopbackServer.handOver)", () => {
+  /** Another library's Node handler: reads the body itself and answers with two cookies and a redirect. */
+  const foreign: LoopbackServer.NodeHandler = (request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => {
+      response.writeHead(303, { location: "/next", "set-cookie": ["a=1; Path=/", "b=2; Path=/"] })
+      response.end(`${request.method} ${request.url} ${Buffer.concat(chunks).toString("utf8")}`)
+    })
+  }
+
+  it.live("answers through the handler, body unread, after recording the request and meeting armed faults", () =>
+    Effect.gen(function* () {
+      const forward = () => Effect.succeed(LoopbackServer.handOver(foreign))
+      const simulator = yield* Simulator.make({
+        routes: [Simulator.post("/token", forward)],
+        notFound: () => LoopbackServer.handOver(foreign)
+      })
+      const post = (path: string) =>
+        Effect.promise(() =>
+          fetch(`${simulator.origin}${path}`, {
+            method: "POST",
+            redirect: "manual",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: "code=abc&code_verifier=xyz"
+          })
+        )
+      yield* simulator.arm(SimulatorFault.status(503, "down"), { route: "POST /token" })
+
+      const faulted = yield* post("/token")
+      assert.deepStrictEqual([faulted.status, yield* Effect.promise(() => faulted.text())], [503, "down"])
+
+      for (const path of ["/token", "/anything/else?x=1"]) {
+        const answered = yield* post(path)
+        assert.strictEqual(answered.status, 303)
+        assert.strictEqual(answered.headers.get("location"), "/next")
+        assert.deepStrictEqual(answered.headers.getSetCookie(), ["a=1; Path=/", "b=2; Path=/"])
+        assert.strictEqual(yield* Effect.promise(() => answered.text()), `POST ${path} code=abc&code_verifier=xyz`)
+      }
+      assert.deepStrictEqual(
+        (yield* simulator.requests).map((request) => [request.url, request.body]),
+        [
+          ["/token", "code=abc&code_verifier=xyz"],
+          ["/token", "code=abc&code_verifier=xyz"],
+          ["/anything/else?x=1", "code=abc&code_verifier=xyz"]
+        ]
       )
     }).pipe(Effect.scoped)
   )

@@ -13,14 +13,17 @@
  *   cancel form (`id="abort"`, posting `error`, by default `access_denied`).
  * - Scopes grant claims as the brokers do: `openid` the ID-token claims of Idura (`socialno`, `ssn`,
  *   `cprNumberIdentifier`, `country`, names, `birthdate`, …), `profile` the names and `birthdate`, `nin` Signicat's
- *   `nin`, `nin_type` and `nin_issuing_country`, `idp-id` `idp_id`. With `claimsInIdToken: false` the scoped claims
- *   go to userinfo only, as Signicat does by default.
+ *   `nin`, `nin_type` and `nin_issuing_country`, `idp-id` `idp_id`, `address` the standard `address` claim (an
+ *   object: `formatted`, `street_address`, `locality`, `region`, `postal_code`, `country`). With
+ *   `claimsInIdToken: false` the scoped claims go to userinfo only, as Signicat does by default.
  *
  * To test what can go wrong, the broker can `rotateKeys` (a new signing key; the old one is withdrawn from the JWKS)
  * and `tamperNextIdToken`: a hook on its own token endpoint rewrites the next ID token after `oidc-provider` issued
  * it — re-signed with the broker's real key but expired an hour ago (`expired`), with another nonce (`wrongNonce`)
  * or for another client (`wrongAudience`), or signed with a key the broker never published, under the published
- * key's `kid` (`foreignKey`) or its own (`unpublishedKey`).
+ * key's `kid` (`foreignKey`) or its own (`unpublishedKey`). It stands behind `@assure/provider/testing`'s simulator
+ * kit, like the other vendors' simulators: the kit serves it on loopback, records the protocol requests
+ * (`requests`) and answers the failures armed with `failNext` before `oidc-provider` sees the request.
  *
  * The end-user is {@link TestBroker.login}: given the authorization URL, it follows the redirects with a cookie jar,
  * posts the login and consent forms (or the cancel form) and returns the URL the broker sends the browser back to —
@@ -44,10 +47,10 @@
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Identifiers, type IdentityData, ProcessType } from "@assure/core"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { IdentityData } from "@assure/core"
 import type { IdentityProvider, ProviderRegistry } from "@assure/provider"
+import { LoopbackServer, Simulator, SimulatorFault, SimulatorStore, TestRequest } from "@assure/provider/testing"
 import { Context, Effect, Layer, Redacted, type Schema, type Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as jose from "jose"
@@ -101,11 +104,15 @@ export type Failure = "unavailable" | "rateLimited" | "timeout" | "malformedJson
 /** The broker's endpoints a failure can be armed on. @since 0.1.0 */
 export type Endpoint = "discovery" | "token" | "userinfo" | "jwks"
 
-const endpointPaths: Readonly<Record<Endpoint, string>> = {
-  discovery: "/.well-known/openid-configuration",
-  token: "/token",
-  userinfo: "/me",
-  jwks: "/jwks"
+const json = { "content-type": "application/json" }
+
+/** The failures as a broker answers them: text for 503 and 429 (`Retry-After: 2`), 200s that are not the protocol. */
+const failures: Readonly<Record<Failure, SimulatorFault.Fault>> = {
+  unavailable: SimulatorFault.status(503, "Service Unavailable"),
+  rateLimited: SimulatorFault.rateLimited({ body: "Too Many Requests" }),
+  timeout: SimulatorFault.timeout,
+  malformedJson: SimulatorFault.status(200, '{"issuer":', json),
+  schemaInvalid: SimulatorFault.status(200, { issuer: 42, keys: "none", token_type: 7 }, json)
 }
 
 /** The end-user could not get through the broker's pages. @since 0.1.0 */
@@ -135,6 +142,8 @@ export interface TestBroker {
   readonly failNext: (failure: Failure, endpoint?: Endpoint | undefined) => Effect.Effect<void>
   /** The key ids the JWKS publishes now. */
   readonly publishedKeyIds: Effect.Effect<ReadonlyArray<string>>
+  /** Every protocol request the broker received so far (not its login pages), oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<Simulator.RecordedRequest>>
 }
 
 /** The broker as a service, for tests and conformance harness hooks. @since 0.1.0 */
@@ -169,6 +178,9 @@ const defaultScopes: { readonly [scope: string]: ReadonlyArray<string> } = {
     "ipaddress"
   ],
   profile: [...nameClaims, "gender"],
+  // OpenID Connect Core 5.4: `address` is one JSON object (formatted, street_address, locality, region, postal_code,
+  // country).
+  address: ["address"],
   nin: ["nin", "nin_type", "nin_issuing_country"],
   "idp-id": ["idp_id"],
   "nbid-extra": [
@@ -204,54 +216,55 @@ const newSigningKey = async (): Promise<SigningKey> => {
   return { kid, privateJwk, privateKey }
 }
 
+/** A stored `oidc-provider` model instance, under `<model>:<id>`. */
+interface Stored {
+  readonly id: string
+  readonly model: string
+  readonly payload: AdapterPayload
+  readonly expiresAt: number | undefined
+}
+
 /** An in-memory store shared by every `Provider` instance of one broker, so a key rotation keeps the sessions. */
-const memoryAdapter = (store: Map<string, { payload: AdapterPayload; expiresAt: number | undefined }>) =>
+const memoryAdapter = (store: SimulatorStore.Store<Stored>) =>
   class MemoryAdapter implements Adapter {
     constructor(readonly model: string) {}
-    private key(id: string) {
-      return `${this.model}:${id}`
-    }
-    private live(key: string) {
-      const entry = store.get(key)
+    private live(entry: Stored | undefined) {
       if (entry === undefined) return undefined
       if (entry.expiresAt !== undefined && entry.expiresAt < Date.now()) {
-        store.delete(key)
+        store.remove(entry.id)
         return undefined
       }
       return entry.payload
     }
+    private findLive(predicate: (payload: AdapterPayload) => boolean) {
+      for (const entry of store.filter((stored) => stored.model === this.model)) {
+        const payload = this.live(entry)
+        if (payload !== undefined && predicate(payload)) return payload
+      }
+      return undefined
+    }
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number) {
-      store.set(this.key(id), {
-        payload,
-        expiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000
-      })
+      const expiresAt = expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000
+      store.insert({ id: `${this.model}:${id}`, model: this.model, payload, expiresAt })
     }
     async find(id: string) {
-      return this.live(this.key(id))
+      return this.live(store.get(`${this.model}:${id}`))
     }
     async findByUserCode(userCode: string) {
-      for (const [key] of store) {
-        const payload = key.startsWith(`${this.model}:`) ? this.live(key) : undefined
-        if (payload?.userCode === userCode) return payload
-      }
-      return undefined
+      return this.findLive((payload) => payload.userCode === userCode)
     }
     async findByUid(uid: string) {
-      for (const [key] of store) {
-        const payload = key.startsWith(`${this.model}:`) ? this.live(key) : undefined
-        if (payload?.uid === uid) return payload
-      }
-      return undefined
+      return this.findLive((payload) => payload.uid === uid)
     }
     async consume(id: string) {
-      const payload = this.live(this.key(id))
+      const payload = await this.find(id)
       if (payload !== undefined) payload.consumed = Math.floor(Date.now() / 1000)
     }
     async destroy(id: string) {
-      store.delete(this.key(id))
+      store.remove(`${this.model}:${id}`)
     }
     async revokeByGrantId(grantId: string) {
-      for (const [key, entry] of store) if (entry.payload.grantId === grantId) store.delete(key)
+      for (const entry of store.filter((stored) => stored.payload.grantId === grantId)) store.remove(entry.id)
     }
   }
 
@@ -260,39 +273,9 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${cha
 const page = (title: string, forms: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${forms}</body></html>`
 
-const readForm = (req: IncomingMessage): Promise<URLSearchParams> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))))
-    req.on("error", reject)
-  })
+const html = { "content-type": "text/html; charset=utf-8" }
 
-/** Answers one request the way a failing broker does. */
-const fail = (res: ServerResponse, failure: Failure) => {
-  switch (failure) {
-    case "unavailable":
-      res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable")
-      return
-    case "rateLimited":
-      res.writeHead(429, { "content-type": "text/plain", "retry-after": "2" }).end("Too Many Requests")
-      return
-    case "timeout":
-      // No answer: the socket stays open until the client gives up or the broker closes.
-      return
-    case "malformedJson":
-      res.writeHead(200, { "content-type": "application/json" }).end('{"issuer":')
-      return
-    case "schemaInvalid":
-      res.writeHead(200, { "content-type": "application/json" }).end('{"issuer":42,"keys":"none","token_type":7}')
-      return
-  }
-}
-
-const send = (res: ServerResponse, status: number, html: string) => {
-  res.writeHead(status, { "content-type": "text/html; charset=utf-8" })
-  res.end(html)
-}
+const send = (res: ServerResponse, status: number, body: string) => res.writeHead(status, html).end(body)
 
 /**
  * Starts a broker on `127.0.0.1` (a free port) for as long as the scope is open.
@@ -304,14 +287,12 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
     const clientId = options.clientId ?? "assure-test-client"
     const clientSecret = options.clientSecret ?? Redacted.make(`secret-${randomBytes(24).toString("base64url")}`)
     const users = new Map(options.users.map((user) => [user.sub, user]))
-    const store = new Map<string, { payload: AdapterPayload; expiresAt: number | undefined }>()
-    const Adapter = memoryAdapter(store)
+    const Adapter = memoryAdapter(SimulatorStore.make<Stored>())
     const cookieKeys = [randomBytes(32).toString("base64url")]
     const scopes = { ...defaultScopes, ...options.scopes }
     const redirectUris = new Set(options.redirectUris ?? [])
     let keys: Array<SigningKey> = [yield* Effect.promise(newSigningKey)]
     let tampering: Tampering | undefined
-    let failing: { readonly failure: Failure; readonly endpoint: Endpoint } | undefined
 
     const saveClient = () =>
       new Adapter("Client").upsert(clientId, {
@@ -324,14 +305,24 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
       })
     yield* Effect.promise(saveClient)
 
-    let provider: Provider | undefined
-    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+    // Set by `start` below, before anyone knows the port; a new instance at each key rotation.
+    let provider: Provider
+    let callback: LoopbackServer.NodeHandler
 
-    const interactions = async (req: IncomingMessage, res: ServerResponse, url: URL, current: Provider) => {
-      const [, , uid, action] = url.pathname.split("/")
-      if (uid === undefined) return send(res, 404, page("Not found", ""))
+    const interactions = async (
+      req: IncomingMessage,
+      res: ServerResponse,
+      current: Provider,
+      uid: string,
+      action: string | undefined,
+      form: FormData | undefined
+    ) => {
+      const field = (name: string) => {
+        const value = form?.get(name)
+        return typeof value === "string" ? value : undefined
+      }
       const details = await current.interactionDetails(req, res)
-      if (req.method === "GET" && action === undefined) {
+      if (action === undefined) {
         const abort = `<form id="abort" method="post" action="/interaction/${escapeHtml(uid)}/abort"><input type="hidden" name="error" value="access_denied"><button>Cancel</button></form>`
         if (details.prompt.name === "login") {
           return send(
@@ -352,15 +343,13 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
           )
         )
       }
-      if (req.method !== "POST") return send(res, 405, page("Method not allowed", ""))
-      const form = await readForm(req)
       if (action === "login") {
-        const sub = form.get("login") ?? ""
+        const sub = field("login") ?? ""
         if (!users.has(sub)) return send(res, 400, page("Unknown user", ""))
         const requested = String(details.params.acr_values ?? "")
           .split(" ")
           .filter((value) => value.length > 0)
-        const acr = form.get("acr") || requested[0]
+        const acr = field("acr") || requested[0]
         return current.interactionFinished(
           req,
           res,
@@ -382,15 +371,12 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
         return current.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true })
       }
       if (action === "abort") {
-        const description = form.get("error_description")
         return current.interactionFinished(
           req,
           res,
           {
-            error: form.get("error") || "access_denied",
-            ...(description
-              ? { error_description: description }
-              : { error_description: "End-User aborted interaction" })
+            error: field("error") || "access_denied",
+            error_description: field("error_description") || "End-User aborted interaction"
           },
           { mergeWithLastSubmission: false }
         )
@@ -398,38 +384,41 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
       return send(res, 404, page("Not found", ""))
     }
 
-    const server: Server = createServer((req, res) => {
-      const current = provider
-      if (current === undefined || handler === undefined) {
-        res.writeHead(503).end()
-        return
-      }
-      const url = new URL(req.url ?? "/", current.issuer)
-      if (failing !== undefined && url.pathname === endpointPaths[failing.endpoint]) {
-        const { failure } = failing
-        failing = undefined
-        return fail(res, failure)
-      }
-      if (url.pathname.startsWith("/interaction/")) {
-        interactions(req, res, url, current).catch(() => {
+    /** The broker's own pages, answered at the `Provider` of the moment with the form the kit read. */
+    const interaction = (request: Simulator.Request, form?: FormData) =>
+      LoopbackServer.handOver((req, res) => {
+        const { uid = "", action } = request.params
+        interactions(req, res, provider, uid, action, form).catch(() => {
           if (!res.headersSent) send(res, 400, page("The interaction cannot go on", ""))
           else res.end()
         })
-        return
-      }
-      handler(req, res)
+      })
+
+    // Everything else is oidc-provider's: recorded, past the armed failures, then handed to it.
+    const toProvider = LoopbackServer.handOver((req, res) => callback(req, res))
+    const forward = () => Effect.succeed(toProvider)
+    // The endpoints a failure can be armed on, as the adapter calls them (openid-client asks userinfo with GET).
+    const routes: Readonly<Record<Endpoint, Simulator.Route>> = {
+      discovery: Simulator.get("/.well-known/openid-configuration", forward),
+      token: Simulator.post("/token", forward),
+      userinfo: Simulator.get("/me", forward),
+      jwks: Simulator.get("/jwks", forward)
+    }
+    const simulator = yield* Simulator.make({
+      routes: Object.values(routes),
+      notFound: () => toProvider,
+      contentType: "text/plain",
+      pages: [
+        Simulator.get("/interaction/:uid", (request) => Effect.succeed(interaction(request))),
+        Simulator.post("/interaction/:uid/:action", (request) =>
+          Effect.map(request.form(), (form) => interaction(request, form))
+        ),
+        Simulator.get("/interaction/:uid/:action", () =>
+          Effect.succeed({ status: 405, body: page("Method not allowed", ""), headers: html })
+        )
+      ]
     })
-    yield* Effect.acquireRelease(
-      Effect.callback<void>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.callback<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
-    )
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const issuer = simulator.origin
 
     /** Re-signs an ID token as `tampering` says. */
     const spoil = async (idToken: string, how: Tampering): Promise<string> => {
@@ -488,7 +477,7 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
         }
       })
       provider = next
-      handler = next.callback()
+      callback = next.callback()
     }
     start()
 
@@ -519,10 +508,13 @@ export const make = (options: Options): Effect.Effect<TestBroker, never, Scope.S
           tampering = how
         }),
       failNext: (failure, endpoint = "discovery") =>
-        Effect.sync(() => {
-          failing = { failure, endpoint }
-        }),
-      publishedKeyIds: Effect.sync(() => keys.map((key) => key.kid))
+        // One failure armed at a time, as before the kit: a new one replaces the last.
+        Effect.andThen(
+          simulator.disarm,
+          simulator.arm(failures[failure], { route: Simulator.routeKey(routes[endpoint]) })
+        ),
+      publishedKeyIds: Effect.sync(() => keys.map((key) => key.kid)),
+      requests: simulator.requests
     } satisfies TestBroker
   })
 
@@ -628,17 +620,14 @@ export const layerTest = (
   ProviderRegistry.RegistrationError,
   ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
 > =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const running = yield* OidcBrokerSimulator
-      return OidcProvider.layer({
-        ...provider,
-        issuer: running.issuer,
-        clientId: running.clientId,
-        clientSecret: running.clientSecret
-      })
+  Simulator.withProvider(layer(broker), OidcBrokerSimulator, (running) =>
+    OidcProvider.layer({
+      ...provider,
+      issuer: running.issuer,
+      clientId: running.clientId,
+      clientSecret: running.clientSecret
     })
-  ).pipe(Layer.provideMerge(layer(broker)))
+  )
 
 /**
  * A start request for an `eid` process with these provider parameters, as the engine would make it: `returnUrl` is
@@ -649,19 +638,7 @@ export const layerTest = (
 export const startRequest = (
   parameters: OidcProvider.Parameters,
   options: { readonly returnUrl: string; readonly userData?: IdentityData.IdentityData | undefined }
-): IdentityProvider.StartRequest<unknown> => {
-  const id = globalThis.crypto.randomUUID()
-  return {
-    dossierId: Identifiers.DossierId.make(`d-${id}`),
-    processId: Identifiers.ProcessId.make(`p-${id}`),
-    processType: ProcessType.ProcessType.make("eid"),
-    parameters,
-    ...(options.userData === undefined ? {} : { userData: options.userData }),
-    files: [],
-    returnUrl: options.returnUrl,
-    idempotencyKey: id
-  }
-}
+): IdentityProvider.StartRequest<unknown> => TestRequest.start({ processType: "eid", parameters, ...options })
 
 /**
  * The engine's side of the callback: the end-user's callback URL as the `CallbackRequest` for `complete`.

@@ -433,6 +433,51 @@ describe("the test broker", () => {
       assert.strictEqual((yield* provider.complete(Testing.callbackRequest(session, callbackUrl))).status, "accepted")
     }).pipe(Effect.provide(testLayer({ preset: "signicat" }, { redirectUris: [] })))
   )
+
+  it.live("releases the standard address claim under the address scope only", () =>
+    Effect.gen(function* () {
+      const claimsOf = (outcome: IdentityProvider.Outcome) =>
+        providerSpecific(outcome).userinfo as Record<string, unknown>
+      const asked = yield* journey({ eid: "noBankId", scopes: ["address"] }, { user: signicatNo.sub })
+      const withAddress = claimsOf(yield* asked.provider.complete(asked.callback))
+      assert.deepStrictEqual(withAddress.address, {
+        formatted: "Storgata 1\n0155 Oslo\nNorway",
+        street_address: "Storgata 1",
+        locality: "Oslo",
+        region: "Oslo",
+        postal_code: "0155",
+        country: "NO"
+      })
+      const plain = yield* journey({ eid: "noBankId" }, { user: signicatNo.sub })
+      assert.isUndefined(claimsOf(yield* plain.provider.complete(plain.callback)).address)
+    }).pipe(Effect.provide(signicat))
+  )
+
+  it.live("answers a stale interaction with 400 and a form's address fetched with GET with 405", () =>
+    Effect.gen(function* () {
+      const { broker } = yield* services
+      const status = (path: string) =>
+        Effect.promise(() => fetch(`${broker.issuer}${path}`).then((response) => response.status))
+      assert.deepStrictEqual([yield* status("/interaction/gone"), yield* status("/interaction/gone/login")], [400, 405])
+    }).pipe(Effect.provide(signicat))
+  )
+
+  it.live("records the protocol requests the adapter sent, not the end-user's pages", () =>
+    Effect.gen(function* () {
+      const { provider, broker, callback } = yield* journey({ eid: "noBankId" }, { user: signicatNo.sub })
+      assert.strictEqual((yield* provider.complete(callback)).status, "accepted")
+      const requests = yield* broker.requests
+      const paths = requests.map((request) => `${request.method} ${request.url.split("?")[0]}`)
+      assert.includeMembers(paths, ["GET /.well-known/openid-configuration", "GET /auth", "POST /token", "GET /me"])
+      assert.isFalse(paths.some((path) => path.includes("/interaction/")))
+      // The token request, read by the kit and still delivered whole to oidc-provider: PKCE and basic auth.
+      const token = requests.find((request) => request.url === "/token")
+      const form = new URLSearchParams(token?.body)
+      assert.strictEqual(form.get("grant_type"), "authorization_code")
+      assert.match(form.get("code_verifier") ?? "", /^[\w-]{43,128}$/)
+      assert.match(token?.headers.authorization ?? "", /^Basic /)
+    }).pipe(Effect.provide(signicat))
+  )
 })
 
 describe("layerConfig", () => {

@@ -7,7 +7,10 @@ import type * as Testing from "../src/testing.js"
 
 export const returnUrl = "http://127.0.0.1:9/callbacks/oidc"
 
-/** Signicat, Norwegian BankID: names and birth date in `profile`, the fødselsnummer in `nin`. */
+/**
+ * Signicat, Norwegian BankID: names and birth date in `profile`, the fødselsnummer in `nin`, and the standard OpenID
+ * `address` claim (released only when the `address` scope is asked for).
+ */
 export const signicatNo: Testing.User = {
   sub: "nbid-ola",
   claims: {
@@ -19,7 +22,15 @@ export const signicatNo: Testing.User = {
     nin_type: "BIRTH",
     nin_issuing_country: "NO",
     idp_id: "9578-6000-4-000001",
-    nbid_idp: "BID"
+    nbid_idp: "BID",
+    address: {
+      formatted: "Storgata 1\n0155 Oslo\nNorway",
+      street_address: "Storgata 1",
+      locality: "Oslo",
+      region: "Oslo",
+      postal_code: "0155",
+      country: "NO"
+    }
   }
 }
 
