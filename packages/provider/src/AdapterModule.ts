@@ -17,7 +17,7 @@
  *
  * **The prefix rule.** A module declares its environment prefix (`prefix`, upper case, such as `ONFIDO` or
  * `ASSURE_SANDBOX`) and names its variables without it; the host reads each variable as `<prefix>_<name>`, so the
- * field above is read from `ACME_API_KEY`. A name with several path segments (`Config.nested`) joins them with `_`.
+ * field above is read from `ACME_API_KEY` (from the environment; from any `ConfigProvider`, the key `ACME_API_KEY`).
  * An adapter reads nothing else from the environment.
  *
  * **Host services.** The layer may require only {@link HostServices}: the `ProviderRegistry` it registers into,
@@ -163,7 +163,11 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>(
 }
 
 /** The problems of one failed field, each naming a variable; `read` holds the variables it read, and which were set. */
-const problemsOf = (error: Config.ConfigError, read: ReadonlyMap<string, boolean>): ReadonlyArray<ConfigProblem> => {
+const problemsOf = (
+  error: Config.ConfigError,
+  prefix: string,
+  read: ReadonlyMap<string, boolean>
+): ReadonlyArray<ConfigProblem> => {
   const fallback = [...read.keys()].at(-1) ?? "(unknown variable)"
   const describe = (variable: string, message: string): ConfigProblem => ({
     variable,
@@ -175,7 +179,7 @@ const problemsOf = (error: Config.ConfigError, read: ReadonlyMap<string, boolean
       const path = (issue.path ?? []).map((segment) =>
         typeof segment === "object" && segment !== null && "key" in segment ? String(segment.key) : String(segment)
       )
-      return describe(path.length > 0 ? path.join("_") : fallback, issue.message)
+      return describe(path.length > 0 ? `${prefix}_${path.join("_")}` : fallback, issue.message)
     })
   }
   return [describe(fallback, error.cause.message)]
@@ -196,31 +200,51 @@ export const readConfig = <C, E, R extends HostServices>(
     const problems: Array<ConfigProblem> = []
     for (const [key, config] of Object.entries<Config.Config<unknown>>(module.config)) {
       const read = new Map<string, boolean>()
-      const recording = ConfigProvider.make((path) =>
-        Effect.tap(base.load(path), (node) =>
-          Effect.sync(() => {
-            read.set(path.map(String).join("_"), node !== undefined)
-          })
-        )
-      )
-      const result = yield* Effect.result(config.pipe(Config.nested(module.prefix)).parse(recording))
+      const recording = underPrefix(base, module.prefix, (variable, present) => read.set(variable, present))
+      const result = yield* Effect.result(config.parse(recording))
       if (result._tag === "Success") values[key] = result.success
-      else problems.push(...problemsOf(result.failure, read))
+      else problems.push(...problemsOf(result.failure, module.prefix, read))
     }
     if (problems.length > 0) return yield* new ConfigurationError({ adapter: module.name, problems })
     return values as C
   })
 
 /**
- * The module's configuration as one `Config`, read under its prefix (stops at the first problem; a host uses
- * {@link readConfig}).
+ * A `ConfigProvider` that reads a module's variable `NAME` as `<prefix>_NAME`: the first path segment gets the
+ * prefix, so flat sources (`fromEnv`, `fromUnknown({ ONFIDO_API_TOKEN: … })`) both work.
+ */
+const underPrefix = (
+  provider: ConfigProvider.ConfigProvider,
+  prefix: string,
+  onLoad?: (variable: string, present: boolean) => void
+): ConfigProvider.ConfigProvider =>
+  ConfigProvider.make((path) => {
+    const [first, ...rest] = path
+    const prefixed = first === undefined ? [prefix] : [`${prefix}_${String(first)}`, ...rest]
+    const loaded = provider.load(prefixed)
+    return onLoad === undefined
+      ? loaded
+      : Effect.tap(loaded, (node) =>
+          Effect.sync(() => {
+            onLoad(prefixed.map(String).join("_"), node !== undefined)
+          })
+        )
+  })
+
+/**
+ * The module's configuration read at once from the current `ConfigProvider`, under its prefix; stops at the first
+ * problem (a host uses {@link readConfig}, which reports them all).
  *
  * @since 0.1.0
  */
-export const config = <C, E, R extends HostServices>(module: AdapterModule<C, E, R>): Config.Config<C> =>
-  (Config.all(module.config as Record<string, Config.Config<unknown>>) as unknown as Config.Config<C>).pipe(
-    Config.nested(module.prefix)
-  )
+export const config = <C, E, R extends HostServices>(
+  module: AdapterModule<C, E, R>
+): Effect.Effect<C, Config.ConfigError> =>
+  Effect.gen(function* () {
+    const provider = yield* ConfigProvider.ConfigProvider
+    const all = Config.all(module.config as Record<string, Config.Config<unknown>>)
+    return (yield* all.parse(underPrefix(provider, module.prefix))) as C
+  })
 
 /**
  * The module's layer configured from the environment: what a library user runs in place of a host.

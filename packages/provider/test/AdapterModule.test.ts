@@ -84,10 +84,14 @@ describe("AdapterModule", () => {
     )
   )
 
-  it.effect("config reads the same variables as one Config", () =>
+  it.effect("config reads the same variables at once, from flat sources too", () =>
     Effect.gen(function* () {
-      const config = yield* AdapterModule.config(acme).pipe(withEnv({ ACME_API_KEY: "k-2" }))
+      const config = yield* AdapterModule.config(acme).pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ ACME_API_KEY: "k-2" }))
+      )
       assert.strictEqual(Redacted.value(config.apiKey), "k-2")
+      const error = yield* Effect.flip(AdapterModule.config(acme).pipe(withEnv({})))
+      assert.strictEqual(error._tag, "ConfigError")
     })
   )
 
