@@ -19,13 +19,14 @@ export interface BuiltServer {
 }
 
 const spawnServer = async (variables: Record<string, string>, cwd?: string) => {
-  const port = await freePort()
+  // A port chosen by the caller (a simulator must know where to send webhooks before the server starts), or a free one.
+  const port = variables.ASSURE_PORT ?? String(await freePort())
   const url = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(process.execPath, [executable], {
     ...(cwd === undefined ? {} : { cwd }),
     env: {
       PATH: process.env.PATH ?? "",
-      ASSURE_PORT: String(port),
+      ASSURE_PORT: port,
       ASSURE_PUBLIC_URL: url,
       ASSURE_DATA_DIR: mkdtempSync(join(tmpdir(), "assure-built-server-")),
       ASSURE_CLIENTS: `${clients.alpha.id}:${hashSecret(clients.alpha.secret)}`,
