@@ -14,7 +14,12 @@ import { type BuiltServer, call, runUntilExit, startBuiltServer, tokenOf } from 
 const outside = mkdtempSync(join(tmpdir(), "assure-adapters-"))
 
 /** An adapter module in plain JavaScript, as a build would emit it. */
-const adapterSource = (options: { readonly name: string; readonly specificationVersion?: string }) => `
+const adapterSource = (options: {
+  readonly name: string
+  readonly specificationVersion?: string
+  /** The provider name it registers, when not its own. */
+  readonly registers?: string
+}) => `
 import { AdapterModule, Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Config, Effect, Redacted, Schema } from "effect"
 
@@ -30,7 +35,7 @@ export const adapter = AdapterModule.make({
   layer: (config) =>
     ProviderRegistry.register(
       IdentityProvider.make({
-        name: ${JSON.stringify(options.name)},
+        name: ${JSON.stringify(options.registers ?? options.name)},
         capabilities: { ...Capabilities.none, documentImages: true, polling: true },
         processTypes: ["document"],
         parameters: Schema.Struct({}),
@@ -157,5 +162,12 @@ describe("ASSURE_PROVIDERS refusing to start", () => {
     expect(output).toContain(`adapter fixture (${fixture}): FIXTURE_TOKEN is missing`)
     expect(output).toContain(`adapter fixture (${fixture}): FIXTURE_RETRIES is invalid`)
     expect(output).not.toContain("whsec_must_not_be_printed")
+  }, 30_000)
+
+  it("refuses a module that registers a provider under another name than its own", async () => {
+    const misnamed = write("misnamed/index.mjs", adapterSource({ name: "misnamed", registers: "other" }))
+    const { code, output } = await runUntilExit({ ASSURE_PROVIDERS: `sandbox,${misnamed}`, FIXTURE_TOKEN: "t" })
+    expect(code).toBe(2)
+    expect(output).toContain(`adapter misnamed (${misnamed}) registered no provider named misnamed`)
   }, 30_000)
 })

@@ -317,7 +317,23 @@ export const layer = (
           )
         )
       )
-      return Layer.mergeAll(Layer.empty, ...started).pipe(
+      // Each module must register the provider it is named after: that is the name the listing and processes use.
+      const registeredByName = Layer.effectDiscard(
+        Effect.gen(function* () {
+          const names = yield* (yield* ProviderRegistry.ProviderRegistry).names
+          const unregistered = adapters.filter(({ module }) => !names.includes(module.name))
+          if (unregistered.length > 0) {
+            return yield* refused(
+              unregistered.map(
+                ({ module, source }) =>
+                  `adapter ${module.name} (${describeSource(source)}) registered no provider named ${module.name}`
+              )
+            )
+          }
+        })
+      )
+      return registeredByName.pipe(
+        Layer.provideMerge(Layer.mergeAll(Layer.empty, ...started)),
         Layer.provideMerge(ProviderRegistry.layer),
         Layer.provide([NodeFileSystem.layer, HostPublicUrl.layer(settings.publicUrl)]),
         Layer.merge(Layer.succeed(LoadedAdapters, adapters))
