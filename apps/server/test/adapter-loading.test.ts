@@ -129,6 +129,36 @@ describe("ASSURE_PROVIDERS loading adapters", () => {
   })
 })
 
+describe("ASSURE_PROVIDERS naming an installed package", () => {
+  it("finds it in the node_modules of the working directory, and lists its name and version", async () => {
+    const project = join(outside, "project")
+    write(
+      "project/node_modules/@acme/assure-fixture/package.json",
+      JSON.stringify({
+        name: "@acme/assure-fixture",
+        version: "2.7.1",
+        type: "module",
+        exports: { ".": { import: "./index.js" } }
+      })
+    )
+    write("project/node_modules/@acme/assure-fixture/index.js", adapterSource({ name: "acme-fixture" }))
+    const started = await startBuiltServer(
+      { ASSURE_PROVIDERS: "sandbox,@acme/assure-fixture", FIXTURE_TOKEN: "t-2" },
+      project
+    )
+    try {
+      const token = await tokenOf(started.url)
+      const { json } = await call(started.url, token, "GET", "/assure/providers")
+      expect((json as { providers: Array<{ name: string; source: unknown }> }).providers[1]).toMatchObject({
+        name: "acme-fixture",
+        source: { package: "@acme/assure-fixture", version: "2.7.1" }
+      })
+    } finally {
+      await started.stop()
+    }
+  }, 60_000)
+})
+
 describe("ASSURE_PROVIDERS refusing to start", () => {
   it("names every problem at once: not installed, no adapter module, another specification, a name taken", async () => {
     const { code, output } = await runUntilExit({
