@@ -4,7 +4,7 @@
  * found, one exporting no adapter module, another specification version, a name taken twice, and configuration
  * problems, all reported together with the adapter and the variable named.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -12,6 +12,7 @@ import { type BuiltServer, call, runUntilExit, startBuiltServer, tokenOf } from 
 
 /** A folder outside the server's tree, without node_modules: its modules can import their peers only from the server. */
 const outside = mkdtempSync(join(tmpdir(), "assure-adapters-"))
+afterAll(() => rmSync(outside, { recursive: true, force: true }))
 
 /** An adapter module in plain JavaScript, as a build would emit it. */
 const adapterSource = (options: {
