@@ -30,6 +30,7 @@ const routes = [
   "post /assure/dossiers/{dossierId}/processes/{processId}/verify",
   "post /assure/dossiers/{dossierId}/processes/{processId}/cancel",
   "get /assure/dossiers/{dossierId}/processes/{processId}/matching",
+  "get /assure/providers",
   "get /assure/{provider}/document-types",
   "get /assure/notifications",
   "post /assure/notifications/{notificationId}/redeliver",

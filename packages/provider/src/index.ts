@@ -5,10 +5,14 @@
  * @since 0.1.0
  */
 
+/** The adapter-module contract: what an adapter package exports so that a host loads it by configuration. @since 0.1.0 */
+export * as AdapterModule from "./AdapterModule.js"
 /** The flows and features a provider supports. @since 0.1.0 */
 export * as Capabilities from "./Capabilities.js"
 /** Vendor code tables: vendor codes to our values, with a typed error or a documented fallback for unknown codes. @since 0.1.0 */
 export * as CodeTable from "./CodeTable.js"
+/** The host's public URL, a service a host provides to the adapters it loads. @since 0.1.0 */
+export * as HostPublicUrl from "./HostPublicUrl.js"
 /** The provider interface, its requests and results, and `make` for adapters. @since 0.1.0 */
 export * as IdentityProvider from "./IdentityProvider.js"
 /** Typed provider parameters, keyed by provider name (augmented by adapters). @since 0.1.0 */

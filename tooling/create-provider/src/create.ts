@@ -5,17 +5,18 @@
  * Run by Node 24 directly (type stripping): erasable TypeScript only, relative imports with `.ts`.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
-import { join, relative } from "node:path"
+import { existsSync, readdirSync } from "node:fs"
+import { join, relative, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { namesOf, problemWith } from "./names.ts"
-import { conflictFor, packageDir, scaffold } from "./scaffold.ts"
+import { conflictFor, packageDir, scaffold, scaffoldStandalone } from "./scaffold.ts"
 
-const usage = `Usage: pnpm new:provider <name> [--display-name "Acme ID"] [--skip-install]
+const usage = `Usage: pnpm new:provider <name> [--display-name "Acme ID"] [--skip-install] [--directory <dir>]
 
   <name>            the provider's name: lower-case letters and digits, words joined by "-" (acme-id)
   --display-name    how prose names the vendor (default: the name's words, capitalised)
-  --skip-install    do not run pnpm install afterwards`
+  --skip-install    do not run pnpm install afterwards
+  --directory       write a standalone package into <dir> (outside this repository; nothing else is written)`
 
 const root = join(import.meta.dirname, "..", "..", "..")
 
@@ -31,6 +32,7 @@ const parsed = (() => {
       options: {
         "display-name": { type: "string" },
         "skip-install": { type: "boolean", default: false },
+        directory: { type: "string" },
         help: { type: "boolean", short: "h", default: false }
       }
     })
@@ -47,10 +49,30 @@ if (parsed.values.help) {
 const [name, ...extra] = parsed.positionals
 if (name === undefined) fail("the provider's name is missing")
 if (extra.length > 0) fail(`one name only (also got ${extra.join(", ")})`)
-const problem = problemWith(name) ?? conflictFor(root, name)
+const directory = parsed.values.directory === undefined ? undefined : resolve(parsed.values.directory)
+const problem =
+  problemWith(name) ??
+  (directory === undefined
+    ? conflictFor(root, name)
+    : existsSync(directory) && readdirSync(directory).length > 0
+      ? `${directory} is not empty: choose an empty or new folder`
+      : undefined)
 if (problem !== undefined) fail(problem)
 
 const names = namesOf(name, parsed.values["display-name"])
+
+if (directory !== undefined) {
+  for (const file of scaffoldStandalone(root, names, directory)) console.log(`  created ${join(directory, file)}`)
+  console.log(`
+Created @assure/${names.name} in ${directory}: a standalone adapter for a stub ${names.display} API.
+
+Next steps:
+  1. Replace the stub with the vendor's API: grep -rn "TODO(vendor)" ${directory}
+  2. Install its dependencies and build it: npm install && npm run build
+  3. Run the server with it: ASSURE_PROVIDERS=sandbox,${directory} ${names.constant}_API_KEY=… ${names.constant}_WEBHOOK_SECRET=… assure-server
+`)
+  process.exit(0)
+}
 const target = relative(root, packageDir(root, names.name))
 for (const file of scaffold(root, names)) console.log(`  created ${file}`)
 

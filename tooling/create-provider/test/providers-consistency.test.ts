@@ -74,6 +74,10 @@ describe("every package in packages/providers", () => {
         }
       })
 
+      it("exports its adapter module as `adapter` from its main entry", () => {
+        assert.match(read("src/index.ts"), /^export \{ adapter \} from "\.\/\w+\.js"$/m)
+      })
+
       it("runs the conformance suite", () => {
         assert.match(read("test/conformance.test.ts"), /\bConformance\.suite\(/)
       })

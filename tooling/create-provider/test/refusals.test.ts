@@ -1,5 +1,6 @@
 // The generator refuses what it cannot scaffold, says why, exits non-zero, and writes nothing.
-import { existsSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { generator, repoRoot, run } from "./workspace.ts"
@@ -27,5 +28,14 @@ describe("pnpm new:provider refuses", () => {
     const ran = await run(process.execPath, [generator], { cwd: repoRoot })
     assert.strictEqual(ran.status, 1)
     assert.include(ran.output, "the provider's name is missing")
+  })
+
+  it("a --directory that is not empty", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "assure-create-provider-"))
+    writeFileSync(join(directory, "keep.txt"), "mine\n")
+    const ran = await generate("acme-id", "--directory", directory)
+    assert.strictEqual(ran.status, 1)
+    assert.include(ran.output, `${directory} is not empty`)
+    assert.deepStrictEqual(readdirSync(directory), ["keep.txt"])
   })
 })

@@ -154,6 +154,27 @@ const DocumentTypes = Schema.Struct({
   )
 }).pipe(Schema.annotate({ identifier: "DocumentTypes", description: "The identity documents a provider accepts" }))
 
+/** One adapter the server loaded (`GET /assure/providers`). */
+const LoadedProvider = Schema.Struct({
+  name: Schema.String.annotate({ description: "The provider's name, as processes and webhooks name it" }),
+  source: Schema.Union([
+    Schema.Struct({ package: Schema.String, version: Schema.String }),
+    Schema.Struct({ path: Schema.String })
+  ]).annotate({ description: "Where the adapter came from: an installed package and its version, or a module path" }),
+  specificationVersion: Schema.String.annotate({ description: "The provider specification it implements" }),
+  capabilities: Schema.Struct({
+    documentImages: Schema.Boolean,
+    selfie: Schema.Boolean,
+    video: Schema.Boolean,
+    chipData: Schema.Boolean,
+    redirect: Schema.Boolean,
+    hostedFlow: Schema.Boolean,
+    webhooks: Schema.Boolean,
+    polling: Schema.Boolean,
+    cancel: Schema.Boolean
+  }).annotate({ description: "What it can do (the provider specification's capabilities)" })
+}).pipe(Schema.annotate({ identifier: "LoadedProvider", description: "An adapter the server runs" }))
+
 const Notification = Schema.Struct({
   id: Schema.String,
   kind: Schema.Literals(["callback", "event"]).annotate({
@@ -571,6 +592,10 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
 /** What each provider accepts, and the client's notifications. */
 export class AccountGroup extends HttpApiGroup.make("account")
   .add(
+    HttpApiEndpoint.get("providers", "/assure/providers", {
+      success: Schema.Struct({ providers: Schema.Array(LoadedProvider) }),
+      error: readErrors
+    }).annotateMerge(Reference.operation(Reference.providers)),
     HttpApiEndpoint.get("documentTypes", "/assure/:provider/document-types", {
       params: { provider },
       success: DocumentTypes,

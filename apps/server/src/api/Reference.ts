@@ -55,6 +55,40 @@ export interface Operation {
   readonly headers?: Readonly<Partial<Record<number, Readonly<Record<string, Header>>>>>
 }
 
+/** `GET /assure/providers`: the adapters the server loaded (ASSURE_PROVIDERS) and what each can do. */
+export const providers: Operation = {
+  summary: "List the providers the server runs",
+  success: { 200: "The loaded adapters" },
+  description:
+    "Answers every adapter the server loaded from `ASSURE_PROVIDERS`: the provider's name, where the adapter came from (an installed package and its version, or a module path), the provider specification version it implements and its capabilities, which say which flows a process with it can take.",
+  response: {
+    sandbox: {
+      summary: "The sandbox alone",
+      value: {
+        providers: [
+          {
+            name: "sandbox",
+            source: { package: "@assure/sandbox", version: "0.1.0" },
+            specificationVersion: "1",
+            capabilities: {
+              documentImages: true,
+              selfie: true,
+              video: false,
+              chipData: false,
+              redirect: true,
+              hostedFlow: true,
+              webhooks: true,
+              polling: true,
+              cancel: true
+            }
+          }
+        ]
+      }
+    }
+  },
+  never: [404, 409, 502, 503]
+}
+
 /** A problem particular to one operation. */
 export interface OwnProblem {
   readonly detail: string

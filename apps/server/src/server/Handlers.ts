@@ -20,6 +20,7 @@ import { CurrentClient } from "../api/Security.js"
 import { checkAll, fromJson, fromMultipart, isPartStream } from "./Files.js"
 import { Idempotency, RetakenKey } from "./Idempotency.js"
 import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
+import { LoadedAdapters } from "./Providers.js"
 import { ServerConfig } from "./ServerConfig.js"
 import { AuthHandlers } from "./TokenEndpoint.js"
 
@@ -181,6 +182,19 @@ export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (h
 
 export const AccountHandlers = HttpApiBuilder.group(AssureApi, "account", (handlers) =>
   handlers
+    .handle("providers", () =>
+      Effect.gen(function* () {
+        const adapters = yield* LoadedAdapters
+        return {
+          providers: adapters.map(({ module, source }) => ({
+            name: module.name,
+            source,
+            specificationVersion: module.specificationVersion,
+            capabilities: module.capabilities
+          }))
+        }
+      })
+    )
     .handle("documentTypes", ({ params }) =>
       Effect.gen(function* () {
         const registry = yield* ProviderRegistry.ProviderRegistry

@@ -24,9 +24,6 @@ import {
 import { IpNetwork, NetAddress } from "effect/net"
 import { hashSecret, newSecret } from "./Secrets.js"
 
-/** The identity providers the server can run (each is wired in Providers.ts), for `ASSURE_PROVIDERS`. */
-export const providerNames = ["sandbox", "onfido", "veriff", "stripe-identity", "oidc", "icao"] as const
-
 /** An API client: its id (the tenant) and the scrypt hash of its secret. */
 export interface ApiClient {
   readonly id: string
@@ -48,7 +45,6 @@ export interface Settings {
   readonly clients: ReadonlyArray<ApiClient>
   /** Encryption keys by id; the first one seals new data. */
   readonly encryptionKeys: ReadonlyArray<{ readonly id: string; readonly key: Redacted.Redacted<string> }>
-  readonly sandboxWebhookSecret: Redacted.Redacted<string>
   readonly tokenLifetime: Duration.Duration
   readonly retention: Option.Option<Duration.Duration>
   /** Requests per second each client may make; bursts up to twice that. */
@@ -64,9 +60,10 @@ export interface Settings {
    * last one in that header that is not one of them. None: the address of the connection.
    */
   readonly trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>
-  /** How long the sandbox provider takes to reach its result. */
-  readonly sandboxLatency: Duration.Duration
-  /** The identity providers the server runs (`ASSURE_PROVIDERS`); each vendor's credentials come from its own variables. */
+  /**
+   * The adapters the server runs (`ASSURE_PROVIDERS`): built-in names, package names or module paths, loaded at
+   * start (Providers.ts); each adapter reads its own variables under its prefix.
+   */
   readonly providers: ReadonlyArray<string>
   /** Where each client receives signed `process.complete` events, and the secrets that sign them. */
   readonly eventSubscriptions: Readonly<
@@ -199,7 +196,6 @@ interface DevelopmentSecrets {
   readonly clientId: string
   readonly clientSecret: string
   readonly encryptionKey: string
-  readonly sandboxWebhookSecret: string
 }
 
 const developmentSecrets = (dataDirectory: string): DevelopmentSecrets => {
@@ -208,8 +204,7 @@ const developmentSecrets = (dataDirectory: string): DevelopmentSecrets => {
   const secrets: DevelopmentSecrets = {
     clientId: "dev-client",
     clientSecret: newSecret(),
-    encryptionKey: PersonalDataCipher.generateKey(),
-    sandboxWebhookSecret: `whsec_${newSecret()}`
+    encryptionKey: PersonalDataCipher.generateKey()
   }
   // For the server's user only (DataFolder.ts narrows one found wider at start).
   mkdirSync(dataDirectory, { recursive: true, mode: 0o700 })
@@ -476,7 +471,6 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   }
   const clientsText = yield* optional("ASSURE_CLIENTS")
   const keysText = yield* optional("ASSURE_ENCRYPTION_KEYS")
-  const webhookSecretText = yield* optional("ASSURE_SANDBOX_WEBHOOK_SECRET")
   const tokenLifetime = yield* Config.Duration("ASSURE_TOKEN_LIFETIME").pipe(Config.withDefault(Duration.minutes(10)))
   const retention = yield* Config.option(Config.Duration("ASSURE_RETENTION"))
   const rateLimit = yield* Config.Number("ASSURE_RATE_LIMIT").pipe(Config.withDefault(100))
@@ -494,7 +488,6 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   }
   const tokenLimits = yield* loadTokenLimits
   const trustedProxies = yield* loadTrustedProxies
-  const sandboxLatency = yield* Config.Duration("ASSURE_SANDBOX_LATENCY").pipe(Config.withDefault(Duration.seconds(2)))
   const providers = [
     ...new Set(
       (yield* Config.String("ASSURE_PROVIDERS").pipe(Config.withDefault("sandbox")))
@@ -503,11 +496,11 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
         .filter((name) => name.length > 0)
     )
   ]
-  const unknownProvider = providers.find((name) => !(providerNames as ReadonlyArray<string>).includes(name))
-  if (unknownProvider !== undefined || providers.length === 0) {
+  if (providers.length === 0) {
     return yield* new ConfigurationError({
       setting: "ASSURE_PROVIDERS",
-      problem: `${unknownProvider === undefined ? "names no provider" : `does not know ${JSON.stringify(unknownProvider)}`}: expected some of ${providerNames.join(", ")}, separated by commas`
+      problem:
+        "names no provider: expected built-in names (sandbox, onfido, …), package names or module paths, separated by commas"
     })
   }
   const subscriptionsText = yield* optional("ASSURE_EVENT_SUBSCRIPTIONS")
@@ -553,9 +546,6 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     sqliteSynchronous,
     clients,
     encryptionKeys,
-    sandboxWebhookSecret: Redacted.make(
-      Option.getOrElse(webhookSecretText, () => development?.sandboxWebhookSecret ?? "")
-    ),
     tokenLifetime,
     retention,
     rateLimit,
@@ -563,7 +553,6 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     bodyIdleTimeout,
     tokenLimits,
     trustedProxies,
-    sandboxLatency,
     providers,
     eventSubscriptions,
     notificationTargets,

@@ -57,7 +57,9 @@ export const start = (): void => {
     // As `Layer.launch`, with the compile cache written out once the server is built and listening.
     yield* Effect.scoped(
       Effect.gen(function* () {
-        yield* Layer.build(Layer.merge(app, Layer.effectDiscard(Console.log(banner(settings)))))
+        // The banner once everything is built: an adapter that cannot start fails the start before it.
+        yield* Layer.build(app)
+        yield* Console.log(banner(settings))
         flushCompileCache()
         return yield* Effect.never
       })

@@ -30,7 +30,7 @@ export interface Running {
 }
 
 /**
- * Starts the server with `overrides` of the test settings. `environment` holds the variables the enabled providers read
+ * Starts the server with `overrides` of the test settings. `environment` holds the variables the enabled adapters read
  * (`STRIPE_SECRET_KEY`, …): exactly those, never this process's own. `services` replaces services the server reads
  * with a default (a `Context.Reference` such as `SecretVerifier`), to observe it from a test.
  */
@@ -49,10 +49,8 @@ export const startServer = async (
         .map((client) => `${client.id}:${hashSecret(client.secret)}`)
         .join(","),
       ASSURE_ENCRYPTION_KEYS: `test:${PersonalDataCipher.generateKey()}`,
-      ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_server_tests",
       ASSURE_TOKEN_LIFETIME: "5 minutes",
       ASSURE_RATE_LIMIT: "1000",
-      ASSURE_SANDBOX_LATENCY: "300 millis",
       // The tests' notification receivers listen on loopback over http: an opt-in, as an on-premise operator's would
       // be. Tests of the outbound policy itself override `notificationTargets`.
       ASSURE_NOTIFICATION_ALLOW_HTTP: "true",
@@ -63,7 +61,18 @@ export const startServer = async (
   const fiber = Effect.runFork(
     Layer.launch(
       makeApp(settings).pipe(
-        Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))),
+        // The adapters read their variables from here: the sandbox's (quick results, a fixed secret), then the test's.
+        Layer.provide(
+          ConfigProvider.layer(
+            ConfigProvider.fromEnv({
+              env: {
+                ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_server_tests",
+                ASSURE_SANDBOX_LATENCY: "300 millis",
+                ...environment
+              }
+            })
+          )
+        ),
         Layer.provide(services)
       )
     )

@@ -36,7 +36,7 @@
  * @since 0.1.0
  */
 import { IdentityData, type ProcessStatus, ProcessType, ProviderName } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
+import { AdapterModule, Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Config, Effect, type FileSystem, Layer, Schema } from "effect"
 import type { ChipDataError } from "./ChipError.js"
 import type { MrzError } from "./Mrz.js"
@@ -257,6 +257,26 @@ const pathList = (variable: string) =>
   )
 
 /**
+ * The adapter module the assure server loads (`ASSURE_PROVIDERS=icao`), configured under the prefix `ICAO`:
+ * `ICAO_CSCA_PATHS`, `ICAO_MASTER_LIST` and `ICAO_CRL_PATHS`, each an optional comma-separated list of files (or
+ * directories); the trust store is read through the host's `FileSystem` at start.
+ *
+ * @since 0.1.0
+ */
+export const adapter = AdapterModule.make({
+  name,
+  specificationVersion: IdentityProvider.specificationVersion,
+  capabilities,
+  prefix: "ICAO",
+  config: {
+    cscaPaths: pathList("CSCA_PATHS"),
+    masterListPaths: pathList("MASTER_LIST"),
+    crlPaths: pathList("CRL_PATHS")
+  },
+  layer: (paths) => Layer.unwrap(Effect.map(TrustStore.load(paths), (trustStore) => layer({ trustStore })))
+})
+
+/**
  * {@link layer} configured from the environment, the trust store loaded through `FileSystem`:
  * `ICAO_CSCA_PATHS` (PEM or DER files, or directories of them), `ICAO_MASTER_LIST` (master list files) and
  * `ICAO_CRL_PATHS` (CRL files or directories), each a comma-separated list, each optional.
@@ -267,13 +287,4 @@ export const layerConfig: Layer.Layer<
   never,
   ProviderRegistry.RegistrationError | Config.ConfigError | TrustStore.TrustStoreError,
   ProviderRegistry.ProviderRegistry | FileSystem.FileSystem
-> = Layer.unwrap(
-  Effect.gen(function* () {
-    const trustStore = yield* TrustStore.load({
-      cscaPaths: yield* pathList("ICAO_CSCA_PATHS"),
-      masterListPaths: yield* pathList("ICAO_MASTER_LIST"),
-      crlPaths: yield* pathList("ICAO_CRL_PATHS")
-    })
-    return layer({ trustStore })
-  })
-)
+> = Layer.unwrap(Effect.map(AdapterModule.config(adapter), adapter.layer))

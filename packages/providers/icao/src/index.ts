@@ -13,6 +13,8 @@ export * as ChipError from "./ChipError.js"
 export * as DataGroup from "./DataGroup.js"
 /** The provider and its layers. @since 0.1.0 */
 export * as IcaoProvider from "./IcaoProvider.js"
+/** The adapter module the assure server loads by configuration (`ASSURE_PROVIDERS`). @since 0.1.0 */
+export { adapter } from "./IcaoProvider.js"
 /** Machine-readable zones: reading, check digits, normalisation. @since 0.1.0 */
 export * as Mrz from "./Mrz.js"
 /** Passive authentication of chip data. @since 0.1.0 */

@@ -54,7 +54,7 @@
  * @since 0.1.0
  */
 import { type IdentityData, ProcessType } from "@assure/core"
-import { Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
+import { AdapterModule, Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Config, Effect, Layer, Option, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as OidcClaims from "./OidcClaims.js"
@@ -420,6 +420,46 @@ export const layer = (
   ProviderRegistry.register(make(options)).pipe(Layer.provide(OidcClient.layer(options)))
 
 /**
+ * The adapter module the assure server loads (`ASSURE_PROVIDERS=oidc`), configured under the prefix `OIDC`:
+ * `OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET` and, optionally, `OIDC_PRESET`, `OIDC_EID`,
+ * `OIDC_ACR_VALUES`, `OIDC_SCOPE`, `OIDC_CLAIM_MAPPING`, `OIDC_TOKEN_ENDPOINT_AUTH_METHOD`, `OIDC_USERINFO` and
+ * `OIDC_CHECK_ACR` (see {@link layerConfig}).
+ *
+ * @since 0.1.0
+ */
+export const adapter = AdapterModule.make({
+  name,
+  specificationVersion: IdentityProvider.specificationVersion,
+  capabilities,
+  prefix: "OIDC",
+  config: {
+    issuer: Config.String("ISSUER"),
+    clientId: Config.String("CLIENT_ID"),
+    clientSecret: Config.Redacted("CLIENT_SECRET"),
+    preset: Config.option(Config.schema(OidcPreset.PresetName, "PRESET")),
+    eid: Config.option(Config.schema(OidcPreset.EidName, "EID")),
+    acrValues: Config.option(Config.String("ACR_VALUES")),
+    scope: Config.option(Config.String("SCOPE")),
+    claimMapping: Config.option(Config.schema(Schema.fromJsonString(OidcClaims.ClaimMapping), "CLAIM_MAPPING")),
+    tokenEndpointAuthMethod: Config.option(
+      Config.schema(OidcClient.TokenEndpointAuthMethod, "TOKEN_ENDPOINT_AUTH_METHOD")
+    ),
+    userinfo: Config.Boolean("USERINFO").pipe(Config.withDefault(true)),
+    checkAcr: Config.Boolean("CHECK_ACR").pipe(Config.withDefault(true))
+  },
+  layer: (config) =>
+    layer({
+      ...config,
+      preset: Option.getOrUndefined(config.preset),
+      eid: Option.getOrUndefined(config.eid),
+      acrValues: Option.getOrUndefined(config.acrValues),
+      scope: Option.getOrUndefined(config.scope),
+      claimMapping: Option.getOrUndefined(config.claimMapping),
+      tokenEndpointAuthMethod: Option.getOrUndefined(config.tokenEndpointAuthMethod)
+    })
+})
+
+/**
  * {@link layer} configured from the environment: `OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET` and,
  * optionally, `OIDC_PRESET` (`signicat`, `idura`), `OIDC_EID` (`noBankId`, `seBankId`, `dkMitId`, `nlIdin`),
  * `OIDC_ACR_VALUES`, `OIDC_SCOPE`, `OIDC_CLAIM_MAPPING` (the claim mapping as JSON),
@@ -432,35 +472,4 @@ export const layerConfig: Layer.Layer<
   never,
   ProviderRegistry.RegistrationError | Config.ConfigError,
   ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> = Layer.unwrap(
-  Effect.gen(function* () {
-    const issuer = yield* Config.String("OIDC_ISSUER")
-    const clientId = yield* Config.String("OIDC_CLIENT_ID")
-    const clientSecret = yield* Config.Redacted("OIDC_CLIENT_SECRET")
-    const preset = yield* Config.option(Config.schema(OidcPreset.PresetName, "OIDC_PRESET"))
-    const eid = yield* Config.option(Config.schema(OidcPreset.EidName, "OIDC_EID"))
-    const acrValues = yield* Config.option(Config.String("OIDC_ACR_VALUES"))
-    const scope = yield* Config.option(Config.String("OIDC_SCOPE"))
-    const claimMapping = yield* Config.option(
-      Config.schema(Schema.fromJsonString(OidcClaims.ClaimMapping), "OIDC_CLAIM_MAPPING")
-    )
-    const authMethod = yield* Config.option(
-      Config.schema(OidcClient.TokenEndpointAuthMethod, "OIDC_TOKEN_ENDPOINT_AUTH_METHOD")
-    )
-    const userinfo = yield* Config.Boolean("OIDC_USERINFO").pipe(Config.withDefault(true))
-    const checkAcr = yield* Config.Boolean("OIDC_CHECK_ACR").pipe(Config.withDefault(true))
-    return layer({
-      issuer,
-      clientId,
-      clientSecret,
-      preset: Option.getOrUndefined(preset),
-      eid: Option.getOrUndefined(eid),
-      acrValues: Option.getOrUndefined(acrValues),
-      scope: Option.getOrUndefined(scope),
-      claimMapping: Option.getOrUndefined(claimMapping),
-      tokenEndpointAuthMethod: Option.getOrUndefined(authMethod),
-      userinfo,
-      checkAcr
-    })
-  })
-)
+> = Layer.unwrap(Effect.map(AdapterModule.config(adapter), adapter.layer))

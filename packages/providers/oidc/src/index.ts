@@ -13,3 +13,5 @@ export * as OidcClient from "./OidcClient.js"
 export * as OidcPreset from "./OidcPreset.js"
 /** The OpenID Connect eID provider and its layer. @since 0.1.0 */
 export * as OidcProvider from "./OidcProvider.js"
+/** The adapter module the assure server loads by configuration (`ASSURE_PROVIDERS`). @since 0.1.0 */
+export { adapter } from "./OidcProvider.js"

@@ -61,7 +61,15 @@ import {
   Sex,
   Timestamp
 } from "@assure/core"
-import { Capabilities, CodeTable, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
+import {
+  AdapterModule,
+  Capabilities,
+  CodeTable,
+  IdentityProvider,
+  ProviderError,
+  ProviderRegistry,
+  Webhook
+} from "@assure/provider"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import { documentTypes } from "./internal/documentTypes.js"
@@ -714,6 +722,32 @@ export const layer = (
   ProviderRegistry.register(make(options)).pipe(Layer.provide(OnfidoClient.layer(options)))
 
 /**
+ * The adapter module the assure server loads (`ASSURE_PROVIDERS=onfido`), configured under the prefix `ONFIDO`:
+ * `ONFIDO_API_TOKEN`, `ONFIDO_WEBHOOK_TOKEN` (several, separated by commas, during a rotation) and, optionally,
+ * `ONFIDO_REGION` (`eu`, `us` or `ca`; default `eu`), `ONFIDO_API_BASE_URL` (overrides the region's URL, for the
+ * simulator) and `ONFIDO_WORKFLOW_ID` (the Studio workflow of `workflow` processes).
+ *
+ * @since 0.1.0
+ */
+export const adapter = AdapterModule.make({
+  name,
+  specificationVersion: IdentityProvider.specificationVersion,
+  capabilities,
+  prefix: "ONFIDO",
+  config: {
+    apiToken: Config.Redacted("API_TOKEN"),
+    region: Config.Literals(OnfidoClient.Region.literals, "REGION").pipe(
+      Config.withDefault(OnfidoClient.defaultRegion)
+    ),
+    baseUrl: Config.option(Config.String("API_BASE_URL")),
+    webhookSecrets: Webhook.secretsConfig("WEBHOOK_TOKEN"),
+    workflowId: Config.option(Config.String("WORKFLOW_ID"))
+  },
+  layer: ({ baseUrl, workflowId, ...options }) =>
+    layer({ ...options, baseUrl: Option.getOrUndefined(baseUrl), workflowId: Option.getOrUndefined(workflowId) })
+})
+
+/**
  * {@link layer} configured from the environment: `ONFIDO_API_TOKEN`, `ONFIDO_WEBHOOK_TOKEN` (several, separated by
  * commas, during a rotation) and, optionally, `ONFIDO_REGION` (`eu`, `us` or `ca`; default `eu`),
  * `ONFIDO_API_BASE_URL` (overrides the region's URL, for the simulator) and `ONFIDO_WORKFLOW_ID` (the Studio workflow
@@ -725,11 +759,4 @@ export const layerConfig: Layer.Layer<
   never,
   ProviderRegistry.RegistrationError | Config.ConfigError,
   ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> = Layer.unwrap(
-  Effect.gen(function* () {
-    const client = yield* OnfidoClient.optionsConfig
-    const webhookSecrets = yield* Webhook.secretsConfig("ONFIDO_WEBHOOK_TOKEN")
-    const workflowId = yield* Config.String("ONFIDO_WORKFLOW_ID").pipe(Config.option)
-    return layer({ ...client, webhookSecrets, workflowId: Option.getOrUndefined(workflowId) })
-  })
-)
+> = Layer.unwrap(Effect.map(AdapterModule.config(adapter), adapter.layer))

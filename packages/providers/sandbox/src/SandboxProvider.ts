@@ -21,15 +21,18 @@
  */
 import { IdentityData, ProcessType, ProviderName } from "@assure/core"
 import {
+  AdapterModule,
   Capabilities,
+  HostPublicUrl,
   IdentityProvider,
   ProviderError,
   ProviderHttp,
   ProviderRegistry,
   Webhook
 } from "@assure/provider"
-import { Clock, Duration, Effect, Schema, Scope } from "effect"
+import { Clock, Duration, Effect, Config as EffectConfig, Layer, Option, Redacted, Schema, Scope } from "effect"
 import { Base64 } from "effect/encoding"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import * as SandboxWebhook from "./SandboxWebhook.js"
 import * as Scenario from "./Scenario.js"
 
@@ -350,3 +353,69 @@ export const make = (config: Config): Effect.Effect<IdentityProvider.IdentityPro
  * @since 0.1.0
  */
 export const layer = (config: Config) => ProviderRegistry.register(make(config))
+
+/** A webhook secret for one run, when none is configured: the sandbox signs and verifies its own webhooks. */
+const randomSecret = (): Webhook.Secret => {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(24))
+  return Redacted.make(`whsec_${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`)
+}
+
+/**
+ * The sandbox's layer as a host runs it: it delivers each webhook, signed, to the host's own webhook endpoint
+ * (`<public URL>/webhooks/sandbox`) with the host's `HttpClient`, as a real provider would; a delivery that fails is
+ * logged and left to polling.
+ *
+ * @since 0.1.0
+ */
+export const layerDelivering = (options: {
+  readonly webhookSecrets: ReadonlyArray<Webhook.Secret>
+  readonly latency?: Duration.Input | undefined
+}): Layer.Layer<
+  never,
+  ProviderRegistry.RegistrationError,
+  ProviderRegistry.ProviderRegistry | HttpClient.HttpClient | HostPublicUrl.HostPublicUrl
+> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      const target = HostPublicUrl.webhookUrl(yield* HostPublicUrl.HostPublicUrl, name)
+      return layer({
+        ...options,
+        deliver: (webhook) =>
+          client
+            .execute(
+              HttpClientRequest.post(target).pipe(
+                HttpClientRequest.setHeaders(webhook.headers),
+                HttpClientRequest.bodyUint8Array(webhook.rawBody, "application/json")
+              )
+            )
+            .pipe(
+              Effect.asVoid,
+              Effect.catch((error) =>
+                Effect.logWarning("the sandbox could not deliver a webhook", { reason: error._tag })
+              )
+            )
+      })
+    })
+  )
+
+/**
+ * The adapter module the assure server loads (`ASSURE_PROVIDERS=sandbox`, its default), configured under the prefix
+ * `ASSURE_SANDBOX`: `ASSURE_SANDBOX_WEBHOOK_SECRET` (optional, several separated by commas during a rotation; without
+ * it each start signs with a fresh random secret, which is enough for one server process) and
+ * `ASSURE_SANDBOX_LATENCY` (how long results take, default `2 seconds`). Webhooks go to the host's public URL.
+ *
+ * @since 0.1.0
+ */
+export const adapter = AdapterModule.make({
+  name,
+  specificationVersion: IdentityProvider.specificationVersion,
+  capabilities,
+  prefix: "ASSURE_SANDBOX",
+  config: {
+    webhookSecrets: EffectConfig.option(Webhook.secretsConfig("WEBHOOK_SECRET")),
+    latency: EffectConfig.Duration("LATENCY").pipe(EffectConfig.withDefault(Duration.seconds(2)))
+  },
+  layer: ({ webhookSecrets, latency }) =>
+    layerDelivering({ webhookSecrets: Option.getOrElse(webhookSecrets, () => [randomSecret()]), latency })
+})

@@ -43,7 +43,15 @@ import {
   ProcessType,
   Sex
 } from "@assure/core"
-import { Capabilities, CodeTable, IdentityProvider, ProviderError, ProviderRegistry, Webhook } from "@assure/provider"
+import {
+  AdapterModule,
+  Capabilities,
+  CodeTable,
+  IdentityProvider,
+  ProviderError,
+  ProviderRegistry,
+  Webhook
+} from "@assure/provider"
 import { Config, Effect, Layer, Redacted, Result, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as StripeIdentityClient from "./StripeIdentityClient.js"
@@ -435,6 +443,27 @@ export const layer = (
   ProviderRegistry.register(make(options)).pipe(Layer.provide(StripeIdentityClient.layer(options)))
 
 /**
+ * The adapter module the assure server loads (`ASSURE_PROVIDERS=stripe-identity`), configured under the prefix
+ * `STRIPE`: `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (several, separated by commas, during a rotation) and,
+ * optionally, `STRIPE_API_BASE_URL` and `STRIPE_API_VERSION`.
+ *
+ * @since 0.1.0
+ */
+export const adapter = AdapterModule.make({
+  name,
+  specificationVersion: IdentityProvider.specificationVersion,
+  capabilities,
+  prefix: "STRIPE",
+  config: {
+    apiKey: Config.Redacted("SECRET_KEY"),
+    webhookSecrets: Webhook.secretsConfig("WEBHOOK_SECRET"),
+    baseUrl: Config.String("API_BASE_URL").pipe(Config.withDefault(StripeIdentityClient.defaultBaseUrl)),
+    apiVersion: Config.String("API_VERSION").pipe(Config.withDefault(StripeIdentityClient.defaultApiVersion))
+  },
+  layer
+})
+
+/**
  * {@link layer} configured from the environment: `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (several, separated
  * by commas, during a rotation) and, optionally, `STRIPE_API_BASE_URL` and `STRIPE_API_VERSION`.
  *
@@ -444,16 +473,4 @@ export const layerConfig: Layer.Layer<
   never,
   ProviderRegistry.RegistrationError | Config.ConfigError,
   ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> = Layer.unwrap(
-  Effect.gen(function* () {
-    const apiKey = yield* Config.Redacted("STRIPE_SECRET_KEY")
-    const webhookSecrets = yield* Webhook.secretsConfig("STRIPE_WEBHOOK_SECRET")
-    const baseUrl = yield* Config.String("STRIPE_API_BASE_URL").pipe(
-      Config.withDefault(StripeIdentityClient.defaultBaseUrl)
-    )
-    const apiVersion = yield* Config.String("STRIPE_API_VERSION").pipe(
-      Config.withDefault(StripeIdentityClient.defaultApiVersion)
-    )
-    return layer({ apiKey, baseUrl, apiVersion, webhookSecrets })
-  })
-)
+> = Layer.unwrap(Effect.map(AdapterModule.config(adapter), adapter.layer))

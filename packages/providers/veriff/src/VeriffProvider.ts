@@ -51,12 +51,13 @@ import {
   Sex
 } from "@assure/core"
 import {
+  AdapterModule,
   Capabilities,
   CodeTable,
   IdentityProvider,
   ProviderError,
   ProviderRegistry,
-  type Webhook
+  Webhook
 } from "@assure/provider"
 import { Config, Effect, Layer, Result, Schema } from "effect"
 import { Base64 } from "effect/encoding"
@@ -495,6 +496,26 @@ export const layer = (
   ProviderRegistry.register(make(options)).pipe(Layer.provide(VeriffClient.layer(options)))
 
 /**
+ * The adapter module the assure server loads (`ASSURE_PROVIDERS=veriff`), configured under the prefix `VERIFF`:
+ * `VERIFF_API_KEY`, `VERIFF_SHARED_SECRET` (several, separated by commas, while Veriff rotates the shared secret key:
+ * the first signs requests, any may sign a webhook) and, optionally, `VERIFF_BASE_URL`.
+ *
+ * @since 0.1.0
+ */
+export const adapter = AdapterModule.make({
+  name,
+  specificationVersion: IdentityProvider.specificationVersion,
+  capabilities,
+  prefix: "VERIFF",
+  config: {
+    apiKey: Config.Redacted("API_KEY"),
+    secrets: Webhook.secretsConfig("SHARED_SECRET"),
+    baseUrl: Config.String("BASE_URL").pipe(Config.withDefault(VeriffClient.defaultBaseUrl))
+  },
+  layer: ({ apiKey, secrets, baseUrl }) => layer({ apiKey, sharedSecret: secrets[0], webhookSecrets: secrets, baseUrl })
+})
+
+/**
  * {@link layer} configured from the environment: `VERIFF_API_KEY`, `VERIFF_SHARED_SECRET` (several, separated by
  * commas, while Veriff rotates the shared secret key: the first signs requests, any may sign a webhook) and,
  * optionally, `VERIFF_BASE_URL` (default {@link VeriffClient.defaultBaseUrl}).
@@ -505,11 +526,4 @@ export const layerConfig: Layer.Layer<
   never,
   ProviderRegistry.RegistrationError | Config.ConfigError,
   ProviderRegistry.ProviderRegistry | HttpClient.HttpClient
-> = Layer.unwrap(
-  Effect.gen(function* () {
-    const apiKey = yield* Config.Redacted("VERIFF_API_KEY")
-    const secrets = yield* VeriffClient.secretsConfig
-    const baseUrl = yield* Config.String("VERIFF_BASE_URL").pipe(Config.withDefault(VeriffClient.defaultBaseUrl))
-    return layer({ apiKey, sharedSecret: secrets[0], webhookSecrets: secrets, baseUrl })
-  })
-)
+> = Layer.unwrap(Effect.map(AdapterModule.config(adapter), adapter.layer))
