@@ -10,7 +10,6 @@
  */
 import { Schema } from "effect"
 import { OpenApi } from "effect/http-api"
-import { type Example, ids, traceId } from "./Examples.js"
 import {
   Conflict,
   IdempotencyKeyReused,
@@ -25,7 +24,8 @@ import {
   TooManyRequests,
   Unauthorized,
   UnsupportedMediaType
-} from "./Problems.js"
+} from "../Problems.js"
+import { type Example, ids, traceId } from "./Examples.js"
 
 /** What one operation's reference says. */
 export interface Operation {
