@@ -145,4 +145,17 @@ describe("assure against a running server", () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("Could not reach the API at http://127.0.0.1:9")
   })
+
+  it("runs the demo's journey against a running server with --url, starting none of its own", async () => {
+    const result = await assure(["demo", "--url", server.url], {
+      ASSURE_CLIENT_ID: server.env.ASSURE_CLIENT_ID ?? "",
+      ASSURE_CLIENT_SECRET: server.env.ASSURE_CLIENT_SECRET ?? ""
+    })
+    expect(result.stderr).not.toContain("Error")
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`Using the server at ${server.url}`)
+    expect(result.stdout).not.toContain("Starting a server")
+    expect(result.stdout).toMatch(/^ {2}3\s+eID redirect flow\s+eid\s+accepted\s+/m)
+    expect(result.stdout).toMatch(/^Demo complete: 3 verifications in [\d.]+ s\.$/m)
+  }, 60_000)
 })
