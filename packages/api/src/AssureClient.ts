@@ -20,11 +20,11 @@
  *     clientSecret: Redacted.make(process.env.ASSURE_CLIENT_SECRET ?? "")
  *   })
  *   const dossier = yield* client.dossiers.create({ payload: { externalReference: "customer-7" } })
- *   const process = yield* client.processes.create({
+ *   const created = yield* client.processes.create({
  *     params: { dossierId: dossier.dossierId },
  *     payload: { provider: "sandbox", processType: "document" }
  *   })
- *   return process.status // "pending"
+ *   return created.status // "pending"
  * }).pipe(
  *   Effect.catchTag("NotFound", (problem) => Effect.die(problem.detail)),
  *   Effect.provide(FetchHttpClient.layer)
