@@ -241,6 +241,7 @@ export interface Options {
   readonly connection: Option.Option<Api.Connection>
 }
 
+/** Runs the demo: the journey, then the summary; fails when a verification did not end as expected. */
 export const run = (options: Options) =>
   Effect.gen(function* () {
     const started = Date.now()
