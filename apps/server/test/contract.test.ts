@@ -2,7 +2,6 @@
  * The API's contract on the embedded store: the OpenAPI document is valid 3.1 and describes every route, retried POSTs
  * with an Idempotency-Key create nothing twice, clients are rate limited, and expired tokens are refused.
  */
-
 import { AssureApi } from "@assure/api/Api"
 import { PersonalDataCipher } from "@assure/engine"
 import { Validator } from "@seriousme/openapi-schema-validator"

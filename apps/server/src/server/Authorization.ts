@@ -2,7 +2,6 @@
  * The bearer middleware: verifies the access token, applies the client's rate limit, and provides the client (tenant)
  * to the handlers.
  */
-
 import { TooManyRequests } from "@assure/api/Problems"
 import { Authorization, CurrentClient } from "@assure/api/Security"
 import { Effect, Layer, Redacted } from "effect"

@@ -3,7 +3,6 @@
  * (`data:image/jpeg;base64,…`, as the Assure API documents) or `multipart/form-data` with one file part per kind.
  * Both end as the same list of uploads, checked together before any is stored.
  */
-
 import { type InvalidRequest, PayloadTooLarge } from "@assure/api/Problems"
 import type { FileKind } from "@assure/core"
 import { EngineError, FileContent } from "@assure/engine"

@@ -2,7 +2,6 @@
  * The API's handlers: thin translations between HTTP and the engine. Every failure becomes a problem (see
  * ProblemMapping.ts); nothing here decides anything the engine decides.
  */
-
 import { AssureApi } from "@assure/api/Api"
 import {
   type Conflict,

@@ -19,7 +19,6 @@
  *   the personal-data cipher like everything else, and forgotten with their dossier; expired keys are removed by a
  *   sweep over an index every minute, never by a scan per request.
  */
-
 import { Conflict, IdempotencyKeyReused, InvalidRequest } from "@assure/api/Problems"
 import { PersonalDataCipher } from "@assure/engine"
 import { Clock, Context, Data, Duration, Effect, Layer, Schedule } from "effect"

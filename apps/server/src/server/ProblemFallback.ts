@@ -3,7 +3,6 @@
  * method it does not have (405, with `Allow`), unreadable or oversized bodies (400, 413), a body type an operation
  * does not read (415), a request that did not arrive in time (408). Runs around every route, with the body limit.
  */
-
 import { AssureApi } from "@assure/api/Api"
 import {
   InternalError,

@@ -2,7 +2,6 @@
  * Turns what the engine and the providers fail with into the API's problems, adding the members every problem carries:
  * the path (`instance`), the `method` and the request's `traceId`, which the logs carry too.
  */
-
 import {
   Conflict,
   InvalidRequest,

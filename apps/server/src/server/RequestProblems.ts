@@ -8,7 +8,6 @@
  * Webhooks and redirect returns (the `providers` group) are the identity providers' to shape: their bodies and
  * queries reach the adapters as sent, and the adapters decide.
  */
-
 import { InternalError, InvalidRequest } from "@assure/api/Problems"
 import { RequestProblems } from "@assure/api/Security"
 import { Problem } from "@assure/core"

@@ -8,7 +8,6 @@
  * (Tokens.ts). A refusal is problem details with `code` and, as RFC 6749 §5.2 has it, `error`
  * (`invalid_client`), and `WWW-Authenticate: Basic` when the client used the Authorization header.
  */
-
 import { AssureApi } from "@assure/api/Api"
 import { TooManyRequests, Unauthorized } from "@assure/api/Problems"
 import { Duration, Effect, Layer, Result } from "effect"
