@@ -11,7 +11,10 @@ const operations = () => {
   HttpApi.reflect(Api.AssureApi, {
     onGroup: () => {},
     onEndpoint: ({ endpoint, middleware }) => {
-      found.push({ operation: `${endpoint.method} ${endpoint.path}`, guarded: middleware.has(Security.Authorization) })
+      found.push({
+        operation: `${endpoint.method} ${endpoint.path}`,
+        guarded: [...middleware].some((service) => service.key === Security.Authorization.key)
+      })
     }
   })
   return found
