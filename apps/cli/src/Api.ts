@@ -2,14 +2,13 @@
  * The typed client of the Assure-compatible API (`HttpApiClient` over `AssureApi`), the token request with client
  * credentials, and the translation of every error into a `Failure` that names what went wrong.
  */
-import { AssureApi, Authorization } from "@assure/server"
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { FetchHttpClient, HttpClientError, HttpClientRequest } from "effect/http"
-import { HttpApiClient, HttpApiMiddleware } from "effect/http-api"
+import { AssureClient } from "@assure/api"
+import { Context, Effect, Layer, Option, type Redacted } from "effect"
+import { FetchHttpClient, HttpClientError } from "effect/http"
 import { Failure, fromProblem } from "./Failure.js"
 
-/** A typed client of every endpoint. */
-export type AssureClient = HttpApiClient.ForApi<typeof AssureApi>
+/** A typed client of every endpoint, from `@assure/api`. */
+export type Client = AssureClient.Client
 
 /** How to reach the API and who calls it. */
 export interface Connection {
@@ -20,9 +19,7 @@ export interface Connection {
 }
 
 /** The client of a command, with the address it calls. */
-export class Api extends Context.Service<Api, { readonly url: string; readonly client: AssureClient }>()(
-  "@assure/cli/Api"
-) {}
+export class Api extends Context.Service<Api, { readonly url: string; readonly client: Client }>()("@assure/cli/Api") {}
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
@@ -77,33 +74,19 @@ const checkUrl = (url: string) =>
   })
 
 /** A client that sends `token` (when there is one) as the bearer token. */
-export const makeClient = (url: string, token: Option.Option<Redacted.Redacted<string>>): Effect.Effect<AssureClient> =>
-  HttpApiClient.make(AssureApi, { baseUrl: url }).pipe(
-    Effect.provide(
-      Layer.merge(
-        HttpApiMiddleware.layerClient(Authorization, ({ next, request }) =>
-          next(Option.isSome(token) ? HttpClientRequest.bearerToken(request, Redacted.value(token.value)) : request)
-        ),
-        FetchHttpClient.layer
-      )
-    )
-  )
+export const makeClient = (url: string, token: Option.Option<Redacted.Redacted<string>>): Effect.Effect<Client> =>
+  AssureClient.make({ baseUrl: url, token: Option.getOrUndefined(token) }).pipe(Effect.provide(FetchHttpClient.layer))
 
 /** An access token for the client credentials (`client_secret_post`). */
-export const requestToken = (url: string, clientId: string, clientSecret: Redacted.Redacted<string>) =>
-  Effect.gen(function* () {
-    const client = yield* makeClient(url, Option.none())
-    return yield* call(
-      url,
-      client.auth.token({
-        payload: {
-          grant_type: "client_credentials",
-          client_id: clientId,
-          client_secret: Redacted.value(clientSecret)
-        }
-      })
-    )
-  })
+export const requestToken = (
+  url: string,
+  clientId: string,
+  clientSecret: Redacted.Redacted<string>
+): Effect.Effect<AssureClient.AccessToken, Failure> =>
+  call(
+    url,
+    AssureClient.requestToken({ baseUrl: url, clientId, clientSecret }).pipe(Effect.provide(FetchHttpClient.layer))
+  )
 
 const missingCredentials = new Failure({
   title: "No client credentials",
@@ -118,7 +101,7 @@ export const tokenOf = (connection: Connection) =>
     if (Option.isSome(connection.token)) return { url, token: connection.token.value }
     if (Option.isNone(connection.clientId) || Option.isNone(connection.clientSecret)) return yield* missingCredentials
     const issued = yield* requestToken(url, connection.clientId.value, connection.clientSecret.value)
-    return { url, token: Redacted.make(issued.access_token), expiresIn: issued.expires_in }
+    return { url, token: issued.token, expiresIn: issued.expiresIn }
   })
 
 /** The `Api` service of a connection: checks the address and gets a token first. */
@@ -133,7 +116,7 @@ export const layer = (connection: Connection) =>
   )
 
 /** Calls the API with the command's client; errors become a `Failure`. */
-export const use = <A, E, R>(f: (client: AssureClient) => Effect.Effect<A, E, R>) =>
+export const use = <A, E, R>(f: (client: Client) => Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const { url, client } = yield* Api
     return yield* call(url, f(client))

@@ -400,15 +400,41 @@ const demo = Command.make(
   "demo",
   {
     sandboxLatency: Flag.String("sandbox-latency").pipe(
-      Flag.withDescription("How long the sandbox takes to decide (default 1 second)"),
+      Flag.withDescription("How long the throwaway server's sandbox takes to decide (default 1 second)"),
       Flag.withDefault("1 second")
-    )
+    ),
+    // Not read from ASSURE_URL: without --url, the demo starts its own server.
+    url: Flag.String("url").pipe(
+      Flag.withDescription(
+        "Run the journey against the running server at this address (it must run the sandbox provider) instead of a throwaway one"
+      ),
+      Flag.optional
+    ),
+    clientId,
+    clientSecret,
+    token
   },
-  (input) => Demo.run(input)
+  (input) =>
+    Demo.run({
+      sandboxLatency: input.sandboxLatency,
+      connection: Option.map(input.url, (url) => ({
+        url,
+        clientId: input.clientId,
+        clientSecret: input.clientSecret,
+        token: input.token
+      }))
+    })
 ).pipe(
   Command.withDescription(
-    "Start a throwaway server and run the whole journey: token, dossier, files, three verifications, matching"
-  )
+    "Run the whole journey — token, dossier, files, three verifications, matching — against a throwaway server (needs @assure/server installed) or, with --url, a running one"
+  ),
+  Command.withExamples([
+    { command: "assure demo", description: "Start a throwaway server and run the journey against it" },
+    {
+      command: "assure demo --url http://localhost:8080 --client-id dev-client --client-secret <secret>",
+      description: "Run the journey against a running server"
+    }
+  ])
 )
 
 export const assure = Command.make("assure").pipe(

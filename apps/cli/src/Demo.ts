@@ -1,13 +1,15 @@
 /**
- * `assure demo`: the whole journey against a throwaway server — token, dossier with user data, a generated JPEG,
- * three sandbox verifications (accepted, rejected, the eID redirect flow), matching — then a summary table.
+ * `assure demo`: the whole journey — token, dossier with user data, a generated JPEG, three sandbox verifications
+ * (accepted, rejected, the eID redirect flow), matching — then a summary table. By default against a throw-away
+ * server that `@assure/server/local` starts (`@assure/server` is an optional peer dependency of the CLI, loaded only
+ * here); with `--url`, against a running server that runs the sandbox provider.
  */
 import { IdentityData, type Process } from "@assure/core"
-import { Console, Effect, Option, Redacted, Schema } from "effect"
+import type * as LocalServer from "@assure/server/local"
+import { Console, Effect, Option, type Redacted, Schema } from "effect"
 import * as Api from "./Api.js"
 import { Failure } from "./Failure.js"
 import { dataUrl, demoJpeg } from "./Files.js"
-import * as LocalServer from "./LocalServer.js"
 import { awaitFinalWithProgress } from "./Progress.js"
 import * as Render from "./Render.js"
 
@@ -73,12 +75,13 @@ const verification = (dossierId: string, processType: string, parameters: Record
 const waitFor = (dossierId: string, processId: string) =>
   awaitFinalWithProgress(dossierId, processId, { timeout: "60 seconds", label: "  waiting for the sandbox" })
 
-const reasonOf = (process: Process.Process): string | undefined => {
-  const sandbox = process.providerSpecific?.sandbox
-  if (typeof sandbox !== "object" || sandbox === null || Array.isArray(sandbox)) return undefined
-  const reason = (sandbox as { readonly reason?: unknown }).reason
-  return typeof reason === "string" ? reason : undefined
-}
+/** What the sandbox says about a process it did not accept: `{ sandbox: { reason } }` in `providerSpecific`. */
+const SandboxReason = Schema.Struct({ sandbox: Schema.Struct({ reason: Schema.String }) })
+
+const reasonOf = (process: Process.Process): string | undefined =>
+  Option.getOrUndefined(
+    Option.map(Schema.decodeUnknownOption(SandboxReason)(process.providerSpecific), (found) => found.sandbox.reason)
+  )
 
 const steps = Effect.gen(function* () {
   const rows: Array<Row> = []
@@ -163,29 +166,94 @@ const steps = Effect.gen(function* () {
   return { dossierId, rows }
 })
 
-const journey = (server: LocalServer.LocalServer) =>
+/** The journey with a client that sends `token`. */
+const journey = (url: string, token: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
-    yield* step(`Getting a token for ${server.clientId} (client credentials)`)
-    const issued = yield* Api.requestToken(server.url, server.clientId, server.clientSecret)
-    yield* say(`token issued: ${issued.token_type}, expires in ${issued.expires_in} s, scope ${issued.scope}`)
-    const client = yield* Api.makeClient(server.url, Option.some(Redacted.make(issued.access_token)))
-    return yield* Effect.provideService(steps, Api.Api, { url: server.url, client })
+    const client = yield* Api.makeClient(url, Option.some(token))
+    return yield* Effect.provideService(steps, Api.Api, { url, client })
   })
 
-export const run = (options: { readonly sandboxLatency: string }) =>
+/** A token for the client credentials, saying what was issued. */
+const issueToken = (url: string, clientId: string, clientSecret: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
-    const started = Date.now()
-    yield* Console.log("assure demo: the whole journey against a throwaway server, with the sandbox provider")
+    yield* step(`Getting a token for ${clientId} (client credentials)`)
+    const issued = yield* Api.requestToken(url, clientId, clientSecret)
+    yield* say(`token issued: ${issued.tokenType}, expires in ${issued.expiresIn} s, scope ${issued.scope}`)
+    return issued.token
+  })
+
+const isModuleNotFound = (error: unknown) =>
+  typeof error === "object" &&
+  error !== null &&
+  "code" in error &&
+  (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND")
+
+/** `@assure/server/local`, which starts the throw-away server: only there when `@assure/server` is installed. */
+export const loadLocalServer = (
+  load: () => Promise<typeof LocalServer> = () => import("@assure/server/local")
+): Effect.Effect<typeof LocalServer, Failure> =>
+  Effect.tryPromise({
+    try: load,
+    catch: (error) =>
+      isModuleNotFound(error)
+        ? new Failure({
+            title: "assure demo needs @assure/server to start a throw-away server",
+            detail:
+              "Install it next to the CLI (npm install --global @assure/server, or add it to your project), or run the journey against a running server with the sandbox provider: assure demo --url <address> --client-id <id> --client-secret <secret>"
+          })
+        : new Failure({
+            title: "Could not load @assure/server/local",
+            detail: error instanceof Error ? error.message : String(error)
+          })
+  })
+
+/** The journey against a throw-away server, stopped (and its data removed) at the end. */
+const onLocalServer = (sandboxLatency: string) =>
+  Effect.gen(function* () {
+    const local = yield* loadLocalServer()
     yield* step("Starting a server (development mode, embedded SQLite in a temporary folder)")
     const result = yield* Effect.scoped(
       Effect.gen(function* () {
-        const server = yield* LocalServer.start({ sandboxLatency: options.sandboxLatency })
+        const server = yield* local
+          .start({ sandboxLatency })
+          .pipe(Effect.mapError((error) => new Failure({ title: error.title, detail: error.detail })))
         yield* say(`listening on ${server.url} (pid ${server.pid}), data in ${server.dataDirectory}`)
         yield* say(`development client ${server.clientId} (its secret is read from the server's output, never shown)`)
-        return yield* journey(server)
+        const token = yield* issueToken(server.url, server.clientId, server.clientSecret)
+        return yield* journey(server.url, token)
       })
     )
     yield* step("Stopped the server and removed its data folder")
+    return result
+  })
+
+/** The journey against a running server, with the connection's token or one requested with its client credentials. */
+const onRunningServer = (connection: Api.Connection) =>
+  Effect.gen(function* () {
+    yield* step(`Using the server at ${connection.url}`)
+    const { url, token } = yield* Api.tokenOf(connection)
+    return yield* journey(url, token)
+  })
+
+/** What the demo runs against: a throw-away server, or the running server at `connection.url`. */
+export interface Options {
+  readonly sandboxLatency: string
+  readonly connection: Option.Option<Api.Connection>
+}
+
+/** Runs the demo: the journey, then the summary; fails when a verification did not end as expected. */
+export const run = (options: Options) =>
+  Effect.gen(function* () {
+    const started = Date.now()
+    yield* Console.log(
+      Option.isNone(options.connection)
+        ? "assure demo: the whole journey against a throwaway server, with the sandbox provider"
+        : "assure demo: the whole journey against a running server, with the sandbox provider"
+    )
+    const result = yield* Option.match(options.connection, {
+      onNone: () => onLocalServer(options.sandboxLatency),
+      onSome: onRunningServer
+    })
     yield* step(`Summary (dossier ${result.dossierId})`)
     yield* Console.log(
       Render.table(

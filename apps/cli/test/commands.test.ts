@@ -2,10 +2,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Api } from "@assure/api"
+import { Dossier } from "@assure/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Schema } from "effect"
 import { demoJpeg } from "../src/Files.js"
 import { assure } from "./support/cli.js"
 import { type Running, startServer } from "./support/server.js"
+
+// What `--json` printed is the API's JSON as it is: the tests decode it with the API's own schemas.
 
 describe("assure against a running server", () => {
   let server: Running
@@ -54,7 +59,7 @@ describe("assure against a running server", () => {
 
     const json = await run("dossiers", "list", "--json", "--limit", "10")
     expect(json.code).toBe(0)
-    const page = JSON.parse(json.stdout) as { dossiers: Array<{ dossierId: string }> }
+    const page = Schema.decodeUnknownSync(Api.DossierPage)(JSON.parse(json.stdout))
     expect(page.dossiers.map((d) => d.dossierId)).toContain(dossierId)
 
     const shown = await run("dossiers", "get", dossierId)
@@ -73,7 +78,7 @@ describe("assure against a running server", () => {
 
   it("uploads a file and verifies with the sandbox, waiting for the result", async () => {
     const created = await run("dossiers", "create", "--json", "--last-name", "Nordmann")
-    const { dossierId } = JSON.parse(created.stdout) as { dossierId: string }
+    const { dossierId } = Schema.decodeUnknownSync(Dossier.Dossier)(JSON.parse(created.stdout))
     const folder = mkdtempSync(join(tmpdir(), "assure-cli-files-"))
     const front = join(folder, "front.jpg")
     writeFileSync(front, demoJpeg())
@@ -115,7 +120,7 @@ describe("assure against a running server", () => {
     expect(missing.stderr).toContain("does-not-exist")
 
     const created = await run("dossiers", "create", "--json")
-    const { dossierId } = JSON.parse(created.stdout) as { dossierId: string }
+    const { dossierId } = Schema.decodeUnknownSync(Dossier.Dossier)(JSON.parse(created.stdout))
     const unknown = await run("verify", dossierId, "--provider", "acme", "--process-type", "document")
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/^Error: Invalid request parameter \(HTTP 400\)$/m)
@@ -140,4 +145,17 @@ describe("assure against a running server", () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("Could not reach the API at http://127.0.0.1:9")
   })
+
+  it("runs the demo's journey against a running server with --url, starting none of its own", async () => {
+    const result = await assure(["demo", "--url", server.url], {
+      ASSURE_CLIENT_ID: server.env.ASSURE_CLIENT_ID ?? "",
+      ASSURE_CLIENT_SECRET: server.env.ASSURE_CLIENT_SECRET ?? ""
+    })
+    expect(result.stderr).not.toContain("Error")
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`Using the server at ${server.url}`)
+    expect(result.stdout).not.toContain("Starting a server")
+    expect(result.stdout).toMatch(/^ {2}3\s+eID redirect flow\s+eid\s+accepted\s+/m)
+    expect(result.stdout).toMatch(/^Demo complete: 3 verifications in [\d.]+ s\.$/m)
+  }, 60_000)
 })

@@ -1,7 +1,27 @@
 /** `assure demo`, built, as a child process: the whole journey against its own throwaway server. */
-import { existsSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { assure } from "./support/cli.js"
+
+/**
+ * The built CLI installed the way a user installs it without `@assure/server`: its `dist` with its dependencies only
+ * (`@assure/api`, `@assure/core`, `effect`, `@effect/platform-node`), in a folder outside the workspace.
+ */
+const installedWithoutServer = () => {
+  const root = mkdtempSync(join(tmpdir(), "assure-cli-without-server-"))
+  const here = fileURLToPath(new URL("..", import.meta.url))
+  cpSync(join(here, "dist"), join(root, "dist"), { recursive: true })
+  cpSync(join(here, "package.json"), join(root, "package.json"))
+  for (const name of ["@assure/api", "@assure/core", "effect", "@effect/platform-node"]) {
+    mkdirSync(join(root, "node_modules", name, ".."), { recursive: true })
+    symlinkSync(realpathSync(join(here, "node_modules", name)), join(root, "node_modules", name))
+  }
+  return root
+}
 
 const alive = (pid: number) => {
   try {
@@ -40,4 +60,22 @@ describe("assure demo", () => {
     expect(dataDirectory).not.toBe("")
     expect(existsSync(dataDirectory)).toBe(false)
   }, 60_000)
+
+  it("without @assure/server installed, says to install it or to use --url, and exits 1", () => {
+    const root = installedWithoutServer()
+    try {
+      const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("ASSURE_")))
+      const result = spawnSync(process.execPath, [join(root, "dist", "bin.js"), "demo"], {
+        env: inherited,
+        encoding: "utf8"
+      })
+      expect(result.status).toBe(1)
+      expect(result.stderr).toContain("Error: assure demo needs @assure/server to start a throw-away server")
+      expect(result.stderr).toContain("npm install --global @assure/server")
+      expect(result.stderr).toContain("assure demo --url <address>")
+      expect(result.stdout).not.toContain("Starting a server")
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  }, 30_000)
 })

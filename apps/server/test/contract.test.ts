@@ -2,13 +2,12 @@
  * The API's contract on the embedded store: the OpenAPI document is valid 3.1 and describes every route, retried POSTs
  * with an Idempotency-Key create nothing twice, clients are rate limited, and expired tokens are refused.
  */
-
+import { AssureApi } from "@assure/api/Api"
 import { PersonalDataCipher } from "@assure/engine"
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { Duration, Exit, Redacted, Schema } from "effect"
 import { HttpApi } from "effect/http-api"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { AssureApi } from "../src/api/Api.js"
 import { apiClient, clients, type Running, startServer } from "./support/server.js"
 
 /** Every route the server answers, as the README's compatibility table lists them. */

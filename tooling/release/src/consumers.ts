@@ -98,3 +98,14 @@ export const installedAssurePackages = (directory: string): ReadonlyMap<string, 
   }
   return found
 }
+
+/** The `@assure` packages a consumer's manifest depends on: with their peers, all it may install of ours. */
+export const assureDependencies = (directory: string): ReadonlyArray<string> => {
+  const manifest = JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as {
+    readonly dependencies?: Readonly<Record<string, string>>
+    readonly devDependencies?: Readonly<Record<string, string>>
+  }
+  return [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]
+    .filter((name) => name.startsWith("@assure/"))
+    .sort()
+}

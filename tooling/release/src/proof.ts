@@ -8,8 +8,10 @@
  *    version-packages`, a commit, and `pnpm release --registry <url>`; then checks that every public package arrived
  *    with the version `changeset status` announced, as `latest`, with a complete tarball (`published.ts`).
  * 4. Creates each consumer project of `consumers/` outside the workspace, installs it with plain npm on the pinned
- *    Node, checks it got one copy of each `@assure` package at the released version, and runs its `proof` script
- *    (type-check and run; the adapter runs `@assure/testkit`'s suite with vitest; the page is bundled with esbuild).
+ *    Node, checks it got one copy of each `@assure` package at the released version and no `@assure` package it does
+ *    not list, and runs its `proof` script (type-check and run; the adapter runs `@assure/testkit`'s suite with
+ *    vitest; the page is bundled with esbuild). The built server runs meanwhile (`runningServer.ts`): the client
+ *    consumer, which installs `@assure/api` and its peers only, calls it with the typed client.
  * 5. Releases a second version (a patch of `@assure/core` and `@assure/provider`, with what changesets bumps along),
  *    checks that only the changed packages were published, and that every consumer upgrades with `npm update` and
  *    still type-checks and runs.
@@ -25,9 +27,17 @@ import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
 import { writeSection } from "./benchmarks.ts"
-import { createConsumer, installedAssurePackages, npmEnvironment, run, templates } from "./consumers.ts"
+import {
+  assureDependencies,
+  createConsumer,
+  installedAssurePackages,
+  npmEnvironment,
+  run,
+  templates
+} from "./consumers.ts"
 import { checkPublished, type PublishedPackage, packument } from "./published.ts"
 import { type Registry, startRegistry } from "./registry.ts"
+import { startServer } from "./runningServer.ts"
 import { copyRepository } from "./scratchCopy.ts"
 import { type PublicPackage, publicPackages, readManifest, repositoryRoot } from "./workspace.ts"
 
@@ -145,18 +155,40 @@ const releaseRound = async (
   return { versions: expected, published }
 }
 
-/** Installs or upgrades every consumer, checks the `@assure` packages it got, and runs its proof script. */
-const exerciseConsumers = (
+/**
+ * Installs or upgrades every consumer, checks the `@assure` packages it got, and runs its proof script, with the
+ * built server of this release running for the consumers that call one.
+ */
+const exerciseConsumers = async (
   registry: Registry,
   names: ReadonlyArray<string>,
   versions: ReadonlyMap<string, string>,
   mode: "install" | "upgrade"
+): Promise<{ readonly bundle?: { readonly minified: number; readonly gzipped: number } }> => {
+  const server = await startServer(repository)
+  log(`the built server of this release runs at ${server.url}`)
+  try {
+    return exerciseEach(registry, names, versions, mode, server.env)
+  } finally {
+    await server.stop()
+  }
+}
+
+const exerciseEach = (
+  registry: Registry,
+  names: ReadonlyArray<string>,
+  versions: ReadonlyMap<string, string>,
+  mode: "install" | "upgrade",
+  serverEnv: Readonly<Record<string, string>>
 ): { readonly bundle?: { readonly minified: number; readonly gzipped: number } } => {
-  const env = npmEnvironment({
-    registry: registry.url,
-    userConfig: registry.installConfig,
-    cache: join(work, "npm-cache")
-  })
+  const env = {
+    ...npmEnvironment({
+      registry: registry.url,
+      userConfig: registry.installConfig,
+      cache: join(work, "npm-cache")
+    }),
+    ...serverEnv
+  }
   let bundle: { minified: number; gzipped: number } | undefined
   for (const name of names) {
     const directory = join(consumersDirectory, name)
@@ -175,16 +207,21 @@ const exerciseConsumers = (
         throw new Error(`${name}: ${pkg} installed as ${found.join(" and ")}, expected only ${versions.get(pkg)}`)
       }
     }
+    const listed = assureDependencies(directory)
+    const extra = [...installed.keys()].filter((pkg) => !listed.includes(pkg))
+    if (extra.length > 0) throw new Error(`${name}: installed ${extra.join(", ")}, which it does not depend on`)
     held(
       `${name}: ${mode === "install" ? "installed" : "upgraded to"} ${[...installed]
         .map(([pkg, [version]]) => `${pkg.replace("@assure/", "")}@${version}`)
-        .join(", ")}, one copy each`
+        .join(", ")}, one copy each and no other @assure package`
     )
     run("npm", ["ls", "--all"], { ...context, what: `npm ls (${name}): missing or invalid dependencies` })
     const nodeVersion = run("node", ["--version"], { ...context, what: "node --version" }).trim()
     expect(nodeVersion === process.version, `${name}: runs on the pinned Node ${nodeVersion}`)
     const output = run("npm", ["run", "--silent", "proof"], { ...context, what: `the ${name} consumer's proof` })
-    for (const line of output.split("\n").filter((l) => /^(service|engine):|Tests\s+\d|Test Files/.test(l.trim()))) {
+    for (const line of output
+      .split("\n")
+      .filter((l) => /^(service|engine|client):|Tests\s+\d|Test Files/.test(l.trim()))) {
       log(`    ${line.trim()}`)
     }
     const sizes = /page-bundle (\{.*\})/.exec(output)?.[1]
@@ -224,7 +261,7 @@ try {
     packages
   )
   const names = templates()
-  const { bundle } = exerciseConsumers(registry, names, first.versions, "install")
+  const { bundle } = await exerciseConsumers(registry, names, first.versions, "install")
 
   const second = await releaseRound(
     registry,
@@ -235,7 +272,7 @@ try {
     ],
     publicPackages(repository)
   )
-  const upgraded = exerciseConsumers(registry, names, second.versions, "upgrade")
+  const upgraded = await exerciseConsumers(registry, names, second.versions, "upgrade")
   if (bundle === undefined) throw new Error("no consumer reported a bundle size")
 
   const seconds = (performance.now() - started) / 1000

@@ -3,6 +3,7 @@
  * engine (with the providers ASSURE_PROVIDERS enables) → the HTTP API, `/openapi.json` and `/docs`.
  */
 import { join } from "node:path"
+import { AssureApi } from "@assure/api/Api"
 import { Engine, EngineConfig, FileStore, Migrations, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 // Each module on its own: the package index loads every Node service (HTTP client, sockets, workers, …).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -11,7 +12,6 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import { Effect, Layer, Option, Scope } from "effect"
 import { FetchHttpClient, HttpMiddleware, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
-import { AssureApi } from "../api/Api.js"
 import * as Authorization from "./Authorization.js"
 import * as DataFolder from "./DataFolder.js"
 import * as EmbeddedStore from "./EmbeddedStore.js"

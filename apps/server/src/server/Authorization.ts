@@ -2,10 +2,10 @@
  * The bearer middleware: verifies the access token, applies the client's rate limit, and provides the client (tenant)
  * to the handlers.
  */
+import { TooManyRequests } from "@assure/api/Problems"
+import { Authorization, CurrentClient } from "@assure/api/Security"
 import { Effect, Layer, Redacted } from "effect"
 import { HttpServerRespondable, HttpServerResponse } from "effect/http"
-import { TooManyRequests } from "../api/Problems.js"
-import { Authorization, CurrentClient } from "../api/Security.js"
 import { Idempotency } from "./Idempotency.js"
 import { requestMembers, unauthorized } from "./ProblemMapping.js"
 import { RateLimiter } from "./RateLimiter.js"

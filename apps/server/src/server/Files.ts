@@ -3,12 +3,12 @@
  * (`data:image/jpeg;base64,…`, as the Assure API documents) or `multipart/form-data` with one file part per kind.
  * Both end as the same list of uploads, checked together before any is stored.
  */
+import { type InvalidRequest, PayloadTooLarge } from "@assure/api/Problems"
 import type { FileKind } from "@assure/core"
 import { EngineError, FileContent } from "@assure/engine"
 import { Effect, Stream } from "effect"
 import { Base64 } from "effect/encoding"
 import type { HttpServerRequest, Multipart } from "effect/http"
-import { type InvalidRequest, PayloadTooLarge } from "../api/Problems.js"
 import { badRequest, fromEngine, requestMembers } from "./ProblemMapping.js"
 
 /** A file to store, with what it shows. */

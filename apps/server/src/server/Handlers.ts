@@ -2,21 +2,21 @@
  * The API's handlers: thin translations between HTTP and the engine. Every failure becomes a problem (see
  * ProblemMapping.ts); nothing here decides anything the engine decides.
  */
-import { Dossiers, type EngineError, Notifications, Processes, Tenant, Verifications } from "@assure/engine"
-import { type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Effect, Layer, type Stream } from "effect"
-import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
-import { SqlClient } from "effect/sql"
-import { AssureApi } from "../api/Api.js"
+import { AssureApi } from "@assure/api/Api"
 import {
   type Conflict,
   type InvalidRequest,
   NotFound,
   type ProviderFailed,
   ProviderUnavailable
-} from "../api/Problems.js"
-import { CurrentClient } from "../api/Security.js"
+} from "@assure/api/Problems"
+import { CurrentClient } from "@assure/api/Security"
+import { Dossiers, type EngineError, Notifications, Processes, Tenant, Verifications } from "@assure/engine"
+import { type ProviderError, ProviderRegistry } from "@assure/provider"
+import { Effect, Layer, type Stream } from "effect"
+import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { SqlClient } from "effect/sql"
 import { checkAll, fromJson, fromMultipart, isPartStream } from "./Files.js"
 import { Idempotency, RetakenKey } from "./Idempotency.js"
 import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"

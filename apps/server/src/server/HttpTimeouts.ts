@@ -13,9 +13,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
+import { RequestTimeout } from "@assure/api/Problems"
 import { Problem } from "@assure/core"
 import { Duration, Schema } from "effect"
-import { RequestTimeout } from "../api/Problems.js"
 
 /** How long a client may take. */
 export interface Timeouts {

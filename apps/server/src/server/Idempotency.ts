@@ -19,6 +19,7 @@
  *   the personal-data cipher like everything else, and forgotten with their dossier; expired keys are removed by a
  *   sweep over an index every minute, never by a scan per request.
  */
+import { Conflict, IdempotencyKeyReused, InvalidRequest } from "@assure/api/Problems"
 import { PersonalDataCipher } from "@assure/engine"
 import { Clock, Context, Data, Duration, Effect, Layer, Schedule } from "effect"
 import {
@@ -29,7 +30,6 @@ import {
 } from "effect/http"
 import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import { Migrator, SqlClient, SqlError } from "effect/sql"
-import { Conflict, IdempotencyKeyReused, InvalidRequest } from "../api/Problems.js"
 import { requestMembers } from "./ProblemMapping.js"
 
 /** How long a request in flight holds its key without renewing it: how soon a retry recovers from a crash. */

@@ -3,6 +3,16 @@
  * method it does not have (405, with `Allow`), unreadable or oversized bodies (400, 413), a body type an operation
  * does not read (415), a request that did not arrive in time (408). Runs around every route, with the body limit.
  */
+import { AssureApi } from "@assure/api/Api"
+import {
+  InternalError,
+  InvalidRequest,
+  MethodNotAllowed,
+  NotFound,
+  PayloadTooLarge,
+  RequestTimeout,
+  UnsupportedMediaType
+} from "@assure/api/Problems"
 import { ByteSize, Cause, Effect, LogLevel, Option } from "effect"
 import {
   HttpIncomingMessage,
@@ -12,16 +22,6 @@ import {
   HttpServerResponse
 } from "effect/http"
 import { HttpApi } from "effect/http-api"
-import { AssureApi } from "../api/Api.js"
-import {
-  InternalError,
-  InvalidRequest,
-  MethodNotAllowed,
-  NotFound,
-  PayloadTooLarge,
-  RequestTimeout,
-  UnsupportedMediaType
-} from "../api/Problems.js"
 import { RequestTraceId, requestMembers } from "./ProblemMapping.js"
 import * as RequestText from "./RequestText.js"
 

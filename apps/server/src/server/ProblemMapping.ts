@@ -2,10 +2,6 @@
  * Turns what the engine and the providers fail with into the API's problems, adding the members every problem carries:
  * the path (`instance`), the `method` and the request's `traceId`, which the logs carry too.
  */
-import { EngineError } from "@assure/engine"
-import type { ProviderError } from "@assure/provider"
-import { Context, Effect } from "effect"
-import { HttpServerRequest } from "effect/http"
 import {
   Conflict,
   InvalidRequest,
@@ -13,7 +9,11 @@ import {
   ProviderFailed,
   ProviderUnavailable,
   Unauthorized
-} from "../api/Problems.js"
+} from "@assure/api/Problems"
+import { EngineError } from "@assure/engine"
+import type { ProviderError } from "@assure/provider"
+import { Context, Effect } from "effect"
+import { HttpServerRequest } from "effect/http"
 
 /**
  * The trace id of the request being served: its server span's when traces are exported, else one made for the

@@ -8,12 +8,12 @@
  * Webhooks and redirect returns (the `providers` group) are the identity providers' to shape: their bodies and
  * queries reach the adapters as sent, and the adapters decide.
  */
+import { InternalError, InvalidRequest } from "@assure/api/Problems"
+import { RequestProblems } from "@assure/api/Security"
 import { Problem } from "@assure/core"
 import { Cause, Effect, Layer, type Types } from "effect"
 import { HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
 import { type HttpApiEndpoint, HttpApiError, type HttpApiGroup } from "effect/http-api"
-import { InternalError, InvalidRequest } from "../api/Problems.js"
-import { RequestProblems } from "../api/Security.js"
 import { requestMembers } from "./ProblemMapping.js"
 import * as RequestText from "./RequestText.js"
 

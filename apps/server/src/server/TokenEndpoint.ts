@@ -8,11 +8,11 @@
  * (Tokens.ts). A refusal is problem details with `code` and, as RFC 6749 §5.2 has it, `error`
  * (`invalid_client`), and `WWW-Authenticate: Basic` when the client used the Authorization header.
  */
+import { AssureApi } from "@assure/api/Api"
+import { TooManyRequests, Unauthorized } from "@assure/api/Problems"
 import { Duration, Effect, Layer, Result } from "effect"
 import { type HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { AssureApi } from "../api/Api.js"
-import { TooManyRequests, Unauthorized } from "../api/Problems.js"
 import * as ClientCredentials from "./ClientCredentials.js"
 import { badRequest, requestMembers } from "./ProblemMapping.js"
 import { ServerConfig } from "./ServerConfig.js"

@@ -8,14 +8,14 @@ import { Conflict, IdempotencyKeyReused, InvalidRequest, Unauthorized } from "./
 
 /** The API client (tenant) a request acts for. */
 export class CurrentClient extends Context.Service<CurrentClient, { readonly clientId: string }>()(
-  "@assure/server/CurrentClient"
+  "@assure/api/CurrentClient"
 ) {}
 
 /** Checks the bearer token and provides the `CurrentClient`. */
 export class Authorization extends HttpApiMiddleware.Service<
   Authorization,
   { provides: CurrentClient; requires: never }
->()("@assure/server/Authorization", {
+>()("@assure/api/Authorization", {
   requiredForClient: true,
   security: { bearer: HttpApiSecurity.bearer },
   // Conflict, IdempotencyKeyReused and InvalidRequest come from Idempotency-Key handling.
@@ -27,6 +27,6 @@ export class Authorization extends HttpApiMiddleware.Service<
  * control characters in client text, malformed percent-encoding — and turns request values that break the API's
  * schemas into problems naming each bad value.
  */
-export class RequestProblems extends HttpApiMiddleware.Service<RequestProblems>()("@assure/server/RequestProblems", {
+export class RequestProblems extends HttpApiMiddleware.Service<RequestProblems>()("@assure/api/RequestProblems", {
   error: InvalidRequest
 }) {}

@@ -124,3 +124,19 @@ export class ProviderUnavailable extends HttpApiError.Problem<ProviderUnavailabl
   },
   members("provider_unavailable")
 ) {}
+
+/** Any problem the API answers with, as the typed client decodes it (tell them apart by `_tag`). */
+export type AnyProblem =
+  | InvalidRequest
+  | Unauthorized
+  | NotFound
+  | MethodNotAllowed
+  | RequestTimeout
+  | Conflict
+  | PayloadTooLarge
+  | UnsupportedMediaType
+  | IdempotencyKeyReused
+  | TooManyRequests
+  | InternalError
+  | ProviderFailed
+  | ProviderUnavailable

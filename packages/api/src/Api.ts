@@ -1,15 +1,18 @@
 /**
- * The Assure-compatible API, defined once: the server implements it, `/openapi.json` and `/docs` are generated from it,
- * and TypeScript clients get a typed client from it (`HttpApiClient.make(AssureApi, …)`).
+ * The Assure-compatible API, defined once: the server (`@assure/server`) implements it, `/openapi.json` and `/docs` are
+ * generated from it, and TypeScript clients get a typed client from it (`AssureClient.make`, or
+ * `HttpApiClient.make(AssureApi, …)` directly). The request and response bodies the `@assure/core` domain does not
+ * already describe (a page of dossiers, a matching report, a token, …) are exported here with their types.
  *
  * Paths follow the Assure API (`/assure/dossiers/...`); where Signicat's documentation does not show a path, the
- * README lists the one chosen here under "Compatibility with the Assure API". What the reference says about each
- * operation — summary, description, examples, what its errors mean — is written next to it (Reference.ts).
+ * server's README lists the one chosen under "Compatibility with the Assure API". What the reference says about each
+ * operation — summary, description, examples, what its errors mean — is written next to it (`internal/Reference.ts`).
  */
 import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, Timestamp } from "@assure/core"
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import * as Examples from "./Examples.js"
+import * as Examples from "./internal/Examples.js"
+import * as Reference from "./internal/Reference.js"
 import {
   Conflict,
   IdempotencyKeyReused,
@@ -25,7 +28,6 @@ import {
   Unauthorized,
   UnsupportedMediaType
 } from "./Problems.js"
-import * as Reference from "./Reference.js"
 import { Authorization, RequestProblems } from "./Security.js"
 
 /** A file as a data URL: `data:<media type>;base64,<bytes>`, as the Assure API uploads images. */
@@ -75,7 +77,8 @@ export const FileUploadForm = Schema.Struct({
   HttpApiSchema.asMultipartStream({ maxParts: 8, maxFieldSize: 65_536 })
 )
 
-const CreateDossier = Schema.Struct({
+/** The body of `POST /assure/dossiers`. */
+export const CreateDossier = Schema.Struct({
   externalReference: Schema.optionalKey(Dossier.ExternalReference),
   userData: Schema.optionalKey(IdentityData.IdentityData)
 }).pipe(
@@ -85,14 +88,16 @@ const CreateDossier = Schema.Struct({
   })
 )
 
-const DossierPage = Schema.Struct({
+/** A page of dossiers, as `GET /assure/dossiers` answers it. */
+export const DossierPage = Schema.Struct({
   dossiers: Schema.Array(Dossier.Dossier),
   nextCursor: Schema.optionalKey(
     Schema.String.annotate({ description: "Where the next page starts: pass it as `cursor`. Absent on the last page" })
   )
 }).pipe(Schema.annotate({ identifier: "DossierPage", description: "A page of dossiers, without their userData" }))
 
-const CreateProcess = Schema.Struct({
+/** The body of `POST /assure/dossiers/{dossierId}/processes`. */
+export const CreateProcess = Schema.Struct({
   provider: Schema.String.annotate({ description: "The provider that verifies: one the server runs, `sandbox` say" }),
   processType: Schema.String.annotate({
     description: "What the provider checks; the sandbox runs `document`, `documentSelfie` and `eid`"
@@ -122,7 +127,8 @@ const CreateProcess = Schema.Struct({
   })
 )
 
-const RequestVerification = Schema.Struct({
+/** The body of `POST …/processes/{processId}/verify`. */
+export const RequestVerification = Schema.Struct({
   /** Where to send the end-user when a redirect flow ends: `?dossierId=…&processId=…&status=…` is appended. */
   redirectUrl: Schema.optionalKey(
     Schema.String.annotate({
@@ -137,8 +143,10 @@ const RequestVerification = Schema.Struct({
   })
 )
 
-const FieldMatch = Schema.Literals(["match", "partial", "mismatch", "missing"])
-const MatchingReport = Schema.Struct({
+/** How one field of the identity data compares with the result. */
+export const FieldMatch = Schema.Literals(["match", "partial", "mismatch", "missing"])
+/** The identity data compared with an accepted process's result, as `GET …/processes/{processId}/matching` answers it. */
+export const MatchingReport = Schema.Struct({
   result: Schema.Literals(["match", "partial", "mismatch"]).annotate({
     description: "`match` when every field matches, `mismatch` when one does not or is missing, `partial` otherwise"
   }),
@@ -147,7 +155,8 @@ const MatchingReport = Schema.Struct({
   })
 }).pipe(Schema.annotate({ identifier: "MatchingReport", description: "The userData compared with the finalResult" }))
 
-const DocumentTypes = Schema.Struct({
+/** The identity documents a provider accepts, as `GET /assure/{provider}/document-types` answers them. */
+export const DocumentTypes = Schema.Struct({
   provider: Schema.String,
   documentTypes: Schema.Array(
     Schema.Struct({ documentType: Schema.String, countries: Schema.optional(Schema.Array(Schema.String)) })
@@ -155,7 +164,7 @@ const DocumentTypes = Schema.Struct({
 }).pipe(Schema.annotate({ identifier: "DocumentTypes", description: "The identity documents a provider accepts" }))
 
 /** One adapter the server loaded (`GET /assure/providers`). */
-const LoadedProvider = Schema.Struct({
+export const LoadedProvider = Schema.Struct({
   name: Schema.String.annotate({ description: "The provider's name, as processes and webhooks name it" }),
   source: Schema.Union([
     Schema.Struct({ package: Schema.String, version: Schema.String }),
@@ -171,11 +180,13 @@ const LoadedProvider = Schema.Struct({
     hostedFlow: Schema.Boolean,
     webhooks: Schema.Boolean,
     polling: Schema.Boolean,
-    cancel: Schema.Boolean
+    cancel: Schema.Boolean,
+    endUserCancel: Schema.Boolean
   }).annotate({ description: "What it can do (the provider specification's capabilities)" })
 }).pipe(Schema.annotate({ identifier: "LoadedProvider", description: "An adapter the server runs" }))
 
-const Notification = Schema.Struct({
+/** A notification sent, or being sent, to the client, as `GET /assure/notifications` lists them. */
+export const Notification = Schema.Struct({
   id: Schema.String,
   kind: Schema.Literals(["callback", "event"]).annotate({
     description: "`callback`: to the process's notificationUrl; `event`: a signed process.complete to the subscription"
@@ -194,19 +205,42 @@ const Notification = Schema.Struct({
   Schema.annotate({ identifier: "Notification", description: "A notification sent, or being sent, to the client" })
 )
 
-const Token = Schema.Struct({
+/** An access token, as the token endpoint answers it. */
+export const TokenResponse = Schema.Struct({
   access_token: Schema.String,
   token_type: Schema.Literal("Bearer"),
   expires_in: Schema.Number.annotate({ description: "Seconds the token is valid" }),
   scope: Schema.String
 }).pipe(Schema.annotate({ identifier: "TokenResponse", description: "An access token" }))
 
-const TokenRequest = Schema.Struct({
+/** The token endpoint's form: client credentials, sent with HTTP Basic or as form fields (`client_secret_post`). */
+export const TokenRequest = Schema.Struct({
   grant_type: Schema.String.annotate({ description: "`client_credentials`" }),
   scope: Schema.optionalKey(Schema.String.annotate({ description: "`signicat-api`, or nothing" })),
   client_id: Schema.optionalKey(Schema.String.annotate({ description: "With `client_secret_post`, instead of Basic" })),
   client_secret: Schema.optionalKey(Schema.String.annotate({ description: "With `client_secret_post`" }))
 }).pipe(HttpApiSchema.asFormUrlEncoded())
+
+/** A page of dossiers, as `dossiers.list` answers it. */
+export type DossierPage = typeof DossierPage.Type
+/** The body of `dossiers.create`. */
+export type CreateDossier = typeof CreateDossier.Type
+/** The body of `processes.create`. */
+export type CreateProcess = typeof CreateProcess.Type
+/** The body of `processes.verify`. */
+export type RequestVerification = typeof RequestVerification.Type
+/** How one field compares: `match`, `partial`, `mismatch` or `missing`. */
+export type FieldMatch = typeof FieldMatch.Type
+/** What `processes.match` answers. */
+export type MatchingReport = typeof MatchingReport.Type
+/** What `account.documentTypes` answers. */
+export type DocumentTypes = typeof DocumentTypes.Type
+/** One notification, as `account.notifications` lists them. */
+export type Notification = typeof Notification.Type
+/** What `auth.token` answers. */
+export type TokenResponse = typeof TokenResponse.Type
+/** Files to upload as data URLs, the body of `dossiers.uploadFiles` and `processes.uploadFiles`. */
+export type FileUpload = typeof FileUpload.Type
 
 const dossierId = Schema.String.annotate({ description: "The dossier's id, as `POST /assure/dossiers` answered it" })
 const processId = Schema.String.annotate({ description: "The process's id" })
@@ -730,7 +764,7 @@ export class AuthGroup extends HttpApiGroup.make("auth")
   .add(
     HttpApiEndpoint.post("token", "/auth/open/connect/token", {
       payload: TokenRequest,
-      success: Token,
+      success: TokenResponse,
       error: [InvalidRequest, Unauthorized, TooManyRequests, ...bodyErrors, ...transportErrors]
     }).annotateMerge(
       Reference.operation({

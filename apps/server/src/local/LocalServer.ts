@@ -1,40 +1,76 @@
 /**
- * A throwaway assure server for the demo: the built `@assure/server` (its `assure-server` bin) as a child process on
- * a free port, in development mode on the embedded store in a temporary data folder. The development client id and
- * secret are read from what the server prints at start; the secret is never printed again.
+ * A throw-away assure server on this machine, for demos and for tests of code that calls the API
+ * (`@assure/server/local`; `assure demo` runs its journey against one). The server is this package's own
+ * `assure-server` executable as a child process on a free loopback port, in development mode on the embedded store
+ * in a temporary data folder: the sandbox provider, and a development client whose id and secret are read from what
+ * the server prints at start (the secret is never printed again). Closing the scope stops the server and removes its
+ * data folder.
  *
- * The server package exports only the API definition, not `makeApp`, so the server runs as a child process.
+ * Node only, and it needs the package built (`dist/server/main.js`).
+ *
+ * @example
+ * ```ts
+ * import { AssureClient } from "@assure/api"
+ * import * as LocalServer from "@assure/server/local"
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const server = yield* LocalServer.start()
+ *     const client = yield* AssureClient.makeWithClientCredentials({
+ *       baseUrl: server.url,
+ *       clientId: server.clientId,
+ *       clientSecret: server.clientSecret
+ *     })
+ *     return yield* client.dossiers.create({ payload: {} })
+ *   })
+ * ).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createRequire } from "node:module"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { type Duration, Effect, Redacted } from "effect"
-import { Failure } from "./Failure.js"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Data, type Duration, Effect, Redacted, type Scope } from "effect"
 
+/** Why the server could not be started: it is not built, or it exited or did not answer in time. */
+export class LocalServerError extends Data.TaggedError("LocalServerError")<{
+  readonly title: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.title}: ${this.detail}`
+  }
+}
+
+/** A running throw-away server: where it listens, its development client, and its data folder. */
 export interface LocalServer {
+  /** Its address, `http://127.0.0.1:<port>`. */
   readonly url: string
+  /** The development client's id and secret, for the token endpoint. */
   readonly clientId: string
   readonly clientSecret: Redacted.Redacted<string>
+  /** The temporary data folder, removed when the server stops. */
   readonly dataDirectory: string
+  /** The child process's id. */
   readonly pid: number | undefined
 }
 
+/** How to start the server. */
 export interface Options {
   /** How long the sandbox provider takes to reach its result (`ASSURE_SANDBOX_LATENCY`). */
   readonly sandboxLatency?: string
+  /** How long to wait for the server to answer `/ready`; 30 seconds by default. */
   readonly startTimeout?: Duration.Input
 }
 
-/** The server's entry point, from its package's `bin`. */
-export const serverEntry = (): string => {
-  const manifest = createRequire(import.meta.url).resolve("@assure/server/package.json")
-  const { bin } = JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> }
-  return join(dirname(manifest), bin["assure-server"] ?? "dist/server/main.js")
-}
+/** The server's executable (`assure-server`): `dist/server/main.js` of this package. */
+export const serverEntry = (): string => fileURLToPath(new URL("../server/main.js", import.meta.url))
 
+/** A free TCP port on the loopback interface. */
 export const freePort = () =>
   Effect.promise(
     () =>
@@ -78,11 +114,11 @@ const stop = (child: ChildProcess, dataDirectory: string) =>
   })
 
 /** Starts the server and waits until `/ready` answers; stops it and removes its data folder when the scope closes. */
-export const start = (options: Options = {}) =>
+export const start = (options: Options = {}): Effect.Effect<LocalServer, LocalServerError, Scope.Scope> =>
   Effect.gen(function* () {
     const entry = serverEntry()
     if (!existsSync(entry)) {
-      return yield* new Failure({
+      return yield* new LocalServerError({
         title: "The server is not built",
         detail: `${entry} is missing: run \`pnpm build\` (or \`pnpm demo\`, which builds it) first`
       })
@@ -140,7 +176,7 @@ export const start = (options: Options = {}) =>
       return undefined
     }).pipe(Effect.timeoutOrElse({ duration: options.startTimeout ?? "30 seconds", orElse: () => Effect.undefined }))
     if (found === undefined) {
-      return yield* new Failure({
+      return yield* new LocalServerError({
         title: "The server did not start",
         detail: `${process.execPath} ${entry} (exit code ${child.exitCode ?? "none"}):\n${output()}`
       })

@@ -10,7 +10,6 @@
  */
 import { Schema } from "effect"
 import { OpenApi } from "effect/http-api"
-import { type Example, ids, traceId } from "./Examples.js"
 import {
   Conflict,
   IdempotencyKeyReused,
@@ -25,7 +24,8 @@ import {
   TooManyRequests,
   Unauthorized,
   UnsupportedMediaType
-} from "./Problems.js"
+} from "../Problems.js"
+import { type Example, ids, traceId } from "./Examples.js"
 
 /** What one operation's reference says. */
 export interface Operation {
@@ -76,10 +76,11 @@ export const providers: Operation = {
               video: false,
               chipData: false,
               redirect: true,
-              hostedFlow: true,
+              hostedFlow: false,
               webhooks: true,
               polling: true,
-              cancel: true
+              cancel: true,
+              endUserCancel: true
             }
           }
         ]
