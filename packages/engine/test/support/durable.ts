@@ -150,7 +150,7 @@ export const durableSuite = (name: string, database: () => Layer.Layer<SqlClient
             yield* processes.requestVerification(tenantA, dossier.dossierId, process.processId)
             const rows = yield* sql<{ provider_reference: string }>`
               SELECT provider_reference FROM assure_processes WHERE id = ${process.processId}`
-            const webhook = yield* SandboxWebhook.make({
+            const webhook = yield* SandboxWebhook.sign({
               secrets: [webhookSecret],
               reference: rows[0]?.provider_reference ?? "",
               outcome: { status: "rejected", checks: [], reason: "document_tampered" }

@@ -167,7 +167,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
               provider_reference: string
             }>`SELECT provider_reference FROM assure_processes WHERE id = ${process.processId}`
             const reference = row[0]?.provider_reference ?? ""
-            const accepted = yield* SandboxWebhook.make({
+            const accepted = yield* SandboxWebhook.sign({
               secrets: [webhookSecret],
               reference,
               outcome: { status: "accepted", checks: [] }
@@ -180,7 +180,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
               processId: process.processId,
               duplicate: true
             })
-            const rejected = yield* SandboxWebhook.make({
+            const rejected = yield* SandboxWebhook.sign({
               secrets: [webhookSecret],
               reference,
               outcome: { status: "rejected", checks: [] }

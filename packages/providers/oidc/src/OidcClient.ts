@@ -38,7 +38,7 @@
  */
 import { ProviderName } from "@assure/core"
 import { ProviderError, ProviderHttp } from "@assure/provider"
-import { Clock, Context, DateTime, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Clock, Config, Context, DateTime, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import * as jose from "jose"
 import * as client from "openid-client"
@@ -548,3 +548,25 @@ export const make = (options: Options): Effect.Effect<OidcClient["Service"], nev
  */
 export const layer = (options: Options): Layer.Layer<OidcClient, never, HttpClient.HttpClient> =>
   Layer.effect(OidcClient, make(options))
+
+/**
+ * {@link layer} configured from the environment, with the adapter's variable names: `OIDC_ISSUER`, `OIDC_CLIENT_ID`,
+ * `OIDC_CLIENT_SECRET` and, optionally, `OIDC_TOKEN_ENDPOINT_AUTH_METHOD` (`client_secret_basic`, the default, or
+ * `client_secret_post`) and `OIDC_USERINFO` (default true). For using the broker's client directly; the provider's
+ * own `layerConfig` reads these and its eID settings.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig: Layer.Layer<OidcClient, Config.ConfigError, HttpClient.HttpClient> = Layer.unwrap(
+  Effect.gen(function* () {
+    const issuer = yield* Config.String("OIDC_ISSUER")
+    const clientId = yield* Config.String("OIDC_CLIENT_ID")
+    const clientSecret = yield* Config.Redacted("OIDC_CLIENT_SECRET")
+    const tokenEndpointAuthMethod = yield* Config.schema(
+      TokenEndpointAuthMethod,
+      "OIDC_TOKEN_ENDPOINT_AUTH_METHOD"
+    ).pipe(Config.withDefault<TokenEndpointAuthMethod>("client_secret_basic"))
+    const userinfo = yield* Config.Boolean("OIDC_USERINFO").pipe(Config.withDefault(true))
+    return layer({ issuer, clientId, clientSecret, tokenEndpointAuthMethod, userinfo })
+  })
+)

@@ -6,7 +6,7 @@ import { LoopbackServer } from "@assure/provider/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { OidcProvider } from "../src/index.js"
+import { OidcClient, OidcProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
 import {
   identity,
@@ -533,6 +533,38 @@ describe("layerConfig", () => {
       )
       assert.isTrue(Exit.isFailure(exit))
     }).pipe(Effect.scoped)
+  )
+})
+
+describe("OidcClient.layerConfig", () => {
+  it.live(
+    "reads the broker's issuer and client from the OIDC_* variables and authenticates an end-user with them",
+    () =>
+      Effect.gen(function* () {
+        const broker = yield* Testing.make({ users, redirectUris: [returnUrl] })
+        const env = {
+          OIDC_ISSUER: broker.issuer,
+          OIDC_CLIENT_ID: broker.clientId,
+          OIDC_CLIENT_SECRET: Redacted.value(broker.clientSecret)
+        }
+        const authentication = yield* Effect.gen(function* () {
+          const client = yield* OidcClient.OidcClient
+          assert.strictEqual(client.issuer, broker.issuer)
+          const authorization = yield* client.authorize({ returnUrl, scope: "openid" })
+          assert.strictEqual(new URL(authorization.url).searchParams.get("client_id"), broker.clientId)
+          const callbackUrl = yield* broker.login(authorization.url, { user: iduraSe.sub })
+          const params = Object.fromEntries(new URL(callbackUrl).searchParams)
+          return yield* client.authenticate({ ...authorization, returnUrl, params })
+        }).pipe(
+          Effect.provide(
+            OidcClient.layerConfig.pipe(
+              Layer.provide(FetchHttpClient.layer),
+              Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+            )
+          )
+        )
+        assert.strictEqual(authentication.idToken.sub, iduraSe.sub)
+      }).pipe(Effect.scoped)
   )
 })
 

@@ -26,7 +26,6 @@ import {
   HostPublicUrl,
   IdentityProvider,
   ProviderError,
-  ProviderHttp,
   ProviderRegistry,
   Webhook
 } from "@assure/provider"
@@ -207,7 +206,7 @@ export const make = (config: Config): Effect.Effect<IdentityProvider.IdentityPro
         : Effect.gen(function* () {
             yield* Effect.sleep(Duration.millis(Math.max(0, state.readyAt - (yield* Clock.currentTimeMillis))))
             const { finalResult, reason, checks, status } = outcomeOf(ending, state, reference)
-            const webhook = yield* SandboxWebhook.make({
+            const webhook = yield* SandboxWebhook.sign({
               secrets: config.webhookSecrets,
               reference,
               outcome: {
@@ -312,24 +311,9 @@ export const make = (config: Config): Effect.Effect<IdentityProvider.IdentityPro
           })
         ),
 
-      verifyWebhook: ({ headers, rawBody }) =>
+      verifyWebhook: (request) =>
         Effect.gen(function* () {
-          yield* Webhook.verifyTimestamped({
-            provider: name,
-            secrets: config.webhookSecrets,
-            payload: rawBody,
-            header: headers[SandboxWebhook.signatureHeader]
-          })
-          const event = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(SandboxWebhook.Event))(
-            ProviderHttp.decodeUtf8(rawBody)
-          ).pipe(
-            Effect.catchTag("SchemaError", (error) =>
-              fail(
-                new ProviderError.InvalidRequest({ fields: [{ name: "body", reason: error.message }] }),
-                "unreadable event"
-              )
-            )
-          )
+          const event = yield* SandboxWebhook.verify({ secrets: config.webhookSecrets, request })
           return {
             id: event.id,
             reference: event.reference,
@@ -419,3 +403,11 @@ export const adapter = AdapterModule.make({
   layer: ({ webhookSecrets, latency }) =>
     layerDelivering({ webhookSecrets: Option.getOrElse(webhookSecrets, () => [randomSecret()]), latency })
 })
+
+/**
+ * The sandbox configured from the environment as the server configures it ({@link adapter}): `ASSURE_SANDBOX_WEBHOOK_SECRET`
+ * and `ASSURE_SANDBOX_LATENCY`; it needs the host's `HttpClient` and `HostPublicUrl` to deliver its webhooks.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = AdapterModule.layerConfig(adapter)

@@ -4,9 +4,12 @@
  *
  * @since 0.1.0
  */
-import { IdentityData, ProcessStatus } from "@assure/core"
-import { type IdentityProvider, Webhook } from "@assure/provider"
+import { IdentityData, ProcessStatus, ProviderName } from "@assure/core"
+import { type IdentityProvider, ProviderError, ProviderHttp, Webhook } from "@assure/provider"
 import { Clock, Effect, Schema } from "effect"
+
+// The provider's name, as its errors carry it (SandboxProvider imports this module, so it cannot be read from there).
+const provider = ProviderName.ProviderName.make("sandbox")
 
 /** The header that carries the signature (lower case, as webhook requests are handed over). @since 0.1.0 */
 export const signatureHeader = "sandbox-signature"
@@ -45,7 +48,7 @@ const encodeEvent = Schema.encodeSync(Schema.fromJsonString(Event))
  *
  * @since 0.1.0
  */
-export const make = (options: {
+export const sign = (options: {
   readonly secrets: ReadonlyArray<Webhook.Secret>
   readonly reference: string
   readonly outcome: typeof EventOutcome.Type
@@ -66,3 +69,34 @@ export const make = (options: {
       rawBody: new TextEncoder().encode(body)
     }
   })
+
+const decodeEvent = Schema.decodeUnknownEffect(Schema.fromJsonString(Event))
+
+/**
+ * Verifies a webhook the sandbox sent — the signature on the raw bytes, with any of `secrets`, within the tolerance —
+ * then reads its event. A wrong or stale signature is `Unauthorized`; a signed body that is not an event is
+ * `InvalidRequest`.
+ *
+ * @since 0.1.0
+ */
+export const verify = (options: {
+  readonly secrets: ReadonlyArray<Webhook.Secret>
+  readonly request: IdentityProvider.WebhookRequest
+}): Effect.Effect<Event, ProviderError.ProviderError> =>
+  Webhook.verifyTimestamped({
+    provider,
+    secrets: options.secrets,
+    payload: options.request.rawBody,
+    header: options.request.headers[signatureHeader]
+  }).pipe(
+    Effect.andThen(decodeEvent(ProviderHttp.decodeUtf8(options.request.rawBody))),
+    Effect.catchTag("SchemaError", (error) =>
+      Effect.fail(
+        ProviderError.make(
+          provider,
+          new ProviderError.InvalidRequest({ fields: [{ name: "body", reason: error.message }] }),
+          { description: "sandbox: unreadable event" }
+        )
+      )
+    )
+  )

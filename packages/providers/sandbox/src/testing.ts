@@ -56,4 +56,4 @@ export const webhook = (options: {
   readonly reference: string
   readonly outcome: typeof SandboxWebhook.EventOutcome.Type
   readonly timestamp?: number
-}): Effect.Effect<IdentityProvider.WebhookRequest> => SandboxWebhook.make(options)
+}): Effect.Effect<IdentityProvider.WebhookRequest> => SandboxWebhook.sign(options)

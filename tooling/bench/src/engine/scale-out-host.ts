@@ -88,7 +88,7 @@ const verification = (notificationUrl: string) =>
     // The provider knows its session reference; the bench reads it where the engine stored it.
     const rows = yield* sql<{ provider_reference: string }>`
       SELECT provider_reference FROM assure_processes WHERE id = ${process.processId}`
-    const webhook = yield* SandboxWebhook.make({
+    const webhook = yield* SandboxWebhook.sign({
       secrets: [webhookSecret],
       reference: rows[0]?.provider_reference ?? "",
       outcome: { status: "accepted", checks: [] }
