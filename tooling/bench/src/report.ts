@@ -353,7 +353,7 @@ const renderEngineSection = (engine: EngineReport, versions: Readonly<Record<str
 
 A verification as a client and a provider drive it through \`@assure/engine\`: create a dossier with userData,
 upload a front image (12 bytes with a JPEG signature), create a sandbox process (\`document\`, scenario \`pending\`,
-with a \`notificationUrl\`), request verification, then the provider's signed webhook (\`SandboxWebhook.make\`,
+with a \`notificationUrl\`), request verification, then the provider's signed webhook (\`SandboxWebhook.sign\`,
 outcome \`accepted\`) handled in-process by \`Processes.receiveWebhook\`. It is done when the client's endpoint (a
 loopback \`node:http\` server answering 200, one URL per verification) has received its notification; latency runs
 from the first call to that arrival.
