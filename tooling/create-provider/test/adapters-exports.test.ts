@@ -1,11 +1,10 @@
 // Every adapter exports the same names for the same capabilities, and its README has the same sections, so a user who
 // knows one adapter knows where everything is in the next (as the Vercel AI SDK's providers do). The rules read each
-// adapter's built entry points and its declared capabilities; the generator's template follows them too (scaffold.test.ts).
+// adapter's built entry points and its declared capabilities; the generator's template follows them too.
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import type { Capabilities } from "@assure/provider"
-import { AdapterModule } from "@assure/provider"
+import { AdapterModule, type Capabilities } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
 import { repoRoot } from "./workspace.ts"
 
@@ -41,13 +40,13 @@ const missing = (value: unknown, members: ReadonlyArray<string>): ReadonlyArray<
 const sectionsOf = (markdown: string): ReadonlyArray<string> =>
   [...markdown.matchAll(/^## (.+)$/gm)].map((match) => (match[1] ?? "").trim())
 
-const requiredSections = (capabilities: Capabilities, remote: boolean): ReadonlyArray<string> => [
+const requiredSections = (webhooks: boolean, remote: boolean): ReadonlyArray<string> => [
   "Install and use",
   "Configuration",
   "Process types and parameters",
   "Status mapping",
   "Normalisation",
-  ...(capabilities.webhooks ? ["Webhooks"] : []),
+  ...(webhooks ? ["Webhooks"] : []),
   "Errors",
   ...(remote ? ["The simulator"] : []),
   "Tests"
@@ -85,7 +84,8 @@ describe("every adapter's exports and README", () => {
       it("exports <Vendor>Webhook (verify, sign, signatureHeader) exactly when it tells results by webhook", async () => {
         const main = await load(provider, "index")
         const [providerModule] = namespaceEndingWith(main, "Provider")
-        const capabilities = (providerModule?.value as { readonly capabilities: Capabilities }).capabilities
+        const capabilities = (providerModule?.value as { readonly capabilities: Capabilities.Capabilities })
+          .capabilities
         const webhook = main[`${providerModule?.vendor}Webhook`]
         if (capabilities.webhooks) {
           assert.deepStrictEqual(missing(webhook, ["verify", "sign", "signatureHeader"]), [])
@@ -114,9 +114,10 @@ describe("every adapter's exports and README", () => {
       it("has the README sections every adapter has, in the same order", async () => {
         const main = await load(provider, "index")
         const [providerModule] = namespaceEndingWith(main, "Provider")
-        const capabilities = (providerModule?.value as { readonly capabilities: Capabilities }).capabilities
+        const capabilities = (providerModule?.value as { readonly capabilities: Capabilities.Capabilities })
+          .capabilities
         const sections = sectionsOf(readFileSync(join(providersDir, provider, "README.md"), "utf8"))
-        const required = requiredSections(capabilities, remote)
+        const required = requiredSections(capabilities.webhooks, remote)
         assert.deepStrictEqual(
           sections.filter((section) => required.includes(section)),
           required,
@@ -125,4 +126,15 @@ describe("every adapter's exports and README", () => {
       })
     })
   }
+})
+
+describe("the generator's template", () => {
+  it("writes a README with the sections every adapter has (a vendor with webhooks, and a simulator of it)", () => {
+    const template = join(repoRoot, "tooling", "create-provider", "template", "package", "README.md.template")
+    const required = requiredSections(true, true)
+    assert.deepStrictEqual(
+      sectionsOf(readFileSync(template, "utf8")).filter((section) => required.includes(section)),
+      required
+    )
+  })
 })

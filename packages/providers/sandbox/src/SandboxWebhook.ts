@@ -74,7 +74,7 @@ const decodeEvent = Schema.decodeUnknownEffect(Schema.fromJsonString(Event))
 
 /**
  * Verifies a webhook the sandbox sent — the signature on the raw bytes, with any of `secrets`, within the tolerance —
- * then reads its event. A wrong or stale signature is `Unauthorized`; a signed body that is not an event is
+ * then reads its event. A wrong or stale signature fails with `WebhookSignatureInvalid`; a signed body that is not an event is
  * `InvalidRequest`.
  *
  * @since 0.1.0
