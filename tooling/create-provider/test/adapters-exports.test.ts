@@ -36,6 +36,13 @@ const namespaceEndingWith = (exports: Namespace, suffix: string) => {
 const missing = (value: unknown, members: ReadonlyArray<string>): ReadonlyArray<string> =>
   isNamespace(value) ? members.filter((member) => !(member in value)) : [...members]
 
+/** What the adapter declares it can do, read from its adapter module. */
+const capabilitiesOf = (main: Namespace): Capabilities.Capabilities => {
+  const adapter = main.adapter
+  if (!AdapterModule.isAdapterModule(adapter)) return assert.fail("the package exports no adapter module")
+  return adapter.capabilities
+}
+
 /** The H2 headings of a README, in order. */
 const sectionsOf = (markdown: string): ReadonlyArray<string> =>
   [...markdown.matchAll(/^## (.+)$/gm)].map((match) => (match[1] ?? "").trim())
@@ -84,8 +91,7 @@ describe("every adapter's exports and README", () => {
       it("exports <Vendor>Webhook (verify, sign, signatureHeader) exactly when it tells results by webhook", async () => {
         const main = await load(provider, "index")
         const [providerModule] = namespaceEndingWith(main, "Provider")
-        const capabilities = (providerModule?.value as { readonly capabilities: Capabilities.Capabilities })
-          .capabilities
+        const capabilities = capabilitiesOf(main)
         const webhook = main[`${providerModule?.vendor}Webhook`]
         if (capabilities.webhooks) {
           assert.deepStrictEqual(missing(webhook, ["verify", "sign", "signatureHeader"]), [])
@@ -112,10 +118,7 @@ describe("every adapter's exports and README", () => {
       }
 
       it("has the README sections every adapter has, in the same order", async () => {
-        const main = await load(provider, "index")
-        const [providerModule] = namespaceEndingWith(main, "Provider")
-        const capabilities = (providerModule?.value as { readonly capabilities: Capabilities.Capabilities })
-          .capabilities
+        const capabilities = capabilitiesOf(await load(provider, "index"))
         const sections = sectionsOf(readFileSync(join(providersDir, provider, "README.md"), "utf8"))
         const required = requiredSections(capabilities.webhooks, remote)
         assert.deepStrictEqual(
