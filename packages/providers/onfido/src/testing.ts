@@ -100,6 +100,20 @@ export interface Options {
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
 export type RecordedRequest = Kit.RecordedRequest
 
+/**
+ * An answer the simulator gave as Onfido (the faults armed by `failNext` or `arm` are not recorded): for tests that
+ * check the simulator's answers against Onfido's OpenAPI document. @since 0.1.0
+ */
+export interface RecordedAnswer {
+  readonly method: string
+  /** The path, without the query: `/v3.6/checks/<id>`. */
+  readonly path: string
+  readonly status: number
+  readonly contentType: string
+  /** The body as sent: JSON as parsed back, text as it is, a file's bytes. */
+  readonly body: unknown
+}
+
 /** A running simulator. @since 0.1.0 */
 export interface Simulator {
   /** Where it listens, for the client's `baseUrl`: `http://127.0.0.1:<port>/v3.6`. */
@@ -115,6 +129,8 @@ export interface Simulator {
   readonly complete: (id: string, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>
   /** Every API request received so far, oldest first. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Every answer the simulator gave as Onfido so far (faults aside), oldest first. */
+  readonly answers: Effect.Effect<ReadonlyArray<RecordedAnswer>>
   /** Every webhook sent so far, with what the receiver answered. */
   readonly webhooks: Effect.Effect<ReadonlyArray<SimulatorWebhooks.Delivery>>
 }
@@ -127,7 +143,7 @@ type StoredDocument = Record<string, unknown> & {
   readonly id: string
   readonly applicant_id: string
   readonly type: string
-  readonly issuing_country: string | null
+  readonly issuing_country?: string
 }
 
 interface StoredReport {
@@ -196,6 +212,9 @@ const failures = SimulatorFault.vendorFailures({
 
 const uuid = SimulatorStore.uuid
 
+/** The content type of Onfido's JSON answers. */
+const contentType = "application/json; charset=utf-8"
+
 const namePattern = /^[^!#$%*=<>;{}"]*$/
 const isoDate = /^\d{4}-\d{2}-\d{2}$/
 const documentTypeSet = new Set<string>(documentTypeWords)
@@ -263,12 +282,11 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       id: check.id,
       created_at: check.created_at,
       status: check.status,
-      redirect_uri: null,
-      result: check.result,
+      // Onfido's document has no null for `result`, `redirect_uri` or `form_uri`: an absent value is left out.
+      ...(check.result === null ? {} : { result: check.result }),
       sandbox: true,
       tags: check.tags,
       results_uri: `https://dashboard.onfido.com/checks/${check.id}`,
-      form_uri: null,
       paused: false,
       version: "3.6",
       report_ids: check.reports,
@@ -319,8 +337,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         href: href(`/reports/${report.id}`),
         name: report.name,
         status: report.status,
-        result: complete ? report.result : null,
-        sub_result: complete ? report.sub_result : null,
+        ...(complete && report.result !== null ? { result: report.result } : {}),
+        ...(complete && report.sub_result !== null ? { sub_result: report.sub_result } : {}),
         check_id: report.check_id,
         documents: report.documents.map((id) => ({ id })),
         breakdown: complete
@@ -345,9 +363,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         workflow_version_id: 1,
         status: run.status,
         dashboard_url: `https://dashboard.onfido.com/results/${run.id}`,
-        output: null,
         reasons: run.status === "approved" || open ? [] : [`simulated_${run.status}`],
-        error: run.status === "error" ? { type: "simulated_error", message: "The simulator failed the run" } : null,
+        ...(run.status === "error"
+          ? { error: { type: "simulated_error", message: "The simulator failed the run" } }
+          : {}),
         created_at: run.created_at,
         updated_at: run.updated_at,
         tags: run.tags,
@@ -355,8 +374,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           url: `${simulator.origin}/workflow-link/${run.id}`,
           completed_redirect_url: run.completedRedirectUrl,
           expired_redirect_url: null,
-          expires_at: run.expires_at,
-          language: null
+          expires_at: run.expires_at
         },
         sdk_token: open ? run.sdk_token : null
       }
@@ -539,14 +557,12 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           sandbox: true,
           first_name: String(body.first_name),
           last_name: String(body.last_name),
-          email: null,
-          dob: typeof body.dob === "string" ? body.dob : null,
-          delete_at: null,
+          // Onfido's document has no null for an applicant's fields: what was not given is left out.
+          ...(typeof body.email === "string" ? { email: body.email } : {}),
+          ...(typeof body.dob === "string" ? { dob: body.dob } : {}),
           href: href(`/applicants/${id}`),
           id_numbers: [],
-          phone_number: null,
-          address: isRecord(body.address) ? body.address : null,
-          location: null
+          ...(isRecord(body.address) ? { address: body.address } : {})
         })
         return { status: 201, body: applicant }
       })
@@ -607,8 +623,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         const document = documents.insert({
           ...(yield* fileFields("documents", file)),
           type: String(type),
-          side: typeof side === "string" ? side : null,
-          issuing_country: typeof country === "string" ? country : null,
+          ...(typeof side === "string" ? { side } : {}),
+          ...(typeof country === "string" ? { issuing_country: country } : {}),
           applicant_id: applicantId
         })
         return { status: 201, body: document }
@@ -754,15 +770,45 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           : Kit.redirect(run.completedRedirectUrl)
       })
 
+    // Every answer given as Onfido, for tests that hold it against Onfido's document (the kit's faults are not).
+    const answered: Array<RecordedAnswer> = []
+    const record = (request: Kit.Request, answer: Answer | undefined) => {
+      if (answer === undefined) return
+      const body =
+        typeof answer.body === "string" || answer.body instanceof Uint8Array
+          ? answer.body
+          : JSON.parse(JSON.stringify(answer.body ?? null))
+      answered.push({
+        method: request.method,
+        path: request.path,
+        status: answer.status,
+        contentType: answer.headers?.["content-type"] ?? contentType,
+        body
+      })
+    }
+    const recorded = (route: Kit.Route): Kit.Route => ({
+      ...route,
+      handler: (request) =>
+        route.handler(request).pipe(
+          Effect.tap((answer) => Effect.sync(() => record(request, answer))),
+          Effect.tapError((answer) => Effect.sync(() => record(request, answer)))
+        )
+    })
+    const guard = SimulatorAuth.refuse(
+      SimulatorAuth.apiKey("authorization", options.apiToken, { prefix: "Token token=" }),
+      unauthorized
+    )
+
     const simulator: Kit.Simulator = yield* Kit.make({
       basePath: `/${OnfidoClient.apiVersion}`,
-      guard: SimulatorAuth.refuse(
-        SimulatorAuth.apiKey("authorization", options.apiToken, { prefix: "Token token=" }),
-        unauthorized
-      ),
-      notFound: notFound("resource"),
+      guard: (request) => guard(request).pipe(Effect.tapError((answer) => Effect.sync(() => record(request, answer)))),
+      notFound: (request) => {
+        const answer = notFound("resource")()
+        record(request, answer)
+        return answer
+      },
       headers: () => ({ "x-request-id": uuid() }),
-      contentType: "application/json; charset=utf-8",
+      contentType,
       routes: [
         Kit.post("/applicants", jsonOf(createApplicant)),
         Kit.post("/documents", formOf(uploadDocument)),
@@ -791,7 +837,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
             body: wireWorkflowRun(run)
           }))
         )
-      ],
+      ].map(recorded),
       pages: [Kit.get("/workflow-link/:id", hostedLink)]
     })
 
@@ -801,6 +847,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       arm: simulator.arm,
       complete,
       requests: simulator.requests,
+      answers: Effect.sync(() => [...answered]),
       webhooks: webhooks.deliveries
     }
   })
