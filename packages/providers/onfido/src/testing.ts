@@ -2,10 +2,13 @@
  * Testing Onfido integrations offline: a simulator of Onfido's API v3.6, and helpers to drive it.
  *
  * The simulator is a stateful stand-in for `https://api.{region}.onfido.com/v3.6` on loopback (`127.0.0.1`, a free
- * port, base URL `http://127.0.0.1:<port>/v3.6`) for as long as its scope is open. It serves the endpoints the adapter
- * uses — `POST /applicants`, `POST /documents` and `POST /live_photos` (multipart), `POST /checks`, `GET /checks`,
- * `GET /checks/{id}`, `GET /reports`, `GET /reports/{id}`, `POST /workflow_runs` and `GET /workflow_runs/{id}` — with
- * Onfido's error bodies (`{ "error": { type, message, fields } }`) and an `X-Request-Id` on every answer. It refuses
+ * port, base URL `http://127.0.0.1:<port>/v3.6`) for as long as its scope is open. It serves the operations of the
+ * verification flow that Onfido's own client (`@onfido/api`) offers: applicants (create, find, list, update, delete,
+ * restore), documents and live photos (multipart upload, find, list, download), live videos (list, find, download,
+ * frame: none exist, as only Onfido's SDKs record them, so a list is empty and an id is 404), checks (create, find,
+ * list, resume, download as PDF), reports (find, list, resume, cancel), workflow runs (create, find, list), SDK tokens
+ * and webhooks (create, find, list, update, delete) — with Onfido's error bodies
+ * (`{ "error": { type, message, fields } }`) and an `X-Request-Id` on every answer. It refuses
  * an `Authorization` other than `Token token=<apiToken>` (401), bodies that break Onfido's rules (422
  * `validation_error` naming the fields: names with forbidden characters, unknown document types or countries, files
  * outside Onfido's documented sizes — documents 2 KB to 3 MB, live photos 32 KB to 10 MB — or types, checks without
@@ -33,7 +36,8 @@
  * (429 with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson`
  * and `schemaInvalid` (200 with a body the adapter cannot read). The simulator is built on the kit of
  * `@assure/provider/testing`; `arm` takes any of its faults (a 429 in another rate-limit spelling, a fault on one
- * route).
+ * route). `answers` keeps every answer it gave as Onfido (faults aside), for tests that hold them against Onfido's
+ * OpenAPI document.
  *
  * @example
  * ```ts
