@@ -668,11 +668,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       }
       const withDeleted = request.query.get("include_deleted") === "true"
       const listed = [...applicants.filter((applicant) => withDeleted || applicant.delete_at === undefined)].reverse()
-      return Effect.succeed({
-        status: 200,
-        body: { applicants: listed.slice((page - 1) * perPage, page * perPage) },
-        headers: { "x-total-count": String(listed.length) }
-      })
+      return Effect.succeed({ status: 200, body: { applicants: listed.slice((page - 1) * perPage, page * perPage) } })
     }
 
     /** The applicant a request names, which must exist and not be scheduled for deletion. */
@@ -933,7 +929,6 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           enabled: true,
           events: [...webhookEvents],
           environments: ["sandbox", "live"],
-          payload_version: 2,
           ...given,
           token: uuid().replaceAll("-", ""),
           href: href(`/webhooks/${id}`)
@@ -949,7 +944,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 200, body: registrations.insert({ ...webhook, ...(yield* webhookFields(body, true)) }) }
       })
 
-    /** `GET /workflow_runs`: filtered by `status` (comma-separated), `applicant_id`, `tags`, `created_at_gt`/`_lt`. */
+    /**
+     * `GET /workflow_runs`: filtered by `status` (comma-separated), `applicant_id`, `tags`, `created_at_gt`/`_lt`;
+     * sorted by creation (Onfido sorts by completion), 20 a page.
+     */
     const listWorkflowRuns = (request: Kit.Request) => {
       const query = request.query
       const page = Number(query.get("page") ?? "1")
