@@ -2,10 +2,13 @@
  * Testing Onfido integrations offline: a simulator of Onfido's API v3.6, and helpers to drive it.
  *
  * The simulator is a stateful stand-in for `https://api.{region}.onfido.com/v3.6` on loopback (`127.0.0.1`, a free
- * port, base URL `http://127.0.0.1:<port>/v3.6`) for as long as its scope is open. It serves the endpoints the adapter
- * uses — `POST /applicants`, `POST /documents` and `POST /live_photos` (multipart), `POST /checks`, `GET /checks`,
- * `GET /checks/{id}`, `GET /reports`, `GET /reports/{id}`, `POST /workflow_runs` and `GET /workflow_runs/{id}` — with
- * Onfido's error bodies (`{ "error": { type, message, fields } }`) and an `X-Request-Id` on every answer. It refuses
+ * port, base URL `http://127.0.0.1:<port>/v3.6`) for as long as its scope is open. It serves the operations of the
+ * verification flow that Onfido's own client (`@onfido/api`) offers: applicants (create, find, list, update, delete,
+ * restore), documents and live photos (multipart upload, find, list, download), live videos (list, find, download,
+ * frame: none exist, as only Onfido's SDKs record them, so a list is empty and an id is 404), checks (create, find,
+ * list, resume, download as PDF), reports (find, list, resume, cancel), workflow runs (create, find, list), SDK tokens
+ * and webhooks (create, find, list, update, delete) — with Onfido's error bodies
+ * (`{ "error": { type, message, fields } }`) and an `X-Request-Id` on every answer. It refuses
  * an `Authorization` other than `Token token=<apiToken>` (401), bodies that break Onfido's rules (422
  * `validation_error` naming the fields: names with forbidden characters, unknown document types or countries, files
  * outside Onfido's documented sizes — documents 2 KB to 3 MB, live photos 32 KB to 10 MB — or types, checks without
@@ -33,7 +36,8 @@
  * (429 with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson`
  * and `schemaInvalid` (200 with a body the adapter cannot read). The simulator is built on the kit of
  * `@assure/provider/testing`; `arm` takes any of its faults (a 429 in another rate-limit spelling, a fault on one
- * route).
+ * route). `answers` keeps every answer it gave as Onfido (faults aside), for tests that hold them against Onfido's
+ * OpenAPI document.
  *
  * @example
  * ```ts
@@ -55,6 +59,7 @@ import { Country, IdentityData } from "@assure/core"
 import type { IdentityProvider } from "@assure/provider"
 import {
   Simulator as Kit,
+  LoopbackServer,
   SimulatorAuth,
   SimulatorFault,
   SimulatorStore,
@@ -100,6 +105,20 @@ export interface Options {
 /** A request the simulator received, for tests that check what the adapter sent. @since 0.1.0 */
 export type RecordedRequest = Kit.RecordedRequest
 
+/**
+ * An answer the simulator gave as Onfido (the faults armed by `failNext` or `arm` are not recorded): for tests that
+ * check the simulator's answers against Onfido's OpenAPI document. @since 0.1.0
+ */
+export interface RecordedAnswer {
+  readonly method: string
+  /** The path, without the query: `/v3.6/checks/<id>`. */
+  readonly path: string
+  readonly status: number
+  readonly contentType: string
+  /** The body as sent: JSON as parsed back, text as it is, a file's bytes. */
+  readonly body: unknown
+}
+
 /** A running simulator. @since 0.1.0 */
 export interface Simulator {
   /** Where it listens, for the client's `baseUrl`: `http://127.0.0.1:<port>/v3.6`. */
@@ -115,6 +134,8 @@ export interface Simulator {
   readonly complete: (id: string, outcome: Outcome) => Effect.Effect<IdentityProvider.WebhookRequest>
   /** Every API request received so far, oldest first. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** Every answer the simulator gave as Onfido so far (faults aside), oldest first. */
+  readonly answers: Effect.Effect<ReadonlyArray<RecordedAnswer>>
   /** Every webhook sent so far, with what the receiver answered. */
   readonly webhooks: Effect.Effect<ReadonlyArray<SimulatorWebhooks.Delivery>>
 }
@@ -122,12 +143,18 @@ export interface Simulator {
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
 export class OnfidoSimulator extends Context.Service<OnfidoSimulator, Simulator>()("@assure/onfido/Simulator") {}
 
+/** An applicant, as Onfido writes it; `delete_at` once its deletion is scheduled. */
+type StoredApplicant = Record<string, unknown> & { readonly id: string; readonly last_name: string }
+
+/** A live photo, as Onfido writes it, and its applicant (which Onfido does not write). */
+type StoredLivePhoto = Record<string, unknown> & { readonly id: string; readonly applicant_id: string }
+
 /** An uploaded document, as Onfido writes it. */
 type StoredDocument = Record<string, unknown> & {
   readonly id: string
   readonly applicant_id: string
   readonly type: string
-  readonly issuing_country: string | null
+  readonly issuing_country?: string
 }
 
 interface StoredReport {
@@ -181,6 +208,53 @@ const invalid = (fields: Record<string, ReadonlyArray<string>>): Answer =>
 
 const notFound = (what: string) => () => onfidoError(404, "resource_not_found", `The ${what} could not be found`)
 
+/** Onfido's answer to a delete, restore, resume or cancel. */
+const noContent: Answer = { status: 204, body: "" }
+
+/** The event types a webhook can subscribe to (Onfido's document's `webhook_event_type`). */
+const webhookEvents = new Set<string>([
+  "audit_log.created",
+  "watchlist_monitor.matches_updated",
+  "workflow_run.completed",
+  "workflow_task.started",
+  "workflow_task.completed",
+  "check.started",
+  "check.reopened",
+  "check.withdrawn",
+  "check.completed",
+  "check.form_completed",
+  "report.withdrawn",
+  "report.resumed",
+  "report.cancelled",
+  "report.awaiting_approval",
+  "report.completed",
+  "workflow_timeline_file.created",
+  "workflow_run_evidence_folder.created"
+])
+
+/** A one-page PDF naming the check: the simulator's stand-in for Onfido's check report download. */
+const checkPdf = (id: string): Uint8Array => {
+  const text = `BT /F1 12 Tf 72 720 Td (Simulated Onfido check ${id}) Tj ET`
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+  ]
+  let body = "%PDF-1.4\n"
+  const offsets: Array<number> = []
+  objects.forEach((object, index) => {
+    offsets.push(body.length)
+    body += `${index + 1} 0 obj\n${object}\nendobj\n`
+  })
+  const xref = body.length
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`
+  for (const offset of offsets) body += `${String(offset).padStart(10, "0")} 00000 n \n`
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+  return new TextEncoder().encode(body)
+}
+
 const badRequest = onfidoError(400, "bad_request", "The request body could not be read")
 
 const unauthorized = onfidoError(401, "authorization_error", "Authorization error: please re-check your credentials")
@@ -195,6 +269,9 @@ const failures = SimulatorFault.vendorFailures({
 })
 
 const uuid = SimulatorStore.uuid
+
+/** The content type of Onfido's JSON answers. */
+const contentType = "application/json; charset=utf-8"
 
 const namePattern = /^[^!#$%*=<>;{}"]*$/
 const isoDate = /^\d{4}-\d{2}-\d{2}$/
@@ -242,12 +319,16 @@ const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toI
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Scope.Scope
-    // Applicants, documents and live photos are kept as Onfido writes them.
-    const applicants = SimulatorStore.make<
-      { readonly id: string; readonly last_name: string } & Record<string, unknown>
-    >()
-    const documents = SimulatorStore.make<StoredDocument>()
-    const livePhotos = SimulatorStore.make<{ readonly id: string; readonly applicant_id: string }>()
+    // Applicants, documents, live photos and webhooks are kept as Onfido writes them; uploaded files as they came.
+    const applicants = SimulatorStore.make<StoredApplicant>({ notFound: notFound("applicant") })
+    const documents = SimulatorStore.make<StoredDocument>({ notFound: notFound("document") })
+    const livePhotos = SimulatorStore.make<StoredLivePhoto>({ notFound: notFound("live photo") })
+    // Live videos come only from Onfido's SDKs (no API call uploads one): the simulator never holds any.
+    const liveVideos = SimulatorStore.make<{ readonly id: string }>({ notFound: notFound("live video") })
+    const registrations = SimulatorStore.make<{ readonly id: string } & Record<string, unknown>>({
+      notFound: notFound("webhook")
+    })
+    const files = new Map<string, { readonly mediaType: string; readonly bytes: Uint8Array }>()
     const checks = SimulatorStore.make<StoredCheck>({ notFound: notFound("check") })
     const reports = SimulatorStore.make<StoredReport>({ notFound: notFound("report") })
     const workflowRuns = SimulatorStore.make<StoredWorkflowRun>({ notFound: notFound("workflow run") })
@@ -259,16 +340,17 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
 
     // Wire shapes, as Onfido writes them.
 
+    const wireLivePhoto = ({ applicant_id: _, ...photo }: StoredLivePhoto) => photo
+
     const wireCheck = (check: StoredCheck) => ({
       id: check.id,
       created_at: check.created_at,
       status: check.status,
-      redirect_uri: null,
-      result: check.result,
+      // Onfido's document has no null for `result`, `redirect_uri` or `form_uri`: an absent value is left out.
+      ...(check.result === null ? {} : { result: check.result }),
       sandbox: true,
       tags: check.tags,
       results_uri: `https://dashboard.onfido.com/checks/${check.id}`,
-      form_uri: null,
       paused: false,
       version: "3.6",
       report_ids: check.reports,
@@ -319,8 +401,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         href: href(`/reports/${report.id}`),
         name: report.name,
         status: report.status,
-        result: complete ? report.result : null,
-        sub_result: complete ? report.sub_result : null,
+        ...(complete && report.result !== null ? { result: report.result } : {}),
+        ...(complete && report.sub_result !== null ? { sub_result: report.sub_result } : {}),
         check_id: report.check_id,
         documents: report.documents.map((id) => ({ id })),
         breakdown: complete
@@ -345,9 +427,10 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         workflow_version_id: 1,
         status: run.status,
         dashboard_url: `https://dashboard.onfido.com/results/${run.id}`,
-        output: null,
         reasons: run.status === "approved" || open ? [] : [`simulated_${run.status}`],
-        error: run.status === "error" ? { type: "simulated_error", message: "The simulator failed the run" } : null,
+        ...(run.status === "error"
+          ? { error: { type: "simulated_error", message: "The simulator failed the run" } }
+          : {}),
         created_at: run.created_at,
         updated_at: run.updated_at,
         tags: run.tags,
@@ -355,8 +438,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           url: `${simulator.origin}/workflow-link/${run.id}`,
           completed_redirect_url: run.completedRedirectUrl,
           expired_redirect_url: null,
-          expires_at: run.expires_at,
-          language: null
+          expires_at: run.expires_at
         },
         sdk_token: open ? run.sdk_token : null
       }
@@ -444,6 +526,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           )
         }
         for (const report of owned) {
+          if (report.status === "cancelled") continue
           const isDocument = report.name.startsWith("document")
           let result: "clear" | "consider" = "clear"
           let subResult: string | null = null
@@ -522,41 +605,122 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
 
     // Requests.
 
+    /**
+     * The applicant fields a create (`partial: false`) or update body sets, or Onfido's 422. Onfido's document has
+     * no null for an applicant's fields: what was not given is left out.
+     */
+    const applicantFields = (body: Record<string, unknown>, partial: boolean) => {
+      const fields: Record<string, Array<string>> = {}
+      for (const key of ["first_name", "last_name"]) {
+        const value = body[key]
+        if (partial && value === undefined) continue
+        if (typeof value !== "string" || value.trim() === "") fields[key] = ["can't be blank"]
+        else if (!namePattern.test(value)) fields[key] = ["contains invalid characters"]
+      }
+      if (body.dob != null && (typeof body.dob !== "string" || !isoDate.test(body.dob))) fields.dob = ["is invalid"]
+      for (const key of ["email", "phone_number"]) {
+        if (body[key] != null && typeof body[key] !== "string") fields[key] = ["must be a string"]
+      }
+      for (const key of ["address", "location"]) {
+        if (body[key] != null && !isRecord(body[key])) fields[key] = ["must be an object"]
+      }
+      if (body.id_numbers != null && !Array.isArray(body.id_numbers)) fields.id_numbers = ["must be a list"]
+      if (Object.keys(fields).length > 0) return Effect.fail(invalid(fields))
+      const given = ["first_name", "last_name", "email", "dob", "phone_number", "address", "location", "id_numbers"]
+      return Effect.succeed(Object.fromEntries(given.filter((key) => body[key] != null).map((key) => [key, body[key]])))
+    }
+
     const createApplicant = (body: Record<string, unknown>) =>
       Effect.gen(function* () {
-        const fields: Record<string, Array<string>> = {}
-        for (const key of ["first_name", "last_name"]) {
-          const value = body[key]
-          if (typeof value !== "string" || value.trim() === "") fields[key] = ["can't be blank"]
-          else if (!namePattern.test(value)) fields[key] = ["contains invalid characters"]
-        }
-        if (body.dob != null && (typeof body.dob !== "string" || !isoDate.test(body.dob))) fields.dob = ["is invalid"]
-        if (Object.keys(fields).length > 0) return invalid(fields)
+        const given = yield* applicantFields(body, false)
         const id = uuid()
         const applicant = applicants.insert({
           id,
           created_at: yield* now,
           sandbox: true,
-          first_name: String(body.first_name),
-          last_name: String(body.last_name),
-          email: null,
-          dob: typeof body.dob === "string" ? body.dob : null,
-          delete_at: null,
           href: href(`/applicants/${id}`),
           id_numbers: [],
-          phone_number: null,
-          address: isRecord(body.address) ? body.address : null,
-          location: null
+          ...given,
+          last_name: String(given.last_name)
         })
         return { status: 201, body: applicant }
       })
 
-    /** The applicant a request names, which must exist. */
+    /** `PUT /applicants/{id}`: the given fields replace the applicant's. */
+    const updateApplicant = (request: Kit.Request<{ readonly id: string }>) =>
+      Effect.gen(function* () {
+        const applicant = yield* applicants.require(request.params.id)
+        const body = request.json()
+        if (!isRecord(body)) return badRequest
+        const given = yield* applicantFields(body, true)
+        return {
+          status: 200,
+          body: applicants.insert({ ...applicant, ...given, last_name: String(given.last_name ?? applicant.last_name) })
+        }
+      })
+
+    /** `GET /applicants`: newest first, by `page` and `per_page` (default 20), without deleted ones unless asked. */
+    const listApplicants = (request: Kit.Request) => {
+      const page = Number(request.query.get("page") ?? "1")
+      const perPage = Number(request.query.get("per_page") ?? "20")
+      if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1) {
+        return Effect.succeed(invalid({ page: ["must be a positive integer"] }))
+      }
+      const withDeleted = request.query.get("include_deleted") === "true"
+      const listed = [...applicants.filter((applicant) => withDeleted || applicant.delete_at === undefined)].reverse()
+      return Effect.succeed({ status: 200, body: { applicants: listed.slice((page - 1) * perPage, page * perPage) } })
+    }
+
+    /** The applicant a request names, which must exist and not be scheduled for deletion. */
     const applicantOf = (id: unknown, fields: Record<string, Array<string>>) => {
       const applicant = typeof id === "string" ? applicants.get(id) : undefined
-      if (applicant === undefined) fields.applicant_id = ["not found"]
+      if (applicant === undefined || applicant.delete_at !== undefined) {
+        fields.applicant_id = ["not found"]
+        return undefined
+      }
       return applicant
     }
+
+    /** Keeps an uploaded file's bytes, for its `download`. */
+    const keepFile = (id: string, file: Blob) =>
+      Effect.map(
+        Effect.promise(() => file.arrayBuffer()),
+        (buffer) => {
+          files.set(id, {
+            mediaType: file.type === "" ? "application/octet-stream" : file.type,
+            bytes: new Uint8Array(buffer)
+          })
+        }
+      )
+
+    /** A file as Onfido sends a download: its bytes, under their media type (written by Node: the kit writes text). */
+    const fileAnswer = (file: { readonly mediaType: string; readonly bytes: Uint8Array }): Answer => ({
+      ...LoopbackServer.handOver((_request, response) => {
+        response.writeHead(200, { "content-type": file.mediaType, "x-request-id": uuid() })
+        response.end(file.bytes)
+      }),
+      status: 200,
+      body: file.bytes,
+      headers: { "content-type": file.mediaType }
+    })
+
+    /** `GET /<collection>/{id}/download`: the uploaded bytes of a stored document or live photo. */
+    const download =
+      (store: { readonly require: (id: string) => Effect.Effect<{ readonly id: string }, Answer> }) =>
+      (request: Kit.Request<{ readonly id: string }>) =>
+        Effect.map(store.require(request.params.id), (found) => {
+          const file = files.get(found.id)
+          return file === undefined ? notFound("file")() : fileAnswer(file)
+        })
+
+    /** `GET /<collection>?applicant_id=`: the applicant's resources, oldest first (an applicant is required). */
+    const listOf =
+      <A>(key: string, of: (applicantId: string) => ReadonlyArray<A>) =>
+      (request: Kit.Request) => {
+        const applicantId = request.query.get("applicant_id")
+        if (applicantId === null) return Effect.succeed(invalid({ applicant_id: ["can't be blank"] }))
+        return Effect.succeed({ status: 200, body: { [key]: of(applicantId) } })
+      }
 
     /** The fields Onfido writes for an uploaded file of `collection`. */
     const fileFields = (collection: string, file: { name: string; type: string; size: number }) =>
@@ -586,7 +750,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         (["jpg", "jpeg", "png", "pdf"].includes(extension) ? extension : undefined)
       if (fileType === undefined) fields.file = ["file type is not supported (jpg, png or pdf)"]
       else if (file.size < min || file.size > max) fields.file = [`file size must be between ${min} and ${max} bytes`]
-      return { name: file.name, type: fileType ?? "unknown", size: file.size }
+      return { name: file.name, type: fileType ?? "unknown", size: file.size, blob: file }
     }
 
     const uploadDocument = (form: FormData) =>
@@ -604,11 +768,13 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         }
         const file = fileOf(form, 2 * 1024, 3 * 1024 * 1024, fields)
         if (Object.keys(fields).length > 0 || file === undefined) return invalid(fields)
+        const fileFieldsOf = yield* fileFields("documents", file)
+        yield* keepFile(fileFieldsOf.id, file.blob)
         const document = documents.insert({
-          ...(yield* fileFields("documents", file)),
+          ...fileFieldsOf,
           type: String(type),
-          side: typeof side === "string" ? side : null,
-          issuing_country: typeof country === "string" ? country : null,
+          ...(typeof side === "string" ? { side } : {}),
+          ...(typeof country === "string" ? { issuing_country: country } : {}),
           applicant_id: applicantId
         })
         return { status: 201, body: document }
@@ -626,7 +792,8 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         const file = fileOf(form, 32 * 1024, 10 * 1024 * 1024, fields)
         if (Object.keys(fields).length > 0 || file === undefined) return invalid(fields)
         const photo = yield* fileFields("live_photos", file)
-        livePhotos.insert({ id: photo.id, applicant_id: applicantId })
+        yield* keepFile(photo.id, file.blob)
+        livePhotos.insert({ ...photo, applicant_id: applicantId })
         return { status: 201, body: photo }
       })
 
@@ -713,12 +880,109 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         return { status: 201, body: wireWorkflowRun(workflowRuns.insert(run)) }
       })
 
-    /** The body of a JSON request, or Onfido's 400 (422 when it is not an object). */
-    const jsonOf = (handler: (body: Record<string, unknown>) => Effect.Effect<Answer>) => (request: Kit.Request) => {
-      const body = request.headers["content-type"]?.startsWith("application/json") === true ? request.json() : undefined
-      if (body === undefined) return Effect.succeed(badRequest)
-      return isRecord(body) ? handler(body) : Effect.succeed(invalid({ base: ["must be a JSON object"] }))
+    /** `POST /sdk_token`: a token for Onfido's SDKs, for an applicant that exists. */
+    const generateSdkToken = (body: Record<string, unknown>) => {
+      const fields: Record<string, Array<string>> = {}
+      applicantOf(body.applicant_id, fields)
+      for (const key of ["referrer", "application_id", "cross_device_url"]) {
+        if (body[key] != null && typeof body[key] !== "string") fields[key] = ["must be a string"]
+      }
+      if (Object.keys(fields).length > 0) return Effect.succeed(invalid(fields))
+      return Effect.succeed({ status: 200, body: { token: `simulated.${uuid().replaceAll("-", "")}` } })
     }
+
+    /** The fields a webhook create (`partial: false`) or update body sets, or Onfido's 422. */
+    const webhookFields = (body: Record<string, unknown>, partial: boolean) => {
+      const fields: Record<string, Array<string>> = {}
+      if (!(partial && body.url === undefined) && (typeof body.url !== "string" || !URL.canParse(body.url))) {
+        fields.url = ["must be a valid URL"]
+      }
+      if (body.enabled != null && typeof body.enabled !== "boolean") fields.enabled = ["must be a boolean"]
+      if (
+        body.events != null &&
+        (!isStringArray(body.events) || !body.events.every((name) => webhookEvents.has(name)))
+      ) {
+        fields.events = ["must be a list of event types"]
+      }
+      const environments = body.environments
+      if (
+        environments != null &&
+        (!isStringArray(environments) || !environments.every((name) => name === "sandbox" || name === "live"))
+      ) {
+        fields.environments = ["must be sandbox or live"]
+      }
+      if (body.payload_version != null && !Number.isInteger(body.payload_version)) {
+        fields.payload_version = ["must be an integer"]
+      }
+      if (Object.keys(fields).length > 0) return Effect.fail(invalid(fields))
+      const given = ["url", "enabled", "events", "environments", "payload_version", "name"]
+      return Effect.succeed(Object.fromEntries(given.filter((key) => body[key] != null).map((key) => [key, body[key]])))
+    }
+
+    /** `POST /webhooks`: a registered webhook, with its own signing token (events are sent to `webhookUrl` only). */
+    const createWebhook = (body: Record<string, unknown>) =>
+      Effect.gen(function* () {
+        const given = yield* webhookFields(body, false)
+        const id = uuid()
+        const webhook = registrations.insert({
+          id,
+          enabled: true,
+          events: [...webhookEvents],
+          environments: ["sandbox", "live"],
+          ...given,
+          token: uuid().replaceAll("-", ""),
+          href: href(`/webhooks/${id}`)
+        })
+        return { status: 201, body: webhook }
+      })
+
+    const updateWebhook = (request: Kit.Request<{ readonly id: string }>) =>
+      Effect.gen(function* () {
+        const webhook = yield* registrations.require(request.params.id)
+        const body = request.json()
+        if (!isRecord(body)) return badRequest
+        return { status: 200, body: registrations.insert({ ...webhook, ...(yield* webhookFields(body, true)) }) }
+      })
+
+    /**
+     * `GET /workflow_runs`: filtered by `status` (comma-separated), `applicant_id`, `tags`, `created_at_gt`/`_lt`;
+     * sorted by creation (Onfido sorts by completion), 20 a page.
+     */
+    const listWorkflowRuns = (request: Kit.Request) => {
+      const query = request.query
+      const page = Number(query.get("page") ?? "1")
+      const sort = query.get("sort") ?? "desc"
+      const after = query.get("created_at_gt")
+      const before = query.get("created_at_lt")
+      const fields: Record<string, Array<string>> = {}
+      if (!Number.isInteger(page) || page < 1) fields.page = ["must be a positive integer"]
+      if (sort !== "asc" && sort !== "desc") fields.sort = ["must be asc or desc"]
+      if (after !== null && Number.isNaN(Date.parse(after))) fields.created_at_gt = ["is not a date"]
+      if (before !== null && Number.isNaN(Date.parse(before))) fields.created_at_lt = ["is not a date"]
+      if (Object.keys(fields).length > 0) return Effect.succeed(invalid(fields))
+      const statuses = query.get("status")?.split(",")
+      const tags = query.getAll("tags").flatMap((tag) => tag.split(","))
+      const applicantId = query.get("applicant_id")
+      const listed = workflowRuns.filter(
+        (run) =>
+          (statuses === undefined || statuses.includes(run.status)) &&
+          (applicantId === null || run.applicant_id === applicantId) &&
+          tags.every((tag) => run.tags?.includes(tag) === true) &&
+          (after === null || Date.parse(run.created_at) > Date.parse(after)) &&
+          (before === null || Date.parse(run.created_at) < Date.parse(before))
+      )
+      const sorted = sort === "asc" ? listed : [...listed].reverse()
+      return Effect.succeed({ status: 200, body: sorted.slice((page - 1) * 20, page * 20).map(wireWorkflowRun) })
+    }
+
+    /** The body of a JSON request, or Onfido's 400 (422 when it is not an object). */
+    const jsonOf =
+      (handler: (body: Record<string, unknown>) => Effect.Effect<Answer, Answer>) => (request: Kit.Request) => {
+        const body =
+          request.headers["content-type"]?.startsWith("application/json") === true ? request.json() : undefined
+        if (body === undefined) return Effect.succeed(badRequest)
+        return isRecord(body) ? handler(body) : Effect.succeed(invalid({ base: ["must be a JSON object"] }))
+      }
 
     /** The form of a multipart request, or Onfido's 400. */
     const formOf = (handler: (form: FormData) => Effect.Effect<Answer>) => (request: Kit.Request) =>
@@ -754,19 +1018,97 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           : Kit.redirect(run.completedRedirectUrl)
       })
 
+    // Every answer given as Onfido, for tests that hold it against Onfido's document (the kit's faults are not).
+    const answered: Array<RecordedAnswer> = []
+    const record = (request: Kit.Request, answer: Answer | undefined) => {
+      if (answer === undefined) return
+      const body =
+        typeof answer.body === "string" || answer.body instanceof Uint8Array
+          ? answer.body
+          : JSON.parse(JSON.stringify(answer.body ?? null))
+      answered.push({
+        method: request.method,
+        path: request.path,
+        status: answer.status,
+        contentType: answer.headers?.["content-type"] ?? contentType,
+        body
+      })
+    }
+    const recorded = (route: Kit.Route): Kit.Route => ({
+      ...route,
+      handler: (request) =>
+        route.handler(request).pipe(
+          Effect.tap((answer) => Effect.sync(() => record(request, answer))),
+          Effect.tapError((answer) => Effect.sync(() => record(request, answer)))
+        )
+    })
+    const guard = SimulatorAuth.refuse(
+      SimulatorAuth.apiKey("authorization", options.apiToken, { prefix: "Token token=" }),
+      unauthorized
+    )
+
     const simulator: Kit.Simulator = yield* Kit.make({
       basePath: `/${OnfidoClient.apiVersion}`,
-      guard: SimulatorAuth.refuse(
-        SimulatorAuth.apiKey("authorization", options.apiToken, { prefix: "Token token=" }),
-        unauthorized
-      ),
-      notFound: notFound("resource"),
+      guard: (request) => guard(request).pipe(Effect.tapError((answer) => Effect.sync(() => record(request, answer)))),
+      notFound: (request) => {
+        const answer = notFound("resource")()
+        record(request, answer)
+        return answer
+      },
       headers: () => ({ "x-request-id": uuid() }),
-      contentType: "application/json; charset=utf-8",
+      contentType,
       routes: [
         Kit.post("/applicants", jsonOf(createApplicant)),
+        Kit.get("/applicants", listApplicants),
+        Kit.get("/applicants/:id", (request) =>
+          Effect.map(applicants.require(request.params.id), (applicant) => ({ status: 200, body: applicant }))
+        ),
+        Kit.put("/applicants/:id", updateApplicant),
+        // Deletion is scheduled (`delete_at`, 20 days on here); until then the applicant can be restored.
+        Kit.del("/applicants/:id", (request) =>
+          Effect.gen(function* () {
+            const applicant = yield* applicants.require(request.params.id)
+            const at = yield* Clock.currentTimeMillis
+            const deleteAt = new Date(at + 20 * 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")
+            applicants.insert({ ...applicant, delete_at: applicant.delete_at ?? deleteAt })
+            return noContent
+          })
+        ),
+        Kit.post("/applicants/:id/restore", (request) =>
+          Effect.map(applicants.require(request.params.id), ({ delete_at: _, ...applicant }) => {
+            applicants.insert(applicant)
+            return noContent
+          })
+        ),
         Kit.post("/documents", formOf(uploadDocument)),
+        Kit.get(
+          "/documents",
+          listOf("documents", (applicantId) => documents.filter((document) => document.applicant_id === applicantId))
+        ),
+        Kit.get("/documents/:id", (request) =>
+          Effect.map(documents.require(request.params.id), (document) => ({ status: 200, body: document }))
+        ),
+        Kit.get("/documents/:id/download", download(documents)),
         Kit.post("/live_photos", formOf(uploadLivePhoto)),
+        Kit.get(
+          "/live_photos",
+          listOf("live_photos", (applicantId) =>
+            livePhotos.filter((photo) => photo.applicant_id === applicantId).map(wireLivePhoto)
+          )
+        ),
+        Kit.get("/live_photos/:id", (request) =>
+          Effect.map(livePhotos.require(request.params.id), (photo) => ({ status: 200, body: wireLivePhoto(photo) }))
+        ),
+        Kit.get("/live_photos/:id/download", download(livePhotos)),
+        Kit.get(
+          "/live_videos",
+          listOf("live_videos", () => liveVideos.all())
+        ),
+        Kit.get("/live_videos/:id", (request) =>
+          Effect.map(liveVideos.require(request.params.id), (video) => ({ status: 200, body: video }))
+        ),
+        Kit.get("/live_videos/:id/download", download(liveVideos)),
+        Kit.get("/live_videos/:id/frame", download(liveVideos)),
         Kit.post("/checks", jsonOf(createCheck)),
         Kit.get("/checks", (request) => {
           const applicantId = request.query.get("applicant_id")
@@ -775,6 +1117,13 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           return Effect.succeed({ status: 200, body: { checks: listed.map(wireCheck) } })
         }),
         Kit.get("/checks/:id", retrieveCheck),
+        Kit.get("/checks/:id/download", (request) =>
+          Effect.map(checks.require(request.params.id), (check) =>
+            fileAnswer({ mediaType: "application/pdf", bytes: checkPdf(check.id) })
+          )
+        ),
+        // Only a paused check is resumed; the simulator never pauses one, so resuming changes nothing.
+        Kit.post("/checks/:id/resume", (request) => Effect.as(checks.require(request.params.id), noContent)),
         Kit.get("/reports", (request) =>
           Effect.map(checks.require(request.query.get("check_id") ?? ""), (check) => ({
             status: 200,
@@ -784,14 +1133,36 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         Kit.get("/reports/:id", (request) =>
           Effect.map(reports.require(request.params.id), (report) => ({ status: 200, body: wireReport(report) }))
         ),
+        Kit.post("/reports/:id/resume", (request) => Effect.as(reports.require(request.params.id), noContent)),
+        // A report that has not completed is `cancelled` (and stays so when its check completes).
+        Kit.post("/reports/:id/cancel", (request) =>
+          Effect.map(reports.require(request.params.id), (report) => {
+            if (report.status !== "complete" && report.status !== "withdrawn") report.status = "cancelled"
+            return noContent
+          })
+        ),
         Kit.post("/workflow_runs", jsonOf(createWorkflowRun)),
+        Kit.get("/workflow_runs", listWorkflowRuns),
         Kit.get("/workflow_runs/:id", (request) =>
           Effect.map(workflowRuns.require(request.params.id), (run) => ({
             status: 200,
             body: wireWorkflowRun(run)
           }))
+        ),
+        Kit.post("/sdk_token", jsonOf(generateSdkToken)),
+        Kit.post("/webhooks", jsonOf(createWebhook)),
+        Kit.get("/webhooks", () => Effect.succeed({ status: 200, body: { webhooks: registrations.all() } })),
+        Kit.get("/webhooks/:id", (request) =>
+          Effect.map(registrations.require(request.params.id), (webhook) => ({ status: 200, body: webhook }))
+        ),
+        Kit.put("/webhooks/:id", updateWebhook),
+        Kit.del("/webhooks/:id", (request) =>
+          Effect.map(registrations.require(request.params.id), (webhook) => {
+            registrations.remove(webhook.id)
+            return noContent
+          })
         )
-      ],
+      ].map(recorded),
       pages: [Kit.get("/workflow-link/:id", hostedLink)]
     })
 
@@ -801,6 +1172,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       arm: simulator.arm,
       complete,
       requests: simulator.requests,
+      answers: Effect.sync(() => [...answered]),
       webhooks: webhooks.deliveries
     }
   })

@@ -9,11 +9,12 @@ import { ConfigProvider, Duration, Effect, Layer, Queue, Redacted, Schema } from
 import { FetchHttpClient } from "effect/http"
 import { OnfidoClient, OnfidoProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
+import * as OnfidoSpec from "./support/OnfidoSpec.js"
 
 const apiToken = Redacted.make("api_sandbox.provider_test")
 const webhookToken = Redacted.make("provider-test-webhook-token")
 
-const TestLayer = Testing.layerTest({ apiToken, webhookToken, timeout: "2 seconds" }).pipe(
+const TestLayer = OnfidoSpec.validated(Testing.layerTest({ apiToken, webhookToken, timeout: "2 seconds" })).pipe(
   Layer.provideMerge(ProviderRegistry.layer),
   Layer.provide(FetchHttpClient.layer)
 )
@@ -390,12 +391,9 @@ describe("OnfidoProvider: webhooks over HTTP", () => {
     () =>
       Effect.gen(function* () {
         const hook = yield* receiver
-        const layer = Testing.layerTest({
-          apiToken,
-          webhookToken,
-          webhookUrl: hook.url,
-          completeAfter: "20 millis"
-        }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+        const layer = OnfidoSpec.validated(
+          Testing.layerTest({ apiToken, webhookToken, webhookUrl: hook.url, completeAfter: "20 millis" })
+        ).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
         yield* Effect.gen(function* () {
           const registered = yield* provider
           const session = yield* registered.start(Testing.startRequest("clear", "documentSelfie"))
@@ -504,7 +502,7 @@ describe("OnfidoProvider.layerConfig", () => {
         const run = (yield* running.requests).find((entry) => entry.url === "/v3.6/workflow_runs")
         assert.strictEqual(JSON.parse(run?.body ?? "{}").workflow_id, env.ONFIDO_WORKFLOW_ID)
       }).pipe(Effect.provide(configured))
-    }).pipe(Effect.provide(Testing.layer({ apiToken, webhookToken })))
+    }).pipe(Effect.provide(OnfidoSpec.validated(Testing.layer({ apiToken, webhookToken }))))
   )
 
   it("defaults to the EU region and builds each region's URL", () => {

@@ -8,6 +8,7 @@ import { Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { OnfidoProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
+import * as OnfidoSpec from "./support/OnfidoSpec.js"
 
 const apiToken = "api_sandbox.conformance_api_token"
 const webhookToken = "conformance_webhook_token"
@@ -47,10 +48,13 @@ const harness: ConformanceHarness.Harness<Testing.OnfidoSimulator> = {
 
 Conformance.suite({
   harness,
-  layer: Testing.layerTest({
-    apiToken: Redacted.make(apiToken),
-    webhookToken: Redacted.make(webhookToken),
-    // Short, because the timeout check waits for it.
-    timeout: "1 second"
-  }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+  // Every answer of the simulator in every check is held against Onfido's OpenAPI document.
+  layer: OnfidoSpec.validated(
+    Testing.layerTest({
+      apiToken: Redacted.make(apiToken),
+      webhookToken: Redacted.make(webhookToken),
+      // Short, because the timeout check waits for it.
+      timeout: "1 second"
+    })
+  ).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
 })
