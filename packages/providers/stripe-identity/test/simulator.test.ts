@@ -98,7 +98,7 @@ describe("the Stripe Identity simulator", () => {
       assert.deepStrictEqual(
         deliveries.map((delivery) => [delivery.outcome, JSON.parse(delivery.body).type]),
         [
-          ["undelivered", "identity.verification_session.requires_input"],
+          ["undelivered", "identity.verification_session.created"],
           ["undelivered", "identity.verification_session.requires_input"]
         ]
       )
