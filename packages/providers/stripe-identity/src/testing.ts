@@ -323,7 +323,9 @@ const decodeParams = <A, I>(schema: Schema.Codec<A, I>, params: Form.Decoded): E
     Effect.mapError((error) => {
       const [param] = Problem.invalidParams(error.issue)
       const name = bracketed(param?.name ?? "")
-      return (param?.reason ?? "").startsWith("Unexpected key")
+      // Effect's formatter words an excess key so; Stripe calls it an unknown parameter.
+      const reason = param?.reason ?? ""
+      return reason.startsWith("Expected no excess property") || reason.startsWith("Unexpected key")
         ? stripeError(400, { code: "parameter_unknown", param: name, message: `Received unknown parameter: ${name}` })
         : stripeError(400, {
             code: "parameter_invalid",
