@@ -1,12 +1,14 @@
 /**
  * Testing Stripe Identity integrations offline: a simulator of Stripe's Identity API on loopback, built on the
- * simulator kit of `@assure/provider/testing` and holding only what is Stripe's:
- * `POST /v1/identity/verification_sessions`, `GET …/{id}` (with `expand[]`), `POST …/{id}/cancel` and
- * `GET /v1/identity/verification_reports/{id}`; Stripe's error bodies (`{ "error": { type, code, param, message } }`,
- * `error.param` in bracket notation) for a wrong key, a malformed `Stripe-Version`, a body that is not form-encoded
- * and unknown or invalid parameters; a `Request-Id` on every answer; `Idempotency-Key` replays; and
- * `identity.verification_session.*` webhooks signed with `Stripe-Signature` to `webhookUrl`. The package README's
- * "The simulator" tells it all.
+ * simulator kit of `@assure/provider/testing` and holding only what is Stripe's: every Identity operation as Stripe's
+ * official `stripe` client sends it — verification sessions create, retrieve, update, list, cancel and redact,
+ * verification reports retrieve and list — with `expand[]=` and `expand[0]=` alike and every documented parameter;
+ * Stripe's error bodies (`{ "error": { type, code, param, message } }`, `error.param` in bracket notation) for a
+ * wrong key, a malformed `Stripe-Version`, a body that is not form-encoded and unknown or invalid parameters; a
+ * `Request-Id` and the requested `Stripe-Version` on every answer; `Idempotency-Key` replays; the sensitive
+ * verification results refused (403) to a key without "Access recent sensitive verification results" or after 48
+ * hours; and `identity.verification_session.*` webhooks signed with `Stripe-Signature` to `webhookUrl`. The package
+ * README's "The simulator" tells it all.
  *
  * As on Stripe's test-mode hosted page, where the tester picks the result, `metadata[test_outcome]` picks what the
  * end-user does; a session answers `requires_input` when created, `processing` on the next retrieval, and the outcome
