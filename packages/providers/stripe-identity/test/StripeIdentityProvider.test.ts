@@ -1,8 +1,8 @@
 // What the conformance suite leaves to the adapter: what it sends Stripe, the exact normalised values, Stripe's
 // statuses and last_error codes, and Stripe's errors.
-import { ProviderRegistry } from "@assure/provider"
+import { AdapterModule, ProviderRegistry } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { StripeIdentityClient, StripeIdentityProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
@@ -207,6 +207,51 @@ describe("StripeIdentityProvider", () => {
       const error = yield* Effect.flip(registered.fetchResult({ reference: old.reference }))
       assert.strictEqual(error.reason._tag, "Misconfigured")
       assert.include(error.description ?? "", "48 hours")
+    }).pipe(Effect.provide(RestrictedLayer))
+  )
+
+  it("requests the sensitive fields for a restricted key by default, and as told otherwise", () => {
+    const of = (key: string, sensitiveFields?: boolean) =>
+      StripeIdentityClient.sensitiveFieldsOf({ apiKey: Redacted.make(key), sensitiveFields })
+    assert.isFalse(of("sk_live_123"))
+    assert.isTrue(of("rk_live_123"))
+    assert.isFalse(of("rk_live_123", false))
+    assert.isTrue(of("sk_live_123", true))
+  })
+
+  it.live("STRIPE_SENSITIVE_FIELDS=false keeps a restricted key from requesting them; unset, it requests them", () =>
+    Effect.gen(function* () {
+      const { baseUrl } = yield* simulator
+      const configured = (extra: Record<string, string>) =>
+        Effect.gen(function* () {
+          const env = {
+            STRIPE_SECRET_KEY: "rk_test_provider",
+            STRIPE_WEBHOOK_SECRET: Redacted.value(webhookSecret),
+            STRIPE_API_BASE_URL: baseUrl,
+            ...extra
+          }
+          const config = yield* AdapterModule.config(StripeIdentityProvider.adapter).pipe(
+            Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+          )
+          return yield* provider.pipe(
+            Effect.provide(
+              StripeIdentityProvider.adapter
+                .layer(config)
+                // A registry of its own: the test's already holds the provider.
+                .pipe(Layer.provideMerge(Layer.fresh(ProviderRegistry.layer)), Layer.provide(FetchHttpClient.layer))
+            )
+          )
+        })
+      const session = yield* (yield* provider).start(Testing.startRequest("pending"))
+      yield* (yield* simulator).complete(session.reference, "verified")
+      const without = yield* (yield* configured({ STRIPE_SENSITIVE_FIELDS: "false" })).fetchResult(session)
+      assert.isUndefined(without.finalResult?.dateOfBirth)
+      assert.isUndefined(without.finalResult?.documentNumber)
+      const withThem = yield* (yield* configured({})).fetchResult(session)
+      assert.strictEqual(withThem.finalResult?.dateOfBirth, "1987-03-14")
+      assert.strictEqual(withThem.finalResult?.documentNumber, "D1234567")
+      const refused = yield* Effect.flip(configured({ STRIPE_SENSITIVE_FIELDS: "sometimes" }))
+      assert.include(String(refused), "SENSITIVE_FIELDS")
     }).pipe(Effect.provide(RestrictedLayer))
   )
 
