@@ -442,13 +442,11 @@ const expansionsOf = (
     : Effect.fail(stripeError(400, { param: "expand", message: `This property cannot be expanded (${refused}).` }))
 }
 
-/** The page of `items` (newest first) a list call asks for, in Stripe's list envelope. */
+/** The page of `items` (newest first) a list call asks for, and whether more follow it. */
 const page = <A extends { readonly id: string }>(
   items: ReadonlyArray<A>,
-  params: { readonly limit?: string; readonly starting_after?: string; readonly ending_before?: string },
-  url: string,
-  wire: (item: A) => unknown
-): Effect.Effect<Kit.Answer, Kit.Answer> => {
+  params: { readonly limit?: string; readonly starting_after?: string; readonly ending_before?: string }
+): Effect.Effect<{ readonly window: ReadonlyArray<A>; readonly hasMore: boolean }, Kit.Answer> => {
   const limit = params.limit === undefined ? 10 : Number(params.limit)
   if (limit < 1 || limit > 100) {
     return Effect.fail(
@@ -474,11 +472,14 @@ const page = <A extends { readonly id: string }>(
     params.ending_before !== undefined
       ? at - limit > 0
       : (params.starting_after === undefined ? 0 : at + 1) + limit < items.length
-  return Effect.succeed({
-    status: 200,
-    body: { object: "list", data: window.map(wire), has_more: hasMore, url }
-  })
+  return Effect.succeed({ window, hasMore })
 }
+
+/** Stripe's list envelope. */
+const listAnswer = (data: ReadonlyArray<unknown>, hasMore: boolean, url: string): Kit.Answer => ({
+  status: 200,
+  body: { object: "list", data, has_more: hasMore, url }
+})
 
 /** Whether `created` (unix seconds) passes a list call's `created` filter. */
 const createdMatches = (created: number, filter: typeof Created.Type | undefined) => {
@@ -842,14 +843,19 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
               createdMatches(stored.created, wire.created)
           )
         )
-        for (const stored of found) {
+        const { window, hasMore } = yield* page(found, wire)
+        for (const stored of window) {
           yield* mayRead(
             request,
             sensitiveOf(expand, sensitiveOnSession),
             stored.report === null ? undefined : reports.get(stored.report)
           )
         }
-        return yield* page(found, wire, "/v1/identity/verification_sessions", (stored) => wireSession(stored, expand))
+        return listAnswer(
+          window.map((stored) => wireSession(stored, expand)),
+          hasMore,
+          "/v1/identity/verification_sessions"
+        )
       })
 
     const cancel: Kit.Handler<{ readonly id: string }> = (request) =>
@@ -920,9 +926,12 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
             return matches ? [{ id: candidate.id, created: candidate.created, report: candidate, stored }] : []
           })
         )
-        for (const { report: candidate } of found) yield* mayRead(request, expand, candidate)
-        return yield* page(found, wire, "/v1/identity/verification_reports", (found) =>
-          wireReport(found.report, found.stored, expand)
+        const { window, hasMore } = yield* page(found, wire)
+        for (const { report: candidate } of window) yield* mayRead(request, expand, candidate)
+        return listAnswer(
+          window.map((entry) => wireReport(entry.report, entry.stored, expand)),
+          hasMore,
+          "/v1/identity/verification_reports"
         )
       })
 

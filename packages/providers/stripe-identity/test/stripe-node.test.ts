@@ -158,6 +158,18 @@ describe("the simulator, through Stripe's official Node client", () => {
         all.map((session) => session.id),
         [others[1]?.id, others[0]?.id, created.id]
       )
+      const newer = yield* call(() =>
+        stripe.identity.verificationSessions.list({
+          client_reference_id: "user_42",
+          ending_before: created.id,
+          limit: 1
+        })
+      )
+      assert.deepStrictEqual(
+        newer.data.map((session) => session.id),
+        [others[0]?.id]
+      )
+      assert.isTrue(newer.has_more)
       const byCustomer = yield* call(() =>
         stripe.identity.verificationSessions.list({ related_customer: "cus_123", related_customer_account: "acct_123" })
       )
