@@ -347,18 +347,17 @@ export const make = (options: Options): Effect.Effect<StripeIdentityClient["Serv
         return get([...always, ...extra]).pipe(
           Effect.catchIf(
             (error) => error.reason._tag === "Unauthorized",
+            // The plain read's own failure (the key refused outright, Stripe unavailable, …) is the answer.
             (refused) =>
               get(always).pipe(
-                Effect.matchEffect({
-                  onFailure: () => Effect.fail(refused),
-                  onSuccess: () =>
-                    Effect.fail(
-                      ProviderError.make(name, new ProviderError.Misconfigured(), {
-                        requestId: refused.requestId,
-                        description: sensitiveFieldsRefused
-                      })
-                    )
-                })
+                Effect.andThen(() =>
+                  Effect.fail(
+                    ProviderError.make(name, new ProviderError.Misconfigured(), {
+                      requestId: refused.requestId,
+                      description: sensitiveFieldsRefused
+                    })
+                  )
+                )
               )
           )
         )
