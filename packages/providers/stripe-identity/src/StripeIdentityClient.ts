@@ -5,6 +5,12 @@
  * Stripe's bracket notation. Every failure is a classified `ProviderError` (see `ProviderHttp`) with Stripe's
  * `Request-Id`; the client never retries.
  *
+ * Stripe releases the sensitive verification results (date of birth, id numbers, the document's number and expiry
+ * date) only to a restricted key (`rk_…`) with the Identity permission "Access recent sensitive verification
+ * results", for verifications of the last 48 hours (an IP-restricted key: any age). The client expands them when
+ * {@link sensitiveFieldsOf} says so (by default: for a restricted key), and a refusal of that expansion is a
+ * `Misconfigured` error that says which permission is missing, not an `Unauthorized` one.
+ *
  * @example
  * ```ts
  * import { StripeIdentityClient } from "@assure/stripe-identity"
@@ -22,8 +28,8 @@
  * @since 0.1.0
  */
 import { ProviderName } from "@assure/core"
-import { type ProviderError, ProviderHttp } from "@assure/provider"
-import { Config, Context, type Duration, Effect, Layer, type Redacted, Schema } from "effect"
+import { ProviderError, ProviderHttp } from "@assure/provider"
+import { Config, Context, type Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import * as Form from "./internal/form.js"
 
@@ -47,6 +53,12 @@ export interface Options {
   readonly baseUrl?: string | undefined
   /** Overrides the `Stripe-Version` header (default {@link defaultApiVersion}). */
   readonly apiVersion?: string | undefined
+  /**
+   * Whether to expand the sensitive verification results ({@link sensitiveSessionExpansions},
+   * {@link sensitiveReportExpansions}). Default: `true` for a restricted key (`rk_…`), `false` otherwise; a secret
+   * key (`sk_…`) never gets them from Stripe. See {@link sensitiveFieldsOf}.
+   */
+  readonly sensitiveFields?: boolean | undefined
   /** How long one request may take (default 30 seconds). */
   readonly timeout?: Duration.Input | undefined
 }
@@ -196,16 +208,49 @@ export const VerificationReport = Schema.Struct({
 /** A VerificationReport. @since 0.1.0 */
 export type VerificationReport = typeof VerificationReport.Type
 
-/** The fields the session is read with: the verified outputs, with the date of birth. @since 0.1.0 */
-export const sessionExpansions = ["verified_outputs", "verified_outputs.dob"] as const
+/** The fields the session is always read with: the verified outputs any key may read (names, address). @since 0.1.0 */
+export const sessionExpansions = ["verified_outputs"] as const
 
-/** The fields the report is read with: the document's number and dates. @since 0.1.0 */
-export const reportExpansions = [
+/**
+ * The session's sensitive fields, expanded only with {@link Options.sensitiveFields}: the verified date of birth
+ * and id number, which Stripe releases only to a restricted key with the sensitive-results permission. @since 0.1.0
+ */
+export const sensitiveSessionExpansions = ["verified_outputs.dob", "verified_outputs.id_number"] as const
+
+/**
+ * The report's sensitive fields, expanded only with {@link Options.sensitiveFields}: the document's number, date of
+ * birth and expiry date, and the id-number check's date of birth. @since 0.1.0
+ */
+export const sensitiveReportExpansions = [
   "document.number",
   "document.dob",
   "document.expiration_date",
   "id_number.dob"
 ] as const
+
+/** The prefix of Stripe's restricted keys. @since 0.1.0 */
+export const restrictedKeyPrefix = "rk_"
+
+/**
+ * Whether the client expands the sensitive fields: the explicit option, else whether the key is a restricted key
+ * (`rk_…`), the only kind Stripe releases them to. @since 0.1.0
+ */
+export const sensitiveFieldsOf = (options: Pick<Options, "apiKey" | "sensitiveFields">): boolean =>
+  options.sensitiveFields ?? Redacted.value(options.apiKey).startsWith(restrictedKeyPrefix)
+
+/** Stripe's guide to the sensitive verification results, for operators. @since 0.1.0 */
+export const sensitiveResultsGuide = "https://docs.stripe.com/identity/access-verification-results"
+
+/**
+ * What an operator reads when Stripe refuses the sensitive fields to the configured key. @since 0.1.0
+ */
+export const sensitiveFieldsRefused =
+  "Stripe refused the sensitive verification results (date of birth, id number, document number and expiry) to " +
+  "this key, which is otherwise valid: they need a restricted key (rk_…) with the Identity permissions " +
+  '"Verification Sessions and Reports: Read" and "Access recent sensitive verification results: Read", and are ' +
+  'released only for verifications of the last 48 hours (an IP-restricted key with "Access all sensitive ' +
+  'verification results" reads older ones). Grant the permission, or stop requesting the fields ' +
+  `(sensitiveFields: false, STRIPE_SENSITIVE_FIELDS=false). See ${sensitiveResultsGuide}`
 
 // Stripe's error body: `{ "error": { "type", "code", "message", "param" } }`; `param` names the invalid field.
 const ErrorBody = Schema.Struct({
@@ -231,7 +276,10 @@ export class StripeIdentityClient extends Context.Service<
       body: CreateVerificationSession,
       options: { readonly idempotencyKey: string }
     ) => Effect.Effect<ProviderHttp.Response<VerificationSession>, ProviderError.ProviderError>
-    /** Reads a VerificationSession with its verified outputs ({@link sessionExpansions}). */
+    /**
+     * Reads a VerificationSession with its verified outputs ({@link sessionExpansions}, and
+     * {@link sensitiveSessionExpansions} when the client expands sensitive fields).
+     */
     readonly retrieveVerificationSession: (
       id: string
     ) => Effect.Effect<ProviderHttp.Response<VerificationSession>, ProviderError.ProviderError>
@@ -239,7 +287,10 @@ export class StripeIdentityClient extends Context.Service<
     readonly cancelVerificationSession: (
       id: string
     ) => Effect.Effect<ProviderHttp.Response<VerificationSession>, ProviderError.ProviderError>
-    /** Reads a VerificationReport with the document's number and dates ({@link reportExpansions}). */
+    /**
+     * Reads a VerificationReport; with sensitive fields, also the document's number and dates
+     * ({@link sensitiveReportExpansions}).
+     */
     readonly retrieveVerificationReport: (
       id: string
     ) => Effect.Effect<ProviderHttp.Response<VerificationReport>, ProviderError.ProviderError>
@@ -276,7 +327,41 @@ export const make = (options: Options): Effect.Effect<StripeIdentityClient["Serv
       timeout: options.timeout
     }),
     (http) => {
+      const sensitive = sensitiveFieldsOf(options)
       const sessionPath = (id: string) => `/v1/identity/verification_sessions/${encodeURIComponent(id)}`
+      const reportPath = (id: string) => `/v1/identity/verification_reports/${encodeURIComponent(id)}`
+      /**
+       * Reads with the sensitive expansions when configured. Stripe answers a key without the permission 403, which
+       * `ProviderHttp` makes `Unauthorized`, as it does a wrong key's 401: the same read without them tells the two
+       * apart, and a key that reads it is valid but lacks the permission (or the 48 hours have passed).
+       */
+      const read = <A, I>(
+        path: string,
+        always: ReadonlyArray<string>,
+        extra: ReadonlyArray<string>,
+        schema: Schema.Codec<A, I>
+      ) => {
+        const get = (fields: ReadonlyArray<string>) =>
+          http.json(HttpClientRequest.get(path).pipe(expanding(fields)), schema)
+        if (!sensitive) return get(always)
+        return get([...always, ...extra]).pipe(
+          Effect.catchIf(
+            (error) => error.reason._tag === "Unauthorized",
+            // The plain read's own failure (the key refused outright, Stripe unavailable, …) is the answer.
+            (refused) =>
+              get(always).pipe(
+                Effect.andThen(() =>
+                  Effect.fail(
+                    ProviderError.make(name, new ProviderError.Misconfigured(), {
+                      requestId: refused.requestId,
+                      description: sensitiveFieldsRefused
+                    })
+                  )
+                )
+              )
+          )
+        )
+      }
       return StripeIdentityClient.of({
         createVerificationSession: (body, { idempotencyKey }) =>
           http.json(
@@ -287,16 +372,10 @@ export const make = (options: Options): Effect.Effect<StripeIdentityClient["Serv
             VerificationSession
           ),
         retrieveVerificationSession: (id) =>
-          http.json(HttpClientRequest.get(sessionPath(id)).pipe(expanding(sessionExpansions)), VerificationSession),
+          read(sessionPath(id), sessionExpansions, sensitiveSessionExpansions, VerificationSession),
         cancelVerificationSession: (id) =>
           http.json(HttpClientRequest.post(`${sessionPath(id)}/cancel`), VerificationSession),
-        retrieveVerificationReport: (id) =>
-          http.json(
-            HttpClientRequest.get(`/v1/identity/verification_reports/${encodeURIComponent(id)}`).pipe(
-              expanding(reportExpansions)
-            ),
-            VerificationReport
-          )
+        retrieveVerificationReport: (id) => read(reportPath(id), [], sensitiveReportExpansions, VerificationReport)
       })
     }
   )
@@ -310,8 +389,8 @@ export const layer = (options: Options): Layer.Layer<StripeIdentityClient, never
   Layer.effect(StripeIdentityClient, make(options))
 
 /**
- * The client configured from the environment: `STRIPE_SECRET_KEY` and, optionally, `STRIPE_API_BASE_URL` and
- * `STRIPE_API_VERSION`.
+ * The client configured from the environment: `STRIPE_SECRET_KEY` and, optionally, `STRIPE_API_BASE_URL`,
+ * `STRIPE_API_VERSION` and `STRIPE_SENSITIVE_FIELDS` (`true`/`false`; default: `true` for an `rk_…` key).
  *
  * @since 0.1.0
  */
@@ -320,6 +399,7 @@ export const layerConfig: Layer.Layer<StripeIdentityClient, Config.ConfigError, 
     const apiKey = yield* Config.Redacted("STRIPE_SECRET_KEY")
     const baseUrl = yield* Config.String("STRIPE_API_BASE_URL").pipe(Config.withDefault(defaultBaseUrl))
     const apiVersion = yield* Config.String("STRIPE_API_VERSION").pipe(Config.withDefault(defaultApiVersion))
-    return layer({ apiKey, baseUrl, apiVersion })
+    const sensitiveFields = yield* Config.option(Config.Boolean("STRIPE_SENSITIVE_FIELDS"))
+    return layer({ apiKey, baseUrl, apiVersion, sensitiveFields: Option.getOrUndefined(sensitiveFields) })
   })
 )

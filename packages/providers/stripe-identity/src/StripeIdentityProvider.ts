@@ -3,7 +3,10 @@
  * {@link StripeIdentityClient.StripeIdentityClient}. `start` creates a VerificationSession and returns Stripe's
  * hosted page as the `redirectUrl` (and the `client_secret`, for Stripe.js, as the `clientToken`); `fetchResult`
  * reads the session with its verified outputs and its last VerificationReport, maps Stripe's status (the table
- * below), and normalises what Stripe read with `@assure/core`'s codecs; webhooks are verified on the raw body with
+ * below), and normalises what Stripe read with `@assure/core`'s codecs. With a secret key (`sk_…`) the date of
+ * birth, the id number and the document's number and expiry date are absent from the result: Stripe releases them
+ * only to a restricted key (`rk_…`) with the sensitive-results permission, within 48 hours of the verification
+ * (`sensitiveFields`, in `StripeIdentityClient`). Webhooks are verified on the raw body with
  * the `Stripe-Signature` scheme. It classifies every failure and never retries: the engine does, guided by
  * `isRetryable`.
  *
@@ -52,7 +55,7 @@ import {
   ProviderRegistry,
   Webhook
 } from "@assure/provider"
-import { Config, Effect, Layer, Redacted, Result, Schema } from "effect"
+import { Config, Effect, Layer, Option, Redacted, Result, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as StripeIdentityClient from "./StripeIdentityClient.js"
 import * as StripeIdentityWebhook from "./StripeIdentityWebhook.js"
@@ -444,8 +447,10 @@ export const layer = (
 
 /**
  * The adapter module the assure server loads (`ASSURE_PROVIDERS=stripe-identity`), configured under the prefix
- * `STRIPE`: `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (several, separated by commas, during a rotation) and,
- * optionally, `STRIPE_API_BASE_URL` and `STRIPE_API_VERSION`.
+ * `STRIPE`: `STRIPE_SECRET_KEY` (a secret `sk_…` or restricted `rk_…` key), `STRIPE_WEBHOOK_SECRET` (several,
+ * separated by commas, during a rotation) and, optionally, `STRIPE_API_BASE_URL`, `STRIPE_API_VERSION` and
+ * `STRIPE_SENSITIVE_FIELDS` (`true`/`false`: whether to request the date of birth and id numbers; default `true`
+ * for an `rk_…` key, `false` otherwise).
  *
  * @since 0.1.0
  */
@@ -458,14 +463,17 @@ export const adapter = AdapterModule.make({
     apiKey: Config.Redacted("SECRET_KEY"),
     webhookSecrets: Webhook.secretsConfig("WEBHOOK_SECRET"),
     baseUrl: Config.String("API_BASE_URL").pipe(Config.withDefault(StripeIdentityClient.defaultBaseUrl)),
-    apiVersion: Config.String("API_VERSION").pipe(Config.withDefault(StripeIdentityClient.defaultApiVersion))
+    apiVersion: Config.String("API_VERSION").pipe(Config.withDefault(StripeIdentityClient.defaultApiVersion)),
+    sensitiveFields: Config.option(Config.Boolean("SENSITIVE_FIELDS"))
   },
-  layer
+  layer: ({ sensitiveFields, ...options }) =>
+    layer({ ...options, sensitiveFields: Option.getOrUndefined(sensitiveFields) })
 })
 
 /**
  * {@link layer} configured from the environment: `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (several, separated
- * by commas, during a rotation) and, optionally, `STRIPE_API_BASE_URL` and `STRIPE_API_VERSION`.
+ * by commas, during a rotation) and, optionally, `STRIPE_API_BASE_URL`, `STRIPE_API_VERSION` and
+ * `STRIPE_SENSITIVE_FIELDS`.
  *
  * @since 0.1.0
  */

@@ -1,18 +1,45 @@
 // What the conformance suite leaves to the adapter: what it sends Stripe, the exact normalised values, Stripe's
 // statuses and last_error codes, and Stripe's errors.
-import { ProviderRegistry } from "@assure/provider"
+import { AdapterModule, ProviderRegistry } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { StripeIdentityClient, StripeIdentityProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
 
 const apiKey = Redacted.make("sk_test_provider")
+const webhookSecret = Redacted.make("whsec_test_provider")
+// A restricted key without the sensitive-results permission, which the simulator also accepts.
+const withoutPermission = "rk_test_without_sensitive_permission"
 
+/** The provider with a secret key, against a simulator that also accepts a restricted key lacking the permission. */
 const TestLayer = Testing.layerTest({
   apiKey,
-  webhookSecret: Redacted.make("whsec_test_provider")
+  webhookSecret,
+  keys: [{ key: Redacted.make(withoutPermission), sensitive: "none" }]
 }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+
+/** The provider with a restricted key that has "Access recent sensitive verification results". */
+const RestrictedLayer = Testing.layerTest({
+  apiKey: Redacted.make("rk_test_provider"),
+  webhookSecret
+}).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
+
+/** A provider over its own client (another key, or sensitiveFields set) against the running simulator. */
+const providerWith = (options: { readonly apiKey: string; readonly sensitiveFields?: boolean }) =>
+  Effect.gen(function* () {
+    const { baseUrl } = yield* simulator
+    return yield* StripeIdentityProvider.make({ webhookSecrets: [webhookSecret] }).pipe(
+      Effect.provide(
+        StripeIdentityClient.layer({
+          apiKey: Redacted.make(options.apiKey),
+          baseUrl,
+          sensitiveFields: options.sensitiveFields
+        })
+      ),
+      Effect.provide(FetchHttpClient.layer)
+    )
+  })
 
 const provider = ProviderRegistry.ProviderRegistry.use((registry) => registry.get(StripeIdentityProvider.name))
 const simulator = Testing.StripeIdentitySimulator
@@ -77,7 +104,7 @@ describe("StripeIdentityProvider", () => {
     }).pipe(Effect.provide(TestLayer))
   )
 
-  it.live("reads the session with verified outputs and the report, and normalises them with the core codecs", () =>
+  it.live("with a restricted key, reads the sensitive fields too and normalises everything with the core codecs", () =>
     Effect.gen(function* () {
       const outcome = yield* outcomeOf("verified", "documentSelfie")
       assert.strictEqual(outcome.status, "accepted")
@@ -99,8 +126,10 @@ describe("StripeIdentityProvider", () => {
       ])
       const urls = (yield* (yield* simulator).requests).map((request) => request.url)
       assert.isTrue(
-        urls.some((url) => url.includes("/verification_sessions/vs_") && url.includes("expand%5B%5D=verified_outputs")),
-        "the session is read with expand[]=verified_outputs"
+        urls.some(
+          (url) => url.includes("/verification_sessions/vs_") && url.includes("expand%5B%5D=verified_outputs.dob")
+        ),
+        "the session is read with expand[]=verified_outputs.dob"
       )
       assert.isTrue(urls.some((url) => url.includes("/verification_reports/vr_") && url.includes("document.number")))
       const specific = outcome.providerSpecific["stripe-identity"] as {
@@ -108,7 +137,122 @@ describe("StripeIdentityProvider", () => {
       }
       assert.match(specific.verification_session?.id ?? "", /^vs_/)
       assert.match(specific.verification_report?.id ?? "", /^vr_/)
+    }).pipe(Effect.provide(RestrictedLayer))
+  )
+
+  it.live("with a secret key, leaves the sensitive fields out: no date of birth, document number or expiry", () =>
+    Effect.gen(function* () {
+      const outcome = yield* outcomeOf("verified", "document")
+      assert.strictEqual(outcome.status, "accepted")
+      assert.deepStrictEqual<unknown>(outcome.finalResult, {
+        firstName: "Jenny",
+        lastName: "Rosen",
+        gender: "F",
+        documentType: "driverLicense",
+        issuingCountry: "USA",
+        dateOfIssue: "2020-12-01",
+        address: { lines: ["1234 Main St."], city: "San Francisco", region: "CA", country: "USA" }
+      })
+      const urls = (yield* (yield* simulator).requests).map((request) => decodeURIComponent(request.url))
+      assert.isTrue(
+        urls.some((url) => url.includes("/verification_sessions/vs_") && url.includes("expand[]=verified_outputs"))
+      )
+      assert.isFalse(
+        urls.some((url) => /verified_outputs\.dob|document\.number|expiration_date|id_number\.dob/.test(url)),
+        "nothing sensitive is asked for"
+      )
     }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.live("a key Stripe refuses the sensitive fields is Misconfigured, saying which permission is missing", () =>
+    Effect.gen(function* () {
+      const registered = yield* provider
+      const session = yield* registered.start(Testing.startRequest("pending"))
+      yield* (yield* simulator).complete(session.reference, "verified")
+      for (const options of [
+        { apiKey: withoutPermission },
+        { apiKey: Redacted.value(apiKey), sensitiveFields: true }
+      ]) {
+        const error = yield* Effect.flip((yield* providerWith(options)).fetchResult({ reference: session.reference }))
+        assert.strictEqual(error.reason._tag, "Misconfigured", options.apiKey)
+        assert.include(error.description ?? "", "Access recent sensitive verification results")
+        assert.include(error.description ?? "", "STRIPE_SENSITIVE_FIELDS=false")
+        assert.match(error.requestId ?? "", /^req_/)
+        assert.isFalse(error.isRetryable)
+      }
+      // The same key without sensitive fields reads the verification.
+      const plain = yield* (yield* providerWith({ apiKey: withoutPermission, sensitiveFields: false })).fetchResult({
+        reference: session.reference
+      })
+      assert.strictEqual(plain.status, "accepted")
+      assert.isUndefined(plain.finalResult?.dateOfBirth)
+      // A key Stripe does not know at all stays Unauthorized.
+      const wrong = yield* Effect.flip(
+        (yield* providerWith({ apiKey: "rk_test_unknown" })).fetchResult({ reference: session.reference })
+      )
+      assert.strictEqual(wrong.reason._tag, "Unauthorized")
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.live("a restricted key reads the sensitive fields within 48 hours of the verification, not after", () =>
+    Effect.gen(function* () {
+      const registered = yield* provider
+      const hours = (count: number) => Math.floor(Date.now() / 1000) - count * 3600
+      const recent = yield* registered.start(Testing.startRequest("pending"))
+      yield* (yield* simulator).complete(recent.reference, "verified", { timestamp: hours(47) })
+      const read = yield* registered.fetchResult({ reference: recent.reference })
+      assert.strictEqual(read.finalResult?.dateOfBirth, "1987-03-14")
+      const old = yield* registered.start(Testing.startRequest("pending"))
+      yield* (yield* simulator).complete(old.reference, "verified", { timestamp: hours(49) })
+      const error = yield* Effect.flip(registered.fetchResult({ reference: old.reference }))
+      assert.strictEqual(error.reason._tag, "Misconfigured")
+      assert.include(error.description ?? "", "48 hours")
+    }).pipe(Effect.provide(RestrictedLayer))
+  )
+
+  it("requests the sensitive fields for a restricted key by default, and as told otherwise", () => {
+    const of = (key: string, sensitiveFields?: boolean) =>
+      StripeIdentityClient.sensitiveFieldsOf({ apiKey: Redacted.make(key), sensitiveFields })
+    assert.isFalse(of("sk_live_123"))
+    assert.isTrue(of("rk_live_123"))
+    assert.isFalse(of("rk_live_123", false))
+    assert.isTrue(of("sk_live_123", true))
+  })
+
+  it.live("STRIPE_SENSITIVE_FIELDS=false keeps a restricted key from requesting them; unset, it requests them", () =>
+    Effect.gen(function* () {
+      const { baseUrl } = yield* simulator
+      const configured = (extra: Record<string, string>) =>
+        Effect.gen(function* () {
+          const env = {
+            STRIPE_SECRET_KEY: "rk_test_provider",
+            STRIPE_WEBHOOK_SECRET: Redacted.value(webhookSecret),
+            STRIPE_API_BASE_URL: baseUrl,
+            ...extra
+          }
+          const config = yield* AdapterModule.config(StripeIdentityProvider.adapter).pipe(
+            Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+          )
+          return yield* provider.pipe(
+            Effect.provide(
+              StripeIdentityProvider.adapter
+                .layer(config)
+                // A registry of its own: the test's already holds the provider.
+                .pipe(Layer.provideMerge(Layer.fresh(ProviderRegistry.layer)), Layer.provide(FetchHttpClient.layer))
+            )
+          )
+        })
+      const session = yield* (yield* provider).start(Testing.startRequest("pending"))
+      yield* (yield* simulator).complete(session.reference, "verified")
+      const without = yield* (yield* configured({ STRIPE_SENSITIVE_FIELDS: "false" })).fetchResult(session)
+      assert.isUndefined(without.finalResult?.dateOfBirth)
+      assert.isUndefined(without.finalResult?.documentNumber)
+      const withThem = yield* (yield* configured({})).fetchResult(session)
+      assert.strictEqual(withThem.finalResult?.dateOfBirth, "1987-03-14")
+      assert.strictEqual(withThem.finalResult?.documentNumber, "D1234567")
+      const refused = yield* Effect.flip(configured({ STRIPE_SENSITIVE_FIELDS: "sometimes" }))
+      assert.include(String(refused), "SENSITIVE_FIELDS")
+    }).pipe(Effect.provide(RestrictedLayer))
   )
 
   it.live("passes through processing before the outcome", () =>
@@ -127,7 +271,6 @@ describe("StripeIdentityProvider", () => {
       assert.deepStrictEqual<unknown>(outcome.finalResult, {
         firstName: "Jenny",
         lastName: "Rosen",
-        dateOfBirth: "1987-03-14",
         gender: "F",
         personalNumberType: "us_ssn",
         personalNumberIssuingCountry: "USA",

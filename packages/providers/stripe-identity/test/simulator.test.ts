@@ -98,7 +98,7 @@ describe("the Stripe Identity simulator", () => {
       assert.deepStrictEqual(
         deliveries.map((delivery) => [delivery.outcome, JSON.parse(delivery.body).type]),
         [
-          ["undelivered", "identity.verification_session.requires_input"],
+          ["undelivered", "identity.verification_session.created"],
           ["undelivered", "identity.verification_session.requires_input"]
         ]
       )
@@ -121,6 +121,25 @@ describe("the Stripe Identity simulator", () => {
       }
       assert.strictEqual((yield* registered.fetchResult({ reference: session.reference })).status, "processing")
       assert.strictEqual((yield* registered.fetchResult({ reference: session.reference })).status, "accepted")
+    }).pipe(Effect.provide(TestLayer))
+  )
+
+  it.live("reads expand[]= and expand[0]= alike, and refuses a secret key the sensitive fields with a 403", () =>
+    Effect.gen(function* () {
+      const simulator = yield* Testing.StripeIdentitySimulator
+      const sessions = `${simulator.baseUrl}/v1/identity/verification_sessions`
+      const created = yield* call(sessions, { method: "POST", headers: form("key-expand"), body: "type=document" })
+      yield* simulator.complete(created.body.id, "verified")
+      const headers = { authorization: `Bearer ${apiKey}` }
+      const appended = yield* call(`${sessions}/${created.body.id}?expand[]=verified_outputs`, { headers })
+      const indexed = yield* call(`${sessions}/${created.body.id}?expand%5B0%5D=verified_outputs`, { headers })
+      assert.strictEqual(appended.body.verified_outputs.first_name, "Jenny")
+      assert.deepStrictEqual(indexed.body.verified_outputs, appended.body.verified_outputs)
+      assert.isUndefined(appended.body.verified_outputs.dob)
+      const sensitive = yield* call(`${sessions}/${created.body.id}?expand[0]=verified_outputs.dob`, { headers })
+      assert.strictEqual(sensitive.status, 403)
+      assert.strictEqual(sensitive.body.error.type, "invalid_request_error")
+      assert.include(sensitive.body.error.message, "Access recent sensitive verification results")
     }).pipe(Effect.provide(TestLayer))
   )
 })
