@@ -4,7 +4,7 @@
 import { createHmac } from "node:crypto"
 import { ProviderRegistry } from "@assure/provider"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { SumsubClient, SumsubProvider } from "../src/index.js"
 import * as Testing from "../src/testing.js"
@@ -187,4 +187,51 @@ describe("SumsubProvider", () => {
       "faceMismatch,SOME_NEW_LABEL"
     )
   })
+  it.live("is configured from the environment as the server reads it: SUMSUB_*, webhook secrets comma separated", () =>
+    Effect.gen(function* () {
+      const running = yield* Testing.make(options)
+      const environment = {
+        SUMSUB_APP_TOKEN: appToken,
+        SUMSUB_SECRET_KEY: secretKey,
+        SUMSUB_LEVEL_NAME: "env-level",
+        SUMSUB_WEBHOOK_SECRET: "new-secret, old-secret",
+        SUMSUB_BASE_URL: running.baseUrl
+      }
+      const layer = SumsubProvider.layerConfig.pipe(
+        Layer.provideMerge(ProviderRegistry.layer),
+        Layer.provide(FetchHttpClient.layer),
+        Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment })))
+      )
+      yield* Effect.gen(function* () {
+        const registered = yield* provider
+        yield* registered.start(Testing.startRequest("GREEN"))
+        const created = (yield* running.requests)[0]
+        assert.strictEqual(created?.url, "/resources/applicants?levelName=env-level")
+        // A webhook signed with the old secret still verifies while the secret changes.
+        const body = JSON.stringify({
+          applicantId: "a1",
+          type: "applicantPending",
+          createdAtMs: "2026-01-01 00:00:00.000"
+        })
+        const event = yield* registered.verifyWebhook({
+          headers: {
+            "x-payload-digest": createHmac("sha512", "old-secret").update(body).digest("hex"),
+            "x-payload-digest-alg": "HMAC_SHA512_HEX"
+          },
+          rawBody: new TextEncoder().encode(body)
+        })
+        assert.strictEqual(event.reference, "a1")
+      }).pipe(Effect.provide(layer))
+      const missing = yield* Effect.flip(
+        Layer.build(
+          SumsubProvider.layerConfig.pipe(
+            Layer.provideMerge(ProviderRegistry.layer),
+            Layer.provide(FetchHttpClient.layer),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { SUMSUB_APP_TOKEN: appToken } })))
+          )
+        )
+      )
+      assert.strictEqual(missing._tag, "ConfigError")
+    }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
+  )
 })
