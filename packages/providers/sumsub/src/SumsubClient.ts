@@ -258,6 +258,10 @@ export class SumsubClient extends Context.Service<
     readonly getApplicant: (
       applicantId: string
     ) => Effect.Effect<ProviderHttp.Response<Applicant>, ProviderError.ProviderError>
+    /** Reads the applicant created for our `externalUserId` (the process id). */
+    readonly getApplicantByExternalUserId: (
+      externalUserId: string
+    ) => Effect.Effect<ProviderHttp.Response<Applicant>, ProviderError.ProviderError>
     /** A WebSDK permalink for the end-user (the hosted flow). */
     readonly createWebSdkLink: (
       body: typeof CreateWebSdkLink.Type
@@ -364,6 +368,11 @@ export const make = (options: Options): Effect.Effect<SumsubClient["Service"], n
         requestCheck: (applicantId) =>
           http.json(HttpClientRequest.post(`${applicantPath(applicantId)}/status/pending`), Ok),
         getApplicant: (applicantId) => http.json(HttpClientRequest.get(`${applicantPath(applicantId)}/one`), Applicant),
+        getApplicantByExternalUserId: (externalUserId) =>
+          http.json(
+            HttpClientRequest.get(`/resources/applicants/-;externalUserId=${encodeURIComponent(externalUserId)}/one`),
+            Applicant
+          ),
         createWebSdkLink: (body) =>
           http.json(
             HttpClientRequest.post("/resources/sdkIntegrations/levels/-/websdkLink").pipe(

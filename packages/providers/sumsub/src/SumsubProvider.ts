@@ -315,6 +315,20 @@ export const make = (options: {
     const client = yield* SumsubClient.SumsubClient
     const ttlInSecs = options.sdkTtlSeconds ?? 1800
 
+    /**
+     * The process's applicant: created for the level, or — when Sumsub refuses because one exists for this
+     * `externalUserId` (a retried start) — the existing one; any other refusal is the creation's error.
+     */
+    const applicantFor = (request: IdentityProvider.StartRequest<Parameters>, levelName: string) =>
+      client.createApplicant(levelName, { externalUserId: request.processId, ...fixedInfoOf(request.userData) }).pipe(
+        Effect.catchIf(
+          (error) => error.reason._tag === "InvalidRequest",
+          (refused) =>
+            client.getApplicantByExternalUserId(request.processId).pipe(Effect.catch(() => Effect.fail(refused)))
+        ),
+        Effect.map((response) => response.body)
+      )
+
     const startUpload = (request: IdentityProvider.StartRequest<Parameters>, levelName: string) =>
       Effect.gen(function* () {
         const images = request.files.filter((file) => file.kind === "front" || file.kind === "back")
@@ -330,11 +344,12 @@ export const make = (options: {
             }
           ])
         }
-        const created = yield* client.createApplicant(levelName, {
-          externalUserId: request.processId,
-          ...fixedInfoOf(request.userData)
-        })
-        const applicantId = created.body.id
+        const applicant = yield* applicantFor(request, levelName)
+        const applicantId = applicant.id
+        // A retried start whose first attempt got as far as the check: the images are with Sumsub already.
+        if (applicant.review != null && applicant.review.reviewStatus !== "init") {
+          return { reference: applicantId, status: "processing" as const, state: { flow: "upload" } }
+        }
         for (const image of images) {
           yield* client.addIdDoc(
             applicantId,
@@ -356,10 +371,7 @@ export const make = (options: {
 
     const startHosted = (request: IdentityProvider.StartRequest<Parameters>, levelName: string) =>
       Effect.gen(function* () {
-        const created = yield* client.createApplicant(levelName, {
-          externalUserId: request.processId,
-          ...fixedInfoOf(request.userData)
-        })
+        const applicant = yield* applicantFor(request, levelName)
         const link = yield* client.createWebSdkLink({
           levelName,
           userId: request.processId,
@@ -370,7 +382,7 @@ export const make = (options: {
         })
         const token = yield* client.createAccessToken({ userId: request.processId, levelName, ttlInSecs })
         return {
-          reference: created.body.id,
+          reference: applicant.id,
           status: "pending" as const,
           redirectUrl: link.body.url,
           clientToken: Redacted.make(token.body.token),

@@ -476,9 +476,18 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         Kit.post("/resources/applicants/:id/info/idDoc", addIdDoc),
         Kit.post("/resources/applicants/:id/status/pending", requestCheck),
         Kit.post("/resources/applicants/:id/status/testCompleted", testCompleted),
-        Kit.get("/resources/applicants/:id/one", (request) =>
-          Effect.map(applicants.require(request.params.id ?? ""), (stored) => ({ status: 200, body: wire(stored) }))
-        ),
+        // `{id}/one`, and `-;externalUserId={externalUserId}/one` by our id for the applicant.
+        Kit.get("/resources/applicants/:id/one", (request) => {
+          const id = request.params.id ?? ""
+          const externalUserId = id.startsWith("-;externalUserId=") ? id.slice("-;externalUserId=".length) : undefined
+          const found =
+            externalUserId === undefined
+              ? applicants.require(id)
+              : Effect.fromNullishOr(applicants.find((stored) => stored.externalUserId === externalUserId)).pipe(
+                  Effect.mapError(() => fail(404, "Applicant not found"))
+                )
+          return Effect.map(found, (stored) => ({ status: 200, body: wire(stored) }))
+        }),
         Kit.post("/resources/sdkIntegrations/levels/-/websdkLink", websdkLink),
         Kit.post("/resources/accessTokens/sdk", accessToken)
       ],

@@ -234,4 +234,26 @@ describe("SumsubProvider", () => {
       assert.strictEqual(missing._tag, "ConfigError")
     }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
   )
+  it.live("a retried start finds the applicant the first attempt created, instead of failing on Sumsub's 409", () =>
+    Effect.gen(function* () {
+      const registered = yield* provider
+      const request = Testing.startRequest("GREEN")
+      const first = yield* registered.start(request)
+      const again = yield* registered.start(request)
+      assert.strictEqual(again.reference, first.reference)
+      assert.strictEqual(again.status, "processing")
+      const requests = yield* simulator.use((running) => running.requests)
+      // The second attempt: Sumsub refuses the duplicate, the applicant is read by externalUserId, nothing is re-sent.
+      assert.deepStrictEqual(
+        requests.slice(4).map((recorded) => `${recorded.method} ${recorded.url}`),
+        [
+          "POST /resources/applicants?levelName=basic-kyc-level",
+          `GET /resources/applicants/-;externalUserId=${request.processId}/one`
+        ]
+      )
+      const hosted = Testing.startRequest("GREEN", "hosted")
+      const link = yield* registered.start(hosted)
+      assert.strictEqual((yield* registered.start(hosted)).reference, link.reference)
+    }).pipe(Effect.provide(TestLayer))
+  )
 })
