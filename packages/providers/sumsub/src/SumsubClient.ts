@@ -24,7 +24,7 @@
 import { ProviderName } from "@assure/core"
 import { type ProviderError, ProviderHttp, Webhook } from "@assure/provider"
 import { Clock, Config, Context, type Duration, Effect, Layer, Redacted, Schema } from "effect"
-import { type HttpClient, HttpClientRequest, UrlParams } from "effect/http"
+import { type HttpClient, HttpClientRequest } from "effect/http"
 
 /** The name the provider is registered under and its errors carry. @since 0.1.0 */
 export const name = ProviderName.ProviderName.make("sumsub")
@@ -321,14 +321,16 @@ export const make = (options: Options): Effect.Effect<SumsubClient["Service"], n
       sign: (request, body) =>
         Effect.gen(function* () {
           const timestamp = String(Math.floor((yield* Clock.currentTimeMillis) / 1000))
+          // The URL as the HTTP client sends it: the request's URL with its query parameters appended.
           const url = new URL(request.url)
-          const query = UrlParams.toString(request.urlParams)
-          const search = url.search !== "" ? url.search : query === "" ? "" : `?${query}`
+          for (const [key, value] of request.urlParams.params) {
+            url.searchParams.append(key, typeof value === "string" ? value : Redacted.value(value))
+          }
           const signed = yield* signature({
             secretKey: options.secretKey,
             timestamp,
             method: request.method,
-            pathWithQuery: `${url.pathname}${search}`,
+            pathWithQuery: `${url.pathname}${url.search}`,
             body
           })
           return request.pipe(
