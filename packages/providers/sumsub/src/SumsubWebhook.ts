@@ -40,8 +40,11 @@ export const Event = Schema.Struct({
   externalUserId: Schema.optionalKey(Schema.NullOr(Schema.String)),
   sandboxMode: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
   reviewStatus: Schema.optionalKey(Schema.NullOr(Schema.String)),
-  /** When the event happened (`2020-02-21 13:23:19.321`): Sumsub asks receivers to order events by it. */
-  createdAtMs: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  /**
+   * When the event happened (`2020-02-21 13:23:19.321` in Sumsub's examples; a number is read too): Sumsub asks
+   * receivers to order events by it.
+   */
+  createdAtMs: Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.String, Schema.Number]))),
   reviewResult: Schema.optionalKey(Schema.NullOr(SumsubClient.ReviewResult))
 })
 
@@ -61,7 +64,7 @@ const isDigestAlgorithm = (value: string): value is DigestAlgorithm => Object.ha
  * @since 0.1.0
  */
 export const eventId = (event: Event): string =>
-  [event.applicantId, event.type, event.createdAtMs ?? event.correlationId ?? ""].join(":")
+  [event.applicantId, event.type, String(event.createdAtMs ?? event.correlationId ?? "")].join(":")
 
 /**
  * Verifies a webhook's digest on its raw body, then reads the event.

@@ -256,4 +256,29 @@ describe("SumsubProvider", () => {
       assert.strictEqual((yield* registered.start(hosted)).reference, link.reference)
     }).pipe(Effect.provide(TestLayer))
   )
+  it.live("the simulator's webhooks, in each of Sumsub's digest algorithms, verify and name the applicant", () =>
+    Effect.gen(function* () {
+      for (const webhookAlgorithm of ["HMAC_SHA1_HEX", "HMAC_SHA256_HEX", "HMAC_SHA512_HEX"] as const) {
+        yield* Effect.gen(function* () {
+          const registered = yield* provider
+          const session = yield* registered.start(Testing.startRequest("pending"))
+          const webhook = yield* simulator.use((running) => running.complete(session.reference, "RED", ["SPAM"]))
+          assert.strictEqual(webhook.headers["x-payload-digest-alg"], webhookAlgorithm)
+          const event = yield* registered.verifyWebhook(webhook)
+          assert.strictEqual(event.reference, session.reference)
+          assert.strictEqual(event.type, "applicantReviewed")
+          const outcome = yield* registered.fetchResult({ reference: session.reference, state: session.state })
+          assert.strictEqual(outcome.status, "rejected")
+          assert.strictEqual(outcome.reason, "SPAM")
+        }).pipe(
+          Effect.provide(
+            Testing.layerTest({ ...options, webhookAlgorithm }).pipe(
+              Layer.provideMerge(ProviderRegistry.layer),
+              Layer.provide(FetchHttpClient.layer)
+            )
+          )
+        )
+      }
+    })
+  )
 })
