@@ -34,6 +34,7 @@ export const builtIn: Readonly<Record<string, string>> = {
   onfido: "@assure/onfido",
   veriff: "@assure/veriff",
   "stripe-identity": "@assure/stripe-identity",
+  sumsub: "@assure/sumsub",
   oidc: "@assure/oidc",
   icao: "@assure/icao"
 }
