@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { finalProcess, reserveServerUrl, type Scoped, scoped, startWithProviders } from "./support/adapter.js"
 import { apiClient, clients, type Running } from "./support/server.js"
 
-const apiKey = "sk_test_server_end_to_end"
+// A restricted key: the simulator gives it the sensitive fields (date of birth), as Stripe gives an rk_ key with
+// "Access recent sensitive verification results"; a secret key gets a result without them.
+const apiKey = "rk_test_server_end_to_end"
 const webhookSecret = "whsec_server_end_to_end"
 const provider = ProviderName.ProviderName.make("stripe-identity")
 
