@@ -103,7 +103,8 @@ describe("ASSURE_PROVIDERS loading adapters", () => {
         hostedFlow: false,
         webhooks: false,
         polling: true,
-        cancel: false
+        cancel: false,
+        endUserCancel: false
       }
     })
     expect(providers[2]?.source).toEqual({ path: join(outside, "packaged") })

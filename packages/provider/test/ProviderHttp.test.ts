@@ -106,7 +106,8 @@ const client = Effect.suspend(() =>
       const fields = (body as { error?: { fields?: Record<string, ReadonlyArray<string>> } }).error?.fields ?? {}
       return Object.entries(fields).map(([name, reasons]) => ({ name, reason: reasons.join(", ") }))
     },
-    timeout: "300 millis"
+    // Long enough for a loopback answer on a loaded two-core machine; /hang waits it out once.
+    timeout: "2 seconds"
   })
 ).pipe(Effect.provide(FetchHttpClient.layer))
 
