@@ -1,28 +1,37 @@
 /**
- * Testing Persona integrations offline: a simulator of the Persona API, and helpers to drive it.
+ * Testing Persona integrations offline: a simulator of Persona's inquiry API and hosted flow, and helpers to drive
+ * it.
  *
- * The simulator is a stateful stand-in for the vendor on loopback (`127.0.0.1`, a free port) for as long as its scope
- * is open. It speaks the vendor's paths, headers and payloads, refuses a wrong API key and a request body that breaks
- * the vendor's schema, keeps verifications in memory, and signs webhooks as the vendor does. The last name sent
- * with a verification decides how it ends (any case):
+ * The simulator is a stateful stand-in for Persona on loopback (`127.0.0.1`, a free port) for as long as its scope
+ * is open. It serves Persona's paths under `/api/v1` — `POST /inquiries`, `GET /inquiries/{id}` (with
+ * `include=verifications`), `POST /inquiries/{id}/expire` and the sandbox's `POST
+ * /inquiries/{id}/perform-simulate-actions` — with JSON:API bodies; it refuses a wrong `Authorization: Bearer` key,
+ * a `Persona-Version` or `Key-Inflection` it does not know, and a body that breaks Persona's shape, answers in the
+ * inflection asked for (kebab-case by default), and sends `inquiry.*` events signed in `Persona-Signature` (one
+ * `t=…,v1=…` set per secret). The end-user's page is `GET /verify?inquiry-id=…&redirect-uri=…`: it plays the
+ * end-user through the flow and redirects to `redirect-uri` with `inquiry-id`, `reference-id` and `status`.
  *
- * | last name | the verification |
+ * The last name the client sends (`fields["name-last"]`, any case) decides how the inquiry ends, as if the end-user
+ * went through the flow at once:
+ *
+ * | last name | the inquiry |
  * |---|---|
- * | anything else | is `approved` |
- * | `Declined` | is `declined` (`document_expired`) |
- * | `Review` | goes to `review` (`image_quality_poor`) |
- * | `Pending` | stays `processing` until `complete(id, status)` |
+ * | anything else | is `completed`, its government ID `passed` |
+ * | `Approved` | is `approved` (completed, then approved by a workflow) |
+ * | `Declined` | is `declined` (completed, then declined) |
+ * | `Failed` | is `failed`, its government ID `failed` |
+ * | `Review` | is `needs_review` |
+ * | `Expired` | is `expired`: the end-user walked away |
+ * | `Pending` | stays `created` until `complete(id, status)`, a simulate action or a visit of the hosted page |
  *
- * `failNext(failure)` makes the next request fail the way vendors fail: `unauthorized` (401), `rateLimited` (429
- * with `Retry-After: 2`), `unavailable` (503), `timeout` (no answer until the simulator closes), `malformedJson` and
- * `schemaInvalid` (200 with a body the adapter cannot read).
+ * Simulate actions (sandbox keys only, as at Persona): `start_inquiry`, `complete_inquiry`, `fail_inquiry`,
+ * `expire_inquiry`, `mark_for_review_inquiry`, `approve_inquiry`, `decline_inquiry`, `create_passed_verification`
+ * and `create_failed_verification`, each firing its event.
  *
- * It is built on the simulator kit of `@assure/provider/testing` (`Simulator`, `SimulatorAuth`, `SimulatorStore`,
- * `SimulatorWebhooks`, `SimulatorFault`): this file holds only the vendor's routes, data and words.
- *
- * TODO(vendor): make the simulator answer as the real vendor does — its paths, status codes, error bodies, headers
- * and webhook events — from the vendor's API reference and recorded sandbox traffic, so that tests against it mean
- * something.
+ * `failNext(failure)` makes the next request fail the way Persona fails: `unauthorized` (401), `rateLimited` (429
+ * with `Retry-After: 2`), `unavailable` (503), `timeout`, `malformedJson` and `schemaInvalid`; `arm` takes any
+ * fault of the kit, such as a 429 with `RateLimit-Reset` (`SimulatorFault.rateLimited({ spelling:
+ * "rateLimitReset" })`), Persona's own spelling.
  *
  * @example
  * ```ts
@@ -33,14 +42,14 @@
  *
  * // The provider registered against a fresh simulator, which is provided too (`PersonaSimulator`).
  * const TestProviders = layerTest({
- *   apiKey: Redacted.make("sk_test"),
- *   webhookSecret: Redacted.make("whsec_test")
+ *   apiKey: Redacted.make("persona_sandbox_test"),
+ *   webhookSecret: Redacted.make("wbhsec_test")
  * }).pipe(Layer.provideMerge(ProviderRegistry.layer), Layer.provide(FetchHttpClient.layer))
  * ```
  *
  * @since 0.1.0
  */
-import { IdentityData, Problem } from "@assure/core"
+import { IdentityData } from "@assure/core"
 import type { IdentityProvider } from "@assure/provider"
 import {
   Simulator as Kit,
@@ -50,98 +59,209 @@ import {
   SimulatorWebhooks,
   TestRequest
 } from "@assure/provider/testing"
-import { Context, type Duration, Effect, Layer, type Redacted, Schema, type Scope } from "effect"
-import * as PersonaClient from "./PersonaClient.js"
+import { Clock, Context, type Duration, Effect, Layer, Redacted, Schema, type Scope } from "effect"
+import type * as PersonaClient from "./PersonaClient.js"
 import * as PersonaProvider from "./PersonaProvider.js"
 import * as PersonaWebhook from "./PersonaWebhook.js"
 
-/** A way the simulated vendor can fail (the conformance suite's vendor failures). @since 0.1.0 */
+/** A way the simulated Persona can fail (the conformance suite's vendor failures). @since 0.1.0 */
 export type Failure = SimulatorFault.VendorFailure
 
-/** A status a verification ends in, in the vendor's words. @since 0.1.0 */
-export type FinalStatus = Exclude<PersonaClient.VerificationStatus, "processing">
+/** An inquiry status. @since 0.1.0 */
+export type InquiryStatus = PersonaClient.InquiryStatus
+
+/** The inquiry template the simulator's examples use. @since 0.1.0 */
+export const templateId = "itmpl_simulator0000000000000000"
+
+/** The `Persona-Version` values the simulator accepts (Persona's documented versions). @since 0.1.0 */
+export const apiVersions: ReadonlyArray<string> = [
+  "2025-12-08",
+  "2025-10-27",
+  "2023-01-05",
+  "2022-09-01",
+  "2021-08-18",
+  "2021-07-05",
+  "2021-02-21",
+  "2020-05-18"
+]
+
+/** Each inquiry status's event name. @since 0.1.0 */
+export const eventNames: Readonly<Record<InquiryStatus, string>> = {
+  created: "inquiry.created",
+  pending: "inquiry.started",
+  completed: "inquiry.completed",
+  failed: "inquiry.failed",
+  expired: "inquiry.expired",
+  needs_review: "inquiry.marked-for-review",
+  approved: "inquiry.approved",
+  declined: "inquiry.declined"
+}
+
+/** The simulate actions that set an inquiry status. @since 0.1.0 */
+export const statusActions: Readonly<Record<string, InquiryStatus>> = {
+  start_inquiry: "pending",
+  complete_inquiry: "completed",
+  fail_inquiry: "failed",
+  expire_inquiry: "expired",
+  mark_for_review_inquiry: "needs_review",
+  approve_inquiry: "approved",
+  decline_inquiry: "declined"
+}
+
+/** The last names that choose an outcome (see the module table); others complete the inquiry. @since 0.1.0 */
+export const magicNames: Readonly<Record<string, InquiryStatus | "waiting">> = {
+  approved: "approved",
+  declined: "declined",
+  failed: "failed",
+  review: "needs_review",
+  expired: "expired",
+  pending: "waiting"
+}
 
 /** How the simulator is set up. @since 0.1.0 */
 export interface Options {
-  /** The only API key it accepts. */
+  /** The only API key it accepts; `persona_sandbox_…` keys may perform simulate actions. */
   readonly apiKey: Redacted.Redacted<string>
   /** The secret it signs webhooks with. */
   readonly webhookSecret: Redacted.Redacted<string>
-  /** Where it POSTs a webhook when a verification ends; without it, webhooks are only returned by `complete`. */
+  /** Where it POSTs events; without it, webhooks are only returned by `complete`. */
   readonly webhookUrl?: string | undefined
 }
 
-/** A running simulator. @since 0.1.0 */
-export interface Simulator {
-  /** Where it listens, for the client's `baseUrl`. */
-  readonly baseUrl: string
-  /** Makes the next request, whatever it is, fail this way. */
-  readonly failNext: (failure: Failure) => Effect.Effect<void>
-  /** Arms any fault of the kit, for the next requests or one route (`"GET /v1/verifications/:id"`). */
-  readonly arm: (fault: SimulatorFault.Fault, arming?: Kit.Arming) => Effect.Effect<void>
-  /** Ends a verification with `status`, and returns (and delivers, with `webhookUrl`) the signed webhook. */
-  readonly complete: (id: string, status: FinalStatus) => Effect.Effect<IdentityProvider.WebhookRequest>
-  /** Every request received so far, oldest first. */
-  readonly requests: Effect.Effect<ReadonlyArray<Kit.RecordedRequest>>
+/** A running simulator: the kit's controls and Persona's own verbs. @since 0.1.0 */
+export interface Simulator extends Kit.Controls {
+  /** Where the hosted flow is (`<origin>/verify`), for the client's `hostedFlowUrl`. */
+  readonly hostedFlowUrl: string
+  /**
+   * Moves an inquiry to `status` (as a simulate action or a reviewer does), and returns (and delivers, with
+   * `webhookUrl`) the signed event. `timestamp` back-dates the signature.
+   */
+  readonly complete: (
+    id: string,
+    status: InquiryStatus,
+    options?: { readonly timestamp?: number | undefined }
+  ) => Effect.Effect<IdentityProvider.WebhookRequest>
+  /** An inquiry's status as the simulator keeps it. */
+  readonly status: (id: string) => Effect.Effect<InquiryStatus | undefined>
 }
 
 /** The simulator as a service, for tests and conformance harness hooks. @since 0.1.0 */
 export class PersonaSimulator extends Context.Service<PersonaSimulator, Simulator>()("@assure/persona/Simulator") {}
 
 /** A verification as the simulator keeps it. */
+interface StoredVerification {
+  readonly id: string
+  readonly type: string
+  status: "initiated" | "submitted" | "passed" | "failed"
+}
+
+/** An inquiry as the simulator keeps it. */
 interface Stored {
   readonly id: string
-  status: PersonaClient.VerificationStatus
-  readonly person: typeof PersonaClient.Person.Type
-  readonly document: typeof PersonaClient.Document.Type
+  readonly templateId: string
+  readonly referenceId: string | null
+  readonly fields: Readonly<Record<string, string>>
+  readonly createdAt: string
+  status: InquiryStatus
+  readonly planned: InquiryStatus | "waiting"
+  readonly verifications: Array<StoredVerification>
 }
 
-const byLastName: Readonly<Record<string, PersonaClient.VerificationStatus>> = {
-  declined: "declined",
-  review: "review",
-  pending: "processing"
-}
-
-const reasons: Readonly<Record<PersonaClient.VerificationStatus, string | null>> = {
-  processing: null,
-  approved: null,
-  declined: "document_expired",
-  review: "image_quality_poor"
-}
-
-// ICAO's German specimen, as the vendor would read it from the document (overridden by the names sent).
+// ICAO's German specimen, as Persona would read it from the identity card (overridden by the fields sent).
 const specimen = {
-  person: { first_name: "Erika", last_name: "Mustermann", birth_date: "1964-08-12", nationality: "DE" },
-  document: { type: "id_card", number: "C01X00T47", country: "DE", expiry_date: "2031-01-14" }
+  "name-first": "Erika",
+  "name-last": "Mustermann",
+  birthdate: "1964-08-12",
+  "address-street-1": "Heidestrasse 17",
+  "address-street-2": null,
+  "address-city": "Köln",
+  "address-subdivision": null,
+  "address-postal-code": "51147",
+  "address-country-code": "DE",
+  "identification-number": "C01X00T47"
+}
+const governmentId = {
+  "id-class": "id",
+  "identification-number": "C01X00T47",
+  "issue-date": "2021-01-15",
+  "expiration-date": "2031-01-14",
+  "country-code": "DE"
 }
 
-const decodeCreateVerification = Schema.decodeUnknownEffect(PersonaClient.CreateVerification)
-
-/** The wire form of a stored verification: identity data only once the vendor has finished. */
-const wire = (stored: Stored) => ({
-  id: stored.id,
-  status: stored.status,
-  reason: reasons[stored.status],
-  person: stored.status === "processing" ? null : stored.person,
-  document: stored.status === "processing" ? null : stored.document
-})
-
-// TODO(vendor): the vendor's error bodies.
-const vendorError = (status: number, field: string, message: string) => ({
+/** Persona's JSON:API error answer. */
+const fail = (status: number, title: string, details?: string, pointer?: string): Kit.Answer => ({
   status,
-  body: { errors: [{ field, message }] }
+  body: {
+    errors: [
+      {
+        title,
+        ...(details === undefined ? {} : { details }),
+        ...(pointer === undefined ? {} : { source: { pointer } })
+      }
+    ]
+  }
 })
 
-const unauthorized = vendorError(401, "authorization", "invalid API key")
+const unauthorized = fail(401, "Must be authenticated to access this endpoint")
+const notFound = () => fail(404, "Record not found")
 
-/** How the simulator answers each failure. */
 const failures = SimulatorFault.vendorFailures({
   unauthorized,
-  rateLimited: { errors: [] },
-  unavailable: { errors: [] },
-  malformedJson: '{"id": "ver_',
-  schemaInvalid: { id: 42, status: "unheard-of" }
+  rateLimited: fail(429, "Too many requests").body,
+  unavailable: fail(503, "Service unavailable").body,
+  successStatus: 200,
+  malformedJson: '{"data": {"type": "inquiry", "id": ',
+  schemaInvalid: { data: { type: "inquiry", id: 42, attributes: { status: "unheard-of" } } }
 })
+
+const createAttributes = new Set([
+  "inquiry-template-id",
+  "inquiry-template-version-id",
+  "template-id",
+  "reference-id",
+  "account-id",
+  "fields",
+  "note",
+  "tags",
+  "theme-id",
+  "locale"
+])
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** A kebab-case key in the inflection a request asked for. */
+const inflect = (key: string, inflection: string | undefined): string =>
+  inflection === "snake"
+    ? key.replaceAll("-", "_")
+    : inflection === "camel"
+      ? key.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+      : key
+
+/** Re-keys a body; the values of `fields` and of ids stay as they are. */
+const inflectKeys = (value: unknown, inflection: string | undefined): unknown => {
+  if (inflection === undefined || inflection === "kebab") return value
+  if (Array.isArray(value)) return value.map((item) => inflectKeys(item, inflection))
+  if (!isObject(value)) return value
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [inflect(key, inflection), inflectKeys(item, inflection)])
+  )
+}
+
+const headerCheck = (request: Kit.Request): Kit.Answer | undefined => {
+  const version = request.headers["persona-version"]
+  if (version !== undefined && !apiVersions.includes(version)) {
+    return fail(400, "Invalid Persona-Version", `${version} is not a Persona API version`)
+  }
+  const inflection = request.headers["key-inflection"]
+  if (inflection !== undefined && !["camel", "kebab", "snake"].includes(inflection)) {
+    return fail(400, "Invalid Key-Inflection", "expected camel, kebab or snake")
+  }
+  return undefined
+}
+
+/** The time as Persona writes it. */
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
 
 /**
  * Starts a simulator on loopback; it stops when the scope closes.
@@ -150,89 +270,270 @@ const failures = SimulatorFault.vendorFailures({
  */
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const verifications = SimulatorStore.make<Stored>({ notFound: () => vendorError(404, "", "not found") })
+    const inquiries = SimulatorStore.make<Stored>({ notFound })
     const byIdempotencyKey = new Map<string, string>()
     let requests = 0
-    // TODO(vendor): the vendor's signing scheme (or PersonaWebhook.sign, if it is not an HMAC header).
-    const webhooks = yield* SimulatorWebhooks.make({
-      url: options.webhookUrl,
-      sign: SimulatorWebhooks.hmacHeader({
-        header: PersonaWebhook.signatureHeader,
-        algorithm: "SHA-256",
-        encoding: "hex",
-        secret: options.webhookSecret
-      })
+    const sandbox = Redacted.value(options.apiKey).startsWith("persona_sandbox_")
+
+    const signWith =
+      (timestamp?: number): SimulatorWebhooks.Sign =>
+      (body) =>
+        Effect.gen(function* () {
+          const signed = yield* PersonaWebhook.sign({ secrets: [options.webhookSecret], event: body, timestamp })
+          const seconds = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+          return {
+            ...signed,
+            headers: {
+              ...signed.headers,
+              "persona-webhook-attempts-made": "1",
+              "persona-webhook-attempts-left": "7",
+              "persona-webhook-first-attempted-at": String(seconds)
+            }
+          }
+        })
+    const webhooks = yield* SimulatorWebhooks.make({ url: options.webhookUrl, sign: signWith() })
+
+    /** The inquiry as a JSON:API resource: identity data once the end-user has submitted it. */
+    const resource = (stored: Stored) => {
+      const submitted = stored.status !== "created" && stored.status !== "pending" && stored.status !== "expired"
+      const data = submitted ? { ...specimen, ...stored.fields } : {}
+      return {
+        type: "inquiry",
+        id: stored.id,
+        attributes: {
+          status: stored.status,
+          "reference-id": stored.referenceId,
+          "created-at": stored.createdAt,
+          "name-first": null,
+          "name-middle": null,
+          "name-last": null,
+          birthdate: null,
+          "address-street-1": null,
+          "address-street-2": null,
+          "address-city": null,
+          "address-subdivision": null,
+          "address-postal-code": null,
+          "address-country-code": null,
+          "identification-number": null,
+          ...data,
+          fields: {}
+        },
+        relationships: {
+          "inquiry-template": { data: { type: "inquiry-template", id: stored.templateId } },
+          verifications: { data: stored.verifications.map(({ type, id }) => ({ type, id })) }
+        }
+      }
+    }
+
+    const verificationResource = (stored: Stored, verification: StoredVerification) => ({
+      type: verification.type,
+      id: verification.id,
+      attributes: {
+        status: verification.status,
+        "name-first": stored.fields["name-first"] ?? specimen["name-first"],
+        "name-last": stored.fields["name-last"] ?? specimen["name-last"],
+        birthdate: stored.fields.birthdate ?? specimen.birthdate,
+        ...governmentId
+      },
+      relationships: { inquiry: { data: { type: "inquiry", id: stored.id } } }
     })
 
-    const webhookFor = (stored: Stored) =>
-      webhooks.send({
-        id: SimulatorStore.prefixedId("evt", 32),
-        type: "verification.completed",
-        verification_id: stored.id,
-        status: stored.status
-      })
+    const document = (stored: Stored, include: boolean) => ({
+      data: resource(stored),
+      ...(include
+        ? { included: stored.verifications.map((verification) => verificationResource(stored, verification)) }
+        : {})
+    })
 
-    const complete = (id: string, status: FinalStatus) =>
+    const eventOf = (stored: Stored) =>
+      Effect.map(now, (createdAt) => ({
+        data: {
+          type: "event",
+          id: SimulatorStore.prefixedId("evt", 24),
+          attributes: { name: eventNames[stored.status], "created-at": createdAt, payload: { data: resource(stored) } }
+        }
+      }))
+
+    const verify = (stored: Stored, status: "passed" | "failed") => {
+      stored.verifications.push({
+        id: SimulatorStore.prefixedId("ver", 24),
+        type: "verification/government-id",
+        status
+      })
+    }
+
+    /** Sets a status and fires its event. */
+    const transition = (stored: Stored, status: InquiryStatus, timestamp?: number) =>
       Effect.gen(function* () {
-        const stored = verifications.get(id)
-        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no verification ${id}`))
         stored.status = status
-        return yield* webhookFor(stored)
+        const submitted = status !== "created" && status !== "pending" && status !== "expired"
+        if (submitted && stored.verifications.length === 0) verify(stored, status === "failed" ? "failed" : "passed")
+        return yield* webhooks.send(yield* eventOf(stored), { sign: signWith(timestamp) })
       })
 
-    /**
-     * `POST /v1/verifications`: checks the body as the vendor would, then decides the outcome by last name. A retry
-     * with the same `Idempotency-Key` gets the verification the first call started.
-     */
-    const create = (request: Kit.Request) =>
+    /** Plays the end-user through the flow to the planned outcome, as Persona's statuses go. */
+    const playOut = (stored: Stored) =>
+      Effect.gen(function* () {
+        if (stored.planned === "waiting") return
+        if (stored.planned === "expired") return yield* Effect.asVoid(transition(stored, "expired"))
+        yield* transition(stored, "pending")
+        if (stored.planned === "failed") return yield* Effect.asVoid(transition(stored, "failed"))
+        yield* transition(stored, "completed")
+        if (stored.planned !== "completed") yield* transition(stored, stored.planned)
+      })
+
+    const complete: Simulator["complete"] = (id, status, completing = {}) =>
+      Effect.gen(function* () {
+        const stored = inquiries.get(id)
+        if (stored === undefined) return yield* Effect.die(new Error(`the simulator has no inquiry ${id}`))
+        return yield* transition(stored, status, completing.timestamp)
+      })
+
+    const answer = (request: Kit.Request, status: number, stored: Stored, include = false): Kit.Answer => ({
+      status,
+      body: inflectKeys(document(stored, include), request.headers["key-inflection"])
+    })
+
+    /** `POST /inquiries`: checks the body as Persona would; a retry with the same `Idempotency-Key` gets the same inquiry. */
+    const create: Kit.Handler = (request) =>
       Effect.gen(function* () {
         const key = request.headers["idempotency-key"]
-        const started = key === undefined ? undefined : byIdempotencyKey.get(key)
-        if (started !== undefined) return { status: 201, body: { id: started, status: "processing" } }
+        const started = key === undefined ? undefined : inquiries.get(byIdempotencyKey.get(key) ?? "")
+        if (started !== undefined) return answer(request, 201, started)
         const parsed = request.json()
-        if (parsed === undefined) return vendorError(400, "", "not JSON")
-        const decoded = yield* decodeCreateVerification(parsed, { errors: "all", onExcessProperty: "error" }).pipe(
-          Effect.result
-        )
-        if (decoded._tag === "Failure") {
-          const errors = Problem.invalidParams(decoded.failure.issue).map((param) => ({
-            field: param.name,
-            message: param.reason
-          }))
-          return { status: 422, body: { errors } }
+        const attributes = isObject(parsed) && isObject(parsed.data) ? parsed.data.attributes : undefined
+        if (!isObject(attributes)) return fail(400, "Bad request", "data.attributes is required", "/data/attributes")
+        const unknown = Object.keys(attributes).find((name) => !createAttributes.has(name))
+        if (unknown !== undefined) {
+          return fail(400, "Bad request", `unknown attribute ${unknown}`, `/data/attributes/${unknown}`)
         }
-        const { person, files } = decoded.success
-        if (!files.some((file) => file.side === "front")) return vendorError(422, "files", "a front image is required")
-        const stored = verifications.insert({
-          id: SimulatorStore.prefixedId("ver", 32),
-          status: byLastName[person?.last_name?.toLowerCase() ?? ""] ?? "approved",
-          person: { ...specimen.person, ...person },
-          document: specimen.document
+        const template = attributes["inquiry-template-id"] ?? attributes["template-id"]
+        if (typeof template !== "string" || !/^itmpl_[A-Za-z0-9]+$/.test(template)) {
+          return fail(
+            422,
+            "Invalid template",
+            "inquiry-template-id must be an itmpl_ id",
+            "/data/attributes/inquiry-template-id"
+          )
+        }
+        const reference = attributes["reference-id"]
+        if (reference !== undefined && typeof reference !== "string") {
+          return fail(422, "Invalid reference", "reference-id must be a string", "/data/attributes/reference-id")
+        }
+        const fields = attributes.fields ?? {}
+        if (!isObject(fields) || Object.values(fields).some((value) => typeof value !== "string")) {
+          return fail(422, "Invalid fields", "fields must map field names to values", "/data/attributes/fields")
+        }
+        const given = fields as Record<string, string>
+        if (given.birthdate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(given.birthdate)) {
+          return fail(422, "Invalid fields", "birthdate must be YYYY-MM-DD", "/data/attributes/fields/birthdate")
+        }
+        const stored = inquiries.insert({
+          id: SimulatorStore.prefixedId("inq", 24),
+          templateId: template,
+          referenceId: reference ?? null,
+          fields: given,
+          createdAt: yield* now,
+          status: "created",
+          planned: magicNames[(given["name-last"] ?? "").toLowerCase()] ?? "completed",
+          verifications: []
         })
         if (key !== undefined) byIdempotencyKey.set(key, stored.id)
-        if (stored.status !== "processing") yield* webhookFor(stored)
-        return { status: 201, body: { id: stored.id, status: "processing" } }
+        const created = answer(request, 201, stored)
+        yield* webhooks.send(yield* eventOf(stored))
+        yield* playOut(stored)
+        return created
       })
 
+    const simulate: Kit.Handler<{ readonly id: string }> = (request) =>
+      Effect.gen(function* () {
+        const stored = yield* inquiries.require(request.params.id)
+        if (!sandbox) return fail(400, "Bad request", "simulate actions are only available in the Sandbox environment")
+        const parsed = request.json()
+        const actions = isObject(parsed) && isObject(parsed.meta) ? parsed.meta["simulate-actions"] : undefined
+        if (!Array.isArray(actions) || actions.length === 0) {
+          return fail(400, "Bad request", "meta.simulate-actions must list actions", "/meta/simulate-actions")
+        }
+        for (const action of actions) {
+          const type = isObject(action) ? action.type : undefined
+          if (typeof type !== "string") return fail(400, "Bad request", "an action needs a type")
+          const status = statusActions[type]
+          if (status !== undefined) yield* transition(stored, status)
+          else if (type === "create_passed_verification") verify(stored, "passed")
+          else if (type === "create_failed_verification") verify(stored, "failed")
+          else return fail(400, "Bad request", `unknown simulate action ${type}`)
+        }
+        return answer(request, 200, stored)
+      })
+
+    /** The hosted flow: the end-user goes through it and is sent to `redirect-uri` once it is done. */
+    const page: Kit.Handler = (request) =>
+      Effect.gen(function* () {
+        const stored = inquiries.get(request.query.get("inquiry-id") ?? "")
+        if (stored === undefined) return { status: 404, body: "This inquiry does not exist." }
+        if (stored.status === "created") {
+          if (stored.planned === "waiting") yield* transition(stored, "pending")
+          else yield* playOut(stored)
+        }
+        const redirect = request.query.get("redirect-uri")
+        if (redirect === null || stored.status === "pending" || stored.status === "created") {
+          return { status: 200, body: `Inquiry ${stored.id}: ${stored.status}` }
+        }
+        const back = new URL(redirect)
+        back.searchParams.set("inquiry-id", stored.id)
+        if (stored.referenceId !== null) back.searchParams.set("reference-id", stored.referenceId)
+        back.searchParams.set("status", stored.status)
+        return Kit.redirect(back.toString())
+      })
+
+    const guard = SimulatorAuth.refuse(SimulatorAuth.bearer(options.apiKey), unauthorized)
+    const checked =
+      <P extends Readonly<Record<string, string>>>(handler: Kit.Handler<P>): Kit.Handler<P> =>
+      (request) => {
+        const refusal = headerCheck(request)
+        return refusal === undefined ? handler(request) : Effect.succeed(refusal)
+      }
+
     const simulator = yield* Kit.make({
-      // TODO(vendor): the vendor's authentication scheme (SimulatorAuth.apiKey, basic, signed …)
-      guard: SimulatorAuth.refuse(SimulatorAuth.bearer(options.apiKey), unauthorized),
-      notFound: () => vendorError(404, "", "not found"),
-      headers: () => ({ "x-request-id": `req_${++requests}` }),
+      basePath: "/api/v1",
+      guard,
+      notFound,
+      headers: () => ({ "x-request-id": `req_${++requests}`, "ratelimit-limit": "300", "ratelimit-remaining": "299" }),
       routes: [
-        Kit.post("/v1/verifications", create),
-        Kit.get("/v1/verifications/:id", (request) =>
-          Effect.map(verifications.require(request.params.id), (stored) => ({ status: 200, body: wire(stored) }))
-        )
-      ]
+        Kit.post("/inquiries", checked(create)),
+        Kit.get(
+          "/inquiries/:id",
+          checked((request) =>
+            Effect.map(inquiries.require(request.params.id), (stored) =>
+              answer(request, 200, stored, (request.query.get("include") ?? "").split(",").includes("verifications"))
+            )
+          )
+        ),
+        Kit.post(
+          "/inquiries/:id/expire",
+          checked((request) =>
+            Effect.gen(function* () {
+              const stored = yield* inquiries.require(request.params.id)
+              for (const verification of stored.verifications) {
+                if (verification.status === "initiated" || verification.status === "submitted") {
+                  verification.status = "failed"
+                }
+              }
+              yield* transition(stored, "expired")
+              return answer(request, 200, stored)
+            })
+          )
+        ),
+        Kit.post("/inquiries/:id/perform-simulate-actions", checked(simulate))
+      ],
+      pages: [Kit.get("/verify", page)]
     })
 
     return {
-      baseUrl: simulator.baseUrl,
-      failNext: (failure) => simulator.arm(failures[failure]),
-      arm: simulator.arm,
+      ...Kit.controls(simulator, { failures, webhooks }),
+      hostedFlowUrl: `${simulator.origin}/verify`,
       complete,
-      requests: simulator.requests
+      status: (id) => Effect.sync(() => inquiries.get(id)?.status)
     }
   })
 
@@ -245,7 +546,8 @@ export const layer = (options: Options) => Layer.effect(PersonaSimulator, make(o
 
 /**
  * The provider registered against a fresh simulator, with the simulator as a service: what tests of an application
- * that uses this adapter provide. `timeout` is the client's (keep it short: the `timeout` failure waits for it).
+ * that uses this adapter provide. The provider's default template is {@link templateId}; `timeout` is the client's
+ * (keep it short: the `timeout` failure waits for it).
  *
  * @since 0.1.0
  */
@@ -254,32 +556,37 @@ export const layerTest = (options: Options & { readonly timeout?: Duration.Input
     PersonaProvider.layer({
       apiKey: options.apiKey,
       baseUrl: simulator.baseUrl,
+      hostedFlowUrl: simulator.hostedFlowUrl,
+      inquiryTemplateId: templateId,
       timeout: options.timeout,
       webhookSecrets: [options.webhookSecret]
     })
   )
 
-// A 1×1 PNG stands in for the document image.
-const image = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
-  (char) => char.charCodeAt(0)
-)
-
-const lastNames: Record<FinalStatus | "pending", string> = {
-  approved: "Mustermann",
-  declined: "Declined",
-  review: "Review",
-  pending: "Pending"
-}
+/** The last name that makes an inquiry end in `status` (`waiting`: stays `created`). @since 0.1.0 */
+export const lastNameOf = (status: InquiryStatus | "waiting"): string =>
+  status === "completed"
+    ? "Mustermann"
+    : (Object.entries(magicNames).find(([, planned]) => planned === status)?.[0] ?? "mustermann").replace(
+        /^./,
+        (letter) => letter.toUpperCase()
+      )
 
 /**
- * A start request that the simulator ends with `status` (`"pending"`: waits for `complete`).
+ * A start request whose inquiry the simulator ends in `status` (`"waiting"`: stays `created` until `complete`).
  *
  * @since 0.1.0
  */
-export const startRequest = (status: FinalStatus | "pending"): IdentityProvider.StartRequest<unknown> =>
+export const startRequest = (
+  status: InquiryStatus | "waiting",
+  options: {
+    readonly parameters?: PersonaProvider.Parameters | undefined
+    readonly returnUrl?: string | undefined
+  } = {}
+): IdentityProvider.StartRequest<unknown> =>
   TestRequest.start({
-    processType: "document",
-    userData: Schema.decodeUnknownSync(IdentityData.IdentityData)({ firstName: "Erika", lastName: lastNames[status] }),
-    files: [{ kind: "front", mediaType: "image/png", bytes: image }]
+    processType: "inquiry",
+    parameters: options.parameters ?? {},
+    returnUrl: options.returnUrl,
+    userData: Schema.decodeUnknownSync(IdentityData.IdentityData)({ firstName: "Erika", lastName: lastNameOf(status) })
   })
