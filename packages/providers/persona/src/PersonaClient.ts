@@ -99,23 +99,30 @@ export const InquiryStatus = Schema.Literals([
 /** An inquiry's status. @since 0.1.0 */
 export type InquiryStatus = typeof InquiryStatus.Type
 
-const text = Schema.optionalKey(Schema.NullOr(Schema.String))
+// Persona's samples show an attribute nothing was read into as `{}` as well as `null` (`"name-middle": {}`): identity
+// attributes are read as anything, and only strings are used.
+const loose = Schema.optionalKey(Schema.Unknown)
 
-/** The attributes of an inquiry this adapter reads: its status and the identity data collected. @since 0.1.0 */
+/**
+ * The attributes of an inquiry this adapter reads: its status and the identity data collected (strings; anything else
+ * is read as absent).
+ *
+ * @since 0.1.0
+ */
 export const InquiryAttributes = Schema.Struct({
   status: InquiryStatus,
-  "reference-id": text,
-  "name-first": text,
-  "name-middle": text,
-  "name-last": text,
-  birthdate: text,
-  "address-street-1": text,
-  "address-street-2": text,
-  "address-city": text,
-  "address-subdivision": text,
-  "address-postal-code": text,
-  "address-country-code": text,
-  "identification-number": text
+  "reference-id": loose,
+  "name-first": loose,
+  "name-middle": loose,
+  "name-last": loose,
+  birthdate: loose,
+  "address-street-1": loose,
+  "address-street-2": loose,
+  "address-city": loose,
+  "address-subdivision": loose,
+  "address-postal-code": loose,
+  "address-country-code": loose,
+  "identification-number": loose
 })
 
 /** A resource identifier (`{ type, id }`) in a relationship. @since 0.1.0 */
@@ -147,16 +154,16 @@ export type Inquiry = typeof Inquiry.Type
 export const VerificationAttributes = Schema.Struct({
   status: Schema.String,
   /** Government ID verifications: the document's class (`pp`, `dl`, `id`, `rp`, `visa`, …). */
-  "id-class": text,
-  "identification-number": text,
-  "name-first": text,
-  "name-middle": text,
-  "name-last": text,
-  birthdate: text,
-  "issue-date": text,
-  "expiration-date": text,
+  "id-class": loose,
+  "identification-number": loose,
+  "name-first": loose,
+  "name-middle": loose,
+  "name-last": loose,
+  birthdate: loose,
+  "issue-date": loose,
+  "expiration-date": loose,
   /** The issuing country, ISO 3166-1 alpha-2. */
-  "country-code": text
+  "country-code": loose
 })
 
 /** An included resource: a verification (`verification/government-id`, …) or anything else Persona includes. @since 0.1.0 */

@@ -192,7 +192,10 @@ export const governmentIdOf = (
 ): PersonaClient.Verification | undefined =>
   verifications.filter((v) => v.type === "verification/government-id" && v.attributes.status === "passed").at(-1)
 
-const filled = (value: string | null | undefined): value is string => value != null && value.trim().length > 0
+const filled = (value: unknown): value is string => typeof value === "string" && value.trim().length > 0
+
+/** A string attribute, or `null` for anything else (`null`, `{}`). */
+const stringOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null)
 
 /**
  * What Persona collected, keyed by Persona's attribute names (`name-first`, `government-id.expiration-date`,
@@ -214,11 +217,11 @@ export const readFields = (document: PersonaClient.InquiryDocument): { readonly 
     if (filled(value)) fields[`government-id.${key}`] = value
   }
   const address: Address.Parts = {
-    lines: [inquiry["address-street-1"] ?? null, inquiry["address-street-2"] ?? null],
-    postalCode: inquiry["address-postal-code"] ?? null,
-    city: inquiry["address-city"] ?? null,
-    region: inquiry["address-subdivision"] ?? null,
-    country: inquiry["address-country-code"] ?? null
+    lines: [stringOrNull(inquiry["address-street-1"]), stringOrNull(inquiry["address-street-2"])],
+    postalCode: stringOrNull(inquiry["address-postal-code"]),
+    city: stringOrNull(inquiry["address-city"]),
+    region: stringOrNull(inquiry["address-subdivision"]),
+    country: stringOrNull(inquiry["address-country-code"])
   }
   if (Address.hasParts(address)) fields.address = address
   return fields

@@ -68,6 +68,51 @@ describe("PersonaProvider", () => {
     })
   )
 
+  it.effect(
+    "reads an attribute Persona left as {} or null as absent, and a passed government ID where the inquiry has none",
+    () =>
+      Effect.gen(function* () {
+        const document = Schema.decodeUnknownSync(PersonaClient.InquiryDocument)({
+          data: {
+            type: "inquiry",
+            id: "inq_1",
+            attributes: {
+              status: "approved",
+              "name-first": "Erika",
+              "name-middle": {},
+              "name-last": null,
+              birthdate: {}
+            },
+            relationships: { verifications: { data: [{ type: "verification/government-id", id: "ver_2" }] } }
+          },
+          included: [
+            { type: "verification/government-id", id: "ver_1", attributes: { status: "failed", "name-last": "Wrong" } },
+            {
+              type: "verification/government-id",
+              id: "ver_2",
+              attributes: {
+                status: "passed",
+                "name-last": "Mustermann",
+                "name-middle": {},
+                birthdate: "1964-08-12",
+                "id-class": "pp",
+                "country-code": "DE",
+                "expiration-date": {}
+              }
+            },
+            { type: "inquiry-template", id: "itmpl_1", attributes: { name: "KYC" } }
+          ]
+        })
+        assert.deepStrictEqual<unknown>(yield* PersonaProvider.normalise(document), {
+          firstName: "Erika",
+          lastName: "Mustermann",
+          dateOfBirth: "1964-08-12",
+          documentType: "passport",
+          issuingCountry: "DEU"
+        })
+      })
+  )
+
   it.live("keeps Persona's status as the reason, and no identity data, when not accepted", () =>
     Effect.gen(function* () {
       for (const [status, expected] of [
