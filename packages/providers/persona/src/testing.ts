@@ -29,7 +29,7 @@
  * and `create_failed_verification`, each firing its event.
  *
  * `failNext(failure)` makes the next request fail the way Persona fails: `unauthorized` (401), `rateLimited` (429
- * with `Retry-After: 2`), `unavailable` (503), `timeout`, `malformedJson` and `schemaInvalid`; `arm` takes any
+ * with `RateLimit-Reset: 2`), `unavailable` (503), `timeout`, `malformedJson` and `schemaInvalid`; `arm` takes any
  * fault of the kit, such as a 429 with `RateLimit-Reset` (`SimulatorFault.rateLimited({ spelling:
  * "rateLimitReset" })`), Persona's own spelling.
  *
@@ -205,14 +205,18 @@ const fail = (status: number, title: string, details?: string, pointer?: string)
 const unauthorized = fail(401, "Must be authenticated to access this endpoint")
 const notFound = () => fail(404, "Record not found")
 
-const failures = SimulatorFault.vendorFailures({
-  unauthorized,
-  rateLimited: fail(429, "Too many requests").body,
-  unavailable: fail(503, "Service unavailable").body,
-  successStatus: 200,
-  malformedJson: '{"data": {"type": "inquiry", "id": ',
-  schemaInvalid: { data: { type: "inquiry", id: 42, attributes: { status: "unheard-of" } } }
-})
+const failures = {
+  ...SimulatorFault.vendorFailures({
+    unauthorized,
+    rateLimited: fail(429, "Too many requests").body,
+    unavailable: fail(503, "Service unavailable").body,
+    successStatus: 200,
+    malformedJson: '{"data": {"type": "inquiry", "id": ',
+    schemaInvalid: { data: { type: "inquiry", id: 42, attributes: { status: "unheard-of" } } }
+  }),
+  // Persona tells the wait in `RateLimit-Reset` (seconds until the window resets), not `Retry-After`.
+  rateLimited: SimulatorFault.rateLimited({ spelling: "rateLimitReset", body: fail(429, "Too many requests").body })
+}
 
 const createAttributes = new Set([
   "inquiry-template-id",
