@@ -163,7 +163,19 @@ export const VerificationAttributes = Schema.Struct({
   "issue-date": loose,
   "expiration-date": loose,
   /** The issuing country, ISO 3166-1 alpha-2. */
-  "country-code": loose
+  "country-code": loose,
+  /** The checks Persona ran (`id_expired_detection`, …), each `passed`, `failed` or `not_applicable`. */
+  checks: Schema.optionalKey(
+    Schema.NullOr(
+      Schema.Array(
+        Schema.Struct({
+          name: Schema.String,
+          status: Schema.String,
+          reasons: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.Unknown)))
+        })
+      )
+    )
+  )
 })
 
 /** An included resource: a verification (`verification/government-id`, …) or anything else Persona includes. @since 0.1.0 */

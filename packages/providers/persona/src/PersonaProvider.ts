@@ -248,20 +248,36 @@ export const normalise = (
     )
   )
 
-/** Each verification as one check, named by its type, with Persona's status as the detail. @since 0.1.0 */
+const outcomeOf = (status: string): IdentityProvider.Check["outcome"] =>
+  status === "passed" ? "passed" : status === "failed" ? "failed" : "inconclusive"
+
+/**
+ * Each verification as one check, named by its type, with Persona's status as the detail; then each check Persona
+ * ran within it (`verification/government-id/id_expired_detection`), with its reasons, leaving out the checks that
+ * did not apply (`not_applicable`).
+ *
+ * @since 0.1.0
+ */
 export const checksOf = (
   verifications: ReadonlyArray<PersonaClient.Verification>
 ): ReadonlyArray<IdentityProvider.Check> =>
-  verifications.map((verification) => ({
-    name: verification.type,
-    outcome:
-      verification.attributes.status === "passed"
-        ? "passed"
-        : verification.attributes.status === "failed"
-          ? "failed"
-          : "inconclusive",
-    detail: verification.attributes.status
-  }))
+  verifications.flatMap((verification) => [
+    {
+      name: verification.type,
+      outcome: outcomeOf(verification.attributes.status),
+      detail: verification.attributes.status
+    },
+    ...(verification.attributes.checks ?? [])
+      .filter((check) => check.status !== "not_applicable")
+      .map((check) => {
+        const reasons = (check.reasons ?? []).filter((reason): reason is string => typeof reason === "string")
+        return {
+          name: `${verification.type}/${check.name}`,
+          outcome: outcomeOf(check.status),
+          detail: reasons.length > 0 ? `${check.status}: ${reasons.join(", ")}` : check.status
+        }
+      })
+  ])
 
 /** What the client already knows, as Persona's prefilled inquiry fields. @since 0.1.0 */
 export const fieldsOf = (

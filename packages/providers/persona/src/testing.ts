@@ -337,7 +337,23 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
         "name-first": stored.fields["name-first"] ?? specimen["name-first"],
         "name-last": stored.fields["name-last"] ?? specimen["name-last"],
         birthdate: stored.fields.birthdate ?? specimen.birthdate,
-        ...governmentId
+        ...governmentId,
+        checks: [
+          {
+            name: "id_expired_detection",
+            status: verification.status === "failed" ? "failed" : "passed",
+            reasons: verification.status === "failed" ? ["expired"] : [],
+            requirement: "required",
+            metadata: {}
+          },
+          {
+            name: "id_barcode_detection",
+            status: "not_applicable",
+            reasons: ["disabled"],
+            requirement: "not_required",
+            metadata: {}
+          }
+        ]
       },
       relationships: { inquiry: { data: { type: "inquiry", id: stored.id } } }
     })

@@ -63,7 +63,8 @@ describe("PersonaProvider", () => {
         dateOfExpiry: "2031-01-14"
       })
       assert.deepStrictEqual(outcome.checks, [
-        { name: "verification/government-id", outcome: "passed", detail: "passed" }
+        { name: "verification/government-id", outcome: "passed", detail: "passed" },
+        { name: "verification/government-id/id_expired_detection", outcome: "passed", detail: "passed" }
       ])
     })
   )
@@ -125,6 +126,16 @@ describe("PersonaProvider", () => {
         assert.strictEqual(outcome.status, expected, status)
         assert.strictEqual(outcome.reason, status)
         assert.isUndefined(outcome.finalResult)
+        if (status === "failed") {
+          assert.deepStrictEqual(outcome.checks, [
+            { name: "verification/government-id", outcome: "failed", detail: "failed" },
+            {
+              name: "verification/government-id/id_expired_detection",
+              outcome: "failed",
+              detail: "failed: expired"
+            }
+          ])
+        }
       }
     })
   )
