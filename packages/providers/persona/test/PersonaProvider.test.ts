@@ -354,6 +354,30 @@ describe("the simulator", () => {
     }).pipe(Effect.provide(TestLayer))
   )
 
+  it.live("refuses what Persona refuses: another key, an unknown attribute, a missing template", () =>
+    Effect.gen(function* () {
+      const simulator = yield* Testing.PersonaSimulator
+      const post = (key: string, attributes: unknown) =>
+        Effect.promise(() =>
+          fetch(`${simulator.baseUrl}/inquiries`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+            body: JSON.stringify({ data: { attributes } })
+          }).then(async (response) => ({ status: response.status, body: await response.json() }))
+        )
+      const key = Redacted.value(apiKey)
+      assert.strictEqual(
+        (yield* post("persona_sandbox_other", { "inquiry-template-id": Testing.templateId })).status,
+        401
+      )
+      const unknown = yield* post(key, { "inquiry-template-id": Testing.templateId, "redirect-url": "https://x" })
+      assert.strictEqual(unknown.status, 400)
+      assert.strictEqual(unknown.body.errors[0].source.pointer, "/data/attributes/redirect-url")
+      assert.strictEqual((yield* post(key, { "reference-id": "r" })).status, 422)
+      assert.strictEqual((yield* post(key, { "inquiry-template-id": Testing.templateId })).status, 201)
+    }).pipe(Effect.provide(TestLayer))
+  )
+
   it.live("answers in the Key-Inflection asked for, and refuses an unknown Persona-Version", () =>
     Effect.gen(function* () {
       const registered = yield* provider
