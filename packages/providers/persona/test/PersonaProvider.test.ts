@@ -4,7 +4,7 @@
 import { ProviderError, ProviderRegistry } from "@assure/provider"
 import { SimulatorFault } from "@assure/provider/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { ConfigProvider, Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { PersonaClient, PersonaProvider, PersonaWebhook } from "../src/index.js"
 import * as Testing from "../src/testing.js"
@@ -396,5 +396,56 @@ describe("the simulator", () => {
       const version = yield* get({ "persona-version": "1999-01-01" })
       assert.strictEqual(version.status, 400)
     }).pipe(Effect.provide(TestLayer))
+  )
+})
+
+describe("PersonaProvider.layerConfig", () => {
+  it.live("reads the key, both secrets of a rotation, the template and the URLs from the PERSONA_ variables", () =>
+    Effect.gen(function* () {
+      const simulator = yield* Testing.make({ apiKey, webhookSecret })
+      const environment = {
+        PERSONA_API_KEY: Redacted.value(apiKey),
+        PERSONA_WEBHOOK_SECRET: "wbhsec_new, wbhsec_old",
+        PERSONA_INQUIRY_TEMPLATE_ID: "itmpl_FromEnv1",
+        PERSONA_BASE_URL: simulator.baseUrl,
+        PERSONA_HOSTED_FLOW_URL: simulator.hostedFlowUrl,
+        PERSONA_API_VERSION: "2025-12-08"
+      }
+      const layer = PersonaProvider.layerConfig.pipe(
+        Layer.provideMerge(ProviderRegistry.layer),
+        Layer.provide(FetchHttpClient.layer),
+        Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment })))
+      )
+      yield* Effect.gen(function* () {
+        const registered = yield* provider
+        const session = yield* registered.start(Testing.startRequest("completed"))
+        assert.isTrue(session.redirectUrl?.startsWith(`${simulator.hostedFlowUrl}?`))
+        const [sent] = yield* simulator.requests
+        assert.strictEqual(sent?.headers["persona-version"], "2025-12-08")
+        assert.strictEqual(JSON.parse(sent?.body ?? "").data.attributes["inquiry-template-id"], "itmpl_FromEnv1")
+        // An event signed with the old secret still verifies while the secret rotates.
+        const request = yield* PersonaWebhook.sign({
+          secrets: [Redacted.make("wbhsec_old")],
+          event: JSON.stringify({
+            data: {
+              type: "event",
+              id: "evt_1",
+              attributes: { name: "inquiry.completed", payload: { data: { type: "inquiry", id: session.reference } } }
+            }
+          })
+        })
+        assert.strictEqual((yield* registered.verifyWebhook(request)).reference, session.reference)
+      }).pipe(Effect.provide(layer))
+      const missing = yield* Effect.flip(
+        Layer.build(
+          PersonaProvider.layerConfig.pipe(
+            Layer.provideMerge(ProviderRegistry.layer),
+            Layer.provide(FetchHttpClient.layer),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { PERSONA_WEBHOOK_SECRET: "wbhsec_x" } })))
+          )
+        )
+      )
+      assert.strictEqual(missing._tag, "ConfigError")
+    }).pipe(Effect.scoped)
   )
 })
