@@ -275,7 +275,8 @@ const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toI
 export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Scope> =>
   Effect.gen(function* () {
     const inquiries = SimulatorStore.make<Stored>({ notFound })
-    const byIdempotencyKey = new Map<string, string>()
+    /** Each `Idempotency-Key`: the inquiry it created and the body it came with. */
+    const byIdempotencyKey = new Map<string, { readonly id: string; readonly body: string }>()
     let requests = 0
     const sandbox = Redacted.value(options.apiKey).startsWith("persona_sandbox_")
 
@@ -414,11 +415,22 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
       body: inflectKeys(document(stored, include), request.headers["key-inflection"])
     })
 
-    /** `POST /inquiries`: checks the body as Persona would; a retry with the same `Idempotency-Key` gets the same inquiry. */
+    /**
+     * `POST /inquiries`: checks the body as Persona would. A retry with the same `Idempotency-Key` and body gets the
+     * same inquiry; the same key with another body is Persona's 400 idempotency error.
+     */
     const create: Kit.Handler = (request) =>
       Effect.gen(function* () {
         const key = request.headers["idempotency-key"]
-        const started = key === undefined ? undefined : inquiries.get(byIdempotencyKey.get(key) ?? "")
+        const earlier = key === undefined ? undefined : byIdempotencyKey.get(key)
+        if (earlier !== undefined && earlier.body !== request.text) {
+          return fail(
+            400,
+            "Idempotency error",
+            "Keys for idempotent requests can only be used with the same parameters they were first used with."
+          )
+        }
+        const started = earlier === undefined ? undefined : inquiries.get(earlier.id)
         if (started !== undefined) return answer(request, 201, started)
         const parsed = request.json()
         const attributes = isObject(parsed) && isObject(parsed.data) ? parsed.data.attributes : undefined
@@ -458,7 +470,7 @@ export const make = (options: Options): Effect.Effect<Simulator, never, Scope.Sc
           planned: magicNames[(given["name-last"] ?? "").toLowerCase()] ?? "completed",
           verifications: []
         })
-        if (key !== undefined) byIdempotencyKey.set(key, stored.id)
+        if (key !== undefined) byIdempotencyKey.set(key, { id: stored.id, body: request.text })
         const created = answer(request, 201, stored)
         yield* webhooks.send(yield* eventOf(stored))
         yield* playOut(stored)

@@ -378,6 +378,25 @@ describe("the simulator", () => {
     }).pipe(Effect.provide(TestLayer))
   )
 
+  it.live("a retried start with the same idempotency key gets the same inquiry, another body a 400", () =>
+    Effect.gen(function* () {
+      const registered = yield* provider
+      const simulator = yield* Testing.PersonaSimulator
+      const request = Testing.startRequest("waiting")
+      const first = yield* registered.start(request)
+      const again = yield* registered.start(request)
+      assert.strictEqual(again.reference, first.reference)
+      const error = yield* Effect.flip(registered.start({ ...request, parameters: { referenceId: "other" } }))
+      assert.strictEqual(error.reason._tag, "InvalidRequest")
+      assert.lengthOf(
+        (yield* simulator.webhooks).filter(
+          (delivery) => JSON.parse(delivery.body).data.attributes.name === "inquiry.created"
+        ),
+        1
+      )
+    }).pipe(Effect.provide(TestLayer))
+  )
+
   it.live("answers in the Key-Inflection asked for, and refuses an unknown Persona-Version", () =>
     Effect.gen(function* () {
       const registered = yield* provider
