@@ -33,6 +33,7 @@ export const builtIn: Readonly<Record<string, string>> = {
   sandbox: "@assure/sandbox",
   onfido: "@assure/onfido",
   veriff: "@assure/veriff",
+  persona: "@assure/persona",
   "stripe-identity": "@assure/stripe-identity",
   sumsub: "@assure/sumsub",
   oidc: "@assure/oidc",
