@@ -6,7 +6,7 @@
  * - a built-in short name (`onfido`), which stands for the package `@assure/onfido`;
  * - a module path, absolute or relative to the working directory (`./adapters/acme`, `/opt/acme/dist/index.js`): a
  *   file, or a package folder (its `package.json` `exports` or `main` names the entry);
- * - any other package name (`@acme/assure-persona`), found in the `node_modules` of the working directory (or a
+ * - any other package name (`@acme/assure-idv`), found in the `node_modules` of the working directory (or a
  *   folder above it) first, then in the server's own installation.
  *
  * Each module must export an `AdapterModule` as `adapter` (see `@assure/provider`). Its peers — `effect`,
