@@ -86,6 +86,7 @@ export const suite = <E, R = never>(options: Options<E, R>): void => {
   const { harness: declared } = options
   const capabilities = declared.capabilities
   const pollTimeout = options.pollTimeout ?? 10_000
+  const checkTimeout = pollTimeout + 20_000
 
   /** Runs a check against a freshly built layer, with the real clock (simulators are real servers). */
   const check = (
@@ -100,8 +101,11 @@ export const suite = <E, R = never>(options: Options<E, R>): void => {
           const registry = yield* ProviderRegistry.ProviderRegistry
           const provider = yield* registry.get(declared.provider)
           yield* body(provider, declared)
-        }).pipe(Effect.provide(options.layer)) as Effect.Effect<void, unknown>
-      // The layer provides R; TypeScript cannot simplify Exclude<R, R | ProviderRegistry> for a generic R.
+          // The layer provides R; TypeScript cannot simplify Exclude<R, R | ProviderRegistry> for a generic R.
+        }).pipe(Effect.provide(options.layer)) as Effect.Effect<void, unknown>,
+      // A check may poll for up to pollTimeout, and builds a simulator and a provider first: vitest's 5 s default
+      // would cut it short, on a loaded machine even when the provider is quick.
+      checkTimeout
     )
 
   /** Drives a started session to its final outcome the way the provider supports best. */
