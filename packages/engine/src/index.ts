@@ -40,6 +40,8 @@ export * as Processes from "./Processes.js"
 export * as Retention from "./Retention.js"
 /** When a failed provider call is made again: backoff, jitter and the provider's `retryAfter`. @since 0.2.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
+/** Provider routing: tenant policies, their validation, and the routing decision with its audit. @since 0.2.0 */
+export * as Routing from "./Routing.js"
 /** Tenants: the API clients that own data. @since 0.1.0 */
 export * as Tenant from "./Tenant.js"
 /** The verification lifecycle: webhooks, redirects, polling, retries and deadlines, to the final status. @since 0.2.0 */
