@@ -218,17 +218,27 @@ describe("Routing.decide", () => {
     const decision = routed(
       Routing.decide(
         nordic,
-        request({ processType: "documentSelfie", issuingCountry: "PRT" }),
+        request({ processType: "document", issuingCountry: "PRT" }),
         providers,
         (p) => p.name !== "onfido"
       )
     )
     assert.strictEqual(decision.provider, "veriff")
     assert.deepStrictEqual(decision.fallbacks, [])
-    assert.deepStrictEqual(decision.audit.considered, [
-      { provider: "onfido", outcome: "skipped", reason: "circuitOpen" },
-      { provider: "veriff", outcome: "chosen" }
-    ])
+    // The README shows this decision.
+    assert.deepStrictEqual(plain(Schema.encodeSync(Routing.Decision)(decision)), {
+      _tag: "Routed",
+      provider: "veriff",
+      fallbacks: [],
+      audit: {
+        request: { processType: "document", issuingCountry: "PRT" },
+        rule: { index: 2, description: "any request: onfido, then veriff" },
+        considered: [
+          { provider: "onfido", outcome: "skipped", reason: "circuitOpen" },
+          { provider: "veriff", outcome: "chosen" }
+        ]
+      }
+    })
   })
 
   it("fails with NoProvider when every provider of the matching rule is skipped, without trying later rules", () => {
