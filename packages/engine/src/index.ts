@@ -4,6 +4,8 @@
  * @since 0.1.0
  */
 
+/** A circuit breaker per tenant and provider, the first part of routing and fallback. @since 0.2.0 */
+export * as CircuitBreaker from "./CircuitBreaker.js"
 /** Dossiers, their identity data and files. @since 0.1.0 */
 export * as Dossiers from "./Dossiers.js"
 /** The long-running work: due rows in the engine's tables, done by one sweeper per cluster. @since 0.1.0 */
