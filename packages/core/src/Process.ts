@@ -11,6 +11,7 @@ import { FileInfo } from "./FileInfo.js"
 import { DossierId, ProcessId } from "./Identifiers.js"
 import { IdentityData } from "./IdentityData.js"
 import { updatedNotBeforeCreated } from "./internal/checks.js"
+import { ProcessRouting } from "./ProcessRouting.js"
 import { ProcessStatus } from "./ProcessStatus.js"
 import { ProcessType } from "./ProcessType.js"
 import { ProviderName } from "./ProviderName.js"
@@ -73,7 +74,13 @@ export const Process = /* @__PURE__ */ Schema.Struct({
   redirectUrl: Schema.optionalKey(Schema.String),
   notificationUrl: Schema.optionalKey(Schema.String),
   /** An assure extension: a failed provider call the engine is retrying. */
-  providerRetry: Schema.optionalKey(ProviderRetry)
+  providerRetry: Schema.optionalKey(ProviderRetry),
+  /** An assure extension: how routing chose the provider (`provider: "auto"`), and what followed a failure. */
+  routing: Schema.optionalKey(ProcessRouting),
+  /** An assure extension: the failed process this one replaced, on the same dossier. */
+  fallbackOf: Schema.optionalKey(ProcessId),
+  /** An assure extension: the process that replaced this one after its provider failed. */
+  fallbackTo: Schema.optionalKey(ProcessId)
 }).pipe(
   Schema.check(
     updatedNotBeforeCreated,

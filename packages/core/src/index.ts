@@ -31,6 +31,8 @@ export * as PersonName from "./PersonName.js"
 export * as Problem from "./Problem.js"
 /** Processes and their results. @since 0.1.0 */
 export * as Process from "./Process.js"
+/** How a routed process got its provider, and which fallback followed which failure. @since 0.2.0 */
+export * as ProcessRouting from "./ProcessRouting.js"
 /** Process statuses and the allowed moves between them. @since 0.1.0 */
 export * as ProcessStatus from "./ProcessStatus.js"
 /** Process types. @since 0.1.0 */

@@ -1,7 +1,8 @@
 /**
  * A circuit breaker per tenant and provider, the first part of provider routing and fallback (issue 18): it tells
- * whether new processes of a tenant should skip a provider that keeps failing. It is not yet consulted on process
- * creation; routing will ask {@link CircuitBreaker} `isAvailable` and report outcomes with `record`.
+ * whether new processes of a tenant should skip a provider that keeps failing. The `Router` asks `isAvailable` when
+ * it routes a process (and the engine when it chooses a fallback); every provider start and poll reports its outcome
+ * with `record`. The `assure_circuit_state{tenant,provider}` gauge follows each circuit's state.
  *
  * A circuit is `closed` (calls go through) until, within the sliding `window`, at least `minimumCalls` counted calls
  * were made and the share of them that failed through the provider's fault reaches `failureRate`; it is then `open`
@@ -15,6 +16,7 @@
 
 import type { ProviderError } from "@assure/provider"
 import { Config, Context, DateTime, Duration, Effect, Layer, Ref, Schema } from "effect"
+import * as EngineMetrics from "./EngineMetrics.js"
 
 /** The breaker's settings. @since 0.2.0 */
 export interface Settings {
@@ -168,14 +170,22 @@ export const make = (settings: Settings): Effect.Effect<Service> =>
             const byProvider = all.get(tenant) ?? new Map<string, Circuit>()
             const existing = byProvider.get(provider)
             const fresh = existing === undefined ? closed(now) : undefined
-            const [result, next] = f(fresh ?? current(existing ?? closed(now), now), now)
+            const before = fresh ?? current(existing ?? closed(now), now)
+            const [result, next] = f(before, now)
             // a closed circuit that was only asked about is not kept: `states` lists circuits that recorded something
             if (next !== fresh) {
               byProvider.set(provider, next)
               all.set(tenant, byProvider)
             }
-            return [result, all] as const
-          })
+            const changed = existing === undefined ? next.state !== "closed" : existing.state !== next.state
+            return [[result, changed ? next.state : undefined] as const, all] as const
+          }).pipe(
+            Effect.flatMap(([result, changedTo]) =>
+              changedTo === undefined
+                ? Effect.succeed(result)
+                : Effect.as(EngineMetrics.recordCircuitState(tenant, provider, changedTo), result)
+            )
+          )
       )
 
     const status = (tenant: string, provider: string, circuit: Circuit | undefined, now: number): Status => {

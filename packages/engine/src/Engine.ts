@@ -21,6 +21,7 @@ import { type Duration, Layer } from "effect"
 import { type Sharding, SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
 import type { SqlClient } from "effect/sql"
+import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as Dossiers from "./Dossiers.js"
 import * as DurableWork from "./DurableWork.js"
 import type { FileStore } from "./FileStore.js"
@@ -30,6 +31,7 @@ import * as Notifications from "./Notifications.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
+import * as Router from "./Router.js"
 import * as Verifications from "./Verifications.js"
 
 /** What the application provides. @since 0.1.0 */
@@ -50,7 +52,18 @@ export interface Options {
   readonly pollInterval?: Duration.Input | undefined
   /** When the retention purge runs, as a cron expression (default: hourly). */
   readonly retentionSchedule?: string | undefined
+  /** The circuit breaker's settings (`CircuitBreaker.defaults` for those left out). */
+  readonly circuitBreaker?: Partial<CircuitBreaker.Settings> | undefined
 }
+
+/** The services the engine provides. @since 0.2.0 */
+export type Services =
+  | Dossiers.Dossiers
+  | Processes.Processes
+  | Verifications.Verifications
+  | Notifications.Notifications
+  | Router.Router
+  | CircuitBreaker.CircuitBreaker
 
 /**
  * The services and their durable work over the cluster `Sharding` the application provides (socket runners sharing
@@ -60,13 +73,10 @@ export interface Options {
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<
-  Dossiers.Dossiers | Processes.Processes | Verifications.Verifications | Notifications.Notifications,
-  never,
-  Requirements | Sharding.Sharding
-> => {
+): Layer.Layer<Services, never, Requirements | Sharding.Sharding> => {
   const services = Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer, Notifications.layer).pipe(
-    Layer.provideMerge(Signals.layer)
+    Layer.provideMerge(Router.layer),
+    Layer.provideMerge(Layer.merge(Signals.layer, CircuitBreaker.layer(options.circuitBreaker)))
   )
   return Layer.merge(services, DurableWork.layer(options).pipe(Layer.provide(services)))
 }
@@ -79,11 +89,7 @@ export const layer = (
  */
 export const layerSingleRunner = (
   options: Options = {}
-): Layer.Layer<
-  Dossiers.Dossiers | Processes.Processes | Verifications.Verifications | Notifications.Notifications,
-  never,
-  Requirements
-> =>
+): Layer.Layer<Services, never, Requirements> =>
   layer(options).pipe(
     Layer.provide(
       SingleRunner.layer({

@@ -6,6 +6,7 @@
  */
 import { Context, type Duration, type Redacted } from "effect"
 import type * as RetryPolicy from "./RetryPolicy.js"
+import type * as Routing from "./Routing.js"
 
 /** Where a tenant receives signed `process.complete` events, and the secrets that sign them (two during rotation). @since 0.1.0 */
 export interface EventSubscription {
@@ -37,6 +38,11 @@ export interface Settings {
   readonly retention: Duration.Input | undefined
   /** Each tenant's event subscription, if it has one. */
   readonly eventSubscriptions: Readonly<Record<string, EventSubscription>>
+  /**
+   * The routing policy of tenants without one of their own, for processes created with `provider: "auto"`; without
+   * it, such a tenant must set its own first. Check it with `Routing.validate` before use.
+   */
+  readonly routingPolicy?: Routing.Policy | undefined
 }
 
 /**

@@ -52,3 +52,18 @@ export class ProviderNotConfigured extends Schema.TaggedError<ProviderNotConfigu
     return `The provider "${this.provider}" is not configured`
   }
 }
+
+/**
+ * Routing found no provider that can take a new process now: every provider of the matching rule was skipped (their
+ * circuits open, say). Nothing was stored; the client may try again later or name a provider.
+ *
+ * @since 0.2.0
+ */
+export class NoProviderAvailable extends Schema.TaggedError<NoProviderAvailable>("@assure/engine/NoProviderAvailable")(
+  "NoProviderAvailable",
+  { detail: Schema.String }
+) {
+  override get message(): string {
+    return this.detail
+  }
+}

@@ -64,6 +64,17 @@ export const providerCallRetries = Metric.counter("assure_provider_call_retries_
   incremental: true
 })
 
+/** `assure_routing_fallbacks_total{from,to}`: routed processes whose provider failed and that a fallback replaced. @since 0.2.0 */
+export const routingFallbacks = Metric.counter("assure_routing_fallbacks_total", {
+  description: "Routed processes whose provider failed, replaced by a process of the fallback provider",
+  incremental: true
+})
+
+/** `assure_circuit_state{tenant,provider}`: 0 closed, 1 half-open, 2 open. @since 0.2.0 */
+export const circuitState = Metric.gauge("assure_circuit_state", {
+  description: "The circuit breaker's state per tenant and provider: 0 closed, 1 half-open, 2 open"
+})
+
 /** `assure_notification_delivery_attempts_total{result}`: delivered, retry (failed, tried again) or expired. @since 0.2.0 */
 export const notificationAttempts = Metric.counter("assure_notification_delivery_attempts_total", {
   description: "Notification delivery attempts by result: delivered, retry (failed, will be tried again) or expired",
@@ -104,6 +115,21 @@ export const recordStarted = (provider: string): Effect.Effect<void> =>
 /** Counts a process that reached its final status. @since 0.2.0 */
 export const recordFinished = (provider: string, status: string): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(verificationsFinished, { provider, status }), 1)
+
+/** Counts a fallback: a routed process of `from` failed and a process of `to` replaced it. @since 0.2.0 */
+export const recordFallback = (from: string, to: string): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(routingFallbacks, { from, to }), 1)
+
+/** Shows a circuit's state: 0 closed, 1 half-open, 2 open. @since 0.2.0 */
+export const recordCircuitState = (
+  tenant: string,
+  provider: string,
+  state: "closed" | "halfOpen" | "open"
+): Effect.Effect<void> =>
+  Metric.update(
+    Metric.withAttributes(circuitState, { tenant, provider }),
+    state === "closed" ? 0 : state === "halfOpen" ? 1 : 2
+  )
 
 /** Counts a failed provider call that the engine will make again. @since 0.2.0 */
 export const recordRetry = (

@@ -123,11 +123,30 @@ const readIndexes = Effect.gen(function* () {
   yield* sql`CREATE INDEX assure_provider_events_by_process ON assure_provider_events (process_id)`
 })
 
+/**
+ * Provider routing (issue 18): a routed process's routing record (sealed: it names the person's nationality and
+ * document), the links between a failed process and its fallback, and each tenant's own routing policy.
+ */
+const routing = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const bytes = sql.onDialectOrElse({ pg: () => sql.literal("BYTEA"), orElse: () => sql.literal("BLOB") })
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN routing ${bytes}`
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN fallback_of TEXT`
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN fallback_to TEXT`
+  yield* sql`
+    CREATE TABLE assure_routing_policies (
+      tenant_id TEXT PRIMARY KEY,
+      policy TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
 export const migrations = {
   "0001_engine_schema": schema,
   "0002_due_work": dueWork,
-  "0003_read_indexes": readIndexes
+  "0003_read_indexes": readIndexes,
+  "0004_routing": routing
 }
 
 /**

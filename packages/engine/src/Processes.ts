@@ -12,11 +12,11 @@
  *
  * @since 0.1.0
  */
-import { type FileInfo, type FileKind, type Process, ProcessStatus } from "@assure/core"
+import { type FileInfo, type FileKind, type Process, ProcessStatus, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
-import { Context, Effect, Layer, Result } from "effect"
+import { Context, Effect, Layer, Result, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
-import { Conflict, InvalidInput, NotFound, ProviderNotConfigured } from "./EngineError.js"
+import { Conflict, InvalidInput, NoProviderAvailable, NotFound, ProviderNotConfigured } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
 import type { FileStore } from "./FileStore.js"
@@ -34,15 +34,24 @@ import {
 import { bytesOf, type FileRow, type ProcessRow } from "./internal/rows.js"
 import { fileContext, processContext, userDataContext } from "./internal/sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
+import type { CircuitBreaker } from "./CircuitBreaker.js"
 import type { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as RetryPolicy from "./RetryPolicy.js"
+import { Router } from "./Router.js"
+import type * as Routing from "./Routing.js"
 import type { TenantId } from "./Tenant.js"
+
+const isProcessType = Schema.is(ProcessType.ProcessType)
+
+/** The provider name that asks routing to choose the provider (`Router`). @since 0.2.0 */
+export const auto = "auto"
 
 /** The Assure fields of a new process. @since 0.1.0 */
 export interface CreateProcess {
+  /** A provider the engine runs, or {@link auto} to let the tenant's routing policy choose one. */
   readonly provider: string
   readonly processType: string
   /** `{ "<provider>": { … } }`: the provider's own parameters, validated by its schema. */
@@ -73,7 +82,7 @@ export class Processes extends Context.Service<
       tenant: TenantId,
       dossierId: string,
       input: CreateProcess
-    ) => Effect.Effect<Process.Process, NotFound | InvalidInput | ProviderNotConfigured>
+    ) => Effect.Effect<Process.Process, NotFound | InvalidInput | ProviderNotConfigured | NoProviderAvailable>
     readonly get: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<Process.Process, NotFound>
     readonly delete: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<void, NotFound>
     readonly addFile: (
@@ -124,7 +133,14 @@ export class Processes extends Context.Service<
 export const layer: Layer.Layer<
   Processes,
   never,
-  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry | OutboundPolicy | Lifecycle
+  | SqlClient.SqlClient
+  | PersonalDataCipher
+  | FileStore
+  | ProviderRegistry.ProviderRegistry
+  | OutboundPolicy
+  | Lifecycle
+  | CircuitBreaker
+  | Router
 > = Layer.effect(
   Processes,
   Effect.gen(function* () {
@@ -146,18 +162,60 @@ export const layer: Layer.Layer<
       applyOutcome,
       startSession,
       alreadyRequested,
-      firstCheck
+      firstCheck,
+      registry,
+      sealRouting
     } = yield* makeProcessKit
+    const router = yield* Router
+
+    /**
+     * The provider routing chooses for a new process of the dossier (`provider: "auto"`): asked with the process type
+     * and what the dossier's userData says of the person and their document.
+     */
+    const routeProcess = (tenant: TenantId, dossierId: string, processType: string) =>
+      Effect.gen(function* () {
+        if (!isProcessType(processType)) {
+          return yield* invalid("The process type is not supported", "processType", "is not a process type")
+        }
+        const dossiers = yield* sql<{ user_data: Uint8Array | null }>`
+          SELECT user_data FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
+        const dossier = dossiers[0]
+        if (dossier === undefined) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        const sealed = bytesOf(dossier.user_data)
+        const userData =
+          sealed === null
+            ? undefined
+            : storedIdentityData(yield* Effect.orDie(cipher.openJson(sealed, userDataContext(dossierId))))
+        const request: Routing.Request = {
+          processType,
+          ...(userData?.issuingCountry === undefined ? {} : { issuingCountry: userData.issuingCountry }),
+          ...(userData?.nationality === undefined ? {} : { nationality: userData.nationality }),
+          ...(userData?.documentType === undefined ? {} : { documentType: userData.documentType })
+        }
+        return yield* router.route(tenant, request).pipe(
+          Effect.catchTag("NoRoute", (refused): Effect.Effect<never, InvalidInput | NoProviderAvailable> =>
+            refused.reason === "allSkipped"
+              ? Effect.fail(new NoProviderAvailable({ detail: refused.detail }))
+              : Effect.fail(
+                  new InvalidInput({
+                    detail: "No provider can be routed to",
+                    invalidParams: [{ name: "provider", reason: refused.detail }]
+                  })
+                )
+          )
+        )
+      })
     return Processes.of({
       create: Effect.fn("Processes.create")(function* (tenant, dossierId, input) {
         if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
         // Checked before anything is stored. The dossier's existence is checked under its lock, below, and, when the
         // input is refused, here: a missing dossier answers NotFound before any complaint about the input.
-        const { provider, parameters } = yield* Effect.gen(function* () {
-          if (!isProviderName(input.provider)) {
+        const { provider, parameters, routing } = yield* Effect.gen(function* () {
+          const routed = input.provider === auto ? yield* routeProcess(tenant, dossierId, input.processType) : undefined
+          if (routed === undefined && !isProviderName(input.provider)) {
             return yield* new ProviderNotConfigured({ provider: input.provider })
           }
-          const provider = yield* providerOf(input.provider)
+          const provider = routed?.provider ?? (yield* providerOf(input.provider))
           if (!provider.processTypes.some((type) => type === input.processType)) {
             return yield* invalid(
               "The process type is not supported",
@@ -169,12 +227,16 @@ export const layer: Layer.Layer<
           if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
             return yield* invalid("The process parameters are not valid", "processParameters", "must be an object")
           }
-          const others = Object.keys(entries).filter((key) => key !== provider.name)
+          // A routed process may carry parameters for each provider it could be routed or fall back to.
+          const loaded = routed === undefined ? [] : yield* registry.names
+          const others = Object.keys(entries).filter((key) => key !== provider.name && !loaded.includes(key))
           if (others.length > 0) {
             return yield* invalid(
               "The process parameters are not valid",
               `processParameters.${others[0]}`,
-              `only "${provider.name}" parameters apply`
+              routed === undefined
+                ? `only "${provider.name}" parameters apply`
+                : `no provider "${others[0]}" is configured on this server`
             )
           }
           const parameters = (entries as Record<string, unknown>)[provider.name] ?? {}
@@ -216,7 +278,14 @@ export const layer: Layer.Layer<
               )
             }
           }
-          return { provider, parameters }
+          const routing =
+            routed === undefined
+              ? undefined
+              : {
+                  record: { decision: routed.decision, fallbacks: routed.fallbacks },
+                  parameters: entries as Record<string, unknown>
+                }
+          return { provider, parameters, routing }
         }).pipe(
           Effect.catchTag("InvalidInput", (error) =>
             Effect.flatMap(
@@ -258,6 +327,9 @@ export const layer: Layer.Layer<
           attempts: 0,
           last_error: null,
           return_url: null,
+          routing: routing === undefined ? null : yield* sealRouting(id, routing),
+          fallback_of: null,
+          fallback_to: null,
           created_at: timestamp,
           updated_at: timestamp
         }

@@ -1,7 +1,6 @@
 /**
  * Provider routing, first part: a tenant's routing policy, its validation against the loaded providers, and the
- * routing decision with its audit. Pure code: no I/O, no database. Not yet wired to the API (`provider: "auto"` is not
- * available yet).
+ * routing decision with its audit. Pure code: no I/O, no database; the `Router` service applies it to processes.
  *
  * A policy is an ordered list of rules. A rule's `when` holds its conditions — `processType`, `issuingCountry`,
  * `nationality`, `documentType`, each a non-empty list of accepted values — and all present conditions must hold
@@ -14,7 +13,7 @@
  *
  * @since 0.2.0
  */
-import { Country, DocumentType, ProcessType, ProviderName } from "@assure/core"
+import { Country, DocumentType, ProcessRouting, ProcessType, ProviderName } from "@assure/core"
 import type { Capabilities, IdentityProvider } from "@assure/provider"
 import { type Effect, Schema } from "effect"
 
@@ -243,59 +242,32 @@ export const validate = (policy: Policy, providers: ReadonlyArray<Provider>): Re
   return problems
 }
 
-/** What a routing decision is asked about: the process to create. @since 0.2.0 */
-export const Request = /* @__PURE__ */ Schema.Struct({
-  processType: ProcessType.ProcessType,
-  issuingCountry: Schema.optionalKey(Country.Country),
-  nationality: Schema.optionalKey(Country.Country),
-  documentType: Schema.optionalKey(DocumentType.DocumentType)
-}).pipe(Schema.annotate({ identifier: "RoutingRequest" }))
+/** What a routing decision is asked about: the process to create (`@assure/core`'s `ProcessRouting.Request`). @since 0.2.0 */
+export const Request = ProcessRouting.Request
 
 /** What a routing decision is asked about. @since 0.2.0 */
-export type Request = typeof Request.Type
+export type Request = ProcessRouting.Request
 
 /** Why a provider was skipped. @since 0.2.0 */
-export const SkipReason = /* @__PURE__ */ Schema.Literals([
-  "capability",
-  "circuitOpen",
-  "processType",
-  "unknownProvider"
-])
+export const SkipReason = ProcessRouting.SkipReason
 
 /** Why a provider was skipped. @since 0.2.0 */
-export type SkipReason = typeof SkipReason.Type
+export type SkipReason = ProcessRouting.SkipReason
 
-/**
- * One provider of the matching rule, in the order tried: `chosen`, `fallback` (left for later, in order), or
- * `skipped` with its reason (and, for `capability`, the capabilities it lacks).
- *
- * @since 0.2.0
- */
-export const Consideration = /* @__PURE__ */ Schema.Struct({
-  provider: Schema.String,
-  outcome: Schema.Literals(["chosen", "fallback", "skipped"]),
-  reason: Schema.optionalKey(SkipReason),
-  missing: Schema.optionalKey(Schema.Array(Capability))
-})
+/** One provider of the matching rule, in the order tried. @since 0.2.0 */
+export const Consideration = ProcessRouting.Consideration
 
 /** One provider considered. @since 0.2.0 */
-export type Consideration = typeof Consideration.Type
+export type Consideration = ProcessRouting.Consideration
 
 /** The rule that matched: its index in the policy and a description. @since 0.2.0 */
-export const MatchedRule = /* @__PURE__ */ Schema.Struct({
-  index: Schema.Number,
-  description: Schema.String
-})
+export const MatchedRule = ProcessRouting.MatchedRule
 
 /** The audit of one decision, as JSON-friendly data to store on the process and show over the API. @since 0.2.0 */
-export const Audit = /* @__PURE__ */ Schema.Struct({
-  request: Request,
-  rule: Schema.optionalKey(MatchedRule),
-  considered: Schema.Array(Consideration)
-}).pipe(Schema.annotate({ identifier: "RoutingAudit" }))
+export const Audit = ProcessRouting.Audit
 
 /** The audit of one decision. @since 0.2.0 */
-export type Audit = typeof Audit.Type
+export type Audit = ProcessRouting.Audit
 
 /** A provider was chosen; `fallbacks` are the ones left, in order, should it fail. @since 0.2.0 */
 export const Routed = /* @__PURE__ */ Schema.TaggedStruct("Routed", {

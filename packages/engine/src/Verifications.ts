@@ -20,6 +20,7 @@ import { isForeignKeyViolation, skipLocked } from "./internal/locking.js"
 import { makeProcessKit } from "./internal/processKit.js"
 import type { ProcessRow } from "./internal/rows.js"
 import { now } from "./internal/shared.js"
+import type { CircuitBreaker } from "./CircuitBreaker.js"
 import type { Lifecycle } from "./Lifecycle.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
@@ -78,7 +79,13 @@ export class Verifications extends Context.Service<
 export const layer: Layer.Layer<
   Verifications,
   never,
-  SqlClient.SqlClient | PersonalDataCipher | FileStore | ProviderRegistry.ProviderRegistry | OutboundPolicy | Lifecycle
+  | SqlClient.SqlClient
+  | PersonalDataCipher
+  | FileStore
+  | ProviderRegistry.ProviderRegistry
+  | OutboundPolicy
+  | Lifecycle
+  | CircuitBreaker
 > = Layer.effect(
   Verifications,
   Effect.gen(function* () {

@@ -42,6 +42,8 @@ export * as Processes from "./Processes.js"
 export * as Retention from "./Retention.js"
 /** When a failed provider call is made again: backoff, jitter and the provider's `retryAfter`. @since 0.2.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
+/** Routing applied: tenants' stored policies, the server's default, and the decision for `provider: "auto"`. @since 0.2.0 */
+export * as Router from "./Router.js"
 /** Provider routing: tenant policies, their validation, and the routing decision with its audit. @since 0.2.0 */
 export * as Routing from "./Routing.js"
 /** Tenants: the API clients that own data. @since 0.1.0 */

@@ -10,6 +10,7 @@ import {
   Identifiers,
   IdentityData,
   Process,
+  ProcessRouting,
   ProcessStatus,
   ProcessType,
   ProviderName,
@@ -18,6 +19,7 @@ import {
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
 import { Array as Arr, Clock, Data, Duration, Effect, Option, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import * as CircuitBreaker from "../CircuitBreaker.js"
 import { EngineConfig } from "../EngineConfig.js"
 import { Conflict, InvalidInput, NotFound, ProviderNotConfigured } from "../EngineError.js"
 import * as EngineMetrics from "../EngineMetrics.js"
@@ -40,6 +42,17 @@ export const isProviderName = Schema.is(ProviderName.ProviderName)
 const decodeProcess = Schema.decodeUnknownSync(Process.Process)
 const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
 const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
+
+/**
+ * What a routed process keeps sealed in its `routing` column: the record the API shows, and the client's provider
+ * parameters for every provider of the route, which a fallback process starts with.
+ */
+export const SealedRouting = Schema.Struct({
+  record: ProcessRouting.ProcessRouting,
+  parameters: Schema.Record(Schema.String, Schema.Unknown)
+})
+const decodeRouting = Schema.decodeUnknownSync(SealedRouting)
+export const encodeRouting = Schema.encodeSync(SealedRouting)
 
 const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
 
@@ -93,6 +106,9 @@ type ShownProcessRow = Pick<
   | "attempts"
   | "last_error"
   | "next_check_at"
+  | "routing"
+  | "fallback_of"
+  | "fallback_to"
   | "created_at"
   | "updated_at"
 >
@@ -100,7 +116,8 @@ type ShownProcessRow = Pick<
 const shownColumns = (sql: SqlClient.SqlClient) =>
   sql.literal(
     "p.id, p.dossier_id, p.provider, p.process_type, p.status, p.final_result, p.provider_specific, p.redirect_url, " +
-      "p.notification_url, p.attempts, p.last_error, p.next_check_at, p.created_at, p.updated_at"
+      "p.notification_url, p.attempts, p.last_error, p.next_check_at, p.routing, p.fallback_of, p.fallback_to, " +
+      "p.created_at, p.updated_at"
   )
 
 /** A file's columns as the API shows them (its `FileInfo`). */
@@ -147,6 +164,7 @@ export const makeProcessKit = Effect.gen(function* () {
   const registry = yield* ProviderRegistry.ProviderRegistry
   const lifecycle = yield* Lifecycle
   const settings = yield* EngineConfig
+  const breaker = yield* CircuitBreaker.CircuitBreaker
 
   const notFound = (id: string) => new NotFound({ resource: "process", id })
 
@@ -167,7 +185,7 @@ export const makeProcessKit = Effect.gen(function* () {
       (rows) => (rows[0] === undefined ? Effect.fail(notFound(processId)) : Effect.succeed(rows[0]))
     )
 
-  const openJson = <Field extends "parameters" | "provider_state" | "final_result" | "provider_specific">(
+  const openJson = <Field extends "parameters" | "provider_state" | "final_result" | "provider_specific" | "routing">(
     row: Pick<ProcessRow, "id" | Field>,
     field: Field
   ) => {
@@ -186,6 +204,7 @@ export const makeProcessKit = Effect.gen(function* () {
         SELECT * FROM assure_files WHERE process_id = ${row.id} ORDER BY created_at, id`.pipe(Effect.orDie))
       const finalResult = yield* openJson(row, "final_result")
       const providerSpecific = yield* openJson(row, "provider_specific")
+      const routing = yield* openRouting(row)
       return decodeProcess({
         processId: row.id,
         dossierId: row.dossier_id,
@@ -207,9 +226,28 @@ export const makeProcessKit = Effect.gen(function* () {
                 lastError: row.last_error,
                 ...(row.next_check_at === null ? {} : { nextAttemptAt: row.next_check_at })
               }
-            })
+            }),
+        ...(routing === undefined ? {} : { routing: routing.record }),
+        ...(row.fallback_of === null ? {} : { fallbackOf: row.fallback_of }),
+        ...(row.fallback_to === null ? {} : { fallbackTo: row.fallback_to })
       })
     })
+
+  /** A routed process's sealed routing; undefined for a process whose client named the provider. */
+  const openRouting = (row: Pick<ProcessRow, "id" | "routing">) =>
+    Effect.map(openJson(row, "routing"), (json) => (json === undefined ? undefined : decodeRouting(json)))
+
+  const sealRouting = (processId: string, routing: typeof SealedRouting.Type) =>
+    cipher.sealJson(encodeRouting(routing), processContext(processId, "routing"))
+
+  /** Tells the circuit breaker how a call to the process's provider ended. */
+  const trackCircuit =
+    (row: Pick<ProcessRow, "tenant_id" | "provider">) =>
+    <A, R>(call: Effect.Effect<A, ProviderError.ProviderError, R>) =>
+      call.pipe(
+        Effect.tap(() => breaker.record(row.tenant_id, row.provider, "success")),
+        Effect.tapError((error) => breaker.record(row.tenant_id, row.provider, CircuitBreaker.classify(error)))
+      )
 
   /**
    * A tenant's process as the API shows it, in one statement: the columns the API shows (not the sealed parameters,
@@ -282,7 +320,8 @@ export const makeProcessKit = Effect.gen(function* () {
         outcome.providerSpecific,
         processContext(row.id, "provider_specific")
       )
-      const queued = notificationsFor(row, outcome.status, timestamp)
+      const fallback = yield* planFallback(row, outcome, timestamp)
+      const queued = notificationsFor(row, outcome.status, timestamp, fallback?.fallbackTo ?? null)
       // Every file stored for this outcome is removed again unless the outcome is applied, whatever happens.
       const stored: Array<FileRow> = []
       const removeStored = Effect.forEach(stored, (file) => Effect.ignore(files.remove(file.storage_key)), {
@@ -310,6 +349,13 @@ export const makeProcessKit = Effect.gen(function* () {
               RETURNING id`
               // Ended already: nothing changes, the dossier's updatedAt included (the transaction rolls back).
               if (updated.length === 0) return yield* new AlreadyFinal()
+              if (fallback !== undefined) {
+                yield* sql`UPDATE assure_processes SET routing = ${fallback.routing}, fallback_to = ${fallback.fallbackTo}
+                           WHERE id = ${row.id}`
+                if (fallback.process !== undefined) {
+                  yield* sql`INSERT INTO assure_processes ${sql.insert({ ...fallback.process })}`
+                }
+              }
               const storedRows = stored.map((file): Record<string, unknown> => ({ ...file }))
               if (Arr.isReadonlyArrayNonEmpty(storedRows))
                 yield* sql`INSERT INTO assure_files ${sql.insert(storedRows)}`
@@ -332,18 +378,126 @@ export const makeProcessKit = Effect.gen(function* () {
       )
       if (applied) {
         yield* EngineMetrics.recordFinished(row.provider, outcome.status)
+        // The fallback process is started by the sweeper, as a start to retry is: durable, and at once.
+        if (fallback?.process !== undefined) {
+          yield* EngineMetrics.recordFallback(row.provider, fallback.process.provider)
+          yield* lifecycle.wake(timestamp)
+        }
         yield* lifecycle.queued(
           queued.map((notification) => ({ row: notification, authorization: row.authorization_header }))
         )
       }
     })
 
-  /** The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. */
+  /**
+   * What follows a routed process's failure through its provider's fault (`provider_unavailable`: the engine gave up
+   * retrying the start): the first fallback left that is loaded, accepts the client's parameters and whose circuit
+   * is closed becomes a new process on the same dossier, `processing`, due at once, linked both ways. When the
+   * end-user had been sent to the failed provider (a redirect or hosted flow), the server cannot bring them back:
+   * the fallback is only recorded as `available` for the client. Undefined when nothing applies (not routed, another
+   * status or reason).
+   */
+  const planFallback = (row: ProcessRow, outcome: IdentityProvider.Outcome, timestamp: Timestamp.Timestamp) =>
+    Effect.gen(function* () {
+      if (outcome.status !== "failed" || outcome.reason !== "provider_unavailable") return undefined
+      const routing = yield* openRouting(row)
+      if (routing === undefined) return undefined
+      const after = "provider_unavailable" as const
+      const considered: Array<ProcessRouting.Consideration> = []
+      const remaining = [...routing.record.fallbacks]
+      const recorded = (fallback: ProcessRouting.Fallback, left: ReadonlyArray<ProviderName.ProviderName>) =>
+        sealRouting(row.id, { ...routing, record: { ...routing.record, fallbacks: left, fallback } })
+      for (let name = remaining.shift(); name !== undefined; name = remaining.shift()) {
+        const configured = yield* Effect.result(registry.get(name))
+        if (Result.isFailure(configured)) {
+          considered.push({ provider: name, outcome: "skipped", reason: "unknownProvider" })
+          continue
+        }
+        const provider = configured.success
+        const parameters = routing.parameters[name] ?? {}
+        if (Result.isFailure(yield* Effect.result(provider.validateParameters(parameters)))) {
+          considered.push({ provider: name, outcome: "skipped", reason: "parameters" })
+          continue
+        }
+        if (!(yield* breaker.isAvailable(row.tenant_id, name))) {
+          considered.push({ provider: name, outcome: "skipped", reason: "circuitOpen" })
+          continue
+        }
+        considered.push({ provider: name, outcome: "chosen" })
+        if (row.redirect_url !== null) {
+          const fallback = { after, outcome: "available", provider: name, considered } as const
+          return { routing: yield* recorded(fallback, [name, ...remaining]), fallbackTo: null, process: undefined }
+        }
+        const id = newId()
+        const authorization = bytesOf(row.authorization_header)
+        const process: ProcessRow = {
+          id,
+          dossier_id: row.dossier_id,
+          tenant_id: row.tenant_id,
+          provider: name,
+          process_type: row.process_type,
+          status: "processing",
+          parameters: yield* cipher.sealJson(parameters, processContext(id, "parameters")),
+          notification_url: row.notification_url,
+          authorization_header:
+            authorization === null
+              ? null
+              : yield* Effect.flatMap(
+                  Effect.orDie(cipher.open(authorization, processContext(row.id, "authorization_header"))),
+                  (plaintext) => cipher.seal(plaintext, processContext(id, "authorization_header"))
+                ),
+          provider_reference: null,
+          provider_state: null,
+          redirect_url: null,
+          client_redirect_url: row.client_redirect_url,
+          final_result: null,
+          provider_specific: null,
+          reason: null,
+          deadline_at: later(timestamp, settings.resultTimeout),
+          next_check_at: timestamp,
+          check_round: 0,
+          attempts: 0,
+          last_error: null,
+          return_url: row.return_url,
+          routing: yield* sealRouting(id, {
+            ...routing,
+            record: {
+              decision: routing.record.decision,
+              fallbacks: remaining,
+              replaced: { processId: Identifiers.ProcessId.make(row.id), provider: ProviderName.ProviderName.make(row.provider), after }
+            }
+          }),
+          fallback_of: row.id,
+          fallback_to: null,
+          created_at: timestamp,
+          updated_at: timestamp
+        }
+        const fallback = {
+          after,
+          outcome: "created",
+          provider: name,
+          processId: Identifiers.ProcessId.make(id),
+          considered
+        } as const
+        return { routing: yield* recorded(fallback, remaining), fallbackTo: id, process }
+      }
+      return { routing: yield* recorded({ after, outcome: "none", considered }, []), fallbackTo: null, process: undefined }
+    })
+
+  /**
+   * The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. A
+   * routed process names the process that replaced it (`fallbackTo`) or that it replaced (`fallbackOf`).
+   */
   const notificationsFor = (
     row: ProcessRow,
     status: ProcessStatus.ProcessStatus,
-    timestamp: Timestamp.Timestamp
+    timestamp: Timestamp.Timestamp,
+    fallbackTo: string | null
   ): ReadonlyArray<NotificationRow> => {
+    const links = {
+      ...(row.fallback_of === null ? {} : { fallbackOf: row.fallback_of }),
+      ...(fallbackTo === null ? {} : { fallbackTo })
+    }
     const expiresAt = later(timestamp, settings.notifications.expireAfter)
     const queued = (kind: "callback" | "event", url: string, id: string, payload: unknown): NotificationRow => ({
       id,
@@ -372,7 +526,8 @@ export const makeProcessKit = Effect.gen(function* () {
             queued("callback", row.notification_url, newId(), {
               dossierId: row.dossier_id,
               processId: row.id,
-              status
+              status,
+              ...links
             })
           ]),
       ...(subscription === undefined
@@ -383,7 +538,7 @@ export const makeProcessKit = Effect.gen(function* () {
               timestamp,
               sender: "assure",
               eventName: "process.complete",
-              eventData: { dossierId: row.dossier_id, processId: row.id, provider: row.provider, status },
+              eventData: { dossierId: row.dossier_id, processId: row.id, provider: row.provider, status, ...links },
               accountId: row.tenant_id,
               organizationId: null,
               expiresAt,
@@ -405,7 +560,7 @@ export const makeProcessKit = Effect.gen(function* () {
           reference: row.provider_reference ?? "",
           state: state as IdentityProvider.ProviderState | undefined
         })
-        .pipe(EngineMetrics.trackProviderCall(row.provider, "fetchResult"))
+        .pipe(EngineMetrics.trackProviderCall(row.provider, "fetchResult"), trackCircuit(row))
     })
 
   /**
@@ -423,7 +578,18 @@ export const makeProcessKit = Effect.gen(function* () {
         WHERE dossier_id = ${row.dossier_id} AND (process_id = ${row.id} OR process_id IS NULL) AND kind <> 'portrait'
         ORDER BY created_at, id`
       const own = candidates.filter((file) => file.process_id === row.id)
-      return { own, chosen: own.length > 0 ? own : candidates.filter((file) => file.process_id === null) }
+      if (own.length > 0) return { own, chosen: own }
+      // A fallback process has no uploads of its own: it gets the images of the process it replaced (or of the one
+      // that one replaced), the same capture of the same end-user, and else the dossier's.
+      for (let replaced = row.fallback_of; replaced !== null; ) {
+        const inherited = yield* sql<FileRow>`
+          SELECT * FROM assure_files WHERE process_id = ${replaced} AND kind <> 'portrait' ORDER BY created_at, id`
+        if (inherited.length > 0) return { own, chosen: inherited }
+        const previous = yield* sql<{ fallback_of: string | null }>`
+          SELECT fallback_of FROM assure_processes WHERE id = ${replaced}`
+        replaced = previous[0]?.fallback_of ?? null
+      }
+      return { own, chosen: candidates.filter((file) => file.process_id === null) }
     })
 
   /**
@@ -480,6 +646,7 @@ export const makeProcessKit = Effect.gen(function* () {
         })
         .pipe(
           EngineMetrics.trackProviderCall(row.provider, "start"),
+          trackCircuit(row),
           Effect.map((session) => ({ session, ownFiles: inputs.files.own }))
         )
     })
@@ -641,7 +808,9 @@ export const makeProcessKit = Effect.gen(function* () {
     startSession,
     alreadyRequested,
     firstCheck,
-    check
+    check,
+    registry,
+    sealRouting
   }
 })
 

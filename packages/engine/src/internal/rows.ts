@@ -39,6 +39,11 @@ export interface ProcessRow {
   readonly last_error: string | null
   /** The return URL a start to retry was asked with. */
   readonly return_url: string | null
+  /** A routed process's sealed `ProcessRouting` record; null for a process whose client named the provider. */
+  readonly routing: Uint8Array | null
+  /** The failed process this one replaced, and the one that replaced this one. */
+  readonly fallback_of: string | null
+  readonly fallback_to: string | null
   readonly created_at: string
   readonly updated_at: string
 }

@@ -11,6 +11,7 @@ export type ProcessField =
   | "provider_state"
   | "final_result"
   | "provider_specific"
+  | "routing"
 
 /** A dossier's identity data (`assure_dossiers.user_data`). */
 export const userDataContext = (dossierId: string): string => `dossier:${dossierId}:userData`

@@ -4,6 +4,7 @@ import { SandboxProvider } from "@assure/sandbox"
 import { Effect, Layer, Redacted } from "effect"
 import type { SqlClient } from "effect/sql"
 import {
+  CircuitBreaker,
   Dossiers,
   FileStore,
   Lifecycle,
@@ -11,6 +12,7 @@ import {
   OutboundPolicy,
   PersonalDataCipher,
   Processes,
+  Router,
   Tenant,
   Verifications
 } from "../../src/index.js"
@@ -37,6 +39,7 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
     Layer.provideMerge(ProviderRegistry.layer)
   )
   return Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer).pipe(
+    Layer.provideMerge(Router.layer),
     Layer.provideMerge(
       Layer.mergeAll(
         storage,
@@ -45,7 +48,8 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
         providers,
         services.fileStore ?? FileStore.layerMemory,
         services.cipher ?? Layer.orDie(PersonalDataCipher.layer(keys)),
-        OutboundPolicy.layerStrict
+        OutboundPolicy.layerStrict,
+        CircuitBreaker.layer()
       )
     )
   )

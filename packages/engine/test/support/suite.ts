@@ -314,7 +314,7 @@ export const engineSuite = (name: string, database: () => Layer.Layer<SqlClient.
           const processes = yield* Processes.Processes
           const dossier = yield* newDossier({ lastName: "Nordmann" })
           const process = yield* startProcess(dossier.dossierId, "document")
-          const attempts = [
+          const attempts: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> = [
             dossiers.get(tenantB, dossier.dossierId),
             dossiers.getUserData(tenantB, dossier.dossierId),
             dossiers.setUserData(tenantB, dossier.dossierId, { lastName: "Mallory" }),
