@@ -71,9 +71,7 @@ export type Services =
  *
  * @since 0.2.0
  */
-export const layer = (
-  options: Options = {}
-): Layer.Layer<Services, never, Requirements | Sharding.Sharding> => {
+export const layer = (options: Options = {}): Layer.Layer<Services, never, Requirements | Sharding.Sharding> => {
   const services = Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer, Notifications.layer).pipe(
     Layer.provideMerge(Router.layer),
     Layer.provideMerge(Layer.merge(Signals.layer, CircuitBreaker.layer(options.circuitBreaker)))
@@ -87,9 +85,7 @@ export const layer = (
  *
  * @since 0.1.0
  */
-export const layerSingleRunner = (
-  options: Options = {}
-): Layer.Layer<Services, never, Requirements> =>
+export const layerSingleRunner = (options: Options = {}): Layer.Layer<Services, never, Requirements> =>
   layer(options).pipe(
     Layer.provide(
       SingleRunner.layer({

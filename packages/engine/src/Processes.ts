@@ -16,6 +16,7 @@ import { type FileInfo, type FileKind, type Process, ProcessStatus, ProcessType 
 import type { IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
+import type { CircuitBreaker } from "./CircuitBreaker.js"
 import { Conflict, InvalidInput, NoProviderAvailable, NotFound, ProviderNotConfigured } from "./EngineError.js"
 import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
@@ -34,7 +35,6 @@ import {
 import { bytesOf, type FileRow, type ProcessRow } from "./internal/rows.js"
 import { fileContext, processContext, userDataContext } from "./internal/sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
-import type { CircuitBreaker } from "./CircuitBreaker.js"
 import type { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
@@ -193,15 +193,17 @@ export const layer: Layer.Layer<
           ...(userData?.documentType === undefined ? {} : { documentType: userData.documentType })
         }
         return yield* router.route(tenant, request).pipe(
-          Effect.catchTag("NoRoute", (refused): Effect.Effect<never, InvalidInput | NoProviderAvailable> =>
-            refused.reason === "allSkipped"
-              ? Effect.fail(new NoProviderAvailable({ detail: refused.detail }))
-              : Effect.fail(
-                  new InvalidInput({
-                    detail: "No provider can be routed to",
-                    invalidParams: [{ name: "provider", reason: refused.detail }]
-                  })
-                )
+          Effect.catchTag(
+            "NoRoute",
+            (refused): Effect.Effect<never, InvalidInput | NoProviderAvailable> =>
+              refused.reason === "allSkipped"
+                ? Effect.fail(new NoProviderAvailable({ detail: refused.detail }))
+                : Effect.fail(
+                    new InvalidInput({
+                      detail: "No provider can be routed to",
+                      invalidParams: [{ name: "provider", reason: refused.detail }]
+                    })
+                  )
           )
         )
       })

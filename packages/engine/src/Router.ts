@@ -150,7 +150,8 @@ export const layer: Layer.Layer<
         if (inForce === undefined) {
           return yield* new NoRoute({
             reason: "noPolicy",
-            detail: 'No routing policy applies: set one (PUT /assure/routing/policy) or name the provider instead of "auto"'
+            detail:
+              'No routing policy applies: set one (PUT /assure/routing/policy) or name the provider instead of "auto"'
           })
         }
         const providers = yield* loaded
@@ -169,8 +170,11 @@ export const layer: Layer.Layer<
           }
           break
         }
-        const decision = Routing.decide(inForce.policy, request, providers, (provider) =>
-          availability.get(provider.name) === true
+        const decision = Routing.decide(
+          inForce.policy,
+          request,
+          providers,
+          (provider) => availability.get(provider.name) === true
         )
         if (decision._tag === "NoProvider") {
           return yield* new NoRoute({

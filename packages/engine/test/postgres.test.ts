@@ -2,6 +2,7 @@ import { describe, it } from "vitest"
 import { freshPostgres, postgresUrl } from "./support/databases.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
+import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
 if (postgresUrl === undefined) {
@@ -13,4 +14,5 @@ if (postgresUrl === undefined) {
   engineSuite("PostgreSQL", () => freshPostgres(url))
   durableSuite("PostgreSQL", () => freshPostgres(url))
   deleteRaceSuite("PostgreSQL", () => freshPostgres(url))
+  routingSuite("PostgreSQL", () => freshPostgres(url))
 }

@@ -5,6 +5,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Layer } from "effect"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
+import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
 /** A new database file for each test, as the embedded default uses one. */
@@ -14,3 +15,4 @@ const freshSqlite = () =>
 engineSuite("SQLite", freshSqlite)
 durableSuite("SQLite", freshSqlite)
 deleteRaceSuite("SQLite", freshSqlite)
+routingSuite("SQLite", freshSqlite)

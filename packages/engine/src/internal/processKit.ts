@@ -464,7 +464,11 @@ export const makeProcessKit = Effect.gen(function* () {
             record: {
               decision: routing.record.decision,
               fallbacks: remaining,
-              replaced: { processId: Identifiers.ProcessId.make(row.id), provider: ProviderName.ProviderName.make(row.provider), after }
+              replaced: {
+                processId: Identifiers.ProcessId.make(row.id),
+                provider: ProviderName.ProviderName.make(row.provider),
+                after
+              }
             }
           }),
           fallback_of: row.id,
@@ -481,7 +485,11 @@ export const makeProcessKit = Effect.gen(function* () {
         } as const
         return { routing: yield* recorded(fallback, remaining), fallbackTo: id, process }
       }
-      return { routing: yield* recorded({ after, outcome: "none", considered }, []), fallbackTo: null, process: undefined }
+      return {
+        routing: yield* recorded({ after, outcome: "none", considered }, []),
+        fallbackTo: null,
+        process: undefined
+      }
     })
 
   /**
@@ -780,7 +788,29 @@ export const makeProcessKit = Effect.gen(function* () {
       )
     }
     const fetched = yield* Effect.result(fetchOutcome(row, provider))
-    if (Result.isFailure(fetched)) return yield* retryAfterFailure(row, "fetchResult", fetched.failure)
+    if (Result.isFailure(fetched)) {
+      const error = fetched.failure
+      // A routed process has somewhere else to go: it does not wait for its deadline once the provider has stayed
+      // unavailable for as many polls as a start may be tried, so that its fallback follows.
+      if (
+        row.routing !== null &&
+        error.isRetryable &&
+        Number(row.attempts) + 1 >= settings.providerRetries.maxStartAttempts
+      ) {
+        yield* Effect.logWarning("the provider stayed unavailable; the routed process failed", {
+          processId: row.id,
+          reason: error.reason._tag
+        })
+        return yield* applyOutcome(row, {
+          status: "failed",
+          providerSpecific: {},
+          checks: [],
+          files: [],
+          reason: "provider_unavailable"
+        })
+      }
+      return yield* retryAfterFailure(row, "fetchResult", error)
+    }
     yield* applyOutcome(row, fetched.success)
     if (ProcessStatus.isFinal(fetched.success.status)) return
     // check_round counts the polls made: after the first the wait is pollInterval.initial, then it doubles.
