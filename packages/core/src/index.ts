@@ -39,6 +39,8 @@ export * as ProcessStatus from "./ProcessStatus.js"
 export * as ProcessType from "./ProcessType.js"
 /** Provider names. @since 0.1.0 */
 export * as ProviderName from "./ProviderName.js"
+/** Routing policies: ordered rules that choose a new process's provider and its fallbacks. @since 0.2.0 */
+export * as RoutingPolicy from "./RoutingPolicy.js"
 /** Sex as printed on documents. @since 0.1.0 */
 export * as Sex from "./Sex.js"
 /** UTC timestamps (`YYYY-MM-DDThh:mm:ssZ`) and the codecs from providers' formats. @since 0.1.0 */

@@ -13,78 +13,41 @@
  *
  * @since 0.2.0
  */
-import { Country, DocumentType, ProcessRouting, ProcessType, ProviderName } from "@assure/core"
+import { ProcessRouting, ProviderName, RoutingPolicy } from "@assure/core"
 import type { Capabilities, IdentityProvider } from "@assure/provider"
 import { type Effect, Schema } from "effect"
 
-const capabilityNames = [
-  "documentImages",
-  "selfie",
-  "video",
-  "chipData",
-  "redirect",
-  "hostedFlow",
-  "webhooks",
-  "polling",
-  "endUserCancel",
-  "cancel"
-] as const satisfies ReadonlyArray<Capabilities.Capability>
-
-// Fails to compile when `Capabilities` gains a flag that is not listed above.
-const _everyCapabilityListed: Record<Capabilities.Capability, (typeof capabilityNames)[number]> = {
-  documentImages: "documentImages",
-  selfie: "selfie",
-  video: "video",
-  chipData: "chipData",
-  redirect: "redirect",
-  hostedFlow: "hostedFlow",
-  webhooks: "webhooks",
-  polling: "polling",
-  endUserCancel: "endUserCancel",
-  cancel: "cancel"
-}
-void _everyCapabilityListed
+// Fails to compile when `@assure/provider`'s `Capabilities` and the capabilities a policy may name part ways.
+const _sameCapabilities: [Capabilities.Capability] extends [RoutingPolicy.Capability]
+  ? [RoutingPolicy.Capability] extends [Capabilities.Capability]
+    ? true
+    : false
+  : false = true
+void _sameCapabilities
 
 /** A provider capability's name, as `@assure/provider`'s `Capabilities` spells it. @since 0.2.0 */
-export const Capability = /* @__PURE__ */ Schema.Literals(capabilityNames).pipe(
-  Schema.annotate({ identifier: "RoutingCapability", description: "A provider capability" })
-)
+export const Capability = RoutingPolicy.Capability
 
 /** A provider capability's name. @since 0.2.0 */
-export type Capability = typeof Capability.Type
-
-const nonEmpty = <S extends Schema.Top>(item: S) => Schema.Array(item).check(Schema.isMinLength(1))
+export type Capability = RoutingPolicy.Capability
 
 /** A rule's conditions; every present condition must hold, and an absent one accepts anything. @since 0.2.0 */
-export const Conditions = /* @__PURE__ */ Schema.Struct({
-  processType: Schema.optionalKey(nonEmpty(ProcessType.ProcessType)),
-  issuingCountry: Schema.optionalKey(nonEmpty(Country.Country)),
-  nationality: Schema.optionalKey(nonEmpty(Country.Country)),
-  documentType: Schema.optionalKey(nonEmpty(DocumentType.DocumentType))
-}).pipe(Schema.annotate({ identifier: "RoutingConditions", description: "What a request must match" }))
+export const Conditions = RoutingPolicy.Conditions
 
 /** A rule's conditions. @since 0.2.0 */
-export type Conditions = typeof Conditions.Type
+export type Conditions = RoutingPolicy.Conditions
 
 /** One rule: its conditions, the provider it routes to, the fallbacks in order and the capabilities required. @since 0.2.0 */
-export const Rule = /* @__PURE__ */ Schema.Struct({
-  description: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(200))),
-  when: Schema.optionalKey(Conditions),
-  requires: Schema.optionalKey(Schema.Array(Capability)),
-  provider: ProviderName.ProviderName,
-  fallbacks: Schema.optionalKey(Schema.Array(ProviderName.ProviderName))
-}).pipe(Schema.annotate({ identifier: "RoutingRule", description: "A routing rule" }))
+export const Rule = RoutingPolicy.Rule
 
 /** One rule. @since 0.2.0 */
-export type Rule = typeof Rule.Type
+export type Rule = RoutingPolicy.Rule
 
-/** A tenant's routing policy: rules tried in order, the first that matches wins. @since 0.2.0 */
-export const Policy = /* @__PURE__ */ Schema.Struct({
-  rules: Schema.Array(Rule)
-}).pipe(Schema.annotate({ identifier: "RoutingPolicy", description: "Ordered routing rules" }))
+/** A tenant's routing policy (`@assure/core`'s `RoutingPolicy.Policy`): the first rule that matches wins. @since 0.2.0 */
+export const Policy = RoutingPolicy.Policy
 
 /** A tenant's routing policy. @since 0.2.0 */
-export type Policy = typeof Policy.Type
+export type Policy = RoutingPolicy.Policy
 
 const decodePolicy = Schema.decodeUnknownEffect(Policy)
 
