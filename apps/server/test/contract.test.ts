@@ -33,6 +33,10 @@ const routes = [
   "get /assure/{provider}/document-types",
   "get /assure/notifications",
   "post /assure/notifications/{notificationId}/redeliver",
+  "get /assure/routing/policy",
+  "put /assure/routing/policy",
+  "delete /assure/routing/policy",
+  "get /assure/routing/circuits",
   "post /webhooks/{provider}",
   "get /callbacks/{provider}",
   "get /health",
@@ -217,7 +221,7 @@ describe("the API contract", () => {
         Object.values(operation.responses).flatMap((response) => response.content?.[problemType]?.schema?.$ref ?? [])
       )
     )
-    expect(problemSchemas.size).toBe(13)
+    expect(problemSchemas.size).toBe(14)
     for (const ref of problemSchemas) {
       expect(components[ref.replace("#/components/schemas/", "")]?.examples?.length, ref).toBe(1)
     }

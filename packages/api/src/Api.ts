@@ -8,13 +8,14 @@
  * server's README lists the one chosen under "Compatibility with the Assure API". What the reference says about each
  * operation — summary, description, examples, what its errors mean — is written next to it (`internal/Reference.ts`).
  */
-import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, Timestamp } from "@assure/core"
+import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, RoutingPolicy, Timestamp } from "@assure/core"
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import * as Examples from "./internal/Examples.js"
 import * as Reference from "./internal/Reference.js"
 import {
   Conflict,
+  Forbidden,
   IdempotencyKeyReused,
   InternalError,
   InvalidRequest,
@@ -98,7 +99,10 @@ export const DossierPage = Schema.Struct({
 
 /** The body of `POST /assure/dossiers/{dossierId}/processes`. */
 export const CreateProcess = Schema.Struct({
-  provider: Schema.String.annotate({ description: "The provider that verifies: one the server runs, `sandbox` say" }),
+  provider: Schema.String.annotate({
+    description:
+      'The provider that verifies: one the server runs, `sandbox` say, or `"auto"` to let your routing policy choose (an assure extension)'
+  }),
   processType: Schema.String.annotate({
     description: "What the provider checks; the sandbox runs `document`, `documentSelfie` and `eid`"
   }),
@@ -126,6 +130,31 @@ export const CreateProcess = Schema.Struct({
     description: "A verification of the dossier's end-user by a provider"
   })
 )
+
+/** A client's routing policy in force, as `GET /assure/routing/policy` answers it. */
+export const RoutingPolicyInForce = Schema.Struct({
+  policy: RoutingPolicy.Policy,
+  source: Schema.Literals(["tenant", "default"]).annotate({
+    description: "`tenant`: your own policy; `default`: the server's, which applies while you have none"
+  }),
+  updatedAt: Schema.optionalKey(Timestamp.Timestamp.annotate({ description: "When your own policy was last written" }))
+}).pipe(Schema.annotate({ identifier: "RoutingPolicyInForce", description: "The routing policy that applies to you" }))
+
+/** A provider's circuit for this client, as `GET /assure/routing/circuits` lists it. */
+export const Circuit = Schema.Struct({
+  provider: Schema.String,
+  state: Schema.Literals(["closed", "open", "halfOpen"]).annotate({
+    description:
+      "`closed`: processes go to the provider; `open`: it kept failing, and routing skips it; `halfOpen`: the next routed process tries it again"
+  }),
+  calls: Schema.Int.annotate({ description: "Calls counted in the current window (0 unless closed)" }),
+  failures: Schema.Int.annotate({ description: "Of them, those that failed through the provider's fault" }),
+  failureRate: Schema.Number,
+  since: Schema.optionalKey(Timestamp.Timestamp.annotate({ description: "When the circuit entered its state" })),
+  nextHalfOpenAt: Schema.optionalKey(
+    Timestamp.Timestamp.annotate({ description: "When an open circuit lets a trial process through" })
+  )
+}).pipe(Schema.annotate({ identifier: "Circuit", description: "A provider's circuit breaker, for this client" }))
 
 /** The body of `POST …/processes/{processId}/verify`. */
 export const RequestVerification = Schema.Struct({
@@ -446,11 +475,19 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
         summary: "Create a process",
         success: { 201: "The process, `pending`" },
         description:
-          "Creates a process: a verification of the dossier's end-user by one `provider`, of one `processType`, with the provider's own `processParameters` under its name. Everything is checked before anything is stored — the server runs the provider, the provider runs the process type, the parameters fit its schema, the `notificationUrl` is an https URL on a public address without credentials — and nothing is sent to the provider yet. Answers 201 with the process, `pending`.\n\nNext: give it images of its own if the dossier's are not the ones (`POST …/processes/{processId}/files`), then request verification (`POST …/processes/{processId}/verify`).\n\nWith a `notificationUrl`, the server POSTs `{dossierId, processId, status}` there when the process ends, with `authorizationHeader` as `Authorization`, and retries until it answers 2xx, for up to 3 days (`GET /assure/notifications`).",
+          "Creates a process: a verification of the dossier's end-user by one `provider`, of one `processType`, with the provider's own `processParameters` under its name. Everything is checked before anything is stored — the server runs the provider, the provider runs the process type, the parameters fit its schema, the `notificationUrl` is an https URL on a public address without credentials — and nothing is sent to the provider yet. Answers 201 with the process, `pending`.\n\nWith `provider: \"auto\"` (an assure extension) your routing policy (`GET /assure/routing/policy`) chooses the provider by the process type and the dossier's `userData` (nationality, issuing country, document type), skipping providers whose circuit is open; give `processParameters` for each provider it may choose. The process records the decision in `routing`. Should its provider stay unavailable, the process fails and a new process on the same dossier takes over with the next fallback (`fallbackTo`, `fallbackOf`); a rejected person never falls back.\n\nNext: give it images of its own if the dossier's are not the ones (`POST …/processes/{processId}/files`), then request verification (`POST …/processes/{processId}/verify`).\n\nWith a `notificationUrl`, the server POSTs `{dossierId, processId, status}` there when the process ends, with `authorizationHeader` as `Authorization`, and retries until it answers 2xx, for up to 3 days (`GET /assure/notifications`).",
         request: {
           document: {
             summary: "A document check by the sandbox",
             value: { provider: "sandbox", processType: "document" }
+          },
+          routed: {
+            summary: "Routed by your policy, with parameters for each provider it may choose",
+            value: {
+              provider: "auto",
+              processType: "document",
+              processParameters: { sandbox: { scenario: "accepted" }, veriff: {} }
+            }
           },
           scenario: {
             summary: "A sandbox outcome chosen by parameter",
@@ -470,13 +507,17 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
             }
           }
         },
-        response: { created: { summary: "A new process", value: Examples.pendingProcess } },
+        response: {
+          created: { summary: "A new process", value: Examples.pendingProcess },
+          routed: { summary: 'Routed, with `provider: "auto"`', value: Examples.routedProcess }
+        },
         errors: {
-          400: "The server does not run the provider, the provider does not run the `processType`, the `processParameters` do not fit its schema, or the `notificationUrl` or `authorizationHeader` is refused; `invalidParams` says which and why. Nothing was stored.",
-          404: "No dossier with this id for this client."
+          400: 'The server does not run the provider, the provider does not run the `processType`, the `processParameters` do not fit its schema, or the `notificationUrl` or `authorizationHeader` is refused; with `provider: "auto"`, no routing policy applies or none of its rules matches. `invalidParams` says which and why. Nothing was stored.',
+          404: "No dossier with this id for this client.",
+          503: 'With `provider: "auto"`: every provider of the matching rule is skipped for now (their circuits are open); `detail` says why each was. Nothing was stored.'
         },
         problems: { 400: "The process type is not supported" },
-        never: [502, 503]
+        never: [502]
       })
     ),
     HttpApiEndpoint.get("get", "/:processId", {
@@ -690,6 +731,77 @@ export class AccountGroup extends HttpApiGroup.make("account")
     })
   ) {}
 
+/** Provider routing: the client's policy for `provider: "auto"`, and the providers' circuits. */
+export class RoutingGroup extends HttpApiGroup.make("routing")
+  .add(
+    HttpApiEndpoint.get("getPolicy", "/assure/routing/policy", {
+      success: RoutingPolicyInForce,
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Read your routing policy",
+        success: { 200: "The policy in force" },
+        description:
+          'Answers the routing policy that chooses the provider of your processes created with `provider: "auto"`: your own if you set one, else the server\'s default (`source`). Rules are tried in order and the first that matches wins; its `provider` is tried, then its `fallbacks`.',
+        response: { policy: { summary: "A client's own policy", value: Examples.routingPolicyInForce } },
+        errors: { 404: "Neither you nor the server has a routing policy." },
+        never: [409, 502, 503]
+      })
+    ),
+    HttpApiEndpoint.put("setPolicy", "/assure/routing/policy", {
+      payload: RoutingPolicy.Policy,
+      success: RoutingPolicyInForce,
+      error: [...writeErrors, Forbidden]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Set your routing policy",
+        success: { 200: "Your policy, stored" },
+        description:
+          "Replaces your routing policy. It is checked before it is stored: every provider named must be one the server runs, every rule must be reachable (no earlier rule matches everything it does), and every provider of a rule must have the capabilities the rule `requires` and run the process types its `when` names. Needs an administrative client (`ASSURE_ADMIN_CLIENTS`).",
+        request: { policy: { summary: "BankID for NOR and SWE, MitID for DNK, Onfido elsewhere, Veriff if Onfido fails", value: Examples.routingPolicy } },
+        response: { stored: { summary: "Stored", value: Examples.routingPolicyInForce } },
+        errors: {
+          400: "The policy names a provider the server does not run, has a rule that can never match, or asks a provider for a capability or process type it lacks; `invalidParams` names each by its path (`rules.2.fallbacks.0`). Nothing was stored.",
+          403: "Your client is not an administrative client."
+        },
+        never: [404, 409, 502, 503]
+      })
+    ),
+    HttpApiEndpoint.delete("deletePolicy", "/assure/routing/policy", {
+      success: HttpApiSchema.NoContent,
+      error: [...readErrors, Forbidden]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Delete your routing policy",
+        success: { 204: "Deleted: the server's default applies again" },
+        description: "Deletes your own routing policy, so that the server's default applies again. Needs an administrative client.",
+        errors: { 403: "Your client is not an administrative client." },
+        never: [404, 409, 502, 503]
+      })
+    ),
+    HttpApiEndpoint.get("circuits", "/assure/routing/circuits", {
+      success: Schema.Struct({ circuits: Schema.Array(Circuit) }),
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "List your providers' circuits",
+        success: { 200: "Every circuit that counted a call" },
+        description:
+          "Answers the circuit breaker of each provider your processes called. A circuit opens when too many calls in its window failed through the provider's fault (it was unavailable or rate-limited; a rejected person is a successful call), and routing then skips the provider for your new processes; after a delay it lets one process through to try again. Each client has circuits of its own.",
+        response: { open: { summary: "Onfido is down", value: Examples.circuits } },
+        never: [404, 409, 502, 503]
+      })
+    )
+  )
+  .middleware(Authorization)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Routing",
+      description:
+        'An assure extension: a process created with `provider: "auto"` gets its provider from your routing policy — by process type, the dossier\'s nationality, issuing country and document type — and, should that provider fail (it stays unavailable, not when the person is rejected), a new process on the same dossier with the next fallback, linked by `fallbackOf` and `fallbackTo`. Every decision is recorded on the process (`routing`).'
+    })
+  ) {}
+
 /** What identity providers and end-users call: webhooks and redirect returns. No bearer token: providers sign. */
 export class ProvidersGroup extends HttpApiGroup.make("providers")
   .add(
@@ -853,6 +965,7 @@ export class AssureApi extends HttpApi.make("assure")
   .add(DossiersGroup)
   .add(ProcessesGroup)
   .add(AccountGroup)
+  .add(RoutingGroup)
   .add(ProvidersGroup)
   .add(SystemGroup)
   .middleware(RequestProblems)

@@ -41,6 +41,13 @@ export class Unauthorized extends HttpApiError.Problem<Unauthorized>()(
   { ...members("invalid_token"), error: Schema.optionalKey(Schema.String) }
 ) {}
 
+/** 403: the client is authenticated but may not do this (an administrative operation, say). */
+export class Forbidden extends HttpApiError.Problem<Forbidden>()(
+  "Forbidden",
+  { type: "https://assure.dev/problems/forbidden", status: 403, title: "Forbidden" },
+  members("insufficient_scope")
+) {}
+
 /** 404: no such resource for this client. */
 export class NotFound extends HttpApiError.Problem<NotFound>()(
   "NotFound",
@@ -129,6 +136,7 @@ export class ProviderUnavailable extends HttpApiError.Problem<ProviderUnavailabl
 export type AnyProblem =
   | InvalidRequest
   | Unauthorized
+  | Forbidden
   | NotFound
   | MethodNotAllowed
   | RequestTimeout

@@ -23,7 +23,7 @@ import type { TenantId } from "./Tenant.js"
 export interface PolicyInForce {
   readonly policy: Routing.Policy
   readonly source: "tenant" | "default"
-  readonly updatedAt?: Timestamp.Timestamp | undefined
+  readonly updatedAt?: Timestamp.Timestamp
 }
 
 /** A provider was chosen for a new process: the decision as the process records it. @since 0.2.0 */

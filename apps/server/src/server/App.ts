@@ -85,7 +85,7 @@ export const makeApp = (settings: Settings) => {
   )
   // Where clients' notification URLs may point (checked at creation, and on every address connected to).
   const outbound = Layer.orDie(OutboundPolicy.layer(settings.notificationTargets))
-  const engine = Engine.layerSingleRunner().pipe(
+  const engine = Engine.layerSingleRunner({ circuitBreaker: settings.circuitBreaker }).pipe(
     Layer.provideMerge(
       Layer.mergeAll(
         storage,
@@ -100,7 +100,8 @@ export const makeApp = (settings: Settings) => {
       Layer.succeed(EngineConfig.EngineConfig, {
         ...EngineConfig.defaults,
         retention: Option.getOrUndefined(settings.retention),
-        eventSubscriptions: settings.eventSubscriptions
+        eventSubscriptions: settings.eventSubscriptions,
+        routingPolicy: Option.getOrUndefined(settings.routingPolicy)
       })
     ),
     Layer.provide([NodeFileSystem.layer, NodePath.layer])

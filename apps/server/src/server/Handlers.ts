@@ -5,21 +5,23 @@
 import { AssureApi } from "@assure/api/Api"
 import {
   type Conflict,
+  Forbidden,
   type InvalidRequest,
   NotFound,
   type ProviderFailed,
   ProviderUnavailable
 } from "@assure/api/Problems"
 import { CurrentClient } from "@assure/api/Security"
-import { Dossiers, type EngineError, Notifications, Processes, Tenant, Verifications } from "@assure/engine"
+import { Dossiers, type EngineError, Notifications, Processes, Router, Tenant, Verifications } from "@assure/engine"
 import { type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Effect, Layer, type Stream } from "effect"
+import { Timestamp } from "@assure/core"
+import { DateTime, Effect, Layer, type Stream } from "effect"
 import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { SqlClient } from "effect/sql"
 import { checkAll, fromJson, fromMultipart, isPartStream } from "./Files.js"
 import { Idempotency, RetakenKey } from "./Idempotency.js"
-import { badRequest, fromEngine, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
+import { badRequest, fromEngine, fromNoProvider, fromProvider, requestMembers, unauthorized } from "./ProblemMapping.js"
 import { LoadedAdapters } from "./Providers.js"
 import { ServerConfig } from "./ServerConfig.js"
 import { AuthHandlers } from "./TokenEndpoint.js"
@@ -29,6 +31,7 @@ type EngineFailure =
   | EngineError.InvalidInput
   | EngineError.Conflict
   | EngineError.ProviderNotConfigured
+  | EngineError.NoProviderAvailable
 
 const tenant = Effect.map(CurrentClient, (client) => Tenant.TenantId.make(client.clientId))
 
@@ -42,7 +45,12 @@ const problems = <A, E extends EngineFailure | ProviderError.ProviderError, R>(e
       never,
       NotFound | InvalidRequest | Conflict | ProviderFailed | ProviderUnavailable,
       HttpServerRequest.HttpServerRequest
-    > => (error._tag === "ProviderError" ? fromProvider(error) : fromEngine(error))
+    > =>
+      error._tag === "ProviderError"
+        ? fromProvider(error)
+        : error._tag === "NoProviderAvailable"
+          ? fromNoProvider(error)
+          : fromEngine(error)
   )
 
 type UploadPayload = Parameters<typeof fromJson>[0] | Stream.Stream<Multipart.Part, Multipart.MultipartError>
@@ -223,6 +231,68 @@ export const AccountHandlers = HttpApiBuilder.group(AssureApi, "account", (handl
     )
 )
 
+/** Administrative operations: only for the clients of `ASSURE_ADMIN_CLIENTS`. */
+const asAdministrator = <A, E, R>(operation: (tenant: Tenant.TenantId) => Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const client = yield* tenant
+    const settings = yield* ServerConfig
+    if (!settings.adminClients.includes(client)) {
+      const members = yield* requestMembers
+      return yield* new Forbidden({
+        ...members,
+        detail: "Managing the routing policy needs an administrative client (ASSURE_ADMIN_CLIENTS)"
+      })
+    }
+    return yield* operation(client)
+  })
+
+const encodeTimestamp = (instant: DateTime.Utc | undefined) =>
+  instant === undefined ? undefined : Timestamp.fromEpochMillis(DateTime.toEpochMillis(instant))
+
+export const RoutingHandlers = HttpApiBuilder.group(AssureApi, "routing", (handlers) =>
+  Effect.gen(function* () {
+    const router = yield* Router.Router
+    return handlers
+      .handle("getPolicy", () =>
+        asTenant((client) =>
+          Effect.flatMap(router.policy(client), (inForce) =>
+            inForce === undefined
+              ? Effect.flatMap(requestMembers, (members) =>
+                  Effect.fail(
+                    new NotFound({
+                      ...members,
+                      detail: "No routing policy applies: neither yours nor the server's default is set"
+                    })
+                  )
+                )
+              : Effect.succeed(inForce)
+          )
+        )
+      )
+      .handle("setPolicy", ({ payload }) => asAdministrator((client) => problems(router.setPolicy(client, payload))))
+      .handle("deletePolicy", () => asAdministrator((client) => Effect.asVoid(router.deletePolicy(client))))
+      .handle("circuits", () =>
+        asTenant((client) =>
+          Effect.map(router.circuits(client), (circuits) => ({
+            circuits: circuits.map((circuit) => {
+              const since = encodeTimestamp(circuit.since)
+              const nextHalfOpenAt = encodeTimestamp(circuit.nextHalfOpenAt)
+              return {
+                provider: circuit.provider,
+                state: circuit.state,
+                calls: circuit.calls,
+                failures: circuit.failures,
+                failureRate: circuit.failureRate,
+                ...(since === undefined ? {} : { since }),
+                ...(nextHalfOpenAt === undefined ? {} : { nextHalfOpenAt })
+              }
+            })
+          }))
+        )
+      )
+  })
+)
+
 export const ProvidersHandlers = HttpApiBuilder.group(AssureApi, "providers", (handlers) =>
   handlers
     .handleRaw("webhook", ({ params, request }) =>
@@ -287,6 +357,7 @@ export const handlers = Layer.mergeAll(
   DossiersHandlers,
   ProcessesHandlers,
   AccountHandlers,
+  RoutingHandlers,
   ProvidersHandlers,
   SystemHandlers
 )

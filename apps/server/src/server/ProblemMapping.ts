@@ -68,6 +68,17 @@ export const fromEngine = (
   })
 
 /**
+ * The problem for a routed process that no provider can take now: every provider of the matching rule was skipped
+ * (their circuits are open) — a passing outage, 503 `no_provider_available`.
+ */
+export const fromNoProvider = (
+  error: EngineError.NoProviderAvailable
+): Effect.Effect<never, ProviderUnavailable, HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(requestMembers, (members) =>
+    Effect.fail(new ProviderUnavailable({ ...members, detail: error.message, code: "no_provider_available" }))
+  )
+
+/**
  * The problem for a provider's failure: the client's fault (400 `invalid_request_parameter`, the provider's own reason
  * in `detail`), a passing outage (503), or the provider's (502); those two carry the reason as their `code`.
  */

@@ -22,9 +22,10 @@ import { existsSync, readFileSync, statSync } from "node:fs"
 import { findPackageJSON, registerHooks } from "node:module"
 import { dirname, isAbsolute, join, resolve, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { Routing } from "@assure/engine"
 import { AdapterModule, HostPublicUrl, ProviderRegistry } from "@assure/provider"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { HttpClient } from "effect/http"
 import { ConfigurationError, type Settings } from "./ServerConfig.js"
 
@@ -334,7 +335,22 @@ export const layer = (
           }
         })
       )
-      return registeredByName.pipe(
+      // The default routing policy may only name what is loaded, as a client's own policy may.
+      const routingChecked = Layer.effectDiscard(
+        Effect.gen(function* () {
+          if (Option.isNone(settings.routingPolicy)) return
+          const registry = yield* ProviderRegistry.ProviderRegistry
+          const loaded = yield* Effect.forEach(yield* registry.names, (name) => Effect.orDie(registry.get(name)))
+          const problems = Routing.validate(settings.routingPolicy.value, loaded)
+          if (problems.length > 0) {
+            return yield* new ConfigurationError({
+              setting: "ASSURE_ROUTING_POLICY",
+              problem: problems.map((problem) => `${problem.path.join(".")}: ${problem.message}`).join("; ")
+            })
+          }
+        })
+      )
+      return Layer.merge(registeredByName, routingChecked).pipe(
         Layer.provideMerge(Layer.mergeAll(Layer.empty, ...started)),
         Layer.provideMerge(ProviderRegistry.layer),
         Layer.provide([NodeFileSystem.layer, HostPublicUrl.layer(settings.publicUrl)]),

@@ -8,7 +8,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { OutboundPolicy, PersonalDataCipher } from "@assure/engine"
+import { RoutingPolicy } from "@assure/core"
+import { CircuitBreaker, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 import {
   Config,
   ConfigProvider,
@@ -43,6 +44,18 @@ export interface Settings {
   /** When the embedded SQLite waits for the disk (`PRAGMA synchronous`): `normal` by default, `full` to sync every commit. */
   readonly sqliteSynchronous: "normal" | "full"
   readonly clients: ReadonlyArray<ApiClient>
+  /**
+   * The clients that may manage their own routing policy (`ASSURE_ADMIN_CLIENTS`); in development mode, the
+   * development client. Their tokens carry the `assure-admin` scope.
+   */
+  readonly adminClients: ReadonlyArray<string>
+  /**
+   * The routing policy of clients without one of their own (`ASSURE_ROUTING_POLICY`, a JSON file), checked against
+   * the loaded providers at start.
+   */
+  readonly routingPolicy: Option.Option<RoutingPolicy.Policy>
+  /** The circuit breaker's settings (`ASSURE_CIRCUIT_*`). */
+  readonly circuitBreaker: CircuitBreaker.Settings
   /** Encryption keys by id; the first one seals new data. */
   readonly encryptionKeys: ReadonlyArray<{ readonly id: string; readonly key: Redacted.Redacted<string> }>
   readonly tokenLifetime: Duration.Duration
@@ -447,6 +460,35 @@ const loadExternalIssuer = (publicUrl: string) =>
     })
   })
 
+const decodePolicy = Schema.decodeUnknownResult(Schema.fromJsonString(RoutingPolicy.Policy))
+
+/**
+ * The server's default routing policy: the JSON file `ASSURE_ROUTING_POLICY` names, decoded strictly (an unknown or
+ * misspelled field is an error). Whether its providers are loaded is checked once they are (Providers.ts).
+ */
+const loadRoutingPolicy = Effect.gen(function* () {
+  const path = yield* optional("ASSURE_ROUTING_POLICY")
+  if (Option.isNone(path)) return Option.none<RoutingPolicy.Policy>()
+  const setting = "ASSURE_ROUTING_POLICY"
+  let text: string
+  try {
+    text = readFileSync(resolve(path.value), "utf8")
+  } catch (error) {
+    return yield* new ConfigurationError({
+      setting,
+      problem: `cannot read ${path.value}: ${error instanceof Error ? error.message : String(error)}`
+    })
+  }
+  const decoded = decodePolicy(text, { errors: "all", onExcessProperty: "error" })
+  if (Result.isFailure(decoded)) {
+    return yield* new ConfigurationError({
+      setting,
+      problem: `${path.value} is not a routing policy: ${decoded.failure.message}`
+    })
+  }
+  return Option.some(decoded.success)
+})
+
 /** Reads and checks the configuration. */
 export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigError> = Effect.gen(function* () {
   const logLevel = yield* parseLogLevel(yield* Config.String("ASSURE_LOG_LEVEL").pipe(Config.withDefault("info")))
@@ -524,6 +566,25 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     })
   }
 
+  const adminText = yield* optional("ASSURE_ADMIN_CLIENTS")
+  const adminClients = Option.isSome(adminText)
+    ? adminText.value
+        .split(",")
+        .map((id) => id.trim())
+        .filter((id) => id.length > 0)
+    : development !== undefined && Option.isNone(clientsText)
+      ? [development.clientId]
+      : []
+  const unknownAdmin = adminClients.find((id) => !clients.some((client) => client.id === id))
+  if (unknownAdmin !== undefined) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_ADMIN_CLIENTS",
+      problem: `names "${unknownAdmin}", which is not a client of ASSURE_CLIENTS`
+    })
+  }
+  const routingPolicy = yield* loadRoutingPolicy
+  const circuitBreaker = yield* CircuitBreaker.settingsConfig
+
   const encryptionKeys = Option.isSome(keysText)
     ? pairs(keysText.value).map(([id, key]) => ({ id, key: Redacted.make(key) }))
     : [{ id: "development", key: Redacted.make(development?.encryptionKey ?? "") }]
@@ -545,6 +606,9 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     databaseUrl,
     sqliteSynchronous,
     clients,
+    adminClients,
+    routingPolicy,
+    circuitBreaker,
     encryptionKeys,
     tokenLifetime,
     retention,

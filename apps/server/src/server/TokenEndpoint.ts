@@ -17,7 +17,7 @@ import * as ClientCredentials from "./ClientCredentials.js"
 import { badRequest, requestMembers } from "./ProblemMapping.js"
 import { ServerConfig } from "./ServerConfig.js"
 import * as TokenLimiter from "./TokenLimiter.js"
-import { scope, Tokens } from "./Tokens.js"
+import { Tokens } from "./Tokens.js"
 
 /** How many refused attempts wait out the refusal delay at once; past that, they are answered at once. */
 const maxDelayedRefusals = 1_024
@@ -80,7 +80,7 @@ const issue = (
       access_token: issued.success.token,
       token_type: "Bearer" as const,
       expires_in: issued.success.expiresIn,
-      scope
+      scope: issued.success.scope
     }
   })
 

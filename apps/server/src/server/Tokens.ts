@@ -31,6 +31,13 @@ export class TokenRefused extends Schema.TaggedError<TokenRefused>("@assure/serv
 /** The scope the Assure API uses. */
 export const scope = "signicat-api"
 
+/** The scope an administrative client's tokens carry besides (`ASSURE_ADMIN_CLIENTS`): it may manage its routing policy. */
+export const adminScope = "assure-admin"
+
+/** The scopes of a client's tokens. */
+export const scopesOf = (clientId: string, adminClients: ReadonlyArray<string>): string =>
+  adminClients.includes(clientId) ? `${scope} ${adminScope}` : scope
+
 export class Tokens extends Context.Service<
   Tokens,
   {
@@ -42,7 +49,7 @@ export class Tokens extends Context.Service<
       clientId: string,
       clientSecret: string,
       lane?: "proven" | "unproven"
-    ) => Effect.Effect<{ readonly token: string; readonly expiresIn: number }, TokenRefused>
+    ) => Effect.Effect<{ readonly token: string; readonly expiresIn: number; readonly scope: string }, TokenRefused>
     /** Verifies a bearer token — the server's own or the external issuer's — and returns its client id. */
     readonly verify: (token: string) => Effect.Effect<string, TokenRefused>
     /** The public key, for clients that verify tokens themselves. */
@@ -202,8 +209,9 @@ export const layer = Layer.effect(
           const valid =
             (yield* hashing.withPermit(lane)(verifySecret(clientSecret, hash ?? decoy))) && hash !== undefined
           if (!valid) return yield* new TokenRefused({ reason: "invalid_client" })
+          const scopes = scopesOf(clientId, settings.adminClients)
           const token = yield* Effect.promise(() =>
-            new SignJWT({ scope })
+            new SignJWT({ scope: scopes })
               .setProtectedHeader({ alg: "ES256" })
               .setSubject(clientId)
               .setIssuer(issuer)
@@ -212,7 +220,7 @@ export const layer = Layer.effect(
               .setExpirationTime(`${lifetime}s`)
               .sign(privateKey)
           )
-          return { token, expiresIn: lifetime }
+          return { token, expiresIn: lifetime, scope: scopes }
         }),
       verify: (token) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {

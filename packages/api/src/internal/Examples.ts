@@ -97,6 +97,27 @@ export const pendingProcess: typeof Process.Process.Encoded = {
   files: []
 }
 
+/** A process created with `provider: "auto"`: the routing policy chose the sandbox, with `veriff` left as fallback. */
+export const routedProcess: typeof Process.Process.Encoded = {
+  ...processBase,
+  status: "pending",
+  updatedAt: createdAt,
+  files: [],
+  routing: {
+    decision: {
+      policy: "tenant",
+      request: { processType: "document", nationality: "PRT" },
+      rule: { index: 2, description: "Onfido elsewhere, Veriff if Onfido fails" },
+      considered: [
+        { provider: "onfido", outcome: "skipped", reason: "circuitOpen" },
+        { provider: "sandbox", outcome: "chosen" },
+        { provider: "veriff", outcome: "fallback" }
+      ]
+    },
+    fallbacks: ["veriff"]
+  }
+}
+
 /** A process whose verification was requested: the provider is working on it. */
 export const processingProcess: typeof Process.Process.Encoded = {
   ...processBase,
@@ -219,3 +240,31 @@ export const token = {
   expires_in: 600,
   scope: "signicat-api"
 } as const
+
+/** The policy of the issue that asked for routing: BankID for NOR and SWE, MitID for DNK, Onfido elsewhere, Veriff if Onfido fails. */
+export const routingPolicy = {
+  rules: [
+    { description: "BankID for NOR and SWE", when: { nationality: ["NOR", "SWE"] }, provider: "bankid" },
+    { description: "MitID for DNK", when: { nationality: ["DNK"] }, provider: "mitid" },
+    { description: "Onfido elsewhere, Veriff if Onfido fails", provider: "onfido", fallbacks: ["veriff"] }
+  ]
+}
+
+/** A client's own routing policy, as `GET /assure/routing/policy` answers it. */
+export const routingPolicyInForce = { policy: routingPolicy, source: "tenant", updatedAt: "2026-12-07T09:12:44Z" }
+
+/** Circuits as `GET /assure/routing/circuits` lists them: Onfido kept failing and is skipped for now. */
+export const circuits = {
+  circuits: [
+    {
+      provider: "onfido",
+      state: "open",
+      calls: 0,
+      failures: 0,
+      failureRate: 0,
+      since: "2026-12-07T09:30:02Z",
+      nextHalfOpenAt: "2026-12-07T09:30:32Z"
+    },
+    { provider: "veriff", state: "closed", calls: 14, failures: 1, failureRate: 0.07142857142857142, since: "2026-12-07T08:02:10Z" }
+  ]
+}

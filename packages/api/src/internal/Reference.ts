@@ -12,6 +12,7 @@ import { Schema } from "effect"
 import { OpenApi } from "effect/http-api"
 import {
   Conflict,
+  Forbidden,
   IdempotencyKeyReused,
   InternalError,
   InvalidRequest,
@@ -225,6 +226,7 @@ type ProblemConstructor = new (props: ProblemProps) => { readonly type: string; 
 const classes: Record<number, ProblemConstructor> = {
   400: InvalidRequest,
   401: Unauthorized,
+  403: Forbidden,
   404: NotFound,
   405: MethodNotAllowed,
   408: RequestTimeout,
@@ -271,6 +273,14 @@ const statuses: Record<number, { readonly meaning: string; readonly example: (co
     meaning:
       "No valid bearer token: it is missing, malformed, expired or was not issued by this server (`code: invalid_token`). Get a new token from `POST /auth/open/connect/token`.",
     example: () => ({ detail: "A valid bearer token is required: the token has expired" })
+  },
+  403: {
+    meaning:
+      "The client may not do this: the operation is administrative (`code: insufficient_scope`), and the client is not among the server's administrative clients (`ASSURE_ADMIN_CLIENTS`).",
+    example: () => ({
+      code: "insufficient_scope",
+      detail: "Managing the routing policy needs an administrative client (ASSURE_ADMIN_CLIENTS)"
+    })
   },
   404: {
     meaning: "No such resource for this client: each client sees only the dossiers it created.",
