@@ -1,5 +1,5 @@
 /**
- * A circuit breaker per tenant and provider, the first part of provider routing and fallback (issue 18): it tells
+ * A circuit breaker per tenant and provider, for provider routing and fallback: it tells
  * whether new processes of a tenant should skip a provider that keeps failing. The `Router` asks `isAvailable` when
  * it routes a process (and the engine when it chooses a fallback); every provider start and poll reports its outcome
  * with `record`. The `assure_circuit_state{tenant,provider}` gauge follows each circuit's state.

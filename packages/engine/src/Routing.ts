@@ -1,5 +1,5 @@
 /**
- * Provider routing, first part: a tenant's routing policy, its validation against the loaded providers, and the
+ * Provider routing: a tenant's routing policy, its validation against the loaded providers, and the
  * routing decision with its audit. Pure code: no I/O, no database; the `Router` service applies it to processes.
  *
  * A policy is an ordered list of rules. A rule's `when` holds its conditions — `processType`, `issuingCountry`,

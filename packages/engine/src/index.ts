@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 
-/** A circuit breaker per tenant and provider, the first part of routing and fallback. @since 0.2.0 */
+/** A circuit breaker per tenant and provider, which routing asks and every provider call informs. @since 0.2.0 */
 export * as CircuitBreaker from "./CircuitBreaker.js"
 /** Dossiers, their identity data and files. @since 0.1.0 */
 export * as Dossiers from "./Dossiers.js"
