@@ -758,7 +758,12 @@ export class RoutingGroup extends HttpApiGroup.make("routing")
         success: { 200: "Your policy, stored" },
         description:
           "Replaces your routing policy. It is checked before it is stored: every provider named must be one the server runs, every rule must be reachable (no earlier rule matches everything it does), and every provider of a rule must have the capabilities the rule `requires` and run the process types its `when` names. Needs an administrative client (`ASSURE_ADMIN_CLIENTS`).",
-        request: { policy: { summary: "BankID for NOR and SWE, MitID for DNK, Onfido elsewhere, Veriff if Onfido fails", value: Examples.routingPolicy } },
+        request: {
+          policy: {
+            summary: "BankID for NOR and SWE, MitID for DNK, Onfido elsewhere, Veriff if Onfido fails",
+            value: Examples.routingPolicy
+          }
+        },
         response: { stored: { summary: "Stored", value: Examples.routingPolicyInForce } },
         errors: {
           400: "The policy names a provider the server does not run, has a rule that can never match, or asks a provider for a capability or process type it lacks; `invalidParams` names each by its path (`rules.2.fallbacks.0`). Nothing was stored.",
@@ -774,7 +779,8 @@ export class RoutingGroup extends HttpApiGroup.make("routing")
       Reference.operation({
         summary: "Delete your routing policy",
         success: { 204: "Deleted: the server's default applies again" },
-        description: "Deletes your own routing policy, so that the server's default applies again. Needs an administrative client.",
+        description:
+          "Deletes your own routing policy, so that the server's default applies again. Needs an administrative client.",
         errors: { 403: "Your client is not an administrative client." },
         never: [404, 409, 502, 503]
       })

@@ -12,9 +12,9 @@ import {
   ProviderUnavailable
 } from "@assure/api/Problems"
 import { CurrentClient } from "@assure/api/Security"
+import { Timestamp } from "@assure/core"
 import { Dossiers, type EngineError, Notifications, Processes, Router, Tenant, Verifications } from "@assure/engine"
 import { type ProviderError, ProviderRegistry } from "@assure/provider"
-import { Timestamp } from "@assure/core"
 import { DateTime, Effect, Layer, type Stream } from "effect"
 import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"

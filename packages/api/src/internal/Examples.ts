@@ -265,6 +265,13 @@ export const circuits = {
       since: "2026-12-07T09:30:02Z",
       nextHalfOpenAt: "2026-12-07T09:30:32Z"
     },
-    { provider: "veriff", state: "closed", calls: 14, failures: 1, failureRate: 0.07142857142857142, since: "2026-12-07T08:02:10Z" }
+    {
+      provider: "veriff",
+      state: "closed",
+      calls: 14,
+      failures: 1,
+      failureRate: 0.07142857142857142,
+      since: "2026-12-07T08:02:10Z"
+    }
   ]
 }
