@@ -73,7 +73,8 @@ const lazyDocs = HttpRouter.use((router) =>
   })
 )
 
-export const makeApp = (settings: Settings) => {
+/** `engineOverrides` replaces engine settings the server has no variable for (retries, polling), for embedders and tests. */
+export const makeApp = (settings: Settings, engineOverrides: Partial<EngineConfig.Settings> = {}) => {
   const storage = Layer.effectDiscard(Migrations.run).pipe(Layer.provideMerge(database(settings)), Layer.orDie)
   const providers = Providers.layer(settings)
   const cipher = PersonalDataCipher.layer(
@@ -101,7 +102,8 @@ export const makeApp = (settings: Settings) => {
         ...EngineConfig.defaults,
         retention: Option.getOrUndefined(settings.retention),
         eventSubscriptions: settings.eventSubscriptions,
-        routingPolicy: Option.getOrUndefined(settings.routingPolicy)
+        routingPolicy: Option.getOrUndefined(settings.routingPolicy),
+        ...engineOverrides
       })
     ),
     Layer.provide([NodeFileSystem.layer, NodePath.layer])

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { PersonalDataCipher } from "@assure/engine"
+import { type EngineConfig, PersonalDataCipher } from "@assure/engine"
 import { ConfigProvider, Effect, Fiber, Layer } from "effect"
 import { makeApp } from "../../src/server/App.js"
 import { hashSecret } from "../../src/server/Secrets.js"
@@ -32,12 +32,14 @@ export interface Running {
 /**
  * Starts the server with `overrides` of the test settings. `environment` holds the variables the enabled adapters read
  * (`STRIPE_SECRET_KEY`, …): exactly those, never this process's own. `services` replaces services the server reads
- * with a default (a `Context.Reference` such as `SecretVerifier`), to observe it from a test.
+ * with a default (a `Context.Reference` such as `SecretVerifier`), to observe it from a test. `engine` replaces engine
+ * settings the server has no variable for (retries, polling), to keep a test's timings short.
  */
 export const startServer = async (
   overrides: Partial<Settings> = {},
   environment: Record<string, string> = {},
-  services: Layer.Layer<never> = Layer.empty
+  services: Layer.Layer<never> = Layer.empty,
+  engine: Partial<EngineConfig.Settings> = {}
 ): Promise<Running> => {
   const port = await freePort()
   const base = await Effect.runPromise(
@@ -60,7 +62,7 @@ export const startServer = async (
   const settings: Settings = { ...base, ...overrides }
   const fiber = Effect.runFork(
     Layer.launch(
-      makeApp(settings).pipe(
+      makeApp(settings, engine).pipe(
         // The adapters read their variables from here: the sandbox's (quick results, a fixed secret), then the test's.
         Layer.provide(
           ConfigProvider.layer(
