@@ -288,7 +288,9 @@ const verify = Command.make(
     timeout,
     dossierId,
     provider: Flag.String("provider").pipe(
-      Flag.withDescription("The identity provider (default sandbox)"),
+      Flag.withDescription(
+        "The identity provider (default sandbox), or auto: the server's routing policy chooses, and moves the verification to a fallback should the provider stay unavailable"
+      ),
       Flag.withDefault("sandbox")
     ),
     processType: Flag.String("process-type").pipe(
@@ -340,10 +342,26 @@ const verify = Command.make(
         if (started.redirectUrl !== undefined) yield* Console.log(`Send the end-user to: ${started.redirectUrl}`)
       }
       if (!input.wait) return started
-      return yield* awaitFinalWithProgress(input.dossierId, started.processId, {
+      let ended = yield* awaitFinalWithProgress(input.dossierId, started.processId, {
         timeout: `${input.timeout} seconds`,
         label: `waiting for ${started.provider}`
       })
+      // A routed process whose provider stayed unavailable was replaced by a process of its fallback: follow it.
+      while (ended.fallbackTo !== undefined) {
+        const next = yield* Api.use((client) =>
+          client.processes.get({ params: { dossierId: input.dossierId, processId: ended.fallbackTo ?? "" } })
+        )
+        if (!input.json) {
+          yield* Console.log(
+            `${ended.provider} stayed unavailable: process ${ended.processId} failed, and process ${next.processId} (${next.provider}) took over`
+          )
+        }
+        ended = yield* awaitFinalWithProgress(input.dossierId, next.processId, {
+          timeout: `${input.timeout} seconds`,
+          label: `waiting for ${next.provider}`
+        })
+      }
+      return ended
     }).pipe(withApi(input))
     const result = yield* run
     if (input.json) return yield* printJson(result)
@@ -356,6 +374,10 @@ const verify = Command.make(
     {
       command: `assure verify <dossierId> --process-type document --parameters '{"sandbox":{"scenario":"rejected"}}' --wait`,
       description: "The sandbox's rejected scenario"
+    },
+    {
+      command: "assure verify <dossierId> --provider auto --process-type document --wait",
+      description: "Let the server's routing policy choose the provider, following a fallback"
     }
   ])
 )

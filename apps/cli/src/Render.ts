@@ -1,7 +1,7 @@
 /**
  * Plain-text views of what the API returns: tables, dossiers, processes with their normalised results.
  */
-import type { Address, Dossier, FileInfo, IdentityData, Process } from "@assure/core"
+import type { Address, Dossier, FileInfo, IdentityData, Process, ProcessRouting } from "@assure/core"
 
 /** Columns padded to their widest cell; the first row is the header. */
 export const table = (rows: ReadonlyArray<ReadonlyArray<string>>, indent = ""): string => {
@@ -107,6 +107,36 @@ export const dossierList = (list: ReadonlyArray<Dossier.Dossier>): string =>
         })
       ])
 
+const considered = (entries: ReadonlyArray<ProcessRouting.Consideration>) =>
+  entries
+    .map((entry) =>
+      entry.outcome === "skipped"
+        ? `${entry.provider} skipped (${entry.reason ?? "?"}${entry.missing === undefined ? "" : `: lacks ${entry.missing.join(", ")}`})`
+        : `${entry.provider} ${entry.outcome}`
+    )
+    .join(", ")
+
+/** How routing chose the provider, and what followed a failure: for a process created with `--provider auto`. */
+const routing = (r: ProcessRouting.ProcessRouting): string =>
+  fields([
+    ["policy", r.decision.policy === "tenant" ? "the client's own" : "the server's default"],
+    ["rule", r.decision.rule === undefined ? undefined : `${r.decision.rule.index}: ${r.decision.rule.description}`],
+    ["considered", considered(r.decision.considered)],
+    ["fallbacks left", r.fallbacks.length === 0 ? "none" : r.fallbacks.join(", ")],
+    [
+      "replaced",
+      r.replaced === undefined ? undefined : `${r.replaced.processId} (${r.replaced.provider}, ${r.replaced.after})`
+    ],
+    [
+      "after failure",
+      r.fallback === undefined
+        ? undefined
+        : `${r.fallback.outcome}${r.fallback.provider === undefined ? "" : ` ${r.fallback.provider}`}${
+            r.fallback.processId === undefined ? "" : ` (${r.fallback.processId})`
+          }${r.fallback.considered.length === 0 ? "" : ` — ${considered(r.fallback.considered)}`}`
+    ]
+  ])
+
 export const process = (p: Process.Process): string =>
   [
     `Process ${p.processId} (${p.provider}, ${p.processType})`,
@@ -115,8 +145,11 @@ export const process = (p: Process.Process): string =>
       ["dossier", p.dossierId],
       ["created", p.createdAt],
       ["updated", p.updatedAt],
-      ["redirect URL", p.redirectUrl]
+      ["redirect URL", p.redirectUrl],
+      ["fallback of", p.fallbackOf],
+      ["fallback to", p.fallbackTo]
     ]),
+    ...(p.routing === undefined ? [] : ["Routing", routing(p.routing)]),
     ...(p.finalResult === undefined ? [] : ["Final result (normalised)", identity(p.finalResult)]),
     "Files",
     files(p.files),

@@ -110,6 +110,15 @@ describe("assure against a running server", () => {
     )
     expect(rejected.code).toBe(0)
     expect(JSON.parse(rejected.stdout)).toMatchObject({ status: "rejected" })
+
+    // Routed by the server's default policy: the process says which rule chose its provider, and why.
+    const routed = await run("verify", dossierId, "--provider", "auto", "--process-type", "document", "--wait")
+    expect(routed.code).toBe(0)
+    expect(routed.stdout).toMatch(/^ {2}status\s+accepted$/m)
+    expect(routed.stdout).toMatch(/^Routing$/m)
+    expect(routed.stdout).toMatch(/^ {2}policy\s+the server's default$/m)
+    expect(routed.stdout).toMatch(/^ {2}rule\s+0: Everything to the sandbox$/m)
+    expect(routed.stdout).toMatch(/^ {2}considered\s+sandbox chosen$/m)
   })
 
   it("prints problem details: title, detail and each invalid parameter, and exits non-zero", async () => {

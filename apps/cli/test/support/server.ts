@@ -3,7 +3,7 @@
  * package exports only its API definition, so `makeApp` comes from its build (dist), which turbo builds first.
  */
 import { randomBytes } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -33,6 +33,12 @@ export interface Running {
 export const startServer = async (): Promise<Running> => {
   const port = await freePort()
   const dataDirectory = mkdtempSync(join(tmpdir(), "assure-cli-tests-"))
+  // The default routing policy, for `verify --provider auto`.
+  const routingPolicy = join(dataDirectory, "routing.json")
+  writeFileSync(
+    routingPolicy,
+    JSON.stringify({ rules: [{ description: "Everything to the sandbox", provider: "sandbox" }] })
+  )
   const settings = await Effect.runPromise(
     fromVariables({
       ASSURE_PORT: String(port),
@@ -43,7 +49,8 @@ export const startServer = async (): Promise<Running> => {
       ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_cli_tests",
       ASSURE_TOKEN_LIFETIME: "5 minutes",
       ASSURE_RATE_LIMIT: "1000",
-      ASSURE_SANDBOX_LATENCY: "300 millis"
+      ASSURE_SANDBOX_LATENCY: "300 millis",
+      ASSURE_ROUTING_POLICY: routingPolicy
     })
   )
   const fiber = Effect.runFork(Layer.launch(makeApp(settings)))
