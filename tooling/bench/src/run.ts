@@ -1,10 +1,12 @@
 /**
  * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
  * runs the engine end to end against a plain-database baseline, loads the HTTP API on seeded SQLite and PostgreSQL
- * stores next to a bare HttpApi and a bare node:http server and floods its token endpoint (http/tokens.ts), and writes
- * `BENCHMARKS.md` at the repository root. About a minute for the first two sections and several more for the engine
- * on a 2-core machine; the engine's long memory run is sized with `--engine-verifications=N` (see
- * `engine/options.ts`), the HTTP section's stores with `--stored=10000,1000000` (dossiers seeded; 10,000 by default).
+ * stores next to a bare HttpApi and a bare node:http server and floods its token endpoint (http/tokens.ts), times what
+ * provider routing adds to a process creation (routing/), and writes `BENCHMARKS.md` at the repository root. About a
+ * minute for the first two sections and several more for the engine on a 2-core machine; the engine's long memory run
+ * is sized with `--engine-verifications=N` (see `engine/options.ts`), the HTTP section's stores with
+ * `--stored=10000,1000000` (dossiers seeded; 10,000 by default), the routing section with `--routing-creations=N`
+ * (2,000 per contender by default).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -19,6 +21,8 @@ import { normaliseByHand } from "./normalisers/plain.ts"
 import { normaliseWithCompiledZod, normaliseWithZod } from "./normalisers/zod.ts"
 import { rawRecords } from "./records.ts"
 import { describeMachine, renderReport, versionOf } from "./report.ts"
+import { measureRouting, routingOptions } from "./routing/measure.ts"
+import { renderRoutingSection } from "./routing/report.ts"
 import { measureThroughput } from "./throughput.ts"
 import { verifyEquivalence } from "./verify.ts"
 
@@ -27,10 +31,16 @@ const seed = 20_240_501
 const timing = { warmupPasses: 2, passes: 9, sliceSize: 5_000 }
 const reportPath = join(import.meta.dirname, "..", "..", "..", "BENCHMARKS.md")
 const engine = engineOptions(process.argv.slice(2), process.env)
+const routing = routingOptions(process.argv.slice(2), "--routing-creations")
 
 const started = performance.now()
 const log = (message: string): void =>
   console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${message}`)
+
+// First, while the process holds nothing else (the records below take tens of MB of heap): its figures are fractions
+// of a millisecond.
+log("what provider routing adds to a process creation")
+const routingReport = await measureRouting(routing, log)
 
 log(`generating ${recordCount.toLocaleString("en-GB")} records`)
 const records = rawRecords(recordCount, seed)
@@ -85,9 +95,10 @@ const httpReport = await measureHttp(log, {
     storedFlag === undefined ? defaultHttpOptions.storedSizes : parseStoredSizes(storedFlag.slice("--stored=".length))
 })
 
+const machine = describeMachine()
 const markdown = renderReport({
   date: new Date(),
-  machine: describeMachine(),
+  machine,
   versions: {
     effect: versionOf("effect"),
     zod: versionOf("zod"),
@@ -104,6 +115,9 @@ const markdown = renderReport({
   engine: engineReport,
   http: httpReport
 })
+// The routing section follows the numbered ones, between markers of its own, so that `bench:routing --write` can
+// replace it alone.
+const routingSection = renderRoutingSection(routingReport, machine)
 // `pnpm release:proof` keeps its figures in a section of its own, between markers, and so do the scale-out bench
 // (`bench:scale-out`), the comparison of SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with our
 // own driver) and the request path's profile before and after a change (`bench:profile -- --write`): carry them over,
@@ -115,5 +129,5 @@ const keptSections = [
   /<!-- profile-split:start -->[\s\S]*<!-- profile-split:end -->/,
   /<!-- release-proof:start -->[\s\S]*<!-- release-proof:end -->/
 ].flatMap((markers) => markers.exec(previous)?.[0] ?? [])
-writeFileSync(reportPath, `${[markdown.trimEnd(), ...keptSections].join("\n\n")}\n`)
+writeFileSync(reportPath, `${[markdown.trimEnd(), routingSection.trimEnd(), ...keptSections].join("\n\n")}\n`)
 log(`wrote ${reportPath}`)
