@@ -97,55 +97,36 @@ export const layer: Layer.Layer<
       return yield* Effect.forEach(names, (name) => Effect.orDie(registry.get(name)))
     })
 
+    // Each tenant's policy as last decoded, with the text it was decoded from: read on every routed creation, a
+    // stored policy is decoded again only when its text changed (by this instance or another).
+    const decoded = new Map<string, { readonly text: string; readonly policy: Routing.Policy }>()
+
     const policy = (tenant: TenantId) =>
       Effect.gen(function* () {
         const rows = yield* sql<{ policy: string; updated_at: string }>`
           SELECT policy, updated_at FROM assure_routing_policies WHERE tenant_id = ${tenant}`.pipe(Effect.orDie)
         const row = rows[0]
         if (row !== undefined) {
+          const cached = decoded.get(tenant)
+          const stored =
+            cached !== undefined && cached.text === row.policy
+              ? cached.policy
+              : yield* Effect.orDie(decodeStored(row.policy))
+          if (cached?.policy !== stored) decoded.set(tenant, { text: row.policy, policy: stored })
           return {
-            policy: yield* Effect.orDie(decodeStored(row.policy)),
+            policy: stored,
             source: "tenant",
             updatedAt: Timestamp.Timestamp.make(row.updated_at)
           } satisfies PolicyInForce
         }
+        decoded.delete(tenant)
         return settings.routingPolicy === undefined
           ? undefined
           : ({ policy: settings.routingPolicy, source: "default" } satisfies PolicyInForce)
       })
 
-    return Router.of({
-      policy,
-      setPolicy: Effect.fn("Router.setPolicy")(function* (tenant, input) {
-        const decoded = yield* Routing.decode(input).pipe(
-          Effect.mapError(
-            (error) =>
-              new InvalidInput({
-                detail: "The routing policy is not valid",
-                invalidParams: [{ name: "policy", reason: error.message }]
-              })
-          )
-        )
-        const problems = Routing.validate(decoded, yield* loaded)
-        if (problems.length > 0) {
-          return yield* new InvalidInput({
-            detail: "The routing policy is not valid",
-            invalidParams: problems.map((problem) => ({ name: nameOf(problem.path), reason: problem.message }))
-          })
-        }
-        const timestamp = yield* now
-        const text = encodeStored(decoded)
-        yield* sql`
-          INSERT INTO assure_routing_policies (tenant_id, policy, updated_at)
-          VALUES (${tenant}, ${text}, ${timestamp})
-          ON CONFLICT (tenant_id) DO UPDATE SET policy = ${text}, updated_at = ${timestamp}`.pipe(Effect.orDie)
-        return { policy: decoded, source: "tenant", updatedAt: timestamp }
-      }),
-      deletePolicy: Effect.fn("Router.deletePolicy")(function* (tenant) {
-        yield* sql`DELETE FROM assure_routing_policies WHERE tenant_id = ${tenant}`.pipe(Effect.orDie)
-        return yield* policy(tenant)
-      }),
-      route: Effect.fn("Router.route")(function* (tenant, request) {
+    const route = (tenant: TenantId, request: Routing.Request): Effect.Effect<Chosen, NoRoute> =>
+      Effect.gen(function* () {
         const inForce = yield* policy(tenant)
         if (inForce === undefined) {
           return yield* new NoRoute({
@@ -192,7 +173,41 @@ export const layer: Layer.Layer<
           decision: { ...decision.audit, policy: inForce.source },
           fallbacks: decision.fallbacks
         }
+      })
+
+    return Router.of({
+      policy,
+      setPolicy: Effect.fn("Router.setPolicy")(function* (tenant, input) {
+        const decoded = yield* Routing.decode(input).pipe(
+          Effect.mapError(
+            (error) =>
+              new InvalidInput({
+                detail: "The routing policy is not valid",
+                invalidParams: [{ name: "policy", reason: error.message }]
+              })
+          )
+        )
+        const problems = Routing.validate(decoded, yield* loaded)
+        if (problems.length > 0) {
+          return yield* new InvalidInput({
+            detail: "The routing policy is not valid",
+            invalidParams: problems.map((problem) => ({ name: nameOf(problem.path), reason: problem.message }))
+          })
+        }
+        const timestamp = yield* now
+        const text = encodeStored(decoded)
+        yield* sql`
+          INSERT INTO assure_routing_policies (tenant_id, policy, updated_at)
+          VALUES (${tenant}, ${text}, ${timestamp})
+          ON CONFLICT (tenant_id) DO UPDATE SET policy = ${text}, updated_at = ${timestamp}`.pipe(Effect.orDie)
+        return { policy: decoded, source: "tenant", updatedAt: timestamp }
       }),
+      deletePolicy: Effect.fn("Router.deletePolicy")(function* (tenant) {
+        yield* sql`DELETE FROM assure_routing_policies WHERE tenant_id = ${tenant}`.pipe(Effect.orDie)
+        return yield* policy(tenant)
+      }),
+      // On every routed creation: a span without `Effect.fn`'s stack trace, as `Processes.get` (BENCHMARKS.md).
+      route: (tenant, request) => Effect.withSpan(route(tenant, request), "Router.route", { captureStackTrace: false }),
       circuits: (tenant) => breaker.states(tenant)
     })
   })

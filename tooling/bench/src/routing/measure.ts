@@ -7,8 +7,8 @@
  *   `auto` for a tenant whose own policy (the same rules) is stored in `assure_routing_policies`;
  * - and, to see where the difference goes, a ladder from the named creation up to what `auto` does, one step at a time,
  *   built from the engine's public services and the same statements, contexts and schemas as its internals: the
- *   dossier's userData read and opened first, then `Router.route` asked too, then the routing record sealed before,
- *   then also opened after (as the answer is built). Each step's creation minus the step below is what that step
+ *   dossier's userData read and opened first, then `Router.route` asked too, then the routing record sealed (the
+ *   answer is built from the record in hand, not opened again). Each step's creation minus the step below is what that step
  *   costs in the flow of a creation, and the top step minus `auto` itself is what the ladder leaves out.
  *
  * All of them take turns in rounds, the order rotating from round to round, so that all see the same drift in the
@@ -86,8 +86,7 @@ export const contenderNames = [
   "autoOwn",
   "ladderUserData",
   "ladderRoute",
-  "ladderSeal",
-  "ladderRecord"
+  "ladderSeal"
 ] as const
 export type ContenderName = (typeof contenderNames)[number]
 
@@ -109,8 +108,7 @@ export const partNames = [
   "policyOwn",
   "routeDefault",
   "routeOwn",
-  "recordSeal",
-  "recordOpen"
+  "recordSeal"
 ] as const
 export type PartName = (typeof partNames)[number]
 
@@ -143,7 +141,6 @@ const SealedRouting = Schema.Struct({
   parameters: Schema.Record(Schema.String, Schema.Unknown)
 })
 const encodeRouting = Schema.encodeSync(SealedRouting)
-const decodeRouting = Schema.decodeUnknownSync(SealedRouting)
 const decodeIdentityData = Schema.decodeUnknownSync(IdentityData.IdentityData)
 const userDataContext = (dossierId: string) => `dossier:${dossierId}:userData`
 const routingContext = (processId: string) => `process:${processId}:routing`
@@ -210,8 +207,6 @@ export const measureRouting = (options: RoutingOptions, log: (message: string) =
         encodeRouting({ record: { decision: chosen.decision, fallbacks: chosen.fallbacks }, parameters: {} }),
         routingContext(processId)
       )
-    const openRecord = (sealed: Uint8Array, processId: string) =>
-      Effect.map(Effect.orDie(cipher.openJson(sealed, routingContext(processId))), decodeRouting)
     const createNamed = (dossierId: string) =>
       Effect.orDie(processes.create(tenants.shared, dossierId, { provider: "sandbox", processType: "document" }))
 
@@ -255,17 +250,6 @@ export const measureRouting = (options: RoutingOptions, log: (message: string) =
             const chosen = yield* Effect.orDie(router.route(tenants.shared, yield* readRequest(dossierId)))
             yield* sealRecord(chosen, dossierId)
             return yield* createNamed(dossierId)
-          })
-      },
-      {
-        name: "ladderRecord",
-        dossierIds: shared,
-        create: (dossierId) =>
-          Effect.gen(function* () {
-            const chosen = yield* Effect.orDie(router.route(tenants.shared, yield* readRequest(dossierId)))
-            const sealed = yield* sealRecord(chosen, dossierId)
-            const created = yield* createNamed(dossierId)
-            return yield* openRecord(sealed, dossierId).pipe(Effect.as(created))
           })
       }
     ]
@@ -319,7 +303,6 @@ export const measureRouting = (options: RoutingOptions, log: (message: string) =
     const requests = openedUserData.map((opened) => requestOf(decodeIdentityData(opened)))
     const requestAt = (i: number) => requests[i % peopleCount] as Routing.Request
     const chosen = yield* Effect.orDie(router.route(tenants.shared, requestAt(3)))
-    const sealedRecord = yield* sealRecord(chosen, "p")
     const parts: ReadonlyArray<{ readonly name: PartName; readonly run: (i: number) => Effect.Effect<unknown> }> = [
       { name: "timer", run: () => Effect.void },
       { name: "userDataSelect", run: (i) => selectUserData(shared[i % shared.length] as string) },
@@ -329,8 +312,7 @@ export const measureRouting = (options: RoutingOptions, log: (message: string) =
       { name: "policyOwn", run: () => router.policy(tenants.own) },
       { name: "routeDefault", run: (i) => Effect.orDie(router.route(tenants.shared, requestAt(i))) },
       { name: "routeOwn", run: (i) => Effect.orDie(router.route(tenants.own, requestAt(i))) },
-      { name: "recordSeal", run: (i) => sealRecord(chosen, `p${i}`) },
-      { name: "recordOpen", run: () => openRecord(sealedRecord, "p") }
+      { name: "recordSeal", run: (i) => sealRecord(chosen, `p${i}`) }
     ]
     log(`routing: each piece of work alone, ${options.partCalls} calls each, taking turns`)
     const partSamples = parts.map(() => [] as Array<number>)
