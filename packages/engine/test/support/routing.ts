@@ -312,6 +312,37 @@ export const routingSuite = (name: string, database: () => Layer.Layer<SqlClient
     )
 
     it.live(
+      "records that no fallback followed when the fallback refuses the client's parameters, and creates nothing",
+      () =>
+        Effect.gen(function* () {
+          const dossiers = yield* Dossiers.Dossiers
+          const processes = yield* Processes.Processes
+          const dossier = yield* dossiers.create(tenantA, {})
+          yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
+          // The sandbox's parameters are only checked when it is needed: here, as the fallback.
+          const doomed = yield* processes.create(tenantA, dossier.dossierId, {
+            provider: "auto",
+            processType: "document",
+            processParameters: { primary: { scenario: "accepted" }, sandbox: { scenario: "no-such-scenario" } }
+          })
+          yield* processes.requestVerification(tenantA, dossier.dossierId, doomed.processId)
+          const failed = yield* eventually(
+            processes.get(tenantA, dossier.dossierId, doomed.processId),
+            (p) => p.status === "failed"
+          )
+          assert.isUndefined(failed.fallbackTo)
+          assert.deepStrictEqual<unknown>(failed.routing?.fallback, {
+            after: "provider_unavailable",
+            outcome: "none",
+            considered: [{ provider: "sandbox", outcome: "skipped", reason: "parameters" }]
+          })
+          assert.deepStrictEqual<unknown>(failed.routing?.fallbacks, [])
+          assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 1)
+        }).pipe(Effect.provide(routingEngine(database(), { down: true }))),
+      30_000
+    )
+
+    it.live(
       "never falls back from a rejection, and only offers a fallback when the end-user was sent to the provider",
       () =>
         Effect.gen(function* () {
