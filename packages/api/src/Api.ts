@@ -296,6 +296,10 @@ const bodyErrors = [PayloadTooLarge, UnsupportedMediaType] as const
 const fileUploadPayload = [FileUpload, FileUploadForm] as const
 const readErrors = [...clientErrors, ...transportErrors] as const
 const writeErrors = [...clientErrors, ...bodyErrors, ...transportErrors] as const
+const ZipArchive = Schema.Uint8Array.pipe(
+  HttpApiSchema.asUint8Array({ contentType: "application/zip" }),
+  Schema.annotate({ description: "A zip archive" })
+)
 const Binary = Schema.Uint8Array.pipe(
   HttpApiSchema.asUint8Array({ contentType: "application/octet-stream" }),
   Schema.annotate({ description: "The file's bytes; `Content-Type` is its mediaType" })
@@ -585,6 +589,24 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
         success: { 200: "The file's bytes" },
         errors: { 404: "No dossier with this id for this client, no process with this id in it, or no such file." },
         never: [409, 502, 503]
+      })
+    ),
+    HttpApiEndpoint.get("fullResult", "/:processId/full-result", {
+      params: processParams,
+      success: ZipArchive,
+      error: readErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Download the full result",
+        description:
+          "Answers a finished process's full result as one zip archive (`Content-Disposition: attachment`), as Assure's \"Download full result\": `process.json` (the process as `GET` answers it), `result.json` (the normalised `finalResult`, when accepted), `provider-result.json` (the provider's own result as stored), `matching.json` (the dossier's `userData` matched against the result, when both exist), `history.json` (what happened to the process, in time order: created, provider events, its end, the process it replaced or that replaced it, notifications), and the images and video it was verified with (`front.jpg`, `back.jpg`, `selfie.jpg`, `video.mp4`, …) with the provider's `portrait`. Streamed as it is written; never cached (`Cache-Control: no-store`).",
+        success: { 200: "The zip archive" },
+        errors: {
+          404: "No dossier with this id for this client, or no process with this id in it.",
+          409: "The process has not finished yet: only a final status has a full result."
+        },
+        problems: { 409: "Only a finished process has a full result: this one is processing" },
+        never: [502, 503]
       })
     ),
     HttpApiEndpoint.post("verify", "/:processId/verify", {

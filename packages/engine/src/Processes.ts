@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { type FileInfo, type FileKind, type Process, ProcessStatus, ProcessType } from "@assure/core"
+import { type FileInfo, type FileKind, Process, ProcessStatus, ProcessType } from "@assure/core"
 import type { IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
 import { Context, Effect, Layer, Result, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
@@ -21,6 +21,7 @@ import { Conflict, InvalidInput, NoProviderAvailable, NotFound, ProviderNotConfi
 import * as EngineMetrics from "./EngineMetrics.js"
 import * as FileContent from "./FileContent.js"
 import type { FileStore } from "./FileStore.js"
+import * as FullResult from "./FullResult.js"
 import { forUpdate, keepingOnSuccess, lockAndTouchDossier, lockDossier, readUnlessDeleted } from "./internal/locking.js"
 import {
   dueIn,
@@ -45,6 +46,7 @@ import type * as Routing from "./Routing.js"
 import type { TenantId } from "./Tenant.js"
 
 const isProcessType = Schema.is(ProcessType.ProcessType)
+const encodeProcess = Schema.encodeSync(Process.Process)
 
 /** The provider name that asks routing to choose the provider (`Router`). @since 0.2.0 */
 export const auto = "auto"
@@ -122,6 +124,16 @@ export class Processes extends Context.Service<
       dossierId: string,
       processId: string
     ) => Effect.Effect<Matching.Report, NotFound | Conflict>
+    /**
+     * A finished process's full result, to stream as a zip with `FullResult.zip`: the process, its result, the
+     * provider's, the match against the dossier's userData, its history, and the images it was verified with and
+     * the provider's portrait. `Conflict` while the process is not finished.
+     */
+    readonly fullResult: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string
+    ) => Effect.Effect<FullResult.FullResult, NotFound | Conflict>
   }
 >()("@assure/engine/Processes") {}
 
@@ -164,9 +176,73 @@ export const layer: Layer.Layer<
       alreadyRequested,
       firstCheck,
       registry,
-      sealRouting
+      sealRouting,
+      inputFileRowsOf
     } = yield* makeProcessKit
     const router = yield* Router
+
+    /** The dossier's userData matched against a result; undefined when the dossier has none. */
+    const matchOf = (row: ProcessRow, finalResult: unknown) =>
+      Effect.gen(function* () {
+        const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
+          SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
+        const sealed = bytesOf(dossierRows[0]?.user_data ?? null)
+        if (sealed === null) return undefined
+        const userData = storedIdentityData(
+          yield* Effect.orDie(cipher.openJson(sealed, userDataContext(row.dossier_id)))
+        )
+        return Matching.compare(userData, storedIdentityData(finalResult))
+      })
+
+    /**
+     * What happened to a finished process, in time order, from what the engine keeps: its creation (and the process
+     * it replaced), the provider's events, its end (and the process that replaced it), and its notifications.
+     */
+    const historyOf = (row: ProcessRow) =>
+      Effect.gen(function* () {
+        const events = yield* sql<{ event_id: string; received_at: string }>`
+          SELECT event_id, received_at FROM assure_provider_events WHERE process_id = ${row.id}`.pipe(Effect.orDie)
+        const notifications = yield* sql<{
+          kind: string
+          status: string
+          attempts: number
+          created_at: string
+          delivered_at: string | null
+        }>`
+          SELECT kind, status, attempts, created_at, delivered_at FROM assure_notifications
+          WHERE process_id = ${row.id}`.pipe(Effect.orDie)
+        const history: Array<FullResult.HistoryEvent> = [
+          { at: row.created_at, event: "created", provider: row.provider, processType: row.process_type },
+          ...(row.fallback_of === null ? [] : [{ at: row.created_at, event: "replaced", processId: row.fallback_of }]),
+          ...events.map((event) => ({ at: event.received_at, event: "providerEvent", eventId: event.event_id })),
+          {
+            at: row.updated_at,
+            event: "ended",
+            status: row.status,
+            ...(row.reason === null ? {} : { reason: row.reason })
+          },
+          ...(row.fallback_to === null
+            ? []
+            : [{ at: row.updated_at, event: "replacedBy", processId: row.fallback_to }]),
+          ...notifications.flatMap((notification) => [
+            { at: notification.created_at, event: "notificationQueued", kind: notification.kind },
+            ...(notification.delivered_at === null
+              ? notification.status === "failed"
+                ? [{ at: notification.created_at, event: "notificationFailed", kind: notification.kind }]
+                : []
+              : [
+                  {
+                    at: notification.delivered_at,
+                    event: "notificationDelivered",
+                    kind: notification.kind,
+                    attempts: Number(notification.attempts)
+                  }
+                ])
+          ])
+        ]
+        // Timestamps sort in time order as text; the sort is stable, so ties keep the order above.
+        return history.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+      })
 
     /**
      * The provider routing chooses for a new process of the dossier (`provider: "auto"`): asked with the process type
@@ -519,14 +595,55 @@ export const layer: Layer.Layer<
         if (row.status !== "accepted" || finalResult === undefined) {
           return yield* new Conflict({ detail: "Only an accepted process has a result to match" })
         }
-        const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
-          SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
-        const sealed = bytesOf(dossierRows[0]?.user_data ?? null)
-        if (sealed === null) return yield* new Conflict({ detail: "The dossier has no userData to match" })
-        const userData = storedIdentityData(
-          yield* Effect.orDie(cipher.openJson(sealed, userDataContext(row.dossier_id)))
+        const report = yield* matchOf(row, finalResult)
+        if (report === undefined) return yield* new Conflict({ detail: "The dossier has no userData to match" })
+        return report
+      }),
+
+      fullResult: Effect.fn("Processes.fullResult")(function* (tenant, dossierId, processId) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        if (!ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {
+          return yield* new Conflict({
+            detail: `Only a finished process has a full result: this one is ${row.status}`
+          })
+        }
+        const process = yield* toProcess(row)
+        const finalResult = yield* openJson(row, "final_result")
+        const providerSpecific = yield* openJson(row, "provider_specific")
+        const matching =
+          row.status === "accepted" && finalResult !== undefined ? yield* matchOf(row, finalResult) : undefined
+        // The images it was verified with (its own, the replaced process's, or the dossier's), then what the
+        // provider returned (the portrait).
+        const { chosen } = yield* inputFileRowsOf(row).pipe(Effect.orDie)
+        const returned = yield* sql<FileRow>`
+          SELECT * FROM assure_files WHERE process_id = ${row.id} AND kind = 'portrait' ORDER BY created_at, id`.pipe(
+          Effect.orDie
         )
-        return Matching.compare(userData, storedIdentityData(finalResult))
+        const fileRows = [...chosen, ...returned]
+        const names = FullResult.fileNames(fileRows.map((file) => fileInfoOf(file)))
+        const fileEntries = fileRows.map(
+          (file, index): FullResult.Entry => ({
+            name: names[index] ?? file.id,
+            compress: false,
+            bytes: readUnlessDeleted(
+              sql,
+              file.id,
+              files.get(file.storage_key),
+              () => new NotFound({ resource: "file", id: file.id })
+            ).pipe(Effect.flatMap((sealed) => Effect.orDie(cipher.open(sealed, fileContext(file.id)))))
+          })
+        )
+        return {
+          process,
+          entries: [
+            FullResult.json("process.json", encodeProcess(process)),
+            ...(finalResult === undefined ? [] : [FullResult.json("result.json", finalResult)]),
+            ...(providerSpecific === undefined ? [] : [FullResult.json("provider-result.json", providerSpecific)]),
+            ...(matching === undefined ? [] : [FullResult.json("matching.json", matching)]),
+            FullResult.json("history.json", yield* historyOf(row)),
+            ...fileEntries
+          ]
+        }
       })
     })
   })

@@ -22,6 +22,8 @@ export * as EngineMetrics from "./EngineMetrics.js"
 export * as FileContent from "./FileContent.js"
 /** Where file bytes live. @since 0.1.0 */
 export * as FileStore from "./FileStore.js"
+/** A finished process's full result, streamed as a zip. @since 0.2.0 */
+export * as FullResult from "./FullResult.js"
 /** Signals from the services to the durable work, so that what they queue starts at once. @since 0.1.0 */
 export * as Lifecycle from "./Lifecycle.js"
 /** The Assure matching rules. @since 0.1.0 */

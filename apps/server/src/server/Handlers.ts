@@ -13,7 +13,16 @@ import {
 } from "@assure/api/Problems"
 import { CurrentClient } from "@assure/api/Security"
 import { Timestamp } from "@assure/core"
-import { Dossiers, type EngineError, Notifications, Processes, Router, Tenant, Verifications } from "@assure/engine"
+import {
+  Dossiers,
+  type EngineError,
+  FullResult,
+  Notifications,
+  Processes,
+  Router,
+  Tenant,
+  Verifications
+} from "@assure/engine"
 import { type ProviderError, ProviderRegistry } from "@assure/provider"
 import { DateTime, Effect, Layer, type Stream } from "effect"
 import { type HttpServerRequest, HttpServerResponse, type Multipart } from "effect/http"
@@ -144,6 +153,20 @@ export const ProcessesHandlers = HttpApiBuilder.group(AssureApi, "processes", (h
           Effect.map(
             problems(processes.getFile(client, params.dossierId, params.processId, params.fileId)),
             fileResponse
+          )
+        )
+      )
+      .handle("fullResult", ({ params }) =>
+        asTenant((client) =>
+          Effect.map(problems(processes.fullResult(client, params.dossierId, params.processId)), (result) =>
+            // Streamed: one file at a time is read, decrypted and written (FullResult.zip). A file deleted while
+            // the archive is written (its dossier deleted) ends the response early: the client sees a broken zip.
+            HttpServerResponse.stream(FullResult.zip(result.entries), {
+              contentType: "application/zip",
+              headers: {
+                "content-disposition": `attachment; filename="assure-${result.process.processId}.zip"`
+              }
+            })
           )
         )
       )

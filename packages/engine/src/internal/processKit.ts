@@ -848,7 +848,8 @@ export const makeProcessKit = Effect.gen(function* () {
     firstCheck,
     check,
     registry,
-    sealRouting
+    sealRouting,
+    inputFileRowsOf
   }
 })
 
