@@ -19,7 +19,15 @@ export interface Connection {
 }
 
 /** The client of a command, with the address it calls. */
-export class Api extends Context.Service<Api, { readonly url: string; readonly client: Client }>()("@assure/cli/Api") {}
+export class Api extends Context.Service<
+  Api,
+  {
+    readonly url: string
+    readonly client: Client
+    /** The bearer token, for the few calls the typed client does not make (a download streamed to a file). */
+    readonly token: Redacted.Redacted<string>
+  }
+>()("@assure/cli/Api") {}
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
@@ -111,7 +119,7 @@ export const layer = (connection: Connection) =>
     Effect.gen(function* () {
       const { url, token } = yield* tokenOf(connection)
       const client = yield* makeClient(url, Option.some(token))
-      return { url, client }
+      return { url, client, token }
     })
   )
 

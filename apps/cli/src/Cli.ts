@@ -6,6 +6,7 @@ import { Config, Console, Effect, Option, Redacted, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Api from "./Api.js"
 import * as Demo from "./Demo.js"
+import * as Download from "./Download.js"
 import { Failure } from "./Failure.js"
 import { readDataUrl } from "./Files.js"
 import { awaitFinalWithProgress } from "./Progress.js"
@@ -416,6 +417,30 @@ const processes = Command.make("processes").pipe(
   Command.withSubcommands([getProcess, matchProcess])
 )
 
+// assure download …
+
+const download = Command.make(
+  "download",
+  {
+    ...connection,
+    dossierId,
+    processId,
+    output: optionalText("output", "Where to write the zip (default: assure-<processId>.zip in this folder)")
+  },
+  Effect.fn(function* (input) {
+    const target = Option.getOrElse(input.output, () => `assure-${input.processId}.zip`)
+    yield* Download.fullResult(input.dossierId, input.processId, target).pipe(withApi(input))
+  })
+).pipe(
+  Command.withDescription(
+    "Download a finished process's full result as a zip: its data, the provider's result, the match, its history and its images"
+  ),
+  Command.withExamples([
+    { command: "assure download <dossierId> <processId>", description: "Writes assure-<processId>.zip" },
+    { command: "assure download <dossierId> <processId> --output result.zip", description: "Writes result.zip" }
+  ])
+)
+
 // assure demo
 
 const demo = Command.make(
@@ -461,7 +486,7 @@ const demo = Command.make(
 
 export const assure = Command.make("assure").pipe(
   Command.withDescription("The assure command line: identity verification over the Assure-compatible API"),
-  Command.withSubcommands([tokenCommand, dossiers, files, verify, processes, demo])
+  Command.withSubcommands([tokenCommand, dossiers, files, verify, processes, download, demo])
 )
 
 export const run = Command.run(assure, { version })

@@ -170,7 +170,7 @@ const steps = Effect.gen(function* () {
 const journey = (url: string, token: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
     const client = yield* Api.makeClient(url, Option.some(token))
-    return yield* Effect.provideService(steps, Api.Api, { url, client })
+    return yield* Effect.provideService(steps, Api.Api, { url, client, token })
   })
 
 /** A token for the client credentials, saying what was issued. */

@@ -12,15 +12,23 @@ const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`
 
 /** Runs `effect` with a progress indicator labelled `label`; the finished line says `done(result)`. */
-export const withProgress = <A, E, R>(label: string, effect: Effect.Effect<A, E, R>, done: (a: A) => string) =>
+export const withProgress = <A, E, R>(
+  label: string,
+  effect: Effect.Effect<A, E, R>,
+  done: (a: A) => string,
+  /** What the indicator shows after the label on a terminal while it runs (bytes written so far, say). */
+  detail?: () => string
+) =>
   Effect.gen(function* () {
     const stderr = process.stderr
     const tty = stderr.isTTY === true
     const start = Date.now()
     let tick = 0
     const draw = Effect.sync(() => {
-      if (tty) stderr.write(`\r\x1b[K${frames[tick % frames.length]} ${label} ${seconds(start)}`)
-      else stderr.write(tick === 0 ? `${label} .` : ".")
+      if (tty) {
+        const shown = detail === undefined ? "" : ` ${detail()}`
+        stderr.write(`\r\x1b[K${frames[tick % frames.length]} ${label}${shown} ${seconds(start)}`)
+      } else stderr.write(tick === 0 ? `${label} .` : ".")
       tick++
     })
     const indicator = yield* Effect.forkChild(

@@ -1,11 +1,12 @@
 /** The commands against a server started in this process, run as a user runs them: the built `assure`. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Api } from "@assure/api"
 import { Dossier } from "@assure/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import { unzipSync } from "fflate"
 import { demoJpeg } from "../src/Files.js"
 import { assure } from "./support/cli.js"
 import { type Running, startServer } from "./support/server.js"
@@ -111,6 +112,20 @@ describe("assure against a running server", () => {
     expect(rejected.code).toBe(0)
     expect(JSON.parse(rejected.stdout)).toMatchObject({ status: "rejected" })
 
+    // The full result of that process as a zip, written whole or not at all.
+    const { processId } = JSON.parse(rejected.stdout) as { processId: string }
+    const downloads = mkdtempSync(join(tmpdir(), "assure-cli-download-"))
+    const archive = join(downloads, "result.zip")
+    const downloaded = await run("download", dossierId, processId, "--output", archive)
+    expect(downloaded.code).toBe(0)
+    expect(downloaded.stderr).toMatch(new RegExp(`downloading ${processId}.*\\d+ (B|kB) written to ${archive}`))
+    const entries = unzipSync(readFileSync(archive))
+    expect(Object.keys(entries).sort()).toEqual(["front.jpg", "history.json", "process.json", "provider-result.json"])
+    expect(entries["front.jpg"]).toEqual(demoJpeg())
+    expect(JSON.parse(new TextDecoder().decode(entries["process.json"])).status).toBe("rejected")
+    expect(readdirSync(downloads)).toEqual(["result.zip"])
+    rmSync(downloads, { recursive: true, force: true })
+
     // Routed by the server's default policy: the process says which rule chose its provider, and why.
     const routed = await run("verify", dossierId, "--provider", "auto", "--process-type", "document", "--wait")
     expect(routed.code).toBe(0)
@@ -130,6 +145,22 @@ describe("assure against a running server", () => {
 
     const created = await run("dossiers", "create", "--json")
     const { dossierId } = Schema.decodeUnknownSync(Dossier.Dossier)(JSON.parse(created.stdout))
+    // An eID process waits for its end-user: not finished, so no full result yet.
+    const pending = await run(
+      "verify",
+      dossierId,
+      "--process-type",
+      "eid",
+      "--redirect-url",
+      "http://127.0.0.1:9/back",
+      "--json"
+    )
+    const pendingId = (JSON.parse(pending.stdout) as { processId: string }).processId
+    const early = await run("download", dossierId, pendingId, "--output", join(tmpdir(), `assure-${pendingId}.zip`))
+    expect(early.code).toBe(1)
+    expect(early.stderr).toMatch(/^Error: Conflict \(HTTP 409\)$/m)
+    expect(early.stderr).toContain("Only a finished process has a full result")
+
     const unknown = await run("verify", dossierId, "--provider", "acme", "--process-type", "document")
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/^Error: Invalid request parameter \(HTTP 400\)$/m)
