@@ -2,16 +2,20 @@
  * `pnpm bench`: generates the records, checks that the normalisers agree, times them, measures the bundles,
  * runs the engine end to end against a plain-database baseline, loads the HTTP API on seeded SQLite and PostgreSQL
  * stores next to a bare HttpApi and a bare node:http server and floods its token endpoint (http/tokens.ts), times what
- * provider routing adds to a process creation (routing/), and writes `BENCHMARKS.md` at the repository root. About a
+ * provider routing adds to a process creation (routing/) and what a process's full result costs in memory while it is
+ * zipped (archive/, in a child node with `--expose-gc`), and writes `BENCHMARKS.md` at the repository root. About a
  * minute for the first two sections and several more for the engine on a 2-core machine; the engine's long memory run
  * is sized with `--engine-verifications=N` (see `engine/options.ts`), the HTTP section's stores with
  * `--stored=10000,1000000` (dossiers seeded; 10,000 by default), the routing section with `--routing-creations=N`
- * (2,000 per contender by default).
+ * (2,000 per contender by default), the archive section's runs with `--archive-rounds=N` (3 per contender by default).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import * as esbuild from "esbuild"
+import { measureArchiveInChild } from "./archive/child.ts"
+import { archiveOptions } from "./archive/measure.ts"
+import { renderArchiveSection } from "./archive/report.ts"
 import { measureBundleSizes } from "./bundle-size.ts"
 import { measureEngine } from "./engine/measure.ts"
 import { engineOptions } from "./engine/options.ts"
@@ -32,6 +36,8 @@ const timing = { warmupPasses: 2, passes: 9, sliceSize: 5_000 }
 const reportPath = join(import.meta.dirname, "..", "..", "..", "BENCHMARKS.md")
 const engine = engineOptions(process.argv.slice(2), process.env)
 const routing = routingOptions(process.argv.slice(2), "--routing-creations")
+// Checked here, before the minutes of work that come before the archive section.
+const archiveRounds = archiveOptions(process.argv.slice(2), "--archive-rounds").rounds
 
 const started = performance.now()
 const log = (message: string): void =>
@@ -41,6 +47,11 @@ const log = (message: string): void =>
 // of a millisecond.
 log("what provider routing adds to a process creation")
 const routingReport = await measureRouting(routing, log)
+
+// In a child node: the bench collects the heap before each run (`--expose-gc`, which this node was not given), and
+// measures memory in a process that holds nothing else.
+log("memory while a process's archive is zipped, in a child node")
+const archiveReport = await measureArchiveInChild([`--rounds=${archiveRounds}`], log)
 
 log(`generating ${recordCount.toLocaleString("en-GB")} records`)
 const records = rawRecords(recordCount, seed)
@@ -115,9 +126,10 @@ const markdown = renderReport({
   engine: engineReport,
   http: httpReport
 })
-// The routing section follows the numbered ones, between markers of its own, so that `bench:routing --write` can
-// replace it alone.
+// The routing and archive sections follow the numbered ones, between markers of their own, so that
+// `bench:routing --write` and `bench:archive --write` can replace them alone.
 const routingSection = renderRoutingSection(routingReport, machine)
+const archiveSection = renderArchiveSection(archiveReport, machine)
 // `pnpm release:proof` keeps its figures in a section of its own, between markers, and so do the scale-out bench
 // (`bench:scale-out`), the comparison of SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with our
 // own driver) and the request path's profile before and after a change (`bench:profile -- --write`): carry them over,
@@ -129,5 +141,8 @@ const keptSections = [
   /<!-- profile-split:start -->[\s\S]*<!-- profile-split:end -->/,
   /<!-- release-proof:start -->[\s\S]*<!-- release-proof:end -->/
 ].flatMap((markers) => markers.exec(previous)?.[0] ?? [])
-writeFileSync(reportPath, `${[markdown.trimEnd(), routingSection.trimEnd(), ...keptSections].join("\n\n")}\n`)
+writeFileSync(
+  reportPath,
+  `${[markdown.trimEnd(), routingSection.trimEnd(), archiveSection.trimEnd(), ...keptSections].join("\n\n")}\n`
+)
 log(`wrote ${reportPath}`)
