@@ -4,7 +4,8 @@
  * afterwards. Its credential is a random capture token given out once: only the token's SHA-256 hash is stored, so
  * the database never holds a usable link.
  *
- * - `start` checks everything (the dossier, each provider and process type, the redirect URL, the notification URL
+ * - `start` checks everything (the dossier, each provider and process type — `document` or `documentSelfie`, the image
+ *   flows the page captures for — the redirect URL, the notification URL
  *   with the {@link OutboundPolicy}) before anything is stored, and answers the token and when it expires
  *   (`EngineConfig.captureLifetime`, 30 minutes by default).
  * - `open` answers the session of a token that is still usable: it survives reloads of the page until it is used.
@@ -90,8 +91,11 @@ export class CaptureUnavailable extends Schema.TaggedError<CaptureUnavailable>("
 export const requiredKinds = (processType: string): ReadonlyArray<FileKind.UploadableKind> =>
   processType === "document" ? ["front"] : processType === "documentSelfie" ? ["front", "selfie"] : []
 
-/** Where a started process's provider sends the end-user back (the application's callback endpoint). @since 0.3.0 */
-export type ReturnUrlFor = (provider: string) => Effect.Effect<string>
+/**
+ * Where a started process's provider sends the end-user back (the application's callback endpoint), by provider and
+ * process. @since 0.3.0
+ */
+export type ReturnUrlFor = (provider: string, processId: string) => Effect.Effect<string>
 
 /** The capture session operations. @since 0.3.0 */
 export class Captures extends Context.Service<
@@ -231,6 +235,13 @@ export const layer: Layer.Layer<
           const provider = yield* registry
             .get(entry.provider)
             .pipe(Effect.mapError(() => new ProviderNotConfigured({ provider: entry.provider })))
+          if (requiredKinds(entry.processType).length === 0) {
+            return yield* invalid(
+              "The process type is not supported",
+              `providers.${index}.processType`,
+              "the capture page takes images for document and documentSelfie; other flows are not handed over yet"
+            )
+          }
           if (!provider.processTypes.some((type) => type === entry.processType)) {
             return yield* invalid(
               "The process type is not supported",
@@ -334,7 +345,7 @@ export const layer: Layer.Layer<
             session.tenant,
             session.dossierId,
             created.processId,
-            { returnUrl: yield* returnUrlFor(entry.provider), clientRedirectUrl: row.redirect_url }
+            { returnUrl: yield* returnUrlFor(entry.provider, created.processId), clientRedirectUrl: row.redirect_url }
           )
         }
         return { dossierId: session.dossierId, redirectUrl: row.redirect_url, processes: started }

@@ -9,7 +9,8 @@ import { SqlClient } from "effect/sql"
 import { Captures, Dossiers, EngineConfig, Processes } from "../../src/index.js"
 import { engineLayer, jpeg, tenantA, tenantB } from "./engine.js"
 
-const returnUrl = (provider: string) => Effect.succeed(`https://assure.example/callbacks/${provider}`)
+const returnUrl = (provider: string, _processId: string) =>
+  Effect.succeed(`https://assure.example/callbacks/${provider}`)
 
 const capturesLayer = (database: Layer.Layer<SqlClient.SqlClient>, lifetime: Duration.Input = "30 minutes") =>
   Captures.layer.pipe(
@@ -107,6 +108,13 @@ export const captureSuite = (name: string, database: () => Layer.Layer<SqlClient
             tenantA,
             dossier.dossierId,
             { ...valid, providers: [{ provider: "sandbox", processType: "video" }] },
+            "InvalidInput"
+          ],
+          // A redirect flow is not the capture page's to run (yet).
+          [
+            tenantA,
+            dossier.dossierId,
+            { ...valid, providers: [{ provider: "sandbox", processType: "eid" }] },
             "InvalidInput"
           ],
           [tenantA, dossier.dossierId, { ...valid, redirectUrl: "javascript:alert(1)" }, "InvalidInput"],
