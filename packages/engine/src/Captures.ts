@@ -227,7 +227,9 @@ export const layer: Layer.Layer<
       start: Effect.fn("Captures.start")(function* (tenant, dossierId, input) {
         if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
         // The dossier first: a missing one answers NotFound before any complaint about the input.
-        yield* dossiers.get(tenant, dossierId)
+        const owned = yield* sql<{ id: string }>`
+          SELECT id FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
+        if (owned.length === 0) return yield* new NotFound({ resource: "dossier", id: dossierId })
         if (input.providers.length === 0 || input.providers.length > 5) {
           return yield* invalid("The providers are not valid", "providers", "must name 1 to 5 providers")
         }

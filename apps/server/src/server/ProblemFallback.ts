@@ -130,7 +130,11 @@ const logOutcome = (
 ): Effect.Effect<void> => {
   if (response.status < 400 && !changesState(request)) return Effect.void
   // The line carries the path as the URL standard normalises it: percent-encoded, never raw bytes.
-  const path = new URL(request.url, "http://localhost").pathname
+  // A capture link's token is a credential: never in a log line.
+  const path = new URL(request.url, "http://localhost").pathname.replace(
+    /^\/capture\/(?!assets\/)[^/]+/,
+    "/capture/{token}"
+  )
   const outcome = { method: request.method, path, status: response.status }
   if (response.status >= 500) return Effect.logWarning("request failed", outcome)
   if (response.status >= 400) return Effect.logDebug("request refused", outcome)
