@@ -86,6 +86,32 @@ export const captureSuite = (name: string, database: () => Layer.Layer<SqlClient
       }).pipe(Effect.provide(capturesLayer(database())))
     )
 
+    it.live("of two submits at once, one starts the process and the other finds the link used", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const started = yield* captures.start(tenantA, dossier.dossierId, {
+          providers: [{ provider: "sandbox", processType: "document" }],
+          redirectUrl: "https://client.example/done"
+        })
+        const token = Redacted.value(started.token)
+        yield* captures.addFile(token, "front", jpeg)
+        const exits = yield* Effect.all(
+          [0, 1].map(() => Effect.exit(captures.submit(token, returnUrl))),
+          {
+            concurrency: 2
+          }
+        )
+        assert.strictEqual(exits.filter(Exit.isSuccess).length, 1)
+        assert.deepStrictEqual(
+          exits.map(failureOf).filter((error) => error !== undefined),
+          [new Captures.CaptureUnavailable({ reason: "consumed" })]
+        )
+        assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
     it.live("checks the dossier, providers, process types and URLs before storing anything", () =>
       Effect.gen(function* () {
         const captures = yield* Captures.Captures
