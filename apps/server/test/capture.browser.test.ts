@@ -3,7 +3,8 @@
  * (`--use-fake-device-for-media-stream`): on a phone and on a desktop viewport, the whole path from
  * `POST /assure/dossiers/{dossierId}/capture` through consent and a camera snapshot to the client's `redirectUrl` and
  * an accepted sandbox process; the upload fallback with its recoverable errors; a reload that keeps the session;
- * used, expired and unknown links; a cross-site POST refused; the security headers; and axe finding no violations.
+ * used, expired and unknown links; a cross-site POST refused; the security headers; the keyboard alone; and axe
+ * finding no violations.
  *
  * Runs when Chromium is installed (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`); with `ASSURE_REQUIRE_BROWSER=1`
  * a missing browser is a failure instead of a skip.
@@ -349,6 +350,37 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
       }
     }
   })
+
+  it("can be done with the keyboard alone: consent, a photo by upload, submit", async () => {
+    const { dossierId, captureUrl } = await newCapture()
+    const context = await browser.newContext(viewports[1]?.[1])
+    const page = await context.newPage()
+    await page.goto(captureUrl)
+    /** Presses Tab until the focused element matches `selector` (at most 10 times). */
+    const tabTo = async (selector: string) => {
+      for (let presses = 0; presses < 10; presses++) {
+        await page.keyboard.press("Tab")
+        if (await page.evaluate((wanted) => document.activeElement?.matches(wanted) ?? false, selector)) return
+      }
+      throw new Error(`Tab never reached ${selector}`)
+    }
+    await tabTo("#consent-check")
+    await page.keyboard.press("Space")
+    await tabTo("#consent-form button")
+    await page.keyboard.press("Enter")
+    // Focus moves to the new step, so a screen reader announces it.
+    await page.waitForFunction(() => document.activeElement?.id === "capture-title")
+    await tabTo("#front-file")
+    const chooser = page.waitForEvent("filechooser")
+    await page.keyboard.press("Space")
+    await (await chooser).setFiles({ name: "front.png", mimeType: "image/png", buffer: png })
+    await page.locator('section[data-kind="front"] .status').filter({ hasText: "Uploaded." }).waitFor()
+    await tabTo("#submit")
+    await page.keyboard.press("Enter")
+    await page.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+    expect(new URL(page.url()).searchParams.get("dossierId")).toBe(dossierId)
+    await context.close()
+  }, 60_000)
 
   it("has no accessibility violations (axe), on the consent step, the capture step and an unknown link", async () => {
     const { captureUrl } = await newCapture(server, [{ provider: "sandbox", processType: "documentSelfie" }])
