@@ -9,7 +9,9 @@
  *   with the {@link OutboundPolicy}) before anything is stored, and answers the token and when it expires
  *   (`EngineConfig.captureLifetime`, 30 minutes by default).
  * - `open` answers the session of a token that is still usable: it survives reloads of the page until it is used.
- * - `addFile` stores an image on the session's dossier (`Dossiers.addFile` checks its type and size).
+ * - `addFile` stores an image on the session's dossier (`Dossiers.addFile` checks its type and size); a photo of a
+ *   kind the session already uploaded replaces it (the new one is stored first, then the old one removed), and a
+ *   session takes at most {@link maxUploads} uploads.
  * - `submit` consumes the token and creates and starts the processes, with the dossier's images; a token is used
  *   once. Nothing is consumed when the images a process type needs are missing.
  *
@@ -28,6 +30,8 @@ import {
   NotFound,
   ProviderNotConfigured
 } from "./EngineError.js"
+import { FileStore } from "./FileStore.js"
+import { lockDossier } from "./internal/locking.js"
 import { isDossierId, isHttpUrl } from "./internal/processKit.js"
 import { later, now } from "./internal/shared.js"
 import { OutboundPolicy } from "./OutboundPolicy.js"
@@ -137,8 +141,15 @@ interface CaptureRow {
   readonly notification_url: string | null
   readonly expires_at: string
   readonly consumed_at: string | null
+  readonly uploads: number
+  readonly files: string
   readonly created_at: string
 }
+
+/** How many uploads one capture session takes, retakes included. @since 0.3.0 */
+export const maxUploads = 20
+
+const decodeFiles = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Record(Schema.String, Schema.String)))
 
 const hex = (bytes: ArrayBuffer) =>
   Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("")
@@ -176,7 +187,7 @@ const decodeProviders = Schema.decodeUnknownSync(
 export const layer: Layer.Layer<
   Captures,
   never,
-  SqlClient.SqlClient | Dossiers | Processes | ProviderRegistry.ProviderRegistry | OutboundPolicy
+  SqlClient.SqlClient | Dossiers | Processes | ProviderRegistry.ProviderRegistry | OutboundPolicy | FileStore
 > = Layer.effect(
   Captures,
   Effect.gen(function* () {
@@ -185,6 +196,7 @@ export const layer: Layer.Layer<
     const processes = yield* Processes
     const registry = yield* ProviderRegistry.ProviderRegistry
     const policy = yield* OutboundPolicy
+    const fileStore = yield* FileStore
     const { captureLifetime } = yield* EngineConfig
 
     /** The stored row of a token, whatever its state. */
@@ -275,6 +287,8 @@ export const layer: Layer.Layer<
           notification_url: input.notificationUrl ?? null,
           expires_at: expiresAt,
           consumed_at: null,
+          uploads: 0,
+          files: "{}",
           created_at: timestamp
         }
         // The dossier may have been deleted since it was read: the foreign key refuses the row, and nothing is stored.
@@ -290,10 +304,48 @@ export const layer: Layer.Layer<
 
       addFile: Effect.fn("Captures.addFile")(function* (token, kind, bytes) {
         const session = yield* open(token)
-        return yield* dossiers
+        // An upload slot, taken in one statement while the link is usable.
+        const timestamp = yield* now
+        const hash = yield* hashOf(token)
+        const slot = yield* sql<{ uploads: number }>`
+          UPDATE assure_captures SET uploads = uploads + 1
+          WHERE token_hash = ${hash} AND consumed_at IS NULL AND expires_at > ${timestamp} AND uploads < ${maxUploads}
+          RETURNING uploads`.pipe(Effect.orDie)
+        if (slot.length === 0) {
+          const refused = refusal(yield* rowOf(token), timestamp)
+          if (refused !== undefined) return yield* refused
+          return yield* invalid("Too many photos", kind, `a capture takes at most ${maxUploads} uploads`)
+        }
+        const file = yield* dossiers
           .addFile(session.tenant, session.dossierId, kind, bytes)
           // The dossier was deleted under the session: its link is no longer usable.
           .pipe(Effect.catchTag("NotFound", () => Effect.fail(new CaptureUnavailable({ reason: "unknown" }))))
+        // The latest photo of each kind is the one: the one it replaces goes, row first, then its bytes.
+        const replaced = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              if (!(yield* lockDossier(sql, session.dossierId))) return undefined
+              const rows = yield* sql<{ files: string }>`
+                SELECT files FROM assure_captures WHERE token_hash = ${hash}`
+              const files = decodeFiles(rows[0]?.files ?? "{}")
+              const previous = files[kind]
+              yield* sql`UPDATE assure_captures SET files = ${JSON.stringify({ ...files, [kind]: file.fileId })}
+                WHERE token_hash = ${hash}`
+              if (previous === undefined) return undefined
+              const deleted = yield* sql<{ storage_key: string }>`
+                DELETE FROM assure_files
+                WHERE id = ${previous} AND dossier_id = ${session.dossierId} AND process_id IS NULL
+                RETURNING storage_key`
+              return deleted[0]?.storage_key
+            })
+          )
+          .pipe(Effect.orDie)
+        if (replaced !== undefined) {
+          yield* fileStore
+            .remove(replaced)
+            .pipe(Effect.catch((error) => Effect.logWarning("a replaced capture photo could not be removed", error)))
+        }
+        return file
       }),
 
       submit: Effect.fn("Captures.submit")(function* (token, returnUrlFor) {

@@ -143,7 +143,8 @@ const routing = Effect.gen(function* () {
 
 /**
  * Hosted capture (issue 19): capture sessions, each bound to one tenant and one dossier, found by the SHA-256 hash of
- * their token (the token itself is never stored), and gone with their dossier.
+ * their token (the token itself is never stored), and gone with their dossier. A session counts its uploads and keeps
+ * the id of the latest file of each kind (`files`, JSON), so that a retaken photo replaces the one before.
  */
 const capture = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -157,6 +158,8 @@ const capture = Effect.gen(function* () {
       notification_url TEXT,
       expires_at TEXT NOT NULL,
       consumed_at TEXT,
+      uploads INTEGER NOT NULL DEFAULT 0,
+      files TEXT NOT NULL DEFAULT '{}',
       created_at TEXT NOT NULL
     )`
   yield* sql`CREATE INDEX assure_captures_by_dossier ON assure_captures (dossier_id)`

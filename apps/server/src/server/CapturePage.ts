@@ -288,11 +288,15 @@ export const layer = Layer.unwrap(
                   CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(error)),
                   InvalidInput: (error) =>
                     Effect.succeed(
-                      problem(
-                        400,
-                        `This file cannot be used: ${error.invalidParams[0]?.reason ?? error.detail}. Choose a JPEG, PNG, WebP or HEIC photo.`,
-                        { invalidParams: error.invalidParams }
-                      )
+                      error.detail === "Too many photos"
+                        ? problem(400, "Too many photos were sent with this link. Ask for a new link.", {
+                            invalidParams: error.invalidParams
+                          })
+                        : problem(
+                            400,
+                            `This file cannot be used: ${error.invalidParams[0]?.reason ?? error.detail}. Choose a JPEG, PNG, WebP or HEIC photo.`,
+                            { invalidParams: error.invalidParams }
+                          )
                     )
                 })
               )

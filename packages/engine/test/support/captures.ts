@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { Captures, Dossiers, EngineConfig, Processes } from "../../src/index.js"
-import { engineLayer, jpeg, tenantA, tenantB } from "./engine.js"
+import { engineLayer, jpeg, png, tenantA, tenantB } from "./engine.js"
 
 const returnUrl = (provider: string, _processId: string) =>
   Effect.succeed(`https://assure.example/callbacks/${provider}`)
@@ -83,6 +83,40 @@ export const captureSuite = (name: string, database: () => Layer.Layer<SqlClient
           )
         }
         assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
+    it.live("replaces a retaken photo, and takes a bounded number of uploads", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const started = yield* captures.start(tenantA, dossier.dossierId, {
+          providers: [{ provider: "sandbox", processType: "documentSelfie" }],
+          redirectUrl: "https://client.example/done"
+        })
+        const token = Redacted.value(started.token)
+        yield* captures.addFile(token, "front", jpeg)
+        const retaken = yield* captures.addFile(token, "front", png)
+        const selfie = yield* captures.addFile(token, "selfie", jpeg)
+        const files = (yield* dossiers.get(tenantA, dossier.dossierId)).files
+        assert.deepStrictEqual(
+          // In kind order: files made in the same second come in no particular order.
+          files
+            .map((file) => [file.fileId, file.kind, file.mediaType])
+            .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+          [
+            [retaken.fileId, "front", "image/png"],
+            [selfie.fileId, "selfie", "image/jpeg"]
+          ]
+        )
+        for (let upload = 3; upload < Captures.maxUploads; upload++) yield* captures.addFile(token, "front", jpeg)
+        const tooMany = failureOf(yield* Effect.exit(captures.addFile(token, "front", jpeg)))
+        assert.strictEqual(tooMany?._tag, "InvalidInput")
+        assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).files.length, 2)
+        // The link still submits, with the latest photos.
+        const submitted = yield* captures.submit(token, returnUrl)
+        assert.strictEqual(submitted.processes.length, 1)
       }).pipe(Effect.provide(capturesLayer(database())))
     )
 
