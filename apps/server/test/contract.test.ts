@@ -21,6 +21,7 @@ const routes = [
   "get /assure/dossiers/{dossierId}/userData",
   "post /assure/dossiers/{dossierId}/files",
   "get /assure/dossiers/{dossierId}/files/{fileId}",
+  "post /assure/dossiers/{dossierId}/capture",
   "post /assure/dossiers/{dossierId}/processes",
   "get /assure/dossiers/{dossierId}/processes/{processId}",
   "delete /assure/dossiers/{dossierId}/processes/{processId}",

@@ -131,6 +131,56 @@ export const CreateProcess = Schema.Struct({
   })
 )
 
+/** One provider of a capture, and the process type it runs. */
+export const CaptureProvider = Schema.Struct({
+  provider: Schema.String.annotate({ description: "A provider the server runs, `sandbox` say" }),
+  processType: Schema.String.annotate({
+    description:
+      "What it checks; the capture page takes images for `document` (front) and `documentSelfie` (front and selfie)"
+  })
+}).pipe(Schema.annotate({ identifier: "CaptureProvider", description: "A provider to run, and its process type" }))
+
+/** The body of `POST /assure/dossiers/{dossierId}/capture`. */
+export const StartCapture = Schema.Struct({
+  providers: Schema.Array(CaptureProvider).annotate({
+    description: "The providers to run once the end-user has captured their images: 1 to 5, each a process"
+  }),
+  redirectUrl: Schema.String.annotate({
+    description:
+      "Where the end-user goes when the capture is submitted, with `dossierId`, `processId` and `status` added to the query (only `dossierId` with several providers): an http or https URL"
+  }),
+  notificationUrl: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "Given to each process the capture creates: where to POST `{dossierId, processId, status}` when it ends. An https URL on a public address, without credentials"
+    })
+  ),
+  sdk: Schema.optionalKey(
+    Schema.String.annotate({ description: "Accepted as the Assure API has it, and ignored: the page is assure's own" })
+  ),
+  captureParameters: Schema.optionalKey(
+    Schema.Struct({ uiProfile: Schema.optionalKey(Schema.String) }).annotate({
+      description: "Accepted as the Assure API has it (`uiProfile`), and ignored in this version"
+    })
+  )
+}).pipe(
+  Schema.annotate({
+    identifier: "StartCapture",
+    description: "A hosted capture page for the dossier's end-user, and what runs when they submit it"
+  })
+)
+
+/** What `POST /assure/dossiers/{dossierId}/capture` answers. */
+export const CaptureStarted = Schema.Struct({
+  captureUrl: Schema.String.annotate({
+    description:
+      "The capture page: send the end-user there. The link is its own credential — give it to that end-user only"
+  }),
+  expiresAt: Timestamp.Timestamp.annotate({
+    description: "When the link stops working, unless it was submitted before"
+  })
+}).pipe(Schema.annotate({ identifier: "CaptureStarted", description: "A capture page and when its link expires" }))
+
 /** A client's routing policy in force, as `GET /assure/routing/policy` answers it. */
 export const RoutingPolicyInForce = Schema.Struct({
   policy: RoutingPolicy.Policy,
@@ -250,6 +300,10 @@ export const TokenRequest = Schema.Struct({
   client_secret: Schema.optionalKey(Schema.String.annotate({ description: "With `client_secret_post`" }))
 }).pipe(HttpApiSchema.asFormUrlEncoded())
 
+/** The body of `dossiers.startCapture`. */
+export type StartCapture = typeof StartCapture.Type
+/** What `dossiers.startCapture` answers. */
+export type CaptureStarted = typeof CaptureStarted.Type
 /** A page of dossiers, as `dossiers.list` answers it. */
 export type DossierPage = typeof DossierPage.Type
 /** The body of `dossiers.create`. */
@@ -453,6 +507,43 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
         success: { 200: "The file's bytes" },
         errors: { 404: "No dossier with this id for this client, or no file with this id in it." },
         never: [409, 502, 503]
+      })
+    ),
+    HttpApiEndpoint.post("startCapture", "/:dossierId/capture", {
+      params: dossierParams,
+      payload: StartCapture,
+      success: CaptureStarted.pipe(HttpApiSchema.status(201)),
+      error: writeErrors
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Start a capture flow",
+        success: { 201: "The capture page's URL and when it expires" },
+        description:
+          "Makes a hosted capture page for the dossier's end-user, as the Assure API's Start capture flow: send them to `captureUrl`. There they agree to the consent text, take the front of their document (and a selfie for `documentSelfie`) with the camera, or upload images, and submit; the server then creates a process per entry of `providers`, requests verification, and sends the end-user to `redirectUrl` with `dossierId`, `processId` and `status` added (only `dossierId` with several providers). Read the processes, or be notified at `notificationUrl`, for the results.\n\nThe link is the end-user's only credential — no API token reaches the browser. It survives reloads, stops working once submitted, and expires after 30 minutes (`ASSURE_CAPTURE_LIFETIME`). Only its hash is stored. Everything is checked before anything is stored. `sdk` and `captureParameters` are accepted as the Assure API has them, and ignored.",
+        request: {
+          document: {
+            summary: "A document check by the sandbox",
+            value: {
+              providers: [{ provider: "sandbox", processType: "document" }],
+              redirectUrl: "https://client.example/verified"
+            }
+          },
+          notified: {
+            summary: "A document and a selfie, told when it ends",
+            value: {
+              providers: [{ provider: "sandbox", processType: "documentSelfie" }],
+              redirectUrl: "https://client.example/verified",
+              notificationUrl: "https://client.example/assure/callbacks"
+            }
+          }
+        },
+        response: { created: { summary: "A capture page", value: Examples.captureStarted } },
+        errors: {
+          400: "A field is unknown or malformed, the server does not run a provider, a provider does not run its `processType`, `providers` is empty or names more than 5, `redirectUrl` is not an http or https URL, or the `notificationUrl` is refused; `invalidParams` says which. Nothing was stored.",
+          404: "No dossier with this id for this client."
+        },
+        problems: { 400: "The process type is not supported" },
+        never: [502, 503]
       })
     )
   )

@@ -21,6 +21,7 @@ import { type Duration, Layer } from "effect"
 import { type Sharding, SingleRunner } from "effect/cluster"
 import { Digest } from "effect/crypto"
 import type { SqlClient } from "effect/sql"
+import * as Captures from "./Captures.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as Dossiers from "./Dossiers.js"
 import * as DurableWork from "./DurableWork.js"
@@ -64,6 +65,7 @@ export type Services =
   | Notifications.Notifications
   | Router.Router
   | CircuitBreaker.CircuitBreaker
+  | Captures.Captures
 
 /**
  * The services and their durable work over the cluster `Sharding` the application provides (socket runners sharing
@@ -76,7 +78,11 @@ export const layer = (options: Options = {}): Layer.Layer<Services, never, Requi
     Layer.provideMerge(Router.layer),
     Layer.provideMerge(Layer.merge(Signals.layer, CircuitBreaker.layer(options.circuitBreaker)))
   )
-  return Layer.merge(services, DurableWork.layer(options).pipe(Layer.provide(services)))
+  return Layer.mergeAll(
+    services,
+    Captures.layer.pipe(Layer.provide(services)),
+    DurableWork.layer(options).pipe(Layer.provide(services))
+  )
 }
 
 /**

@@ -43,11 +43,14 @@ export interface Settings {
    * it, such a tenant must set its own first. Check it with `Routing.validate` before use.
    */
   readonly routingPolicy?: Routing.Policy | undefined
+  /** How long a hosted capture link works after it was made, unless it is submitted before (default 30 minutes). */
+  readonly captureLifetime: Duration.Input
 }
 
 /**
  * The defaults: a day to a result, polling from 5 s up to 5 min, failed provider calls retried from 1 s up to 5 min
- * (a start 10 times), due work looked for every second, notifications retried for 3 days.
+ * (a start 10 times), due work looked for every second, notifications retried for 3 days, capture links valid for 30
+ * minutes.
  *
  * @since 0.1.0
  */
@@ -63,7 +66,8 @@ export const defaults: Settings = {
     expireAfter: "3 days"
   },
   retention: undefined,
-  eventSubscriptions: {}
+  eventSubscriptions: {},
+  captureLifetime: "30 minutes"
 }
 
 /** The engine's settings, with defaults. @since 0.1.0 */

@@ -141,12 +141,37 @@ const routing = Effect.gen(function* () {
     )`
 })
 
+/**
+ * Hosted capture (issue 19): capture sessions, each bound to one tenant and one dossier, found by the SHA-256 hash of
+ * their token (the token itself is never stored), and gone with their dossier. A session counts its uploads and keeps
+ * the id of the latest file of each kind (`files`, JSON), so that a retaken photo replaces the one before.
+ */
+const capture = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE assure_captures (
+      token_hash TEXT PRIMARY KEY,
+      tenant_id TEXT NOT NULL,
+      dossier_id TEXT NOT NULL REFERENCES assure_dossiers (id) ON DELETE CASCADE,
+      providers TEXT NOT NULL,
+      redirect_url TEXT NOT NULL,
+      notification_url TEXT,
+      expires_at TEXT NOT NULL,
+      consumed_at TEXT,
+      uploads INTEGER NOT NULL DEFAULT 0,
+      files TEXT NOT NULL DEFAULT '{}',
+      created_at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX assure_captures_by_dossier ON assure_captures (dossier_id)`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
 export const migrations = {
   "0001_engine_schema": schema,
   "0002_due_work": dueWork,
   "0003_read_indexes": readIndexes,
-  "0004_routing": routing
+  "0004_routing": routing,
+  "0005_capture": capture
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, it } from "vitest"
+import { captureSuite } from "./support/captures.js"
 import { freshPostgres, postgresUrl } from "./support/databases.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
@@ -15,4 +16,5 @@ if (postgresUrl === undefined) {
   durableSuite("PostgreSQL", () => freshPostgres(url))
   deleteRaceSuite("PostgreSQL", () => freshPostgres(url))
   routingSuite("PostgreSQL", () => freshPostgres(url))
+  captureSuite("PostgreSQL", () => freshPostgres(url))
 }

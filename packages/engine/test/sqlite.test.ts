@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Layer } from "effect"
+import { captureSuite } from "./support/captures.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
 import { routingSuite } from "./support/routing.js"
@@ -16,3 +17,4 @@ engineSuite("SQLite", freshSqlite)
 durableSuite("SQLite", freshSqlite)
 deleteRaceSuite("SQLite", freshSqlite)
 routingSuite("SQLite", freshSqlite)
+captureSuite("SQLite", freshSqlite)

@@ -1,6 +1,7 @@
 /**
  * The server as one layer: configuration → database (embedded SQLite by default, PostgreSQL with DATABASE_URL) →
- * engine (with the providers ASSURE_PROVIDERS enables) → the HTTP API, `/openapi.json` and `/docs`.
+ * engine (with the providers ASSURE_PROVIDERS enables) → the HTTP API, `/openapi.json`, `/docs` and the hosted capture
+ * page (`/capture/…`).
  */
 import { join } from "node:path"
 import { AssureApi } from "@assure/api/Api"
@@ -13,6 +14,7 @@ import { Effect, Layer, Option, Scope } from "effect"
 import { FetchHttpClient, HttpMiddleware, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as Authorization from "./Authorization.js"
+import * as CapturePage from "./CapturePage.js"
 import * as DataFolder from "./DataFolder.js"
 import * as EmbeddedStore from "./EmbeddedStore.js"
 import { handlers } from "./Handlers.js"
@@ -103,6 +105,7 @@ export const makeApp = (settings: Settings, engineOverrides: Partial<EngineConfi
         retention: Option.getOrUndefined(settings.retention),
         eventSubscriptions: settings.eventSubscriptions,
         routingPolicy: Option.getOrUndefined(settings.routingPolicy),
+        captureLifetime: settings.capture.lifetime,
         ...engineOverrides
       })
     ),
@@ -117,7 +120,10 @@ export const makeApp = (settings: Settings, engineOverrides: Partial<EngineConfi
   const docs = lazyDocs
   // ResponseHeaders is built first, so its middleware runs outside every other: `Cache-Control: no-store` reaches
   // every problem too.
-  const routes = Layer.mergeAll(api, docs, ProblemFallback.layer(20_000_000)).pipe(Layer.provide(ResponseHeaders.layer))
+  // The hosted capture page (`/capture/…`): HTML and its own assets, outside the API and its bearer tokens.
+  const routes = Layer.mergeAll(api, docs, CapturePage.layer, ProblemFallback.layer(20_000_000)).pipe(
+    Layer.provide(ResponseHeaders.layer)
+  )
   // Behind trusted proxies (ASSURE_TRUSTED_PROXIES), a request's address is the one they forward for; without any,
   // nothing is read from X-Forwarded-* headers.
   const forwarded =

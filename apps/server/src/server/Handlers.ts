@@ -14,6 +14,7 @@ import {
 import { CurrentClient } from "@assure/api/Security"
 import { Timestamp } from "@assure/core"
 import {
+  Captures,
   Dossiers,
   type EngineError,
   FullResult,
@@ -79,7 +80,9 @@ const asTenant = <A, E, R>(operation: (tenant: Tenant.TenantId) => Effect.Effect
 export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (handlers) =>
   Effect.gen(function* () {
     const dossiers = yield* Dossiers.Dossiers
+    const captures = yield* Captures.Captures
     const idempotency = yield* Idempotency
+    const settings = yield* ServerConfig
     return handlers
       .handle("create", ({ payload }) => asTenant((client) => problems(dossiers.create(client, payload))))
       .handle("list", ({ query }) => asTenant((client) => problems(dossiers.list(client, query))))
@@ -115,6 +118,24 @@ export const DossiersHandlers = HttpApiBuilder.group(AssureApi, "dossiers", (han
       .handle("getFile", ({ params }) =>
         asTenant((client) =>
           Effect.map(problems(dossiers.getFile(client, params.dossierId, params.fileId)), fileResponse)
+        )
+      )
+      .handle("startCapture", ({ params, payload }) =>
+        asTenant((client) =>
+          // `sdk` and `captureParameters` are accepted as Assure has them, and not used: the page is the server's own.
+          Effect.map(
+            problems(
+              captures.start(client, params.dossierId, {
+                providers: payload.providers,
+                redirectUrl: payload.redirectUrl,
+                notificationUrl: payload.notificationUrl
+              })
+            ),
+            (started) => ({
+              captureUrl: Captures.pageUrl(settings.publicUrl, started.token),
+              expiresAt: started.expiresAt
+            })
+          )
         )
       )
   })

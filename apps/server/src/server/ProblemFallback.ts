@@ -1,5 +1,5 @@
 /**
- * Problem details for every failure, including the ones no handler sees: unknown routes (404), a known path with a
+ * Problem details for every failure (but the HTML pages of the capture page), including the ones no handler sees: unknown routes (404), a known path with a
  * method it does not have (405, with `Allow`), unreadable or oversized bodies (400, 413), a body type an operation
  * does not read (415), a request that did not arrive in time (408). Runs around every route, with the body limit.
  */
@@ -69,7 +69,11 @@ interface Route {
 const routes: ReadonlyArray<Route> = (() => {
   const byPath = new Map<string, Set<string>>([
     ["/openapi.json", new Set(["GET"])],
-    ["/docs", new Set(["GET"])]
+    ["/docs", new Set(["GET"])],
+    // The hosted capture page (CapturePage.ts), outside the API.
+    ["/capture/:token", new Set(["GET", "HEAD"])],
+    ["/capture/:token/files", new Set(["POST"])],
+    ["/capture/:token/submit", new Set(["POST"])]
   ])
   HttpApi.reflect(AssureApi, {
     onGroup: () => {},
@@ -126,7 +130,11 @@ const logOutcome = (
 ): Effect.Effect<void> => {
   if (response.status < 400 && !changesState(request)) return Effect.void
   // The line carries the path as the URL standard normalises it: percent-encoded, never raw bytes.
-  const path = new URL(request.url, "http://localhost").pathname
+  // A capture link's token is a credential: never in a log line.
+  const path = new URL(request.url, "http://localhost").pathname.replace(
+    /^\/capture\/(?!assets\/)[^/]+/,
+    "/capture/{token}"
+  )
   const outcome = { method: request.method, path, status: response.status }
   if (response.status >= 500) return Effect.logWarning("request failed", outcome)
   if (response.status >= 400) return Effect.logDebug("request refused", outcome)
@@ -149,7 +157,9 @@ const finish = (
       enabled ? Effect.as(logOutcome(request, response), response) : Effect.succeed(response)
     )
   }
-  const hasProblemBody = (response.headers["content-type"] ?? "").includes("json")
+  // A problem already, or a page for people (the capture page's "this link has expired"): kept as it is.
+  const contentType = response.headers["content-type"] ?? ""
+  const hasProblemBody = contentType.includes("json") || contentType.startsWith("text/html")
   const completed =
     response.status === 404 && !hasProblemBody
       ? Effect.flatMap(methodNotAllowed(request, response), (answer) =>

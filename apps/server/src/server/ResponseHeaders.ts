@@ -3,6 +3,10 @@
  * (`/assure/…`, errors included), of the end-user's return from a provider (`/callbacks/…`) and of the token
  * endpoint, which also says `Pragma: no-cache` as RFC 6749 §5.1 asks of token responses.
  *
+ * The hosted capture page (`/capture/…`) gets more: a strict Content-Security-Policy (its own script, stylesheet and
+ * images only; no inline script or style, no other origin, no framing), `Referrer-Policy: no-referrer` (the link is a
+ * credential), `X-Content-Type-Options: nosniff`, and a Permissions-Policy that lets only this origin use the camera.
+ *
  * A global router middleware, installed outside every other one (see App.ts), so it also marks the problems they
  * answer with. (A 408 for a request that never arrived is written by HttpTimeouts.ts, with the same header.)
  */
@@ -16,9 +20,24 @@ const tokenPath = "/auth/open/connect/token"
 const noStore = { "cache-control": "no-store" }
 const tokenHeaders = { "cache-control": "no-store", pragma: "no-cache" }
 
+/** The capture page's Content-Security-Policy. */
+export const captureContentSecurityPolicy =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const captureHeaders = {
+  "cache-control": "no-store",
+  "content-security-policy": captureContentSecurityPolicy,
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(self), microphone=(), geolocation=()"
+}
+
 /** The headers a response to `pathname` gets, if any. */
 export const headersFor = (pathname: string): Readonly<Record<string, string>> | undefined => {
   if (pathname === tokenPath || pathname === `${tokenPath}/`) return tokenHeaders
+  if (pathname === "/capture" || pathname.startsWith("/capture/")) return captureHeaders
   if (pathname === "/assure" || pathname.startsWith("/assure/") || pathname.startsWith("/callbacks/")) return noStore
   return undefined
 }

@@ -31,6 +31,10 @@ export interface ApiClient {
   readonly secretHash: string
 }
 
+/** What the end-user agrees to on the capture page, unless `ASSURE_CAPTURE_CONSENT_TEXT` says otherwise. */
+export const defaultConsentText =
+  "I agree that images of my identity document, and of my face where asked, are sent to verify my identity for the service that sent me here. They are kept only as long as that service's retention rules allow."
+
 /** The checked configuration. */
 export interface Settings {
   readonly host: string
@@ -59,6 +63,11 @@ export interface Settings {
   /** Encryption keys by id; the first one seals new data. */
   readonly encryptionKeys: ReadonlyArray<{ readonly id: string; readonly key: Redacted.Redacted<string> }>
   readonly tokenLifetime: Duration.Duration
+  /**
+   * The hosted capture page (`/capture/{token}`): how long a link works (`ASSURE_CAPTURE_LIFETIME`, 30 minutes by
+   * default) and the consent text the end-user agrees to before capturing (`ASSURE_CAPTURE_CONSENT_TEXT`).
+   */
+  readonly capture: { readonly lifetime: Duration.Duration; readonly consentText: string }
   readonly retention: Option.Option<Duration.Duration>
   /** Requests per second each client may make; bursts up to twice that. */
   readonly rateLimit: number
@@ -515,6 +524,24 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
   const keysText = yield* optional("ASSURE_ENCRYPTION_KEYS")
   const tokenLifetime = yield* Config.Duration("ASSURE_TOKEN_LIFETIME").pipe(Config.withDefault(Duration.minutes(10)))
   const retention = yield* Config.option(Config.Duration("ASSURE_RETENTION"))
+  const captureLifetime = yield* Config.Duration("ASSURE_CAPTURE_LIFETIME").pipe(
+    Config.withDefault(Duration.minutes(30))
+  )
+  if (!(Duration.toMillis(captureLifetime) >= 60_000 && Duration.toMillis(captureLifetime) <= 86_400_000)) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_CAPTURE_LIFETIME",
+      problem: "must be from 1 minute to 24 hours"
+    })
+  }
+  const consentText = (yield* Config.String("ASSURE_CAPTURE_CONSENT_TEXT").pipe(
+    Config.withDefault(defaultConsentText)
+  )).trim()
+  if (consentText.length === 0 || consentText.length > 4000) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_CAPTURE_CONSENT_TEXT",
+      problem: "must be 1 to 4000 characters"
+    })
+  }
   const rateLimit = yield* Config.Number("ASSURE_RATE_LIMIT").pipe(Config.withDefault(100))
   const headersTimeout = yield* Config.Duration("ASSURE_HEADERS_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
   const bodyIdleTimeout = yield* Config.Duration("ASSURE_BODY_IDLE_TIMEOUT").pipe(
@@ -611,6 +638,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     circuitBreaker,
     encryptionKeys,
     tokenLifetime,
+    capture: { lifetime: captureLifetime, consentText },
     retention,
     rateLimit,
     headersTimeout,

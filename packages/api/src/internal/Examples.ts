@@ -275,3 +275,9 @@ export const circuits = {
     }
   ]
 }
+
+/** A capture page, as `POST /assure/dossiers/{dossierId}/capture` answers it. */
+export const captureStarted = {
+  captureUrl: "https://assure.example/capture/3q2-7wVhX0lD6sQK5mUeE1m4Lw8yXzR0u9tYcP2fN1A",
+  expiresAt: "2026-12-06T21:28:08Z"
+}

@@ -1,0 +1,199 @@
+// The hosted capture page's script (assure, issue 19): consent, then each photo by camera (getUserMedia and a canvas
+// snapshot) or by file upload, with progress and recoverable errors, then submit. Plain JavaScript, no dependency:
+// served as is from the server's own origin, under a Content-Security-Policy without inline script. Photos live only
+// in memory (a Blob, an object URL revoked when replaced or submitted); nothing goes to browser storage.
+;(() => {
+  const app = document.getElementById("capture-app")
+  if (app === null) return
+  const base = location.pathname.replace(/\/+$/, "")
+  const kinds = (app.dataset.kinds || "").split(" ").filter(Boolean)
+  const uploaded = new Set((app.dataset.uploaded || "").split(" ").filter(Boolean))
+  const maxBytes = Number(app.dataset.maxBytes) || 10000000
+  const errorBox = document.getElementById("error")
+  const previews = new Map()
+  let busy = false
+
+  const showError = (message) => {
+    errorBox.textContent = message
+    errorBox.hidden = false
+    errorBox.focus()
+  }
+  const clearError = () => {
+    errorBox.hidden = true
+    errorBox.textContent = ""
+  }
+  const detailOf = (text, fallback) => {
+    try {
+      const body = JSON.parse(text)
+      return typeof body.detail === "string" ? body.detail : fallback
+    } catch {
+      return fallback
+    }
+  }
+
+  // Consent first: the photos can only be taken once the end-user agreed.
+  document.getElementById("consent-form").addEventListener("submit", (event) => {
+    event.preventDefault()
+    if (!document.getElementById("consent-check").checked) {
+      showError("Tick “I agree” to continue.")
+      return
+    }
+    clearError()
+    document.getElementById("consent").hidden = true
+    document.getElementById("capture").hidden = false
+    document.getElementById("capture-title").focus()
+  })
+
+  const upload = (section, kind, blob) => {
+    const status = section.querySelector(".status")
+    const progress = section.querySelector(".progress")
+    if (!/^image\//.test(blob.type)) {
+      showError("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image.")
+      return
+    }
+    if (blob.size > maxBytes) {
+      showError(`This photo is larger than ${maxBytes / 1000000} MB. Choose a smaller one.`)
+      return
+    }
+    clearError()
+    busy = true
+    uploaded.delete(kind)
+    progress.value = 0
+    progress.textContent = "0 %"
+    progress.hidden = false
+    status.textContent = "Uploading…"
+    const request = new XMLHttpRequest()
+    request.open("POST", `${base}/files?kind=${encodeURIComponent(kind)}`)
+    request.setRequestHeader("content-type", blob.type)
+    request.upload.addEventListener("progress", (event) => {
+      if (!event.lengthComputable) return
+      const percent = Math.round((event.loaded / event.total) * 100)
+      progress.value = percent
+      progress.textContent = `${percent} %`
+    })
+    request.addEventListener("load", () => {
+      busy = false
+      progress.hidden = true
+      if (request.status === 201) {
+        uploaded.add(kind)
+        status.textContent = "Uploaded."
+        const preview = section.querySelector(".preview")
+        const old = previews.get(kind)
+        if (old !== undefined) URL.revokeObjectURL(old)
+        const url = URL.createObjectURL(blob)
+        previews.set(kind, url)
+        preview.src = url
+        preview.hidden = false
+      } else {
+        status.textContent = "Not uploaded."
+        showError(detailOf(request.responseText, "The photo could not be uploaded. Try again."))
+      }
+    })
+    request.addEventListener("error", () => {
+      busy = false
+      progress.hidden = true
+      status.textContent = "Not uploaded."
+      showError("The connection was lost while uploading. Check your connection and try again.")
+    })
+    request.send(blob)
+  }
+
+  for (const section of app.querySelectorAll(".shot")) {
+    const kind = section.dataset.kind
+    const camera = section.querySelector(".camera")
+    const video = section.querySelector(".viewfinder")
+    const choose = section.querySelector(".choose")
+    let stream = null
+
+    const stopCamera = () => {
+      if (stream !== null) for (const track of stream.getTracks()) track.stop()
+      stream = null
+      video.srcObject = null
+      camera.hidden = true
+      choose.hidden = false
+    }
+
+    section.querySelector(".open-camera").addEventListener("click", async () => {
+      clearError()
+      if (!navigator.mediaDevices?.getUserMedia) {
+        showError("This browser cannot use the camera here. Upload a photo instead.")
+        return
+      }
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({
+          audio: false,
+          video: { facingMode: kind === "selfie" ? "user" : "environment", width: { ideal: 1920 } }
+        })
+      } catch {
+        showError("The camera could not be opened (was access refused?). Upload a photo instead.")
+        return
+      }
+      video.srcObject = stream
+      camera.hidden = false
+      choose.hidden = true
+      await video.play().catch(() => {})
+      section.querySelector(".take").focus()
+    })
+
+    section.querySelector(".stop").addEventListener("click", stopCamera)
+
+    section.querySelector(".take").addEventListener("click", () => {
+      if (video.videoWidth === 0) {
+        showError("The camera is not ready yet. Try again in a moment.")
+        return
+      }
+      const canvas = document.createElement("canvas")
+      canvas.width = video.videoWidth
+      canvas.height = video.videoHeight
+      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height)
+      stopCamera()
+      canvas.toBlob(
+        (blob) => {
+          canvas.width = 0
+          if (blob === null) showError("The photo could not be taken. Try again, or upload a photo.")
+          else upload(section, kind, blob)
+        },
+        "image/jpeg",
+        0.92
+      )
+    })
+
+    const input = section.querySelector(".file")
+    input.addEventListener("change", () => {
+      const file = input.files?.[0]
+      input.value = ""
+      if (file) upload(section, kind, file)
+    })
+  }
+
+  const submit = document.getElementById("submit")
+  submit.addEventListener("click", async () => {
+    if (busy) {
+      showError("Wait until the upload has finished.")
+      return
+    }
+    const missing = kinds.find((kind) => !uploaded.has(kind))
+    if (missing !== undefined) {
+      const title = app.querySelector(`#${missing}-title`)
+      showError(`Add a photo first: ${title ? title.textContent : missing}.`)
+      return
+    }
+    clearError()
+    submit.disabled = true
+    submit.textContent = "Submitting…"
+    try {
+      const response = await fetch(`${base}/submit`, { method: "POST", credentials: "same-origin" })
+      const text = await response.text()
+      if (response.ok) {
+        for (const url of previews.values()) URL.revokeObjectURL(url)
+        location.replace(JSON.parse(text).redirectTo)
+        return
+      }
+      showError(detailOf(text, "Your photos could not be submitted. Try again."))
+    } catch {
+      showError("The connection was lost. Check your connection and try again.")
+    }
+    submit.disabled = false
+    submit.textContent = "Submit"
+  })
+})()

@@ -1,0 +1,347 @@
+/**
+ * The hosted capture page (issue 19): `GET /capture/{token}` renders the page an end-user is sent to by
+ * `POST /assure/dossiers/{dossierId}/capture`; its script and stylesheet come from this server (`/capture/assets/…`);
+ * the page posts images to `POST /capture/{token}/files?kind=front|back|selfie` and ends with
+ * `POST /capture/{token}/submit`, which starts the processes and answers where to send the end-user.
+ *
+ * The capture token in the path is the only credential: no bearer token, no cookie. So that another site cannot make
+ * an end-user's browser post to a link it knows, every POST must come from this server's own origin (`Origin`, or
+ * `Sec-Fetch-Site: same-origin`); anything else is refused with 403. An unknown, expired or used link answers a short
+ * HTML page (404 or 410), never an error dump. The headers every `/capture` response carries — a strict
+ * Content-Security-Policy, `no-store` — are set by ResponseHeaders.ts.
+ */
+import { readFileSync } from "node:fs"
+import type { FileKind } from "@assure/core"
+import { Captures, Dossiers, FileContent } from "@assure/engine"
+import { ProviderRegistry } from "@assure/provider"
+import { Effect, Layer } from "effect"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ServerConfig } from "./ServerConfig.js"
+
+/** The page's own script and stylesheet, read once (`apps/server/assets`, next to `src` and `dist`). */
+const asset = (name: string) => readFileSync(new URL(`../../assets/${name}`, import.meta.url), "utf8")
+
+/** Text for HTML, escaped. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+
+const titles: Record<string, string> = {
+  front: "Front of your document",
+  back: "Back of your document",
+  selfie: "A photo of your face"
+}
+const guidance: Record<string, string> = {
+  front:
+    "Lay your passport, ID card or driving licence on a flat, dark surface in good light. Fit the whole document in the frame, with no glare on it.",
+  back: "Turn the document over and take the back the same way.",
+  selfie: "Face the camera in good light, without glasses or a hat. Keep your whole face in the frame."
+}
+
+const page = (title: string, body: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/capture/assets/capture.css">
+</head>
+<body>
+${body}
+</body>
+</html>
+`
+
+/** The capture page of a usable session. */
+export const renderPage = (options: {
+  readonly kinds: ReadonlyArray<string>
+  readonly uploaded: ReadonlyArray<string>
+  readonly consentText: string
+  readonly expiresAt: string
+  readonly maxBytes: number
+}) => {
+  const shots = options.kinds
+    .map(
+      (kind) => `<section class="shot" data-kind="${kind}" aria-labelledby="${kind}-title">
+<h3 id="${kind}-title">${escapeHtml(titles[kind] ?? kind)}</h3>
+<p>${escapeHtml(guidance[kind] ?? "")}</p>
+<div class="camera" hidden>
+<video class="viewfinder" playsinline muted aria-label="Camera preview"></video>
+<div class="actions">
+<button type="button" class="take primary">Take photo</button>
+<button type="button" class="stop">Close the camera</button>
+</div>
+</div>
+<img class="preview" alt="Your photo: ${escapeHtml((titles[kind] ?? kind).toLowerCase())}" hidden>
+<div class="actions choose">
+<button type="button" class="open-camera primary">Use the camera</button>
+<label class="file-label" for="${kind}-file">Or upload a photo</label>
+<input id="${kind}-file" class="file" type="file" accept="image/*">
+</div>
+<progress class="progress" max="100" value="0" hidden>0 %</progress>
+<p class="status" role="status">${options.uploaded.includes(kind) ? "Uploaded." : ""}</p>
+</section>`
+    )
+    .join("\n")
+  return page(
+    "Verify your identity",
+    `<main id="capture-app" data-kinds="${options.kinds.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}">
+<h1>Verify your identity</h1>
+<p class="error" id="error" role="alert" tabindex="-1" hidden></p>
+<section id="consent" aria-labelledby="consent-title">
+<h2 id="consent-title">Before you start</h2>
+<p class="consent-text">${escapeHtml(options.consentText)}</p>
+<form id="consent-form" action="#" novalidate>
+<p><input type="checkbox" id="consent-check" required> <label for="consent-check">I agree</label></p>
+<button type="submit" class="primary">Continue</button>
+</form>
+</section>
+<section id="capture" aria-labelledby="capture-title" hidden>
+<h2 id="capture-title" tabindex="-1">Take your photos</h2>
+${shots}
+<button type="button" id="submit" class="primary">Submit</button>
+</section>
+<p class="expiry">This link works until <time datetime="${escapeHtml(options.expiresAt)}">${escapeHtml(options.expiresAt.replace("T", " ").replace("Z", " UTC"))}</time>.</p>
+</main>
+<script src="/capture/assets/capture.js" defer></script>`
+  )
+}
+
+/** The page an unusable link shows. */
+export const renderUnavailable = (reason: Captures.CaptureUnavailable["reason"]) => {
+  const [title, text] =
+    reason === "expired"
+      ? ["This link has expired", "For your security, capture links work for a short time only."]
+      : reason === "consumed"
+        ? ["This link was already used", "Your photos were submitted with it, and it cannot be used again."]
+        : ["This link is not valid", "Check that you opened the whole link you were given."]
+  return page(
+    title,
+    `<main>
+<h1>${title}</h1>
+<p>${text}</p>
+<p>If you still need to verify your identity, ask the service that sent you here for a new link.</p>
+</main>`
+  )
+}
+
+const htmlResponse = (html: string, status = 200) =>
+  HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8" })
+
+const problemTypes: Record<number, readonly [string, string]> = {
+  400: ["invalid-request-parameter", "Invalid request parameter"],
+  403: ["forbidden", "Forbidden"],
+  404: ["not-found", "Not found"],
+  409: ["conflict", "Conflict"],
+  410: ["gone", "Gone"],
+  413: ["payload-too-large", "Payload too large"],
+  502: ["provider-failed", "Provider failed"],
+  503: ["provider-unavailable", "Provider unavailable"]
+}
+
+/** A problem (RFC 9457) for the page's script: `detail` is said to the end-user. */
+const problem = (status: number, detail: string, extra: Record<string, unknown> = {}) => {
+  const [slug, title] = problemTypes[status] ?? ["internal-error", "Internal error"]
+  return HttpServerResponse.jsonUnsafe(
+    { type: `https://assure.dev/problems/${slug}`, title, status, detail, ...extra },
+    { status, contentType: "application/problem+json" }
+  )
+}
+
+const unavailableProblem = (error: Captures.CaptureUnavailable) =>
+  problem(
+    error.reason === "unknown" ? 404 : 410,
+    error.reason === "expired"
+      ? "This link has expired. Ask the service that sent you here for a new one."
+      : error.reason === "consumed"
+        ? "This link was already used."
+        : "This link is not valid."
+  )
+
+/**
+ * Whether a POST comes from a page of `origin`: its `Origin` is that origin, or, without one, the browser says
+ * `Sec-Fetch-Site: same-origin`. A cross-site or same-site (another subdomain) request, or one that says neither, is
+ * refused: browsers send these headers on every POST a page makes.
+ */
+export const isSameOrigin = (headers: Readonly<Record<string, string | undefined>>, origin: string): boolean => {
+  const site = headers["sec-fetch-site"]
+  if (site !== undefined && site !== "same-origin") return false
+  const from = headers.origin
+  if (from !== undefined) return from === origin
+  return site === "same-origin"
+}
+
+const imageKinds: ReadonlyArray<string> = ["front", "back", "selfie"]
+const maxImageBytes = FileContent.rules.front.maxBytes
+
+/** The capture page's routes. */
+export const layer = Layer.unwrap(
+  Effect.gen(function* () {
+    const script = asset("capture.js")
+    const stylesheet = asset("capture.css")
+    return HttpRouter.use((router) =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const registry = yield* ProviderRegistry.ProviderRegistry
+        const settings = yield* ServerConfig
+        const origin = new URL(settings.publicUrl).origin
+        const tokenOf = Effect.map(HttpRouter.params, (params) => params.token ?? "")
+        const options = { redactedParams: ["token"] }
+
+        const refuseCrossSite = (request: HttpServerRequest.HttpServerRequest) =>
+          isSameOrigin(request.headers, origin)
+            ? undefined
+            : problem(403, "This request did not come from the capture page.")
+
+        /** Where each provider sends the end-user back: as `POST …/verify` says (Handlers.ts). */
+        const returnUrlFor = (provider: string, processId: string) =>
+          registry.get(provider).pipe(
+            Effect.map((adapter) => adapter.capabilities.redirect),
+            Effect.orElseSucceed(() => true),
+            Effect.map((redirect) =>
+              redirect
+                ? `${settings.publicUrl}/callbacks/${provider}`
+                : `${settings.publicUrl}/callbacks/${provider}?processId=${encodeURIComponent(processId)}`
+            )
+          )
+
+        yield* router.add(
+          "GET",
+          "/capture/assets/capture.js",
+          HttpServerResponse.text(script, { contentType: "text/javascript; charset=utf-8" })
+        )
+        yield* router.add(
+          "GET",
+          "/capture/assets/capture.css",
+          HttpServerResponse.text(stylesheet, { contentType: "text/css; charset=utf-8" })
+        )
+
+        yield* router.add(
+          "GET",
+          "/capture/:token",
+          Effect.gen(function* () {
+            const token = yield* tokenOf
+            return yield* captures.open(token).pipe(
+              Effect.flatMap((session) =>
+                Effect.map(
+                  dossiers.get(session.tenant, session.dossierId).pipe(
+                    Effect.map((dossier) => dossier.files.map((file) => file.kind)),
+                    Effect.orElseSucceed((): ReadonlyArray<string> => [])
+                  ),
+                  (uploaded) => {
+                    const kinds = imageKinds.filter((kind) =>
+                      session.providers.some((entry) =>
+                        Captures.requiredKinds(entry.processType).some((required) => required === kind)
+                      )
+                    )
+                    return htmlResponse(
+                      renderPage({
+                        kinds,
+                        uploaded: uploaded.filter((kind) => kinds.includes(kind)),
+                        consentText: settings.capture.consentText,
+                        expiresAt: session.expiresAt,
+                        maxBytes: maxImageBytes
+                      })
+                    )
+                  }
+                )
+              ),
+              Effect.catchTag("CaptureUnavailable", (error) =>
+                Effect.succeed(htmlResponse(renderUnavailable(error.reason), error.reason === "unknown" ? 404 : 410))
+              )
+            )
+          }),
+          options
+        )
+
+        yield* router.add(
+          "POST",
+          "/capture/:token/files",
+          (request) =>
+            Effect.gen(function* () {
+              const refused = refuseCrossSite(request)
+              if (refused !== undefined) return refused
+              const token = yield* tokenOf
+              const kind = new URL(request.url, "http://capture.invalid").searchParams.get("kind") ?? ""
+              if (!imageKinds.includes(kind)) {
+                return problem(400, "Say which photo this is: front, back or selfie.", {
+                  invalidParams: [{ name: "kind", reason: "must be front, back or selfie" }]
+                })
+              }
+              const length = Number(request.headers["content-length"] ?? "0")
+              if (length > maxImageBytes) {
+                return problem(413, `This photo is larger than ${maxImageBytes / 1_000_000} MB. Choose a smaller one.`)
+              }
+              const body = yield* Effect.result(request.arrayBuffer)
+              if (body._tag === "Failure") {
+                return problem(413, `This photo is larger than ${maxImageBytes / 1_000_000} MB. Choose a smaller one.`)
+              }
+              return yield* captures.addFile(token, kind as FileKind.UploadableKind, new Uint8Array(body.success)).pipe(
+                Effect.map((file) =>
+                  HttpServerResponse.jsonUnsafe(
+                    { kind: file.kind, mediaType: file.mediaType, size: file.size },
+                    { status: 201 }
+                  )
+                ),
+                Effect.catchTags({
+                  CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(error)),
+                  InvalidInput: (error) =>
+                    Effect.succeed(
+                      error.detail === "Too many photos"
+                        ? problem(400, "Too many photos were sent with this link. Ask for a new link.", {
+                            invalidParams: error.invalidParams
+                          })
+                        : problem(
+                            400,
+                            `This file cannot be used: ${error.invalidParams[0]?.reason ?? error.detail}. Choose a JPEG, PNG, WebP or HEIC photo.`,
+                            { invalidParams: error.invalidParams }
+                          )
+                    )
+                })
+              )
+            }),
+          options
+        )
+
+        yield* router.add(
+          "POST",
+          "/capture/:token/submit",
+          (request) =>
+            Effect.gen(function* () {
+              const refused = refuseCrossSite(request)
+              if (refused !== undefined) return refused
+              const token = yield* tokenOf
+              return yield* captures.submit(token, returnUrlFor).pipe(
+                Effect.map((submitted) => {
+                  // As the Assure capture flow: the dossier, and with one provider its process and status.
+                  const target = new URL(submitted.redirectUrl)
+                  target.searchParams.set("dossierId", submitted.dossierId)
+                  const only = submitted.processes.length === 1 ? submitted.processes[0] : undefined
+                  if (only !== undefined) {
+                    target.searchParams.set("processId", only.processId)
+                    target.searchParams.set("status", only.status)
+                  }
+                  return HttpServerResponse.jsonUnsafe({ redirectTo: target.toString() })
+                }),
+                Effect.catchTags({
+                  CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(error)),
+                  InvalidInput: (error) =>
+                    Effect.succeed(problem(400, `${error.detail}.`, { invalidParams: error.invalidParams })),
+                  NotFound: () => Effect.succeed(problem(410, "This link is no longer valid.")),
+                  Conflict: (error) => Effect.succeed(problem(409, error.detail)),
+                  ProviderNotConfigured: () =>
+                    Effect.succeed(problem(503, "The verification service is not available. Try again later.")),
+                  NoProviderAvailable: () =>
+                    Effect.succeed(problem(503, "The verification service is not available. Try again later.")),
+                  ProviderError: () =>
+                    Effect.succeed(problem(502, "The verification service did not answer. Try again later."))
+                })
+              )
+            }),
+          options
+        )
+      })
+    )
+  })
+)

@@ -1,0 +1,180 @@
+/**
+ * The hosted capture flow over plain HTTP, without a browser (capture.browser.test.ts drives the page in Chromium):
+ * `POST /assure/dossiers/{dossierId}/capture` is strict and checks everything; the page's POSTs from its own origin
+ * upload, submit and answer the client's redirect with Assure's parameters; a used link answers 410; the token never
+ * reaches a log line; the two settings are checked at start.
+ */
+import { format } from "node:util"
+import { Duration, Exit } from "effect"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { defaultConsentText } from "../src/server/ServerConfig.js"
+import { loadWith } from "./support/config.js"
+import { apiClient, clients, type Running, startServer } from "./support/server.js"
+
+const png = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64"
+)
+const document = [{ provider: "sandbox", processType: "document" }]
+
+describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests", () => {
+  let server: Running
+  let api: Awaited<ReturnType<typeof apiClient>>
+  const lines: Array<string> = []
+  beforeAll(async () => {
+    for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
+      vi.spyOn(console, method).mockImplementation((...args: Array<unknown>) => {
+        lines.push(format(...args))
+      })
+    }
+    server = await startServer({ logLevel: "Debug" })
+    api = await apiClient(server, clients.alpha)
+  }, 60_000)
+  afterAll(async () => {
+    await server?.stop()
+    vi.restoreAllMocks()
+  })
+
+  const newDossier = async () =>
+    ((await api.call("POST", "/assure/dossiers", {})).json as { dossierId: string }).dossierId
+
+  it("is strict, checks providers, process types and URLs, and answers a page URL and its expiry", async () => {
+    const dossierId = await newDossier()
+    const path = `/assure/dossiers/${dossierId}/capture`
+    const valid = { providers: document, redirectUrl: "https://client.example/done" }
+    const refused = [
+      [{ ...valid, color: "blue" }, "color"],
+      [{ ...valid, providers: [] }, "providers"],
+      [{ ...valid, providers: [{ provider: "sandbox", processType: "eid" }] }, "providers.0.processType"],
+      [{ ...valid, providers: [{ provider: "nobody", processType: "document" }] }, "provider"],
+      [{ ...valid, redirectUrl: "ftp://client.example/done" }, "redirectUrl"],
+      [{ ...valid, notificationUrl: "file:///etc/passwd" }, "notificationUrl"],
+      [{ redirectUrl: valid.redirectUrl }, "providers"]
+    ] as const
+    for (const [body, name] of refused) {
+      const response = await api.call("POST", path, body)
+      expect(response.status, JSON.stringify(body)).toBe(400)
+      expect(response.headers.get("content-type")).toContain("application/problem+json")
+      const params = (response.json as { invalidParams: ReadonlyArray<{ name: string }> }).invalidParams
+      expect(params.map((param) => param.name).join(" "), JSON.stringify(body)).toContain(name)
+    }
+    // Another client's dossier, or none.
+    const beta = await apiClient(server, clients.beta)
+    expect((await beta.call("POST", path, valid)).status).toBe(404)
+    expect((await api.call("POST", "/assure/dossiers/not-a-dossier/capture", valid)).status).toBe(404)
+
+    // Assure's `sdk` and `captureParameters` are accepted (and ignored).
+    const before = Date.now()
+    const started = await api.call("POST", path, { ...valid, sdk: "web", captureParameters: { uiProfile: "x" } })
+    expect(started.status).toBe(201)
+    const { captureUrl, expiresAt } = started.json as { captureUrl: string; expiresAt: string }
+    expect(captureUrl).toMatch(new RegExp(`^${server.url}/capture/[A-Za-z0-9_-]{43}$`))
+    const lifetime = Date.parse(expiresAt) - before
+    expect(lifetime).toBeGreaterThan(29 * 60_000)
+    expect(lifetime).toBeLessThanOrEqual(30 * 60_000 + 1000)
+  })
+
+  it("uploads and submits from its own origin, sends the end-user back with Assure's parameters, and is used once", async () => {
+    const dossierId = await newDossier()
+    const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: document,
+      redirectUrl: "https://client.example/done?session=7"
+    })
+    const { captureUrl } = started.json as { captureUrl: string }
+    const token = captureUrl.split("/").pop() ?? ""
+    const own = { origin: new URL(server.url).origin }
+
+    const page = await fetch(captureUrl)
+    expect(page.status).toBe(200)
+    expect(page.headers.get("content-type")).toContain("text/html")
+    const html = await page.text()
+    expect(html).toContain(defaultConsentText.slice(0, 40))
+    expect(html).not.toContain(dossierId)
+
+    const wrongKind = await fetch(`${captureUrl}/files?kind=portrait`, { method: "POST", headers: own, body: png })
+    expect(wrongKind.status).toBe(400)
+    const notImage = await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: "text" })
+    expect(notImage.status).toBe(400)
+    expect(((await notImage.json()) as { detail: string }).detail).toMatch(/cannot be used/)
+    const early = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+    expect(early.status).toBe(400)
+    expect(((await early.json()) as { detail: string }).detail).toBe("The front image is missing.")
+
+    const stored = await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: png })
+    expect(stored.status).toBe(201)
+    expect(await stored.json()).toEqual({ kind: "front", mediaType: "image/png", size: png.length })
+    const submitted = await fetch(`${captureUrl}/submit`, {
+      method: "POST",
+      headers: { "sec-fetch-site": "same-origin" }
+    })
+    expect(submitted.status).toBe(200)
+    const target = new URL(((await submitted.json()) as { redirectTo: string }).redirectTo)
+    expect(target.origin + target.pathname).toBe("https://client.example/done")
+    expect(target.searchParams.get("session")).toBe("7")
+    expect(target.searchParams.get("dossierId")).toBe(dossierId)
+    expect(target.searchParams.get("status")).toBe("processing")
+    const processId = target.searchParams.get("processId") ?? ""
+    const process = await api.call("GET", `/assure/dossiers/${dossierId}/processes/${processId}`)
+    expect(process.json).toMatchObject({ provider: "sandbox", processType: "document" })
+
+    const used = await fetch(captureUrl)
+    expect(used.status).toBe(410)
+    expect(used.headers.get("content-type")).toContain("text/html")
+    const again = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+    expect(again.status).toBe(410)
+    // The paths answer only their methods.
+    const wrongMethod = await fetch(`${captureUrl}/submit`)
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get("allow")).toBe("POST")
+
+    // The token is a credential: not in any log line, debug level included.
+    expect(lines.join("\n")).toContain("/capture/{token}")
+    expect(lines.join("\n")).not.toContain(token)
+  })
+
+  it("with several providers sends back only the dossier", async () => {
+    const dossierId = await newDossier()
+    const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: [
+        { provider: "sandbox", processType: "document" },
+        { provider: "sandbox", processType: "documentSelfie" }
+      ],
+      redirectUrl: "https://client.example/done"
+    })
+    const { captureUrl } = started.json as { captureUrl: string }
+    const own = { origin: new URL(server.url).origin }
+    for (const kind of ["front", "selfie"]) {
+      const stored = await fetch(`${captureUrl}/files?kind=${kind}`, { method: "POST", headers: own, body: png })
+      expect(stored.status).toBe(201)
+    }
+    const submitted = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+    const target = new URL(((await submitted.json()) as { redirectTo: string }).redirectTo)
+    expect([...target.searchParams.keys()]).toEqual(["dossierId"])
+    const dossier = await api.call("GET", `/assure/dossiers/${dossierId}`)
+    expect((dossier.json as { processes: ReadonlyArray<unknown> }).processes).toHaveLength(2)
+  })
+})
+
+describe("the capture settings", () => {
+  it("default to 30 minutes and a consent text, and refuse what is out of range", async () => {
+    const defaults = await loadWith({})
+    if (Exit.isFailure(defaults)) throw new Error(String(defaults.cause))
+    expect(Duration.toMinutes(defaults.value.capture.lifetime)).toBe(30)
+    expect(defaults.value.capture.consentText).toBe(defaultConsentText)
+    const own = await loadWith({ ASSURE_CAPTURE_LIFETIME: "2 hours", ASSURE_CAPTURE_CONSENT_TEXT: " I agree. " })
+    if (Exit.isFailure(own)) throw new Error(String(own.cause))
+    expect(Duration.toMinutes(own.value.capture.lifetime)).toBe(120)
+    expect(own.value.capture.consentText).toBe("I agree.")
+    for (const [setting, value] of [
+      ["ASSURE_CAPTURE_LIFETIME", "10 seconds"],
+      ["ASSURE_CAPTURE_LIFETIME", "2 days"],
+      ["ASSURE_CAPTURE_CONSENT_TEXT", "x".repeat(4001)]
+    ] as const) {
+      const exit = await loadWith({ [setting]: value })
+      expect(Exit.isFailure(exit), `${setting}=${value}`).toBe(true)
+      if (Exit.isFailure(exit)) {
+        expect(exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error).toMatchObject({ setting })
+      }
+    }
+  })
+})

@@ -1,0 +1,413 @@
+/**
+ * Capture sessions: what a hosted capture page (`POST /assure/dossiers/{dossierId}/capture`) is bound to. A session
+ * belongs to one tenant and one dossier, names the providers and process types to run, and where to send the end-user
+ * afterwards. Its credential is a random capture token given out once: only the token's SHA-256 hash is stored, so
+ * the database never holds a usable link.
+ *
+ * - `start` checks everything (the dossier, each provider and process type — `document` or `documentSelfie`, the image
+ *   flows the page captures for — the redirect URL, the notification URL
+ *   with the {@link OutboundPolicy}) before anything is stored, and answers the token and when it expires
+ *   (`EngineConfig.captureLifetime`, 30 minutes by default).
+ * - `open` answers the session of a token that is still usable: it survives reloads of the page until it is used.
+ * - `addFile` stores an image on the session's dossier (`Dossiers.addFile` checks its type and size); a photo of a
+ *   kind the session already uploaded replaces it (the new one is stored first, then the old one removed), and a
+ *   session takes at most {@link maxUploads} uploads.
+ * - `submit` consumes the token and creates and starts the processes, with the dossier's images; a token is used
+ *   once. Nothing is consumed when the images a process type needs are missing.
+ *
+ * @since 0.3.0
+ */
+import type { FileInfo, FileKind, Process, Timestamp } from "@assure/core"
+import { type ProviderError, ProviderRegistry } from "@assure/provider"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { Dossiers } from "./Dossiers.js"
+import { EngineConfig } from "./EngineConfig.js"
+import {
+  type Conflict,
+  InvalidInput,
+  type NoProviderAvailable,
+  NotFound,
+  ProviderNotConfigured
+} from "./EngineError.js"
+import { FileStore } from "./FileStore.js"
+import { lockDossier } from "./internal/locking.js"
+import { isDossierId, isHttpUrl } from "./internal/processKit.js"
+import { later, now } from "./internal/shared.js"
+import { OutboundPolicy } from "./OutboundPolicy.js"
+import { Processes } from "./Processes.js"
+import type { TenantId } from "./Tenant.js"
+
+/** One provider to run, and its process type. @since 0.3.0 */
+export interface CaptureProvider {
+  readonly provider: string
+  readonly processType: string
+}
+
+/** What a capture session is started with (the Assure fields the engine uses). @since 0.3.0 */
+export interface StartCapture {
+  /** One to five providers, each with a process type it runs. */
+  readonly providers: ReadonlyArray<CaptureProvider>
+  /** Where the end-user is sent when the capture ends: an http or https URL. */
+  readonly redirectUrl: string
+  /** Given to each process the capture creates: checked with the {@link OutboundPolicy}. */
+  readonly notificationUrl?: string | undefined
+}
+
+/** A new session's credential, shown once, and when it stops working. @since 0.3.0 */
+export interface Started {
+  readonly token: Redacted.Redacted<string>
+  readonly expiresAt: Timestamp.Timestamp
+}
+
+/** A usable session, as the capture page needs it. @since 0.3.0 */
+export interface Session {
+  readonly tenant: TenantId
+  readonly dossierId: string
+  readonly providers: ReadonlyArray<CaptureProvider>
+  readonly redirectUrl: string
+  readonly expiresAt: Timestamp.Timestamp
+}
+
+/** What a submitted capture started. @since 0.3.0 */
+export interface Submitted {
+  readonly dossierId: string
+  readonly redirectUrl: string
+  readonly processes: ReadonlyArray<Process.Process>
+}
+
+/**
+ * The token is not usable: no session has it (`unknown`), it has expired (`expired`), or it was submitted already
+ * (`consumed`). The page says so; nothing is told about the dossier.
+ *
+ * @since 0.3.0
+ */
+export class CaptureUnavailable extends Schema.TaggedError<CaptureUnavailable>("@assure/engine/CaptureUnavailable")(
+  "CaptureUnavailable",
+  { reason: Schema.Literals(["unknown", "expired", "consumed"]) }
+) {
+  override get message(): string {
+    return `The capture link is ${this.reason === "unknown" ? "not known" : this.reason}`
+  }
+}
+
+/** The images each process type needs before a capture of it can be submitted. @since 0.3.0 */
+export const requiredKinds = (processType: string): ReadonlyArray<FileKind.UploadableKind> =>
+  processType === "document" ? ["front"] : processType === "documentSelfie" ? ["front", "selfie"] : []
+
+/**
+ * Where a started process's provider sends the end-user back (the application's callback endpoint), by provider and
+ * process. @since 0.3.0
+ */
+export type ReturnUrlFor = (provider: string, processId: string) => Effect.Effect<string>
+
+/** The capture session operations. @since 0.3.0 */
+export class Captures extends Context.Service<
+  Captures,
+  {
+    readonly start: (
+      tenant: TenantId,
+      dossierId: string,
+      input: StartCapture
+    ) => Effect.Effect<Started, NotFound | InvalidInput | ProviderNotConfigured>
+    readonly open: (token: string) => Effect.Effect<Session, CaptureUnavailable>
+    readonly addFile: (
+      token: string,
+      kind: FileKind.UploadableKind,
+      bytes: Uint8Array
+    ) => Effect.Effect<FileInfo.FileInfo, CaptureUnavailable | InvalidInput>
+    readonly submit: (
+      token: string,
+      returnUrlFor: ReturnUrlFor
+    ) => Effect.Effect<
+      Submitted,
+      | CaptureUnavailable
+      | InvalidInput
+      | NotFound
+      | Conflict
+      | ProviderNotConfigured
+      | NoProviderAvailable
+      | ProviderError.ProviderError
+    >
+  }
+>()("@assure/engine/Captures") {}
+
+interface CaptureRow {
+  readonly token_hash: string
+  readonly tenant_id: string
+  readonly dossier_id: string
+  readonly providers: string
+  readonly redirect_url: string
+  readonly notification_url: string | null
+  readonly expires_at: string
+  readonly consumed_at: string | null
+  readonly uploads: number
+  readonly files: string
+  readonly created_at: string
+}
+
+/** How many uploads one capture session takes, retakes included. @since 0.3.0 */
+export const maxUploads = 20
+
+const decodeFiles = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Record(Schema.String, Schema.String)))
+
+const hex = (bytes: ArrayBuffer) =>
+  Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("")
+
+/** The SHA-256 of the token, as stored. */
+const hashOf = (token: string) =>
+  Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(token))).pipe(
+    Effect.map(hex)
+  )
+
+/** 32 random bytes, base64url: 256 bits that are the session's only credential. */
+const newToken = () => {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32))
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "")
+}
+
+/** Only tokens of the shape `start` makes are looked up. */
+const isTokenShape = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
+
+const invalid = (detail: string, name: string, reason: string) =>
+  new InvalidInput({ detail, invalidParams: [{ name, reason }] })
+
+const decodeProviders = Schema.decodeUnknownSync(
+  Schema.fromJsonString(Schema.Array(Schema.Struct({ provider: Schema.String, processType: Schema.String })))
+)
+
+/**
+ * The capture sessions over effect/sql, starting processes with {@link Processes}.
+ *
+ * @since 0.3.0
+ */
+export const layer: Layer.Layer<
+  Captures,
+  never,
+  SqlClient.SqlClient | Dossiers | Processes | ProviderRegistry.ProviderRegistry | OutboundPolicy | FileStore
+> = Layer.effect(
+  Captures,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const dossiers = yield* Dossiers
+    const processes = yield* Processes
+    const registry = yield* ProviderRegistry.ProviderRegistry
+    const policy = yield* OutboundPolicy
+    const fileStore = yield* FileStore
+    const { captureLifetime } = yield* EngineConfig
+
+    /** The stored row of a token, whatever its state. */
+    const rowOf = (token: string) =>
+      Effect.gen(function* () {
+        if (!isTokenShape(token)) return undefined
+        const hash = yield* hashOf(token)
+        const rows = yield* sql<CaptureRow>`SELECT * FROM assure_captures WHERE token_hash = ${hash}`.pipe(Effect.orDie)
+        return rows[0]
+      })
+
+    /** Why the row's token cannot be used at `timestamp`, if it cannot. */
+    const refusal = (row: CaptureRow | undefined, timestamp: string): CaptureUnavailable | undefined =>
+      row === undefined
+        ? new CaptureUnavailable({ reason: "unknown" })
+        : row.consumed_at !== null
+          ? new CaptureUnavailable({ reason: "consumed" })
+          : row.expires_at <= timestamp
+            ? new CaptureUnavailable({ reason: "expired" })
+            : undefined
+
+    const sessionOf = (row: CaptureRow): Session => ({
+      tenant: row.tenant_id as TenantId,
+      dossierId: row.dossier_id,
+      providers: decodeProviders(row.providers),
+      redirectUrl: row.redirect_url,
+      expiresAt: row.expires_at as Timestamp.Timestamp
+    })
+
+    const open = (token: string) =>
+      Effect.gen(function* () {
+        const row = yield* rowOf(token)
+        const refused = refusal(row, yield* now)
+        if (refused !== undefined || row === undefined)
+          return yield* refused ?? new CaptureUnavailable({ reason: "unknown" })
+        return sessionOf(row)
+      })
+
+    return Captures.of({
+      start: Effect.fn("Captures.start")(function* (tenant, dossierId, input) {
+        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        // The dossier first: a missing one answers NotFound before any complaint about the input.
+        const owned = yield* sql<{ id: string }>`
+          SELECT id FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
+        if (owned.length === 0) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        if (input.providers.length === 0 || input.providers.length > 5) {
+          return yield* invalid("The providers are not valid", "providers", "must name 1 to 5 providers")
+        }
+        for (const [index, entry] of input.providers.entries()) {
+          const provider = yield* registry
+            .get(entry.provider)
+            .pipe(Effect.mapError(() => new ProviderNotConfigured({ provider: entry.provider })))
+          if (requiredKinds(entry.processType).length === 0) {
+            return yield* invalid(
+              "The process type is not supported",
+              `providers.${index}.processType`,
+              "the capture page takes images for document and documentSelfie; other flows are not handed over yet"
+            )
+          }
+          if (!provider.processTypes.some((type) => type === entry.processType)) {
+            return yield* invalid(
+              "The process type is not supported",
+              `providers.${index}.processType`,
+              `${provider.name} runs ${provider.processTypes.join(", ")}`
+            )
+          }
+        }
+        if (!isHttpUrl(input.redirectUrl) || input.redirectUrl.length > 2048) {
+          return yield* invalid(
+            "The redirect URL is not valid",
+            "redirectUrl",
+            "must be an http or https URL of at most 2048 characters"
+          )
+        }
+        const urlRefusal = input.notificationUrl === undefined ? undefined : policy.checkUrl(input.notificationUrl)
+        if (urlRefusal !== undefined) {
+          return yield* invalid("The notification URL is not allowed", "notificationUrl", urlRefusal)
+        }
+        const token = newToken()
+        const timestamp = yield* now
+        const expiresAt = later(timestamp, captureLifetime)
+        const row: CaptureRow = {
+          token_hash: yield* hashOf(token),
+          tenant_id: tenant,
+          dossier_id: dossierId,
+          providers: JSON.stringify(input.providers.map(({ provider, processType }) => ({ provider, processType }))),
+          redirect_url: input.redirectUrl,
+          notification_url: input.notificationUrl ?? null,
+          expires_at: expiresAt,
+          consumed_at: null,
+          uploads: 0,
+          files: "{}",
+          created_at: timestamp
+        }
+        // The dossier may have been deleted since it was read: the foreign key refuses the row, and nothing is stored.
+        const stored = yield* sql`INSERT INTO assure_captures ${sql.insert({ ...row })}`.pipe(
+          Effect.as(true),
+          Effect.catch(() => Effect.succeed(false))
+        )
+        if (!stored) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        return { token: Redacted.make(token), expiresAt }
+      }),
+
+      open: (token) => Effect.withSpan(open(token), "Captures.open"),
+
+      addFile: Effect.fn("Captures.addFile")(function* (token, kind, bytes) {
+        const session = yield* open(token)
+        // An upload slot, taken in one statement while the link is usable.
+        const timestamp = yield* now
+        const hash = yield* hashOf(token)
+        const slot = yield* sql<{ uploads: number }>`
+          UPDATE assure_captures SET uploads = uploads + 1
+          WHERE token_hash = ${hash} AND consumed_at IS NULL AND expires_at > ${timestamp} AND uploads < ${maxUploads}
+          RETURNING uploads`.pipe(Effect.orDie)
+        if (slot.length === 0) {
+          const refused = refusal(yield* rowOf(token), timestamp)
+          if (refused !== undefined) return yield* refused
+          return yield* invalid("Too many photos", kind, `a capture takes at most ${maxUploads} uploads`)
+        }
+        const file = yield* dossiers
+          .addFile(session.tenant, session.dossierId, kind, bytes)
+          // The dossier was deleted under the session: its link is no longer usable.
+          .pipe(Effect.catchTag("NotFound", () => Effect.fail(new CaptureUnavailable({ reason: "unknown" }))))
+        // The latest photo of each kind is the one: the one it replaces goes, row first, then its bytes.
+        const replaced = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              if (!(yield* lockDossier(sql, session.dossierId))) return undefined
+              const rows = yield* sql<{ files: string }>`
+                SELECT files FROM assure_captures WHERE token_hash = ${hash}`
+              const files = decodeFiles(rows[0]?.files ?? "{}")
+              const previous = files[kind]
+              yield* sql`UPDATE assure_captures SET files = ${JSON.stringify({ ...files, [kind]: file.fileId })}
+                WHERE token_hash = ${hash}`
+              if (previous === undefined) return undefined
+              const deleted = yield* sql<{ storage_key: string }>`
+                DELETE FROM assure_files
+                WHERE id = ${previous} AND dossier_id = ${session.dossierId} AND process_id IS NULL
+                RETURNING storage_key`
+              return deleted[0]?.storage_key
+            })
+          )
+          .pipe(Effect.orDie)
+        if (replaced !== undefined) {
+          yield* fileStore
+            .remove(replaced)
+            .pipe(Effect.catch((error) => Effect.logWarning("a replaced capture photo could not be removed", error)))
+        }
+        return file
+      }),
+
+      submit: Effect.fn("Captures.submit")(function* (token, returnUrlFor) {
+        const session = yield* open(token)
+        // The images each process type needs, before the token is used: a missing one is for the end-user to add.
+        const kinds = new Set(
+          (yield* sql<{ kind: string }>`
+            SELECT DISTINCT kind FROM assure_files WHERE dossier_id = ${session.dossierId} AND process_id IS NULL`.pipe(
+            Effect.orDie
+          )).map((row) => row.kind)
+        )
+        for (const entry of session.providers) {
+          const missing = requiredKinds(entry.processType).find((kind) => !kinds.has(kind))
+          if (missing !== undefined) {
+            return yield* invalid(
+              `The ${missing} image is missing`,
+              missing,
+              `${entry.processType} needs a ${missing} image`
+            )
+          }
+        }
+        // Consumed by one statement: of two submits at once, one gets the row back, the other finds it consumed.
+        const timestamp = yield* now
+        const hash = yield* hashOf(token)
+        const claimed = yield* sql<CaptureRow>`
+          UPDATE assure_captures SET consumed_at = ${timestamp}
+          WHERE token_hash = ${hash} AND consumed_at IS NULL AND expires_at > ${timestamp}
+          RETURNING *`.pipe(Effect.orDie)
+        const row = claimed[0]
+        if (row === undefined) {
+          return yield* refusal(yield* rowOf(token), timestamp) ?? new CaptureUnavailable({ reason: "consumed" })
+        }
+        const started: Array<Process.Process> = []
+        for (const entry of session.providers) {
+          const created = yield* processes
+            .create(session.tenant, session.dossierId, {
+              provider: entry.provider,
+              processType: entry.processType,
+              ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url })
+            })
+            .pipe(
+              // Nothing was started yet: the token stays usable (the provider may be back, the images replaced).
+              Effect.tapError(() =>
+                started.length === 0
+                  ? Effect.orDie(sql`UPDATE assure_captures SET consumed_at = NULL WHERE token_hash = ${hash}`)
+                  : Effect.void
+              )
+            )
+          started.push(created)
+          started[started.length - 1] = yield* processes.requestVerification(
+            session.tenant,
+            session.dossierId,
+            created.processId,
+            { returnUrl: yield* returnUrlFor(entry.provider, created.processId), clientRedirectUrl: row.redirect_url }
+          )
+        }
+        return { dossierId: session.dossierId, redirectUrl: row.redirect_url, processes: started }
+      })
+    })
+  })
+)
+
+/** The capture page's address for a token: `<base>/capture/<token>`. @since 0.3.0 */
+export const pageUrl = (base: string, token: Redacted.Redacted<string>): string =>
+  `${base.replace(/\/$/, "")}/capture/${Redacted.value(token)}`

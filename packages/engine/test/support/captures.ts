@@ -1,0 +1,233 @@
+/**
+ * Hosted capture sessions on one database: only the token's hash is stored, everything is checked before anything is
+ * stored, the token survives being opened again and is used once, it expires, it is bound to its dossier and goes
+ * with it, and a submit without the images the process type needs consumes nothing.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { type Duration, Effect, Exit, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { Captures, Dossiers, EngineConfig, Processes } from "../../src/index.js"
+import { engineLayer, jpeg, png, tenantA, tenantB } from "./engine.js"
+
+const returnUrl = (provider: string, _processId: string) =>
+  Effect.succeed(`https://assure.example/callbacks/${provider}`)
+
+const capturesLayer = (database: Layer.Layer<SqlClient.SqlClient>, lifetime: Duration.Input = "30 minutes") =>
+  Captures.layer.pipe(
+    Layer.provideMerge(engineLayer(database)),
+    Layer.provide(Layer.succeed(EngineConfig.EngineConfig, { ...EngineConfig.defaults, captureLifetime: lifetime }))
+  )
+
+const storedCaptures = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql<Record<string, unknown>>`SELECT * FROM assure_captures`
+})
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isFailure(exit) ? exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error : undefined
+
+export const captureSuite = (name: string, database: () => Layer.Layer<SqlClient.SqlClient>) => {
+  describe(`capture sessions on ${name}`, () => {
+    it.live("stores only the token's hash, opens again and again, and is used once", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const started = yield* captures.start(tenantA, dossier.dossierId, {
+          providers: [{ provider: "sandbox", processType: "document" }],
+          redirectUrl: "https://client.example/done"
+        })
+        const token = Redacted.value(started.token)
+        assert.match(token, /^[A-Za-z0-9_-]{43}$/)
+        const rows = yield* storedCaptures
+        assert.strictEqual(rows.length, 1)
+        assert.notInclude(JSON.stringify(rows), token)
+        assert.match(String(rows[0]?.token_hash), /^[0-9a-f]{64}$/)
+        // A reload of the page opens the session again.
+        for (let reload = 0; reload < 2; reload++) {
+          const session = yield* captures.open(token)
+          assert.strictEqual(session.dossierId, dossier.dossierId)
+          assert.strictEqual(session.tenant, tenantA)
+          assert.deepStrictEqual(session.providers, [{ provider: "sandbox", processType: "document" }])
+          assert.strictEqual(session.expiresAt, started.expiresAt)
+        }
+
+        // Without the front the process type needs, nothing is consumed and no process is created.
+        const early = failureOf(yield* Effect.exit(captures.submit(token, returnUrl)))
+        assert.strictEqual(early?._tag, "InvalidInput")
+        assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 0)
+        yield* captures.open(token)
+
+        const file = yield* captures.addFile(token, "front", jpeg)
+        assert.strictEqual(file.kind, "front")
+        const submitted = yield* captures.submit(token, returnUrl)
+        assert.strictEqual(submitted.redirectUrl, "https://client.example/done")
+        assert.strictEqual(submitted.processes.length, 1)
+        assert.strictEqual(submitted.processes[0]?.status, "processing")
+        const process = yield* (yield* Processes.Processes).get(
+          tenantA,
+          dossier.dossierId,
+          submitted.processes[0]?.processId ?? ""
+        )
+        assert.strictEqual(process.provider, "sandbox")
+
+        // Used: neither opened, nor given files, nor submitted again.
+        for (const again of <ReadonlyArray<Effect.Effect<unknown, unknown>>>[
+          captures.open(token),
+          captures.addFile(token, "front", jpeg),
+          captures.submit(token, returnUrl)
+        ]) {
+          assert.deepStrictEqual(
+            failureOf(yield* Effect.exit(again)),
+            new Captures.CaptureUnavailable({ reason: "consumed" })
+          )
+        }
+        assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
+    it.live("replaces a retaken photo, and takes a bounded number of uploads", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const started = yield* captures.start(tenantA, dossier.dossierId, {
+          providers: [{ provider: "sandbox", processType: "documentSelfie" }],
+          redirectUrl: "https://client.example/done"
+        })
+        const token = Redacted.value(started.token)
+        yield* captures.addFile(token, "front", jpeg)
+        const retaken = yield* captures.addFile(token, "front", png)
+        const selfie = yield* captures.addFile(token, "selfie", jpeg)
+        const files = (yield* dossiers.get(tenantA, dossier.dossierId)).files
+        assert.deepStrictEqual(
+          // In kind order: files made in the same second come in no particular order.
+          files
+            .map((file) => [file.fileId, file.kind, file.mediaType])
+            .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+          [
+            [retaken.fileId, "front", "image/png"],
+            [selfie.fileId, "selfie", "image/jpeg"]
+          ]
+        )
+        for (let upload = 3; upload < Captures.maxUploads; upload++) yield* captures.addFile(token, "front", jpeg)
+        const tooMany = failureOf(yield* Effect.exit(captures.addFile(token, "front", jpeg)))
+        assert.strictEqual(tooMany?._tag, "InvalidInput")
+        assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).files.length, 2)
+        // The link still submits, with the latest photos.
+        const submitted = yield* captures.submit(token, returnUrl)
+        assert.strictEqual(submitted.processes.length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
+    it.live("of two submits at once, one starts the process and the other finds the link used", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const started = yield* captures.start(tenantA, dossier.dossierId, {
+          providers: [{ provider: "sandbox", processType: "document" }],
+          redirectUrl: "https://client.example/done"
+        })
+        const token = Redacted.value(started.token)
+        yield* captures.addFile(token, "front", jpeg)
+        const exits = yield* Effect.all(
+          [0, 1].map(() => Effect.exit(captures.submit(token, returnUrl))),
+          {
+            concurrency: 2
+          }
+        )
+        assert.strictEqual(exits.filter(Exit.isSuccess).length, 1)
+        assert.deepStrictEqual(
+          exits.map(failureOf).filter((error) => error !== undefined),
+          [new Captures.CaptureUnavailable({ reason: "consumed" })]
+        )
+        assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
+    it.live("checks the dossier, providers, process types and URLs before storing anything", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossier = yield* (yield* Dossiers.Dossiers).create(tenantA, {})
+        const valid = {
+          providers: [{ provider: "sandbox", processType: "document" }],
+          redirectUrl: "https://client.example/done"
+        }
+        const refusals = [
+          [tenantB, dossier.dossierId, valid, "NotFound"],
+          [tenantA, "not-a-dossier", valid, "NotFound"],
+          [tenantA, dossier.dossierId, { ...valid, providers: [] }, "InvalidInput"],
+          [
+            tenantA,
+            dossier.dossierId,
+            { ...valid, providers: [{ provider: "nobody", processType: "document" }] },
+            "ProviderNotConfigured"
+          ],
+          [
+            tenantA,
+            dossier.dossierId,
+            { ...valid, providers: [{ provider: "sandbox", processType: "video" }] },
+            "InvalidInput"
+          ],
+          // A redirect flow is not the capture page's to run (yet).
+          [
+            tenantA,
+            dossier.dossierId,
+            { ...valid, providers: [{ provider: "sandbox", processType: "eid" }] },
+            "InvalidInput"
+          ],
+          [tenantA, dossier.dossierId, { ...valid, redirectUrl: "javascript:alert(1)" }, "InvalidInput"],
+          [tenantA, dossier.dossierId, { ...valid, redirectUrl: "/relative" }, "InvalidInput"],
+          // The engine's outbound policy, as for a process: https on a public address.
+          [tenantA, dossier.dossierId, { ...valid, notificationUrl: "http://127.0.0.1/hook" }, "InvalidInput"]
+        ] as const
+        for (const [tenant, dossierId, input, tag] of refusals) {
+          const error = failureOf(yield* Effect.exit(captures.start(tenant, dossierId, input)))
+          assert.strictEqual(error?._tag, tag, JSON.stringify(input))
+        }
+        assert.strictEqual((yield* storedCaptures).length, 0)
+        yield* captures.start(tenantA, dossier.dossierId, {
+          ...valid,
+          notificationUrl: "https://client.example/hook"
+        })
+        assert.strictEqual((yield* storedCaptures).length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
+    it.live("an unknown, expired or deleted dossier's token is unavailable", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const input = {
+          providers: [{ provider: "sandbox", processType: "document" }],
+          redirectUrl: "https://client.example/done"
+        }
+        const expired = yield* captures.start(tenantA, dossier.dossierId, input)
+        const unavailable = (token: string) => Effect.map(Effect.exit(captures.open(token)), failureOf)
+        assert.deepStrictEqual(
+          yield* unavailable(Redacted.value(expired.token)),
+          new Captures.CaptureUnavailable({ reason: "expired" })
+        )
+        yield* dossiers.addFile(tenantA, dossier.dossierId, "front", jpeg)
+        assert.deepStrictEqual(
+          failureOf(yield* Effect.exit(captures.submit(Redacted.value(expired.token), returnUrl))),
+          new Captures.CaptureUnavailable({ reason: "expired" })
+        )
+        assert.deepStrictEqual(
+          yield* unavailable("A".repeat(43)),
+          new Captures.CaptureUnavailable({ reason: "unknown" })
+        )
+        assert.deepStrictEqual(yield* unavailable("../../etc"), new Captures.CaptureUnavailable({ reason: "unknown" }))
+        // The session goes with its dossier.
+        yield* dossiers.delete(tenantA, dossier.dossierId)
+        assert.strictEqual((yield* storedCaptures).length, 0)
+        assert.deepStrictEqual(
+          yield* unavailable(Redacted.value(expired.token)),
+          new Captures.CaptureUnavailable({ reason: "unknown" })
+        )
+      }).pipe(Effect.provide(capturesLayer(database(), "0 seconds")))
+    )
+  })
+}
