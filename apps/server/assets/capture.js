@@ -1,5 +1,6 @@
 // The hosted capture page's script (assure, issue 19): consent, then each photo by camera (getUserMedia and a canvas
-// snapshot) or by file upload, with progress and recoverable errors, then submit. Plain JavaScript, no dependency:
+// snapshot) or by file upload, with progress and recoverable errors, then submit. A desktop page that offers the
+// hand-off to a phone (#handoff) follows the session every 2 s, and goes where the phone's submit sent the end-user. Plain JavaScript, no dependency:
 // served as is from the server's own origin, under a Content-Security-Policy without inline script. Photos live only
 // in memory (a Blob, an object URL revoked when replaced or submitted); nothing goes to browser storage.
 ;(() => {
@@ -167,6 +168,51 @@
   }
 
   const submit = document.getElementById("submit")
+  // The hand-off: what the phone did, read from the session's status until it is submitted or no longer usable.
+  const handoff = document.getElementById("handoff")
+  let submitting = false
+  if (handoff !== null) {
+    const said = document.getElementById("handoff-status")
+    const follow = async () => {
+      if (submitting) {
+        setTimeout(follow, 2000)
+        return
+      }
+      let response
+      try {
+        response = await fetch(`${base}/status`, { credentials: "same-origin", cache: "no-store" })
+      } catch {
+        setTimeout(follow, 2000)
+        return
+      }
+      const text = await response.text()
+      if (!response.ok) {
+        showError(detailOf(text, "This link is no longer valid."))
+        return
+      }
+      const status = JSON.parse(text)
+      for (const kind of status.uploaded) {
+        const shot = app.querySelector(`.shot[data-kind="${kind}"] .status`)
+        if (shot !== null && !uploaded.has(kind)) {
+          uploaded.add(kind)
+          shot.textContent = "Uploaded."
+        }
+      }
+      if (status.submitted) {
+        said.textContent = "Your photos were submitted from your phone."
+        location.replace(status.redirectTo)
+        return
+      }
+      if (status.handedOff) {
+        const done = kinds.filter((kind) => status.uploaded.includes(kind)).length
+        const progress = `Your phone has opened the link: ${done} of ${kinds.length} photos uploaded.`
+        if (said.textContent !== progress) said.textContent = progress
+      }
+      setTimeout(follow, 2000)
+    }
+    setTimeout(follow, 2000)
+  }
+
   submit.addEventListener("click", async () => {
     if (busy) {
       showError("Wait until the upload has finished.")
@@ -179,6 +225,7 @@
       return
     }
     clearError()
+    submitting = true
     submit.disabled = true
     submit.textContent = "Submitting…"
     try {
@@ -193,6 +240,7 @@
     } catch {
       showError("The connection was lost. Check your connection and try again.")
     }
+    submitting = false
     submit.disabled = false
     submit.textContent = "Submit"
   })

@@ -132,6 +132,65 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     expect(lines.join("\n")).not.toContain(token)
   })
 
+  it("hands off to a phone once: a QR code of a one-time link, the same session, and a status that follows it", async () => {
+    const dossierId = await newDossier()
+    const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: document,
+      redirectUrl: "https://client.example/done"
+    })
+    const { captureUrl } = started.json as { captureUrl: string }
+    const token = captureUrl.split("/").pop() ?? ""
+    const own = { origin: new URL(server.url).origin }
+    const handOffOf = (html: string) => /data-handoff-url="([^"]+)"/.exec(html)?.[1] ?? ""
+
+    // The page carries the link and its QR code inline: SVG shapes only, no style, no script, nothing elsewhere.
+    const html = await (await fetch(captureUrl)).text()
+    const link = handOffOf(html)
+    expect(link).toMatch(new RegExp(`^${server.url}/capture/handoff/[A-Za-z0-9_-]{43}$`))
+    expect(link).not.toContain(token)
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(html)?.[0] ?? ""
+    expect(svg).toMatch(/^<svg class="qr" role="img" aria-label="[^"]+"/)
+    expect(svg).not.toMatch(/style|script|href/i)
+    // A reload shows a new code; the one before no longer works.
+    const newer = handOffOf(await (await fetch(captureUrl)).text())
+    expect(newer).not.toBe(link)
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(404)
+
+    const status = async () => {
+      const response = await fetch(`${captureUrl}/status`)
+      expect(response.status).toBe(200)
+      expect(response.headers.get("cache-control")).toBe("no-store")
+      return response.json()
+    }
+    expect(await status()).toEqual({ uploaded: [], handedOff: false, submitted: false })
+
+    // The phone opens it: sent on to the same session, once.
+    const opened = await fetch(newer, { redirect: "manual" })
+    expect(opened.status).toBe(303)
+    expect(opened.headers.get("location")).toBe(`/capture/${token}?handoff=opened`)
+    const phonePage = await (await fetch(new URL(opened.headers.get("location") ?? "", server.url))).text()
+    expect(phonePage).toContain('id="capture-app"')
+    expect(phonePage).not.toContain('id="handoff"')
+    const again = await fetch(newer, { redirect: "manual" })
+    expect(again.status).toBe(410)
+    expect(await again.text()).toContain("This code was already used")
+    expect(await status()).toEqual({ uploaded: [], handedOff: true, submitted: false })
+
+    await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: png })
+    expect(await status()).toEqual({ uploaded: ["front"], handedOff: true, submitted: false })
+    const submitted = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+    const { redirectTo } = (await submitted.json()) as { redirectTo: string }
+    expect(redirectTo).toContain(`dossierId=${dossierId}`)
+    // The desktop learns where the phone went; a submitted session hands off no more.
+    expect(await status()).toEqual({ uploaded: ["front"], handedOff: true, submitted: true, redirectTo })
+    const unknown = await fetch(`${server.url}/capture/${"z".repeat(43)}/status`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get("content-type")).toContain("application/problem+json")
+    expect((await fetch(`${server.url}/capture/handoff/${"z".repeat(43)}`)).status).toBe(404)
+    // The code is a credential too: not in any log line.
+    expect(lines.join("\n")).not.toContain(newer.split("/").pop())
+  })
+
   it("with several providers sends back only the dossier", async () => {
     const dossierId = await newDossier()
     const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {

@@ -4,6 +4,11 @@
  * the page posts images to `POST /capture/{token}/files?kind=front|back|selfie` and ends with
  * `POST /capture/{token}/submit`, which starts the processes and answers where to send the end-user.
  *
+ * Desktop-to-phone hand-off: the page shows a QR code (SVG made here, inline) of a one-time link
+ * `/capture/handoff/{code}`; a phone opening it is sent on to `/capture/{token}?handoff=opened`, the same session. The
+ * desktop follows with `GET /capture/{token}/status` (kinds uploaded, whether a phone opened the link, and where the
+ * submitted capture sent the end-user) and goes there too when the phone submits.
+ *
  * The capture token in the path is the only credential: no bearer token, no cookie. So that another site cannot make
  * an end-user's browser post to a link it knows, every POST must come from this server's own origin (`Origin`, or
  * `Sec-Fetch-Site: same-origin`); anything else is refused with 403. An unknown, expired or used link answers a short
@@ -14,8 +19,9 @@ import { readFileSync } from "node:fs"
 import type { FileKind } from "@assure/core"
 import { Captures, Dossiers, FileContent } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import QRCode from "qrcode"
 import { ServerConfig } from "./ServerConfig.js"
 
 /** The page's own script and stylesheet, read once (`apps/server/assets`, next to `src` and `dist`). */
@@ -52,6 +58,34 @@ ${body}
 </html>
 `
 
+/**
+ * A QR code of `text` as SVG markup to inline in the page: shapes with presentation attributes only (no style, no
+ * script), named for assistive technology.
+ */
+export const qrSvg = (text: string, label: string): Promise<string> =>
+  QRCode.toString(text, { type: "svg", errorCorrectionLevel: "M", margin: 4 }).then((svg) =>
+    svg
+      .trim()
+      .replace(
+        '<svg xmlns="http://www.w3.org/2000/svg"',
+        `<svg class="qr" role="img" aria-label="${escapeHtml(label)}" focusable="false"`
+      )
+  )
+
+/** The hand-off to a phone: a QR code of a one-time link, and what the phone has done so far. */
+const renderHandOff = (handOff: { readonly url: string; readonly svg: string }) =>
+  `<section id="handoff" class="handoff" aria-labelledby="handoff-title" data-handoff-url="${escapeHtml(handOff.url)}">
+<h2 id="handoff-title">Continue on your phone</h2>
+<div class="handoff-body">
+${handOff.svg}
+<div>
+<p>No camera here? Scan this code with your phone's camera to take the photos there. This page follows along, and continues when you submit on your phone.</p>
+<p class="handoff-note">The code works once. To use another phone, reload this page for a new code.</p>
+<p class="handoff-status" id="handoff-status" role="status"></p>
+</div>
+</div>
+</section>`
+
 /** The capture page of a usable session. */
 export const renderPage = (options: {
   readonly kinds: ReadonlyArray<string>
@@ -59,6 +93,8 @@ export const renderPage = (options: {
   readonly consentText: string
   readonly expiresAt: string
   readonly maxBytes: number
+  /** The hand-off to a phone, on a page that is not on the phone already. */
+  readonly handOff?: { readonly url: string; readonly svg: string } | undefined
 }) => {
   const shots = options.kinds
     .map(
@@ -88,6 +124,7 @@ export const renderPage = (options: {
     `<main id="capture-app" data-kinds="${options.kinds.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}">
 <h1>Verify your identity</h1>
 <p class="error" id="error" role="alert" tabindex="-1" hidden></p>
+${options.handOff === undefined ? "" : renderHandOff(options.handOff)}
 <section id="consent" aria-labelledby="consent-title">
 <h2 id="consent-title">Before you start</h2>
 <p class="consent-text">${escapeHtml(options.consentText)}</p>
@@ -114,7 +151,12 @@ export const renderUnavailable = (reason: Captures.CaptureUnavailable["reason"])
       ? ["This link has expired", "For your security, capture links work for a short time only."]
       : reason === "consumed"
         ? ["This link was already used", "Your photos were submitted with it, and it cannot be used again."]
-        : ["This link is not valid", "Check that you opened the whole link you were given."]
+        : reason === "handedOff"
+          ? [
+              "This code was already used",
+              "A phone has opened it, and it works once. For another phone, reload the page on your computer and scan the new code."
+            ]
+          : ["This link is not valid", "Check that you opened the whole link you were given."]
   return page(
     title,
     `<main>
@@ -220,36 +262,93 @@ export const layer = Layer.unwrap(
         yield* router.add(
           "GET",
           "/capture/:token",
-          Effect.gen(function* () {
-            const token = yield* tokenOf
-            return yield* captures.open(token).pipe(
-              Effect.flatMap((session) =>
-                Effect.map(
-                  dossiers.get(session.tenant, session.dossierId).pipe(
-                    Effect.map((dossier) => dossier.files.map((file) => file.kind)),
-                    Effect.orElseSucceed((): ReadonlyArray<string> => [])
-                  ),
-                  (uploaded) => {
-                    const kinds = imageKinds.filter((kind) =>
-                      session.providers.some((entry) =>
-                        Captures.requiredKinds(entry.processType).some((required) => required === kind)
+          (request) =>
+            Effect.gen(function* () {
+              const token = yield* tokenOf
+              // A page opened through a hand-off is on the phone already: it offers no further hand-off.
+              const onPhone = new URL(request.url, "http://capture.invalid").searchParams.get("handoff") === "opened"
+              const handOff = onPhone
+                ? undefined
+                : yield* captures.handOff(token).pipe(
+                    Effect.flatMap((code) => {
+                      const url = `${settings.publicUrl.replace(/\/$/, "")}/capture/handoff/${Redacted.value(code)}`
+                      return Effect.promise(() => qrSvg(url, "QR code of a link that continues on your phone")).pipe(
+                        Effect.map((svg) => ({ url, svg }))
                       )
-                    )
-                    return htmlResponse(
-                      renderPage({
-                        kinds,
-                        uploaded: uploaded.filter((kind) => kinds.includes(kind)),
-                        consentText: settings.capture.consentText,
-                        expiresAt: session.expiresAt,
-                        maxBytes: maxImageBytes
-                      })
-                    )
-                  }
+                    }),
+                    Effect.orElseSucceed(() => undefined)
+                  )
+              return yield* captures.open(token).pipe(
+                Effect.flatMap((session) =>
+                  Effect.map(
+                    dossiers.get(session.tenant, session.dossierId).pipe(
+                      Effect.map((dossier) => dossier.files.map((file) => file.kind)),
+                      Effect.orElseSucceed((): ReadonlyArray<string> => [])
+                    ),
+                    (uploaded) => {
+                      const kinds = imageKinds.filter((kind) =>
+                        session.providers.some((entry) =>
+                          Captures.requiredKinds(entry.processType).some((required) => required === kind)
+                        )
+                      )
+                      return htmlResponse(
+                        renderPage({
+                          kinds,
+                          uploaded: uploaded.filter((kind) => kinds.includes(kind)),
+                          consentText: settings.capture.consentText,
+                          expiresAt: session.expiresAt,
+                          maxBytes: maxImageBytes,
+                          handOff
+                        })
+                      )
+                    }
+                  )
+                ),
+                Effect.catchTag("CaptureUnavailable", (error) =>
+                  Effect.succeed(htmlResponse(renderUnavailable(error.reason), error.reason === "unknown" ? 404 : 410))
                 )
+              )
+            }),
+          options
+        )
+
+        // A phone opening the one-time hand-off link continues the same session.
+        yield* router.add(
+          "GET",
+          "/capture/handoff/:code",
+          Effect.gen(function* () {
+            const code = (yield* HttpRouter.params).code ?? ""
+            return yield* captures.redeemHandOff(code).pipe(
+              Effect.map((token) =>
+                HttpServerResponse.empty({
+                  status: 303,
+                  headers: { location: `/capture/${Redacted.value(token)}?handoff=opened` }
+                })
               ),
               Effect.catchTag("CaptureUnavailable", (error) =>
                 Effect.succeed(htmlResponse(renderUnavailable(error.reason), error.reason === "unknown" ? 404 : 410))
               )
+            )
+          }),
+          { redactedParams: ["code"] }
+        )
+
+        // What a page following the session (a desktop that handed off to a phone) polls.
+        yield* router.add(
+          "GET",
+          "/capture/:token/status",
+          Effect.gen(function* () {
+            const token = yield* tokenOf
+            return yield* captures.status(token).pipe(
+              Effect.map((status) =>
+                HttpServerResponse.jsonUnsafe({
+                  uploaded: status.uploaded,
+                  handedOff: status.handedOff,
+                  submitted: status.redirectTo !== undefined,
+                  ...(status.redirectTo === undefined ? {} : { redirectTo: status.redirectTo })
+                })
+              ),
+              Effect.catchTag("CaptureUnavailable", (error) => Effect.succeed(unavailableProblem(error)))
             )
           }),
           options
@@ -313,17 +412,8 @@ export const layer = Layer.unwrap(
               if (refused !== undefined) return refused
               const token = yield* tokenOf
               return yield* captures.submit(token, returnUrlFor).pipe(
-                Effect.map((submitted) => {
-                  // As the Assure capture flow: the dossier, and with one provider its process and status.
-                  const target = new URL(submitted.redirectUrl)
-                  target.searchParams.set("dossierId", submitted.dossierId)
-                  const only = submitted.processes.length === 1 ? submitted.processes[0] : undefined
-                  if (only !== undefined) {
-                    target.searchParams.set("processId", only.processId)
-                    target.searchParams.set("status", only.status)
-                  }
-                  return HttpServerResponse.jsonUnsafe({ redirectTo: target.toString() })
-                }),
+                // As the Assure capture flow: the dossier, and with one provider its process and status.
+                Effect.map((submitted) => HttpServerResponse.jsonUnsafe({ redirectTo: submitted.redirectTo })),
                 Effect.catchTags({
                   CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(error)),
                   InvalidInput: (error) =>
