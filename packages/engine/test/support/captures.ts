@@ -1,8 +1,8 @@
 /**
  * Hosted capture sessions on one database: only the token's hash is stored, everything is checked before anything is
+ * stored, the token survives being opened again and is used once, it expires, it is bound to its dossier and goes
  * with it, a submit without the images the process type needs consumes nothing, and a hand-off code opens the session
  * once.
- * with it, and a submit without the images the process type needs consumes nothing.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Layer, Redacted } from "effect"
