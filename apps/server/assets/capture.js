@@ -10,6 +10,10 @@
   const kinds = (app.dataset.kinds || "").split(" ").filter(Boolean)
   const uploaded = new Set((app.dataset.uploaded || "").split(" ").filter(Boolean))
   const maxBytes = Number(app.dataset.maxBytes) || 10000000
+  // The words, in the page's language (CaptureText.ts), with `{name}` filled in.
+  const messages = JSON.parse(app.dataset.messages || "{}")
+  const say = (key, values = {}) =>
+    (messages[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole))
   const errorBox = document.getElementById("error")
   const previews = new Map()
   let busy = false
@@ -36,7 +40,7 @@
   document.getElementById("consent-form").addEventListener("submit", (event) => {
     event.preventDefault()
     if (!document.getElementById("consent-check").checked) {
-      showError("Tick “I agree” to continue.")
+      showError(say("tickAgree"))
       return
     }
     clearError()
@@ -49,11 +53,11 @@
     const status = section.querySelector(".status")
     const progress = section.querySelector(".progress")
     if (!/^image\//.test(blob.type)) {
-      showError("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image.")
+      showError(say("notImage"))
       return
     }
     if (blob.size > maxBytes) {
-      showError(`This photo is larger than ${maxBytes / 1000000} MB. Choose a smaller one.`)
+      showError(say("tooLarge", { max: maxBytes / 1000000 }))
       return
     }
     clearError()
@@ -62,7 +66,7 @@
     progress.value = 0
     progress.textContent = "0 %"
     progress.hidden = false
-    status.textContent = "Uploading…"
+    status.textContent = say("uploading")
     const request = new XMLHttpRequest()
     request.open("POST", `${base}/files?kind=${encodeURIComponent(kind)}`)
     request.setRequestHeader("content-type", blob.type)
@@ -77,7 +81,7 @@
       progress.hidden = true
       if (request.status === 201) {
         uploaded.add(kind)
-        status.textContent = "Uploaded."
+        status.textContent = say("uploaded")
         const preview = section.querySelector(".preview")
         const old = previews.get(kind)
         if (old !== undefined) URL.revokeObjectURL(old)
@@ -86,15 +90,15 @@
         preview.src = url
         preview.hidden = false
       } else {
-        status.textContent = "Not uploaded."
-        showError(detailOf(request.responseText, "The photo could not be uploaded. Try again."))
+        status.textContent = say("notUploaded")
+        showError(detailOf(request.responseText, say("uploadFailed")))
       }
     })
     request.addEventListener("error", () => {
       busy = false
       progress.hidden = true
-      status.textContent = "Not uploaded."
-      showError("The connection was lost while uploading. Check your connection and try again.")
+      status.textContent = say("notUploaded")
+      showError(say("uploadLost"))
     })
     request.send(blob)
   }
@@ -117,7 +121,7 @@
     section.querySelector(".open-camera").addEventListener("click", async () => {
       clearError()
       if (!navigator.mediaDevices?.getUserMedia) {
-        showError("This browser cannot use the camera here. Upload a photo instead.")
+        showError(say("noCamera"))
         return
       }
       try {
@@ -126,7 +130,7 @@
           video: { facingMode: kind === "selfie" ? "user" : "environment", width: { ideal: 1920 } }
         })
       } catch {
-        showError("The camera could not be opened (was access refused?). Upload a photo instead.")
+        showError(say("cameraRefused"))
         return
       }
       video.srcObject = stream
@@ -140,7 +144,7 @@
 
     section.querySelector(".take").addEventListener("click", () => {
       if (video.videoWidth === 0) {
-        showError("The camera is not ready yet. Try again in a moment.")
+        showError(say("notReady"))
         return
       }
       const canvas = document.createElement("canvas")
@@ -151,7 +155,7 @@
       canvas.toBlob(
         (blob) => {
           canvas.width = 0
-          if (blob === null) showError("The photo could not be taken. Try again, or upload a photo.")
+          if (blob === null) showError(say("notTaken"))
           else upload(section, kind, blob)
         },
         "image/jpeg",
@@ -187,7 +191,7 @@
       }
       const text = await response.text()
       if (!response.ok) {
-        showError(detailOf(text, "This link is no longer valid."))
+        showError(detailOf(text, say("noLongerValid")))
         return
       }
       const status = JSON.parse(text)
@@ -195,17 +199,17 @@
         const shot = app.querySelector(`.shot[data-kind="${kind}"] .status`)
         if (shot !== null && !uploaded.has(kind)) {
           uploaded.add(kind)
-          shot.textContent = "Uploaded."
+          shot.textContent = say("uploaded")
         }
       }
       if (status.submitted) {
-        said.textContent = "Your photos were submitted from your phone."
+        said.textContent = say("phoneSubmitted")
         location.replace(status.redirectTo)
         return
       }
       if (status.handedOff) {
         const done = kinds.filter((kind) => status.uploaded.includes(kind)).length
-        const progress = `Your phone has opened the link: ${done} of ${kinds.length} photos uploaded.`
+        const progress = say("phoneProgress", { done, total: kinds.length })
         if (said.textContent !== progress) said.textContent = progress
       }
       setTimeout(follow, 2000)
@@ -215,19 +219,19 @@
 
   submit.addEventListener("click", async () => {
     if (busy) {
-      showError("Wait until the upload has finished.")
+      showError(say("wait"))
       return
     }
     const missing = kinds.find((kind) => !uploaded.has(kind))
     if (missing !== undefined) {
       const title = app.querySelector(`#${missing}-title`)
-      showError(`Add a photo first: ${title ? title.textContent : missing}.`)
+      showError(say("missing", { what: title ? title.textContent : missing }))
       return
     }
     clearError()
     submitting = true
     submit.disabled = true
-    submit.textContent = "Submitting…"
+    submit.textContent = say("submitting")
     try {
       const response = await fetch(`${base}/submit`, { method: "POST", credentials: "same-origin" })
       const text = await response.text()
@@ -236,12 +240,12 @@
         location.replace(JSON.parse(text).redirectTo)
         return
       }
-      showError(detailOf(text, "Your photos could not be submitted. Try again."))
+      showError(detailOf(text, say("submitFailed")))
     } catch {
-      showError("The connection was lost. Check your connection and try again.")
+      showError(say("lost"))
     }
     submitting = false
     submit.disabled = false
-    submit.textContent = "Submit"
+    submit.textContent = say("submit")
   })
 })()
