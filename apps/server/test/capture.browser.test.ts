@@ -460,6 +460,82 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     await phone.close()
   }, 30_000)
 
+  it("speaks Norwegian Bokmål to a nb-NO browser on every step, axe clean, and English to others", async () => {
+    const { dossierId, captureUrl } = await newCapture()
+    const context = await browser.newContext({ ...viewports[1]?.[1], locale: "nb-NO", bypassCSP: true })
+    const page = await context.newPage()
+    const seen = watch(page)
+    const audit = async (step: string) => {
+      await page.addScriptTag({ path: axePath })
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: Array<unknown> }> } }).axe
+        return (await axe.run()).violations
+      })
+      expect(violations, step).toEqual([])
+    }
+    const alert = page.getByRole("alert")
+
+    const response = await page.goto(captureUrl)
+    expect(response?.headers()["content-language"]).toBe("nb")
+    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe("nb")
+    await expect(page.title()).resolves.toBe("Bekreft identiteten din")
+    await page
+      .getByRole("region", { name: "Fortsett på mobilen" })
+      .getByRole("img", { name: /QR-kode/ })
+      .waitFor()
+    await audit("consent")
+    await page.getByRole("button", { name: "Fortsett" }).click()
+    await expect(alert.textContent()).resolves.toBe("Kryss av for «Jeg godtar» for å fortsette.")
+    await page.getByRole("checkbox", { name: "Jeg godtar" }).check()
+    await page.getByRole("button", { name: "Fortsett" }).click()
+    await page.getByRole("heading", { name: "Ta bildene" }).waitFor()
+    await audit("capture")
+
+    const front = page.locator('section[data-kind="front"]')
+    await front.getByRole("heading", { name: "Forsiden av dokumentet ditt" }).waitFor()
+    const upload = front.getByLabel("Eller last opp et bilde")
+    await upload.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") })
+    await expect(alert.textContent()).resolves.toContain("Filen er ikke et bilde")
+    await upload.setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not really a png") })
+    await alert.filter({ hasText: "Filen kan ikke brukes" }).waitFor()
+    await audit("an error")
+    await page.getByRole("button", { name: "Send inn" }).click()
+    await expect(alert.textContent()).resolves.toBe("Legg til et bilde først: Forsiden av dokumentet ditt.")
+    await upload.setInputFiles({ name: "front.png", mimeType: "image/png", buffer: png })
+    await front.getByRole("status").filter({ hasText: "Lastet opp." }).waitFor()
+    await front.getByRole("img", { name: "Bildet ditt: forsiden av dokumentet ditt" }).waitFor()
+    await page.getByRole("button", { name: "Send inn" }).click()
+    await page.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+    expect(new URL(page.url()).searchParams.get("dossierId")).toBe(dossierId)
+
+    // The error pages: a used link, an unknown one, a used hand-off code.
+    const used = await page.goto(captureUrl)
+    expect(used?.status()).toBe(410)
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Lenken er allerede brukt")
+    await audit("used link")
+    await page.goto(`${server.url}/capture/${"n".repeat(43)}`)
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Lenken er ikke gyldig")
+    await audit("unknown link")
+    const other = await newCapture()
+    const link = /data-handoff-url="([^"]+)"/.exec(await (await fetch(other.captureUrl)).text())?.[1] ?? ""
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(303)
+    await page.goto(link)
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Koden er allerede brukt")
+    await audit("used hand-off code")
+    expect(seen.foreign).toEqual([])
+    expect(seen.errors.filter((error) => !error.includes("status of 4"))).toEqual([])
+    await context.close()
+
+    // Another language gets English.
+    const german = await browser.newContext({ locale: "de-DE" })
+    const page2 = await german.newPage()
+    const answered = await page2.goto(other.captureUrl)
+    expect(answered?.headers()["content-language"]).toBe("en")
+    await expect(page2.evaluate(() => document.documentElement.lang)).resolves.toBe("en")
+    await page2.getByRole("heading", { name: "Verify your identity" }).waitFor()
+    await german.close()
+  }, 90_000)
+
   it("has no accessibility violations (axe), on the consent step, the capture step and an unknown link", async () => {
     const { captureUrl } = await newCapture(server, [{ provider: "sandbox", processType: "documentSelfie" }])
     // The page's CSP refuses the injected axe script: bypassed for this context only.
