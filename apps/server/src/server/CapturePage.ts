@@ -81,7 +81,8 @@ ${handOff.svg}
 
 /** The capture page of a usable session. */
 export const renderPage = (options: {
-  readonly language: Language
+  /** English unless said. */
+  readonly language?: Language | undefined
   readonly kinds: ReadonlyArray<string>
   readonly uploaded: ReadonlyArray<string>
   readonly consentText: string
@@ -90,10 +91,11 @@ export const renderPage = (options: {
   /** The hand-off to a phone, on a page that is not on the phone already. */
   readonly handOff?: { readonly url: string; readonly svg: string } | undefined
 }) => {
-  const t = texts[options.language]
+  const language = options.language ?? "en"
+  const t = texts[language]
   const shots = options.kinds
     .map((kind) => {
-      const { title, guidance } = kindText(options.language, kind)
+      const { title, guidance } = kindText(language, kind)
       return `<section class="shot" data-kind="${kind}" aria-labelledby="${kind}-title">
 <h3 id="${kind}-title">${escapeHtml(title)}</h3>
 <p>${escapeHtml(guidance)}</p>
@@ -117,7 +119,7 @@ export const renderPage = (options: {
     .join("\n")
   const time = `<time datetime="${escapeHtml(options.expiresAt)}">${escapeHtml(options.expiresAt.replace("T", " ").replace("Z", " UTC"))}</time>`
   return page(
-    options.language,
+    language,
     t.title,
     `<main id="capture-app" data-kinds="${options.kinds.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}" data-messages="${escapeHtml(JSON.stringify(t.script))}">
 <h1>${escapeHtml(t.title)}</h1>
