@@ -619,7 +619,13 @@ export const layer: Layer.Layer<
           SELECT * FROM assure_files WHERE process_id = ${row.id} AND kind = 'portrait' ORDER BY created_at, id`.pipe(
           Effect.orDie
         )
-        const fileRows = [...chosen, ...returned]
+        // In a fixed order — front, back, selfie, video, then the provider's portrait — whatever order they came in.
+        const kindOrder = ["front", "back", "selfie", "video", "portrait"]
+        const rank = (file: FileRow) => {
+          const index = kindOrder.indexOf(file.kind)
+          return index < 0 ? kindOrder.length : index
+        }
+        const fileRows = [...chosen, ...returned].sort((a, b) => rank(a) - rank(b))
         const names = FullResult.fileNames(fileRows.map((file) => fileInfoOf(file)))
         const fileEntries = fileRows.map(
           (file, index): FullResult.Entry => ({

@@ -53,6 +53,8 @@ export interface Report {
     readonly handWritten: Throughput
   }
   readonly bundles: { readonly baseline: BundleSize; readonly core: BundleSize; readonly coreDossier: BundleSize }
+  /** The hosted capture page's own code, rendered between its markers (capture-page/report.ts), closing section 2. */
+  readonly capturePageSection: string
   readonly engine: EngineReport
   readonly http: HttpReport
 }
@@ -537,6 +539,8 @@ Of the minified difference, ${kB(b.core.bytesFrom.core)} is \`@assure/core\`'s o
 further code from \`effect\` that the core codecs pull in and bare schemas do not; the effect modules that grow
 most are ${growthOfEffect(b.core, b.baseline)}.
 Decoding only a dossier saves ${kB(dossierOnlySaving)} gzipped against decoding a dossier and a process.
+
+${report.capturePageSection.trimEnd()}
 
 ${renderEngineSection(report.engine, report.versions)}
 ${renderHttpSection(report.http)}

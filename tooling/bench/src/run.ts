@@ -3,7 +3,8 @@
  * runs the engine end to end against a plain-database baseline, loads the HTTP API on seeded SQLite and PostgreSQL
  * stores next to a bare HttpApi and a bare node:http server and floods its token endpoint (http/tokens.ts), times what
  * provider routing adds to a process creation (routing/) and what a process's full result costs in memory while it is
- * zipped (archive/, in a child node with `--expose-gc`), and writes `BENCHMARKS.md` at the repository root. About a
+ * zipped (archive/, in a child node with `--expose-gc`), measures the hosted capture page's own code (capture-page/),
+ * and writes `BENCHMARKS.md` at the repository root. About a
  * minute for the first two sections and several more for the engine on a 2-core machine; the engine's long memory run
  * is sized with `--engine-verifications=N` (see `engine/options.ts`), the HTTP section's stores with
  * `--stored=10000,1000000` (dossiers seeded; 10,000 by default), the routing section with `--routing-creations=N`
@@ -17,6 +18,8 @@ import { measureArchiveInChild } from "./archive/child.ts"
 import { archiveOptions } from "./archive/measure.ts"
 import { renderArchiveSection } from "./archive/report.ts"
 import { measureBundleSizes } from "./bundle-size.ts"
+import { measureCapturePage } from "./capture-page/measure.ts"
+import { renderCapturePageSection } from "./capture-page/report.ts"
 import { measureEngine } from "./engine/measure.ts"
 import { engineOptions } from "./engine/options.ts"
 import { defaultHttpOptions, measureHttp, parseStoredSizes } from "./http/measure.ts"
@@ -96,6 +99,9 @@ const [baseline, coreBundle, coreDossier] = await measureBundleSizes([
 ])
 if (!baseline || !coreBundle || !coreDossier) throw new Error("A bundle was not measured")
 
+log("the hosted capture page's own code")
+const capturePage = measureCapturePage()
+
 const engineReport = await measureEngine(engine, log)
 
 log("HTTP API under load")
@@ -108,6 +114,7 @@ const httpReport = await measureHttp(log, {
 
 const machine = describeMachine()
 const markdown = renderReport({
+  capturePageSection: renderCapturePageSection(capturePage, machine),
   date: new Date(),
   machine,
   versions: {
