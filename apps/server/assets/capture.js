@@ -1,5 +1,6 @@
 // The hosted capture page's script (assure, issue 19): consent, then each photo by camera (getUserMedia and a canvas
-// snapshot) or by file upload, with progress and recoverable errors, then submit. Plain JavaScript, no dependency:
+// snapshot) or by file upload, with progress and recoverable errors, then submit. A desktop page that offers the
+// hand-off to a phone (#handoff) follows the session every 2 s, and goes where the phone's submit sent the end-user. Plain JavaScript, no dependency:
 // served as is from the server's own origin, under a Content-Security-Policy without inline script. Photos live only
 // in memory (a Blob, an object URL revoked when replaced or submitted); nothing goes to browser storage.
 ;(() => {
@@ -9,6 +10,10 @@
   const kinds = (app.dataset.kinds || "").split(" ").filter(Boolean)
   const uploaded = new Set((app.dataset.uploaded || "").split(" ").filter(Boolean))
   const maxBytes = Number(app.dataset.maxBytes) || 10000000
+  // The words, in the page's language (CaptureText.ts), with `{name}` filled in.
+  const messages = JSON.parse(app.dataset.messages || "{}")
+  const say = (key, values = {}) =>
+    (messages[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole))
   const errorBox = document.getElementById("error")
   const previews = new Map()
   let busy = false
@@ -35,7 +40,7 @@
   document.getElementById("consent-form").addEventListener("submit", (event) => {
     event.preventDefault()
     if (!document.getElementById("consent-check").checked) {
-      showError("Tick “I agree” to continue.")
+      showError(say("tickAgree"))
       return
     }
     clearError()
@@ -48,11 +53,11 @@
     const status = section.querySelector(".status")
     const progress = section.querySelector(".progress")
     if (!/^image\//.test(blob.type)) {
-      showError("This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image.")
+      showError(say("notImage"))
       return
     }
     if (blob.size > maxBytes) {
-      showError(`This photo is larger than ${maxBytes / 1000000} MB. Choose a smaller one.`)
+      showError(say("tooLarge", { max: maxBytes / 1000000 }))
       return
     }
     clearError()
@@ -61,7 +66,7 @@
     progress.value = 0
     progress.textContent = "0 %"
     progress.hidden = false
-    status.textContent = "Uploading…"
+    status.textContent = say("uploading")
     const request = new XMLHttpRequest()
     request.open("POST", `${base}/files?kind=${encodeURIComponent(kind)}`)
     request.setRequestHeader("content-type", blob.type)
@@ -76,7 +81,7 @@
       progress.hidden = true
       if (request.status === 201) {
         uploaded.add(kind)
-        status.textContent = "Uploaded."
+        status.textContent = say("uploaded")
         const preview = section.querySelector(".preview")
         const old = previews.get(kind)
         if (old !== undefined) URL.revokeObjectURL(old)
@@ -85,15 +90,15 @@
         preview.src = url
         preview.hidden = false
       } else {
-        status.textContent = "Not uploaded."
-        showError(detailOf(request.responseText, "The photo could not be uploaded. Try again."))
+        status.textContent = say("notUploaded")
+        showError(detailOf(request.responseText, say("uploadFailed")))
       }
     })
     request.addEventListener("error", () => {
       busy = false
       progress.hidden = true
-      status.textContent = "Not uploaded."
-      showError("The connection was lost while uploading. Check your connection and try again.")
+      status.textContent = say("notUploaded")
+      showError(say("uploadLost"))
     })
     request.send(blob)
   }
@@ -116,7 +121,7 @@
     section.querySelector(".open-camera").addEventListener("click", async () => {
       clearError()
       if (!navigator.mediaDevices?.getUserMedia) {
-        showError("This browser cannot use the camera here. Upload a photo instead.")
+        showError(say("noCamera"))
         return
       }
       try {
@@ -125,7 +130,7 @@
           video: { facingMode: kind === "selfie" ? "user" : "environment", width: { ideal: 1920 } }
         })
       } catch {
-        showError("The camera could not be opened (was access refused?). Upload a photo instead.")
+        showError(say("cameraRefused"))
         return
       }
       video.srcObject = stream
@@ -139,7 +144,7 @@
 
     section.querySelector(".take").addEventListener("click", () => {
       if (video.videoWidth === 0) {
-        showError("The camera is not ready yet. Try again in a moment.")
+        showError(say("notReady"))
         return
       }
       const canvas = document.createElement("canvas")
@@ -150,7 +155,7 @@
       canvas.toBlob(
         (blob) => {
           canvas.width = 0
-          if (blob === null) showError("The photo could not be taken. Try again, or upload a photo.")
+          if (blob === null) showError(say("notTaken"))
           else upload(section, kind, blob)
         },
         "image/jpeg",
@@ -167,20 +172,66 @@
   }
 
   const submit = document.getElementById("submit")
+  // The hand-off: what the phone did, read from the session's status until it is submitted or no longer usable.
+  const handoff = document.getElementById("handoff")
+  let submitting = false
+  if (handoff !== null) {
+    const said = document.getElementById("handoff-status")
+    const follow = async () => {
+      if (submitting) {
+        setTimeout(follow, 2000)
+        return
+      }
+      let response
+      try {
+        response = await fetch(`${base}/status`, { credentials: "same-origin", cache: "no-store" })
+      } catch {
+        setTimeout(follow, 2000)
+        return
+      }
+      const text = await response.text()
+      if (!response.ok) {
+        showError(detailOf(text, say("noLongerValid")))
+        return
+      }
+      const status = JSON.parse(text)
+      for (const kind of status.uploaded) {
+        const shot = app.querySelector(`.shot[data-kind="${kind}"] .status`)
+        if (shot !== null && !uploaded.has(kind)) {
+          uploaded.add(kind)
+          shot.textContent = say("uploaded")
+        }
+      }
+      if (status.submitted) {
+        said.textContent = say("phoneSubmitted")
+        location.replace(status.redirectTo)
+        return
+      }
+      if (status.handedOff) {
+        const done = kinds.filter((kind) => status.uploaded.includes(kind)).length
+        const progress = say("phoneProgress", { done, total: kinds.length })
+        if (said.textContent !== progress) said.textContent = progress
+      }
+      setTimeout(follow, 2000)
+    }
+    setTimeout(follow, 2000)
+  }
+
   submit.addEventListener("click", async () => {
     if (busy) {
-      showError("Wait until the upload has finished.")
+      showError(say("wait"))
       return
     }
     const missing = kinds.find((kind) => !uploaded.has(kind))
     if (missing !== undefined) {
       const title = app.querySelector(`#${missing}-title`)
-      showError(`Add a photo first: ${title ? title.textContent : missing}.`)
+      showError(say("missing", { what: title ? title.textContent : missing }))
       return
     }
     clearError()
+    submitting = true
     submit.disabled = true
-    submit.textContent = "Submitting…"
+    submit.textContent = say("submitting")
     try {
       const response = await fetch(`${base}/submit`, { method: "POST", credentials: "same-origin" })
       const text = await response.text()
@@ -189,11 +240,12 @@
         location.replace(JSON.parse(text).redirectTo)
         return
       }
-      showError(detailOf(text, "Your photos could not be submitted. Try again."))
+      showError(detailOf(text, say("submitFailed")))
     } catch {
-      showError("The connection was lost. Check your connection and try again.")
+      showError(say("lost"))
     }
+    submitting = false
     submit.disabled = false
-    submit.textContent = "Submit"
+    submit.textContent = say("submit")
   })
 })()

@@ -9,8 +9,9 @@
  * the viewport only, never the whole page, so that the files stay small.
  *
  * The output is the same from one run to the next: the camera is Chromium's fake device playing a still frame this
- * script draws (a card on a dark desk, as `--use-file-for-fake-video-capture`), and the link's expiry time, the one
- * thing on the pages that depends on the clock, is shown as a fixed time.
+ * script draws (a card on a dark desk, as `--use-file-for-fake-video-capture`), the link's expiry time, the one
+ * thing on the pages that depends on the clock, is shown as a fixed time, and the desktop's hand-off QR code (a new
+ * random one-time link on every load) is shown as the code of a fixed example link.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
@@ -20,12 +21,17 @@ import { PersonalDataCipher } from "@assure/engine"
 import { ConfigProvider, type Duration, Effect, Fiber, Layer } from "effect"
 import { type BrowserContextOptions, chromium, type Page } from "playwright-core"
 import { makeApp } from "../dist/server/App.js"
+import { qrSvg } from "../dist/server/CapturePage.js"
 import { hashSecret } from "../dist/server/Secrets.js"
 import { fromVariables } from "../dist/server/ServerConfig.js"
 
 const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
 const output = join(import.meta.dirname, "..", "..", "..", "docs", "images", "capture")
 const shownExpiry = "2026-01-15T10:30:00Z"
+const shownHandOff = await qrSvg(
+  `https://assure.example/capture/handoff/${"A".repeat(43)}`,
+  "QR code of a link that continues on your phone"
+)
 
 const viewports: ReadonlyArray<readonly [string, BrowserContextOptions]> = [
   ["phone", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }],
@@ -160,17 +166,22 @@ const showWhole = (page: Page): Promise<void> =>
     if (section.getBoundingClientRect().bottom > innerHeight) section.scrollIntoView({ block: "start" })
   })
 
-/** The viewport as it is, with the expiry time fixed and nothing moving. */
+/** The viewport as it is, with the expiry time and the hand-off QR code fixed and nothing moving. */
 const shoot = async (page: Page, name: string): Promise<void> => {
-  await page.evaluate((expiry) => {
-    const time = document.querySelector("time")
-    if (time !== null) {
-      time.dateTime = expiry
-      time.textContent = expiry.replace("T", " ").replace("Z", " UTC")
-    }
-    // No focus ring or caret on a screenshot: focus moves to each new step, which is right but noisy in a picture.
-    if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
-  }, shownExpiry)
+  await page.evaluate(
+    ([expiry, handOff]) => {
+      const qr = document.querySelector("#handoff svg")
+      if (qr !== null) qr.outerHTML = handOff
+      const time = document.querySelector("time")
+      if (time !== null) {
+        time.dateTime = expiry
+        time.textContent = expiry.replace("T", " ").replace("Z", " UTC")
+      }
+      // No focus ring or caret on a screenshot: focus moves to each new step, which is right but noisy in a picture.
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
+    },
+    [shownExpiry, shownHandOff] as const
+  )
   const path = join(output, `${name}.png`)
   await page.screenshot({ path, animations: "disabled", caret: "hide" })
   written.push(path)

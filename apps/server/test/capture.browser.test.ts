@@ -3,8 +3,8 @@
  * (`--use-fake-device-for-media-stream`): on a phone and on a desktop viewport, the whole path from
  * `POST /assure/dossiers/{dossierId}/capture` through consent and a camera snapshot to the client's `redirectUrl` and
  * an accepted sandbox process; the upload fallback with its recoverable errors; a reload that keeps the session;
- * used, expired and unknown links; a cross-site POST refused; the security headers; the keyboard alone; and axe
- * finding no violations.
+ * used, expired and unknown links; a cross-site POST refused; the security headers; the keyboard alone; the hand-off
+ * from a desktop to a phone by a QR code, the desktop following the phone to the end; and axe finding no violations.
  *
  * Runs when Chromium is installed (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`); with `ASSURE_REQUIRE_BROWSER=1`
  * a missing browser is a failure instead of a skip.
@@ -331,7 +331,8 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     const html = await (await fetch(captureUrl)).text()
     expect(html).not.toMatch(/<script(?![^>]*\ssrc=)/)
     expect(html).not.toMatch(/\sstyle=|<style/)
-    expect(html).not.toMatch(/https?:\/\//)
+    // The only absolute URL is the server's own: the hand-off link its QR code shows.
+    for (const url of html.match(/https?:\/\/[^"'\s<]+/g) ?? []) expect(url).toMatch(new RegExp(`^${server.url}/`))
     for (const [path, type] of [
       ["/capture/assets/capture.js", "text/javascript"],
       ["/capture/assets/capture.css", "text/css"]
@@ -382,6 +383,159 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     await context.close()
   }, 60_000)
 
+  it("hands off from a desktop to a phone: the phone opens the QR code's one-time link, the desktop follows to the end", async () => {
+    const { dossierId, captureUrl } = await newCapture()
+    const desktop = await browser.newContext(viewports[1]?.[1])
+    const phone = await browser.newContext(viewports[0]?.[1])
+    const desk = await desktop.newPage()
+    const seenOnDesk = watch(desk)
+    await desk.goto(captureUrl)
+
+    // The desktop shows the QR code of a one-time link (not the capture link itself), before any consent.
+    const handoff = desk.getByRole("region", { name: "Continue on your phone" })
+    await expect(handoff.isVisible()).resolves.toBe(true)
+    const qr = handoff.getByRole("img", { name: /QR code/ })
+    await expect(qr.isVisible()).resolves.toBe(true)
+    const box = await qr.boundingBox()
+    expect(box?.width).toBeGreaterThanOrEqual(150)
+    const link = (await handoff.getAttribute("data-handoff-url")) ?? ""
+    expect(link).toMatch(new RegExp(`^${server.url}/capture/handoff/[A-Za-z0-9_-]{43}$`))
+    expect(link).not.toContain(new URL(captureUrl).pathname)
+
+    // The phone opens it and lands in the same session, with no QR code of its own.
+    const mobile = await phone.newPage()
+    const seenOnPhone = watch(mobile)
+    const opened = await mobile.goto(link)
+    expect(opened?.status()).toBe(200)
+    expect(mobile.url()).toBe(`${captureUrl}?handoff=opened`)
+    await expect(mobile.locator("#handoff").count()).resolves.toBe(0)
+    const said = desk.locator("#handoff-status")
+    await said.filter({ hasText: "Your phone has opened the link: 0 of 1 photos uploaded." }).waitFor()
+    // A photograph of the QR code is no use now: the link worked once.
+    const reused = await phone.newPage()
+    const again = await reused.goto(link)
+    expect(again?.status()).toBe(410)
+    expect(again?.headers()["content-security-policy"]).toBe(captureContentSecurityPolicy)
+    expect(again?.headers()["cache-control"]).toBe("no-store")
+    await expect(reused.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("This code was already used")
+
+    // The phone takes the front with its camera; the desktop sees it uploaded.
+    await giveConsent(mobile)
+    const front = mobile.locator('section[data-kind="front"]')
+    await front.getByRole("button", { name: "Use the camera" }).click()
+    await mobile.waitForFunction(() => {
+      const video = document.querySelector<HTMLVideoElement>('section[data-kind="front"] video')
+      return video !== null && video.videoWidth > 0
+    })
+    await front.getByRole("button", { name: "Take photo" }).click()
+    await front.getByRole("status").filter({ hasText: "Uploaded." }).waitFor({ timeout: 15_000 })
+    await said.filter({ hasText: "1 of 1 photos uploaded" }).waitFor()
+    await expect(desk.locator('section[data-kind="front"] .status').textContent()).resolves.toBe("Uploaded.")
+
+    // The phone submits; both end at the client's page with the same process.
+    await mobile.getByRole("button", { name: "Submit" }).click()
+    await mobile.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+    await desk.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+    expect(desk.url()).toBe(mobile.url())
+    const landed = new URL(desk.url())
+    expect(landed.searchParams.get("dossierId")).toBe(dossierId)
+    expect(await finalStatus(dossierId, landed.searchParams.get("processId") ?? "")).toBe("accepted")
+
+    // And once submitted, the session is used.
+    expect((await reused.goto(link))?.status()).toBe(410)
+    await expect(reused.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("This link was already used")
+
+    expect([...seenOnDesk.foreign, ...seenOnPhone.foreign]).toEqual([])
+    expect([...seenOnDesk.errors, ...seenOnPhone.errors]).toEqual([])
+    await desktop.close()
+    await phone.close()
+  }, 90_000)
+
+  it("offers the hand-off on wide screens only", async () => {
+    const { captureUrl } = await newCapture()
+    const phone = await browser.newContext(viewports[0]?.[1])
+    const page = await phone.newPage()
+    await page.goto(captureUrl)
+    await expect(page.locator("#handoff").isVisible()).resolves.toBe(false)
+    await phone.close()
+  }, 30_000)
+
+  it("speaks Norwegian Bokmål to a nb-NO browser on every step, axe clean, and English to others", async () => {
+    const { dossierId, captureUrl } = await newCapture()
+    const context = await browser.newContext({ ...viewports[1]?.[1], locale: "nb-NO", bypassCSP: true })
+    const page = await context.newPage()
+    const seen = watch(page)
+    const audit = async (step: string) => {
+      await page.addScriptTag({ path: axePath })
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: Array<unknown> }> } }).axe
+        return (await axe.run()).violations
+      })
+      expect(violations, step).toEqual([])
+    }
+    const alert = page.getByRole("alert")
+
+    const response = await page.goto(captureUrl)
+    expect(response?.headers()["content-language"]).toBe("nb")
+    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe("nb")
+    await expect(page.title()).resolves.toBe("Bekreft identiteten din")
+    await page
+      .getByRole("region", { name: "Fortsett på mobilen" })
+      .getByRole("img", { name: /QR-kode/ })
+      .waitFor()
+    await audit("consent")
+    await page.getByRole("button", { name: "Fortsett" }).click()
+    await expect(alert.textContent()).resolves.toBe("Kryss av for «Jeg godtar» for å fortsette.")
+    await page.getByRole("checkbox", { name: "Jeg godtar" }).check()
+    await page.getByRole("button", { name: "Fortsett" }).click()
+    await page.getByRole("heading", { name: "Ta bildene" }).waitFor()
+    await audit("capture")
+
+    const front = page.locator('section[data-kind="front"]')
+    await front.getByRole("heading", { name: "Forsiden av dokumentet ditt" }).waitFor()
+    const upload = front.getByLabel("Eller last opp et bilde")
+    await upload.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") })
+    await expect(alert.textContent()).resolves.toContain("Filen er ikke et bilde")
+    await upload.setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not really a png") })
+    await alert.filter({ hasText: "Filen kan ikke brukes" }).waitFor()
+    await audit("an error")
+    await page.getByRole("button", { name: "Send inn" }).click()
+    await expect(alert.textContent()).resolves.toBe("Legg til et bilde først: Forsiden av dokumentet ditt.")
+    await upload.setInputFiles({ name: "front.png", mimeType: "image/png", buffer: png })
+    await front.getByRole("status").filter({ hasText: "Lastet opp." }).waitFor()
+    await front.getByRole("img", { name: "Bildet ditt: forsiden av dokumentet ditt" }).waitFor()
+    await page.getByRole("button", { name: "Send inn" }).click()
+    await page.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+    expect(new URL(page.url()).searchParams.get("dossierId")).toBe(dossierId)
+
+    // The error pages: a used link, an unknown one, a used hand-off code.
+    const used = await page.goto(captureUrl)
+    expect(used?.status()).toBe(410)
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Lenken er allerede brukt")
+    await audit("used link")
+    await page.goto(`${server.url}/capture/${"n".repeat(43)}`)
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Lenken er ikke gyldig")
+    await audit("unknown link")
+    const other = await newCapture()
+    const link = /data-handoff-url="([^"]+)"/.exec(await (await fetch(other.captureUrl)).text())?.[1] ?? ""
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(303)
+    await page.goto(link)
+    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Koden er allerede brukt")
+    await audit("used hand-off code")
+    expect(seen.foreign).toEqual([])
+    expect(seen.errors.filter((error) => !error.includes("status of 4"))).toEqual([])
+    await context.close()
+
+    // Another language gets English.
+    const german = await browser.newContext({ locale: "de-DE" })
+    const page2 = await german.newPage()
+    const answered = await page2.goto(other.captureUrl)
+    expect(answered?.headers()["content-language"]).toBe("en")
+    await expect(page2.evaluate(() => document.documentElement.lang)).resolves.toBe("en")
+    await page2.getByRole("heading", { name: "Verify your identity" }).waitFor()
+    await german.close()
+  }, 90_000)
+
   it("has no accessibility violations (axe), on the consent step, the capture step and an unknown link", async () => {
     const { captureUrl } = await newCapture(server, [{ provider: "sandbox", processType: "documentSelfie" }])
     // The page's CSP refuses the injected axe script: bypassed for this context only.
@@ -402,6 +556,11 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
       await audit("capture")
       await page.goto(`${server.url}/capture/${"y".repeat(43)}`)
       await audit("unknown link")
+      // A used hand-off link.
+      const link = /data-handoff-url="([^"]+)"/.exec(await (await fetch(captureUrl)).text())?.[1] ?? ""
+      expect((await fetch(link, { redirect: "manual" })).status).toBe(303)
+      await page.goto(link)
+      await audit("used hand-off link")
       await context.close()
     }
   }, 60_000)

@@ -7,6 +7,7 @@
 import { format } from "node:util"
 import { Duration, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { languageOf, texts } from "../src/server/CaptureText.js"
 import { defaultConsentText } from "../src/server/ServerConfig.js"
 import { loadWith } from "./support/config.js"
 import { apiClient, clients, type Running, startServer } from "./support/server.js"
@@ -132,6 +133,65 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     expect(lines.join("\n")).not.toContain(token)
   })
 
+  it("hands off to a phone once: a QR code of a one-time link, the same session, and a status that follows it", async () => {
+    const dossierId = await newDossier()
+    const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: document,
+      redirectUrl: "https://client.example/done"
+    })
+    const { captureUrl } = started.json as { captureUrl: string }
+    const token = captureUrl.split("/").pop() ?? ""
+    const own = { origin: new URL(server.url).origin }
+    const handOffOf = (html: string) => /data-handoff-url="([^"]+)"/.exec(html)?.[1] ?? ""
+
+    // The page carries the link and its QR code inline: SVG shapes only, no style, no script, nothing elsewhere.
+    const html = await (await fetch(captureUrl)).text()
+    const link = handOffOf(html)
+    expect(link).toMatch(new RegExp(`^${server.url}/capture/handoff/[A-Za-z0-9_-]{43}$`))
+    expect(link).not.toContain(token)
+    const svg = /<svg[\s\S]*?<\/svg>/.exec(html)?.[0] ?? ""
+    expect(svg).toMatch(/^<svg class="qr" role="img" aria-label="[^"]+"/)
+    expect(svg).not.toMatch(/style|script|href/i)
+    // A reload shows a new code; the one before no longer works.
+    const newer = handOffOf(await (await fetch(captureUrl)).text())
+    expect(newer).not.toBe(link)
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(404)
+
+    const status = async () => {
+      const response = await fetch(`${captureUrl}/status`)
+      expect(response.status).toBe(200)
+      expect(response.headers.get("cache-control")).toBe("no-store")
+      return response.json()
+    }
+    expect(await status()).toEqual({ uploaded: [], handedOff: false, submitted: false })
+
+    // The phone opens it: sent on to the same session, once.
+    const opened = await fetch(newer, { redirect: "manual" })
+    expect(opened.status).toBe(303)
+    expect(opened.headers.get("location")).toBe(`/capture/${token}?handoff=opened`)
+    const phonePage = await (await fetch(new URL(opened.headers.get("location") ?? "", server.url))).text()
+    expect(phonePage).toContain('id="capture-app"')
+    expect(phonePage).not.toContain('id="handoff"')
+    const again = await fetch(newer, { redirect: "manual" })
+    expect(again.status).toBe(410)
+    expect(await again.text()).toContain("This code was already used")
+    expect(await status()).toEqual({ uploaded: [], handedOff: true, submitted: false })
+
+    await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: png })
+    expect(await status()).toEqual({ uploaded: ["front"], handedOff: true, submitted: false })
+    const submitted = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+    const { redirectTo } = (await submitted.json()) as { redirectTo: string }
+    expect(redirectTo).toContain(`dossierId=${dossierId}`)
+    // The desktop learns where the phone went; a submitted session hands off no more.
+    expect(await status()).toEqual({ uploaded: ["front"], handedOff: true, submitted: true, redirectTo })
+    const unknown = await fetch(`${server.url}/capture/${"z".repeat(43)}/status`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get("content-type")).toContain("application/problem+json")
+    expect((await fetch(`${server.url}/capture/handoff/${"z".repeat(43)}`)).status).toBe(404)
+    // The code is a credential too: not in any log line.
+    expect(lines.join("\n")).not.toContain(newer.split("/").pop())
+  })
+
   it("with several providers sends back only the dossier", async () => {
     const dossierId = await newDossier()
     const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
@@ -153,6 +213,83 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     const dossier = await api.call("GET", `/assure/dossiers/${dossierId}`)
     expect((dossier.json as { processes: ReadonlyArray<unknown> }).processes).toHaveLength(2)
   })
+})
+
+describe("the capture page's language", () => {
+  it("is Norwegian Bokmål for nb, no and nn, by preference; English otherwise", () => {
+    for (const [header, language] of [
+      [undefined, "en"],
+      ["", "en"],
+      ["nb-NO,nb;q=0.9,en;q=0.8", "nb"],
+      ["no", "nb"],
+      ["nn-NO", "nb"],
+      ["en-GB,nb;q=0.5", "en"],
+      ["de-DE,nb;q=0.7,en;q=0.5", "nb"],
+      ["de-DE,fr;q=0.9", "en"],
+      ["en;q=0.3,nb;q=0.9", "nb"],
+      ["nb;q=0,en", "en"],
+      ["*", "en"]
+    ] as const) {
+      expect(languageOf(header), String(header)).toBe(language)
+    }
+  })
+
+  it("has every word in both languages", () => {
+    const keys = (value: unknown): Array<string> =>
+      typeof value === "object" && value !== null
+        ? Object.entries(value).flatMap(([key, inner]) => keys(inner).map((path) => `${key}.${path}`))
+        : [""]
+    expect(keys(texts.nb)).toEqual(keys(texts.en))
+    const nbWords = keys(texts.nb).map((path) =>
+      path
+        .split(".")
+        .filter(Boolean)
+        .reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], texts.nb)
+    )
+    for (const word of nbWords) expect(typeof word === "string" && word.length > 0).toBe(true)
+  })
+
+  it("answers the page, its errors and its problems in the language asked for, and says so", async () => {
+    const server = await startServer()
+    try {
+      const api = await apiClient(server, clients.alpha)
+      const dossierId = ((await api.call("POST", "/assure/dossiers", {})).json as { dossierId: string }).dossierId
+      const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+        providers: document,
+        redirectUrl: "https://client.example/done"
+      })
+      const { captureUrl } = started.json as { captureUrl: string }
+      const nb = { "accept-language": "nb-NO,nb;q=0.9,en;q=0.8" }
+      const page = await fetch(captureUrl, { headers: nb })
+      expect(page.headers.get("content-language")).toBe("nb")
+      expect(page.headers.get("vary")).toContain("Accept-Language")
+      const html = await page.text()
+      expect(html).toContain('<html lang="nb">')
+      expect(html).toContain("Bekreft identiteten din")
+      expect(html).toContain(texts.nb.defaultConsent.slice(0, 40))
+      expect(html).toContain("data-messages=")
+      expect(html).not.toContain("Verify your identity")
+      const english = await fetch(captureUrl, { headers: { "accept-language": "de-DE,en;q=0.5" } })
+      expect(english.headers.get("content-language")).toBe("en")
+      expect(await english.text()).toContain('<html lang="en">')
+      // The problems the script shows, and the error pages.
+      const own = { ...nb, origin: new URL(server.url).origin }
+      const early = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+      expect(early.headers.get("content-language")).toBe("nb")
+      expect(((await early.json()) as { detail: string }).detail).toBe("Bildet mangler: forsiden av dokumentet ditt.")
+      const foreign = await fetch(`${captureUrl}/submit`, { method: "POST", headers: nb })
+      expect(((await foreign.json()) as { detail: string }).detail).toBe(texts.nb.problems.crossSite)
+      const unknown = await fetch(`${server.url}/capture/${"q".repeat(43)}`, { headers: nb })
+      expect(unknown.status).toBe(404)
+      expect(unknown.headers.get("content-language")).toBe("nb")
+      expect(await unknown.text()).toContain("Lenken er ikke gyldig")
+      // The script and stylesheet are the same for every language.
+      const script = await fetch(`${server.url}/capture/assets/capture.js`, { headers: nb })
+      expect(script.headers.get("content-language")).toBeNull()
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
 })
 
 describe("the capture settings", () => {

@@ -14,6 +14,11 @@
  *   session takes at most {@link maxUploads} uploads.
  * - `submit` consumes the token and creates and starts the processes, with the dossier's images; a token is used
  *   once. Nothing is consumed when the images a process type needs are missing.
+ * - `handOff` gives a usable session a new one-time hand-off code (a desktop shows it as a QR code of
+ *   `/capture/handoff/<code>`); only the code's hash is stored, with the token sealed under a key derived from the
+ *   code. `redeemHandOff` opens it once, on the phone, and answers the token; a newer code replaces an older one.
+ * - `status` says what a page following the session needs: the kinds uploaded, whether a phone opened a hand-off, and
+ *   where a submitted capture sent the end-user.
  *
  * @since 0.3.0
  */
@@ -74,20 +79,38 @@ export interface Submitted {
   readonly dossierId: string
   readonly redirectUrl: string
   readonly processes: ReadonlyArray<Process.Process>
+  /**
+   * Where the end-user is sent: `redirectUrl` with `dossierId`, and with a single process its `processId` and
+   * `status`, as Assure's capture flow does. @since 0.3.0
+   */
+  readonly redirectTo: string
+}
+
+/** A session's progress, as a page following it (a desktop that handed off to a phone) reads it. @since 0.3.0 */
+export interface Status {
+  /** The kinds of photo uploaded through the session. */
+  readonly uploaded: ReadonlyArray<FileKind.UploadableKind>
+  /** Whether a phone opened one of the session's hand-off links. */
+  readonly handedOff: boolean
+  /** Where the submitted capture sent the end-user; absent until the submit has started its processes. */
+  readonly redirectTo?: string | undefined
 }
 
 /**
  * The token is not usable: no session has it (`unknown`), it has expired (`expired`), or it was submitted already
- * (`consumed`). The page says so; nothing is told about the dossier.
+ * (`consumed`), or — for a one-time hand-off link — it was opened already (`handedOff`). The page says so; nothing is
+ * told about the dossier.
  *
  * @since 0.3.0
  */
 export class CaptureUnavailable extends Schema.TaggedError<CaptureUnavailable>("@assure/engine/CaptureUnavailable")(
   "CaptureUnavailable",
-  { reason: Schema.Literals(["unknown", "expired", "consumed"]) }
+  { reason: Schema.Literals(["unknown", "expired", "consumed", "handedOff"]) }
 ) {
   override get message(): string {
-    return `The capture link is ${this.reason === "unknown" ? "not known" : this.reason}`
+    return this.reason === "handedOff"
+      ? "The hand-off link was opened already"
+      : `The capture link is ${this.reason === "unknown" ? "not known" : this.reason}`
   }
 }
 
@@ -129,6 +152,9 @@ export class Captures extends Context.Service<
       | NoProviderAvailable
       | ProviderError.ProviderError
     >
+    readonly handOff: (token: string) => Effect.Effect<Redacted.Redacted<string>, CaptureUnavailable>
+    readonly redeemHandOff: (code: string) => Effect.Effect<Redacted.Redacted<string>, CaptureUnavailable>
+    readonly status: (token: string) => Effect.Effect<Status, CaptureUnavailable>
   }
 >()("@assure/engine/Captures") {}
 
@@ -144,6 +170,10 @@ interface CaptureRow {
   readonly uploads: number
   readonly files: string
   readonly created_at: string
+  readonly handoff_hash: string | null
+  readonly handoff_seal: string | null
+  readonly handoff_opened_at: string | null
+  readonly redirected_to: string | null
 }
 
 /** How many uploads one capture session takes, retakes included. @since 0.3.0 */
@@ -160,13 +190,69 @@ const hashOf = (token: string) =>
     Effect.map(hex)
   )
 
-/** 32 random bytes, base64url: 256 bits that are the session's only credential. */
-const newToken = () => {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32))
-  return btoa(String.fromCharCode(...bytes))
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
     .replaceAll("+", "-")
     .replaceAll("/", "_")
     .replaceAll("=", "")
+
+const fromBase64url = (text: string) =>
+  Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (char) => char.charCodeAt(0))
+
+/** 32 random bytes, base64url: 256 bits that are the session's only credential. */
+const newToken = () => base64url(globalThis.crypto.getRandomValues(new Uint8Array(32)))
+
+/** The AES-GCM key a hand-off code seals its token with: HKDF-SHA-256 of the code, apart from its lookup hash. */
+const handOffKey = async (code: string, usage: "encrypt" | "decrypt") => {
+  const subtle = globalThis.crypto.subtle
+  const base = await subtle.importKey("raw", new TextEncoder().encode(code), "HKDF", false, ["deriveKey"])
+  return subtle.deriveKey(
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new Uint8Array(0),
+      info: new TextEncoder().encode("assure capture hand-off")
+    },
+    base,
+    { name: "AES-GCM", length: 256 },
+    false,
+    [usage]
+  )
+}
+
+/** The token sealed under the code: `<iv>.<ciphertext>`, base64url. */
+const sealToken = (token: string, code: string) =>
+  Effect.promise(async () => {
+    const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
+    const sealed = await globalThis.crypto.subtle.encrypt(
+      { name: "AES-GCM", iv },
+      await handOffKey(code, "encrypt"),
+      new TextEncoder().encode(token)
+    )
+    return `${base64url(iv)}.${base64url(new Uint8Array(sealed))}`
+  })
+
+const openToken = (seal: string, code: string) =>
+  Effect.promise(async () => {
+    const [iv = "", sealed = ""] = seal.split(".")
+    const token = await globalThis.crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: fromBase64url(iv) },
+      await handOffKey(code, "decrypt"),
+      fromBase64url(sealed)
+    )
+    return new TextDecoder().decode(token)
+  })
+
+/** Where a submitted capture sends the end-user, as Assure's capture flow: the dossier, and one process's status. */
+const redirectTarget = (redirectUrl: string, dossierId: string, started: ReadonlyArray<Process.Process>) => {
+  const target = new URL(redirectUrl)
+  target.searchParams.set("dossierId", dossierId)
+  const only = started.length === 1 ? started[0] : undefined
+  if (only !== undefined) {
+    target.searchParams.set("processId", only.processId)
+    target.searchParams.set("status", only.status)
+  }
+  return target.toString()
 }
 
 /** Only tokens of the shape `start` makes are looked up. */
@@ -289,7 +375,11 @@ export const layer: Layer.Layer<
           consumed_at: null,
           uploads: 0,
           files: "{}",
-          created_at: timestamp
+          created_at: timestamp,
+          handoff_hash: null,
+          handoff_seal: null,
+          handoff_opened_at: null,
+          redirected_to: null
         }
         // The dossier may have been deleted since it was read: the foreign key refuses the row, and nothing is stored.
         const stored = yield* sql`INSERT INTO assure_captures ${sql.insert({ ...row })}`.pipe(
@@ -402,7 +492,57 @@ export const layer: Layer.Layer<
             { returnUrl: yield* returnUrlFor(entry.provider, created.processId), clientRedirectUrl: row.redirect_url }
           )
         }
-        return { dossierId: session.dossierId, redirectUrl: row.redirect_url, processes: started }
+        const redirectTo = redirectTarget(row.redirect_url, session.dossierId, started)
+        // For a page that follows the session (a desktop whose end-user finished on a phone).
+        yield* sql`UPDATE assure_captures SET redirected_to = ${redirectTo} WHERE token_hash = ${hash}`.pipe(
+          Effect.orDie
+        )
+        return { dossierId: session.dossierId, redirectUrl: row.redirect_url, processes: started, redirectTo }
+      }),
+
+      handOff: Effect.fn("Captures.handOff")(function* (token) {
+        yield* open(token)
+        const code = newToken()
+        const hash = yield* hashOf(token)
+        // The newest code is the one: it replaces the one before, used or not.
+        const updated = yield* sql<{ token_hash: string }>`
+          UPDATE assure_captures SET handoff_hash = ${yield* hashOf(code)}, handoff_seal = ${yield* sealToken(token, code)}
+          WHERE token_hash = ${hash} AND consumed_at IS NULL
+          RETURNING token_hash`.pipe(Effect.orDie)
+        if (updated.length === 0) return yield* new CaptureUnavailable({ reason: "consumed" })
+        return Redacted.make(code)
+      }),
+
+      redeemHandOff: Effect.fn("Captures.redeemHandOff")(function* (code) {
+        if (!isTokenShape(code)) return yield* new CaptureUnavailable({ reason: "unknown" })
+        const hash = yield* hashOf(code)
+        const rows = yield* sql<CaptureRow>`SELECT * FROM assure_captures WHERE handoff_hash = ${hash}`.pipe(
+          Effect.orDie
+        )
+        const row = rows[0]
+        const timestamp = yield* now
+        const refused = refusal(row, timestamp)
+        if (refused !== undefined || row === undefined)
+          return yield* refused ?? new CaptureUnavailable({ reason: "unknown" })
+        if (row.handoff_seal === null) return yield* new CaptureUnavailable({ reason: "handedOff" })
+        // Used once: of two phones opening the same code at once, one clears the seal, the other finds it cleared.
+        const claimed = yield* sql<{ token_hash: string }>`
+          UPDATE assure_captures SET handoff_seal = NULL, handoff_opened_at = ${timestamp}
+          WHERE handoff_hash = ${hash} AND handoff_seal IS NOT NULL AND consumed_at IS NULL AND expires_at > ${timestamp}
+          RETURNING token_hash`.pipe(Effect.orDie)
+        if (claimed.length === 0) return yield* new CaptureUnavailable({ reason: "handedOff" })
+        return Redacted.make(yield* openToken(row.handoff_seal, code))
+      }),
+
+      status: Effect.fn("Captures.status")(function* (token) {
+        const row = yield* rowOf(token)
+        if (row === undefined) return yield* new CaptureUnavailable({ reason: "unknown" })
+        if (row.expires_at <= (yield* now)) return yield* new CaptureUnavailable({ reason: "expired" })
+        return {
+          uploaded: Object.keys(decodeFiles(row.files)) as Array<FileKind.UploadableKind>,
+          handedOff: row.handoff_opened_at !== null,
+          redirectTo: row.redirected_to ?? undefined
+        }
       })
     })
   })

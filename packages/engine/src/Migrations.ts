@@ -165,13 +165,28 @@ const capture = Effect.gen(function* () {
   yield* sql`CREATE INDEX assure_captures_by_dossier ON assure_captures (dossier_id)`
 })
 
+/**
+ * The desktop-to-phone hand-off of a capture (issue 19): the SHA-256 hash of the session's current one-time hand-off
+ * code, the capture token sealed with a key derived from that code (so the stored row alone opens nothing), when a
+ * phone first opened a hand-off link, and where a submitted capture sent the end-user (for the page that follows it).
+ */
+const captureHandoff = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE assure_captures ADD COLUMN handoff_hash TEXT`
+  yield* sql`ALTER TABLE assure_captures ADD COLUMN handoff_seal TEXT`
+  yield* sql`ALTER TABLE assure_captures ADD COLUMN handoff_opened_at TEXT`
+  yield* sql`ALTER TABLE assure_captures ADD COLUMN redirected_to TEXT`
+  yield* sql`CREATE UNIQUE INDEX assure_captures_by_handoff ON assure_captures (handoff_hash)`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
 export const migrations = {
   "0001_engine_schema": schema,
   "0002_due_work": dueWork,
   "0003_read_indexes": readIndexes,
   "0004_routing": routing,
-  "0005_capture": capture
+  "0005_capture": capture,
+  "0006_capture_handoff": captureHandoff
 }
 
 /**

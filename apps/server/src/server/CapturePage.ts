@@ -4,6 +4,11 @@
  * the page posts images to `POST /capture/{token}/files?kind=front|back|selfie` and ends with
  * `POST /capture/{token}/submit`, which starts the processes and answers where to send the end-user.
  *
+ * Desktop-to-phone hand-off: the page shows a QR code (SVG made here, inline) of a one-time link
+ * `/capture/handoff/{code}`; a phone opening it is sent on to `/capture/{token}?handoff=opened`, the same session. The
+ * desktop follows with `GET /capture/{token}/status` (kinds uploaded, whether a phone opened the link, and where the
+ * submitted capture sent the end-user) and goes there too when the phone submits.
+ *
  * The capture token in the path is the only credential: no bearer token, no cookie. So that another site cannot make
  * an end-user's browser post to a link it knows, every POST must come from this server's own origin (`Origin`, or
  * `Sec-Fetch-Site: same-origin`); anything else is refused with 403. An unknown, expired or used link answers a short
@@ -14,9 +19,11 @@ import { readFileSync } from "node:fs"
 import type { FileKind } from "@assure/core"
 import { Captures, Dossiers, FileContent } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { ServerConfig } from "./ServerConfig.js"
+import QRCode from "qrcode"
+import { fill, type Language, languageOf, type Text, texts } from "./CaptureText.js"
+import { defaultConsentText, ServerConfig } from "./ServerConfig.js"
 
 /** The page's own script and stylesheet, read once (`apps/server/assets`, next to `src` and `dist`). */
 const asset = (name: string) => readFileSync(new URL(`../../assets/${name}`, import.meta.url), "utf8")
@@ -24,20 +31,8 @@ const asset = (name: string) => readFileSync(new URL(`../../assets/${name}`, imp
 /** Text for HTML, escaped. */
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 
-const titles: Record<string, string> = {
-  front: "Front of your document",
-  back: "Back of your document",
-  selfie: "A photo of your face"
-}
-const guidance: Record<string, string> = {
-  front:
-    "Lay your passport, ID card or driving licence on a flat, dark surface in good light. Fit the whole document in the frame, with no glare on it.",
-  back: "Turn the document over and take the back the same way.",
-  selfie: "Face the camera in good light, without glasses or a hat. Keep your whole face in the frame."
-}
-
-const page = (title: string, body: string) => `<!doctype html>
-<html lang="en">
+const page = (language: Language, title: string, body: string) => `<!doctype html>
+<html lang="${language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -52,78 +47,125 @@ ${body}
 </html>
 `
 
+/** A kind's words, in `language`. */
+const kindText = (language: Language, kind: string) =>
+  texts[language].kinds[kind as "front" | "back" | "selfie"] ?? { title: kind, guidance: "" }
+
+/**
+ * A QR code of `text` as SVG markup to inline in the page: shapes with presentation attributes only (no style, no
+ * script), named for assistive technology.
+ */
+export const qrSvg = (text: string, label: string): Promise<string> =>
+  QRCode.toString(text, { type: "svg", errorCorrectionLevel: "M", margin: 4 }).then((svg) =>
+    svg
+      .trim()
+      .replace(
+        '<svg xmlns="http://www.w3.org/2000/svg"',
+        `<svg class="qr" role="img" aria-label="${escapeHtml(label)}" focusable="false"`
+      )
+  )
+
+/** The hand-off to a phone: a QR code of a one-time link, and what the phone has done so far. */
+const renderHandOff = (t: Text, handOff: { readonly url: string; readonly svg: string }) =>
+  `<section id="handoff" class="handoff" aria-labelledby="handoff-title" data-handoff-url="${escapeHtml(handOff.url)}">
+<h2 id="handoff-title">${escapeHtml(t.handOff.title)}</h2>
+<div class="handoff-body">
+${handOff.svg}
+<div>
+<p>${escapeHtml(t.handOff.body)}</p>
+<p class="handoff-note">${escapeHtml(t.handOff.note)}</p>
+<p class="handoff-status" id="handoff-status" role="status"></p>
+</div>
+</div>
+</section>`
+
 /** The capture page of a usable session. */
 export const renderPage = (options: {
+  /** English unless said. */
+  readonly language?: Language | undefined
   readonly kinds: ReadonlyArray<string>
   readonly uploaded: ReadonlyArray<string>
   readonly consentText: string
   readonly expiresAt: string
   readonly maxBytes: number
+  /** The hand-off to a phone, on a page that is not on the phone already. */
+  readonly handOff?: { readonly url: string; readonly svg: string } | undefined
 }) => {
+  const language = options.language ?? "en"
+  const t = texts[language]
   const shots = options.kinds
-    .map(
-      (kind) => `<section class="shot" data-kind="${kind}" aria-labelledby="${kind}-title">
-<h3 id="${kind}-title">${escapeHtml(titles[kind] ?? kind)}</h3>
-<p>${escapeHtml(guidance[kind] ?? "")}</p>
+    .map((kind) => {
+      const { title, guidance } = kindText(language, kind)
+      return `<section class="shot" data-kind="${kind}" aria-labelledby="${kind}-title">
+<h3 id="${kind}-title">${escapeHtml(title)}</h3>
+<p>${escapeHtml(guidance)}</p>
 <div class="camera" hidden>
-<video class="viewfinder" playsinline muted aria-label="Camera preview"></video>
+<video class="viewfinder" playsinline muted aria-label="${escapeHtml(t.cameraPreview)}"></video>
 <div class="actions">
-<button type="button" class="take primary">Take photo</button>
-<button type="button" class="stop">Close the camera</button>
+<button type="button" class="take primary">${escapeHtml(t.takePhoto)}</button>
+<button type="button" class="stop">${escapeHtml(t.closeCamera)}</button>
 </div>
 </div>
-<img class="preview" alt="Your photo: ${escapeHtml((titles[kind] ?? kind).toLowerCase())}" hidden>
+<img class="preview" alt="${escapeHtml(fill(t.yourPhoto, { what: title.toLowerCase() }))}" hidden>
 <div class="actions choose">
-<button type="button" class="open-camera primary">Use the camera</button>
-<label class="file-label" for="${kind}-file">Or upload a photo</label>
+<button type="button" class="open-camera primary">${escapeHtml(t.useCamera)}</button>
+<label class="file-label" for="${kind}-file">${escapeHtml(t.orUpload)}</label>
 <input id="${kind}-file" class="file" type="file" accept="image/*">
 </div>
 <progress class="progress" max="100" value="0" hidden>0 %</progress>
-<p class="status" role="status">${options.uploaded.includes(kind) ? "Uploaded." : ""}</p>
+<p class="status" role="status">${options.uploaded.includes(kind) ? escapeHtml(t.uploaded) : ""}</p>
 </section>`
-    )
+    })
     .join("\n")
+  const time = `<time datetime="${escapeHtml(options.expiresAt)}">${escapeHtml(options.expiresAt.replace("T", " ").replace("Z", " UTC"))}</time>`
   return page(
-    "Verify your identity",
-    `<main id="capture-app" data-kinds="${options.kinds.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}">
-<h1>Verify your identity</h1>
+    language,
+    t.title,
+    `<main id="capture-app" data-kinds="${options.kinds.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}" data-messages="${escapeHtml(JSON.stringify(t.script))}">
+<h1>${escapeHtml(t.title)}</h1>
 <p class="error" id="error" role="alert" tabindex="-1" hidden></p>
+${options.handOff === undefined ? "" : renderHandOff(t, options.handOff)}
 <section id="consent" aria-labelledby="consent-title">
-<h2 id="consent-title">Before you start</h2>
+<h2 id="consent-title">${escapeHtml(t.beforeYouStart)}</h2>
 <p class="consent-text">${escapeHtml(options.consentText)}</p>
 <form id="consent-form" action="#" novalidate>
-<p><input type="checkbox" id="consent-check" required> <label for="consent-check">I agree</label></p>
-<button type="submit" class="primary">Continue</button>
+<p><input type="checkbox" id="consent-check" required> <label for="consent-check">${escapeHtml(t.agree)}</label></p>
+<button type="submit" class="primary">${escapeHtml(t.continue)}</button>
 </form>
 </section>
 <section id="capture" aria-labelledby="capture-title" hidden>
-<h2 id="capture-title" tabindex="-1">Take your photos</h2>
+<h2 id="capture-title" tabindex="-1">${escapeHtml(t.takePhotos)}</h2>
 ${shots}
-<button type="button" id="submit" class="primary">Submit</button>
+<button type="button" id="submit" class="primary">${escapeHtml(t.submit)}</button>
 </section>
-<p class="expiry">This link works until <time datetime="${escapeHtml(options.expiresAt)}">${escapeHtml(options.expiresAt.replace("T", " ").replace("Z", " UTC"))}</time>.</p>
+<p class="expiry">${escapeHtml(t.worksUntil).replace("{time}", time)}</p>
 </main>
 <script src="/capture/assets/capture.js" defer></script>`
   )
 }
 
 /** The page an unusable link shows. */
-export const renderUnavailable = (reason: Captures.CaptureUnavailable["reason"]) => {
-  const [title, text] =
-    reason === "expired"
-      ? ["This link has expired", "For your security, capture links work for a short time only."]
-      : reason === "consumed"
-        ? ["This link was already used", "Your photos were submitted with it, and it cannot be used again."]
-        : ["This link is not valid", "Check that you opened the whole link you were given."]
+export const renderUnavailable = (reason: Captures.CaptureUnavailable["reason"], language: Language = "en") => {
+  const t = texts[language]
+  const [title, text] = t.unavailable[reason]
   return page(
+    language,
     title,
     `<main>
-<h1>${title}</h1>
-<p>${text}</p>
-<p>If you still need to verify your identity, ask the service that sent you here for a new link.</p>
+<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(text)}</p>
+<p>${escapeHtml(t.askAgain)}</p>
 </main>`
   )
 }
+
+/** What a submit without a needed photo says: which one is missing. */
+const missingText = (language: Language, kind: string) =>
+  imageKinds.includes(kind)
+    ? fill(texts[language].problems.missing, {
+        what: language === "en" ? kind : kindText(language, kind).title.toLowerCase()
+      })
+    : texts[language].problems.notSubmitted
 
 const htmlResponse = (html: string, status = 200) =>
   HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8" })
@@ -148,14 +190,16 @@ const problem = (status: number, detail: string, extra: Record<string, unknown> 
   )
 }
 
-const unavailableProblem = (error: Captures.CaptureUnavailable) =>
+const unavailableProblem = (t: Text, error: Captures.CaptureUnavailable) =>
   problem(
     error.reason === "unknown" ? 404 : 410,
     error.reason === "expired"
-      ? "This link has expired. Ask the service that sent you here for a new one."
+      ? t.problems.expired
       : error.reason === "consumed"
-        ? "This link was already used."
-        : "This link is not valid."
+        ? t.problems.consumed
+        : error.reason === "handedOff"
+          ? t.unavailable.handedOff[0]
+          : t.problems.unknown
   )
 
 /**
@@ -189,10 +233,17 @@ export const layer = Layer.unwrap(
         const tokenOf = Effect.map(HttpRouter.params, (params) => params.token ?? "")
         const options = { redactedParams: ["token"] }
 
-        const refuseCrossSite = (request: HttpServerRequest.HttpServerRequest) =>
-          isSameOrigin(request.headers, origin)
-            ? undefined
-            : problem(403, "This request did not come from the capture page.")
+        const refuseCrossSite = (request: HttpServerRequest.HttpServerRequest, t: Text) =>
+          isSameOrigin(request.headers, origin) ? undefined : problem(403, t.problems.crossSite)
+
+        /** The language a request asks for, and its words. */
+        const languageFor = (request: HttpServerRequest.HttpServerRequest) => {
+          const language = languageOf(request.headers["accept-language"])
+          return { language, t: texts[language] }
+        }
+        /** The operator's consent text; the default one in the page's language. */
+        const consentFor = (t: Text) =>
+          settings.capture.consentText === defaultConsentText ? t.defaultConsent : settings.capture.consentText
 
         /** Where each provider sends the end-user back: as `POST …/verify` says (Handlers.ts). */
         const returnUrlFor = (provider: string, processId: string) =>
@@ -220,38 +271,105 @@ export const layer = Layer.unwrap(
         yield* router.add(
           "GET",
           "/capture/:token",
-          Effect.gen(function* () {
-            const token = yield* tokenOf
-            return yield* captures.open(token).pipe(
-              Effect.flatMap((session) =>
-                Effect.map(
-                  dossiers.get(session.tenant, session.dossierId).pipe(
-                    Effect.map((dossier) => dossier.files.map((file) => file.kind)),
-                    Effect.orElseSucceed((): ReadonlyArray<string> => [])
-                  ),
-                  (uploaded) => {
-                    const kinds = imageKinds.filter((kind) =>
-                      session.providers.some((entry) =>
-                        Captures.requiredKinds(entry.processType).some((required) => required === kind)
+          (request) =>
+            Effect.gen(function* () {
+              const { language, t } = languageFor(request)
+              const token = yield* tokenOf
+              // A page opened through a hand-off is on the phone already: it offers no further hand-off.
+              const onPhone = new URL(request.url, "http://capture.invalid").searchParams.get("handoff") === "opened"
+              const handOff = onPhone
+                ? undefined
+                : yield* captures.handOff(token).pipe(
+                    Effect.flatMap((code) => {
+                      const url = `${settings.publicUrl.replace(/\/$/, "")}/capture/handoff/${Redacted.value(code)}`
+                      return Effect.promise(() => qrSvg(url, t.handOff.qrLabel)).pipe(
+                        Effect.map((svg) => ({ url, svg }))
                       )
-                    )
-                    return htmlResponse(
-                      renderPage({
-                        kinds,
-                        uploaded: uploaded.filter((kind) => kinds.includes(kind)),
-                        consentText: settings.capture.consentText,
-                        expiresAt: session.expiresAt,
-                        maxBytes: maxImageBytes
-                      })
-                    )
-                  }
+                    }),
+                    Effect.orElseSucceed(() => undefined)
+                  )
+              return yield* captures.open(token).pipe(
+                Effect.flatMap((session) =>
+                  Effect.map(
+                    dossiers.get(session.tenant, session.dossierId).pipe(
+                      Effect.map((dossier) => dossier.files.map((file) => file.kind)),
+                      Effect.orElseSucceed((): ReadonlyArray<string> => [])
+                    ),
+                    (uploaded) => {
+                      const kinds = imageKinds.filter((kind) =>
+                        session.providers.some((entry) =>
+                          Captures.requiredKinds(entry.processType).some((required) => required === kind)
+                        )
+                      )
+                      return htmlResponse(
+                        renderPage({
+                          language,
+                          kinds,
+                          uploaded: uploaded.filter((kind) => kinds.includes(kind)),
+                          consentText: consentFor(t),
+                          expiresAt: session.expiresAt,
+                          maxBytes: maxImageBytes,
+                          handOff
+                        })
+                      )
+                    }
+                  )
+                ),
+                Effect.catchTag("CaptureUnavailable", (error) =>
+                  Effect.succeed(
+                    htmlResponse(renderUnavailable(error.reason, language), error.reason === "unknown" ? 404 : 410)
+                  )
                 )
-              ),
-              Effect.catchTag("CaptureUnavailable", (error) =>
-                Effect.succeed(htmlResponse(renderUnavailable(error.reason), error.reason === "unknown" ? 404 : 410))
               )
-            )
-          }),
+            }),
+          options
+        )
+
+        // A phone opening the one-time hand-off link continues the same session.
+        yield* router.add(
+          "GET",
+          "/capture/handoff/:code",
+          (request) =>
+            Effect.gen(function* () {
+              const { language } = languageFor(request)
+              const code = (yield* HttpRouter.params).code ?? ""
+              return yield* captures.redeemHandOff(code).pipe(
+                Effect.map((token) =>
+                  HttpServerResponse.empty({
+                    status: 303,
+                    headers: { location: `/capture/${Redacted.value(token)}?handoff=opened` }
+                  })
+                ),
+                Effect.catchTag("CaptureUnavailable", (error) =>
+                  Effect.succeed(
+                    htmlResponse(renderUnavailable(error.reason, language), error.reason === "unknown" ? 404 : 410)
+                  )
+                )
+              )
+            }),
+          { redactedParams: ["code"] }
+        )
+
+        // What a page following the session (a desktop that handed off to a phone) polls.
+        yield* router.add(
+          "GET",
+          "/capture/:token/status",
+          (request) =>
+            Effect.gen(function* () {
+              const { t } = languageFor(request)
+              const token = yield* tokenOf
+              return yield* captures.status(token).pipe(
+                Effect.map((status) =>
+                  HttpServerResponse.jsonUnsafe({
+                    uploaded: status.uploaded,
+                    handedOff: status.handedOff,
+                    submitted: status.redirectTo !== undefined,
+                    ...(status.redirectTo === undefined ? {} : { redirectTo: status.redirectTo })
+                  })
+                ),
+                Effect.catchTag("CaptureUnavailable", (error) => Effect.succeed(unavailableProblem(t, error)))
+              )
+            }),
           options
         )
 
@@ -260,22 +378,23 @@ export const layer = Layer.unwrap(
           "/capture/:token/files",
           (request) =>
             Effect.gen(function* () {
-              const refused = refuseCrossSite(request)
+              const { t } = languageFor(request)
+              const refused = refuseCrossSite(request, t)
               if (refused !== undefined) return refused
               const token = yield* tokenOf
               const kind = new URL(request.url, "http://capture.invalid").searchParams.get("kind") ?? ""
               if (!imageKinds.includes(kind)) {
-                return problem(400, "Say which photo this is: front, back or selfie.", {
+                return problem(400, t.problems.whichPhoto, {
                   invalidParams: [{ name: "kind", reason: "must be front, back or selfie" }]
                 })
               }
               const length = Number(request.headers["content-length"] ?? "0")
               if (length > maxImageBytes) {
-                return problem(413, `This photo is larger than ${maxImageBytes / 1_000_000} MB. Choose a smaller one.`)
+                return problem(413, fill(t.problems.tooLarge, { max: maxImageBytes / 1_000_000 }))
               }
               const body = yield* Effect.result(request.arrayBuffer)
               if (body._tag === "Failure") {
-                return problem(413, `This photo is larger than ${maxImageBytes / 1_000_000} MB. Choose a smaller one.`)
+                return problem(413, fill(t.problems.tooLarge, { max: maxImageBytes / 1_000_000 }))
               }
               return yield* captures.addFile(token, kind as FileKind.UploadableKind, new Uint8Array(body.success)).pipe(
                 Effect.map((file) =>
@@ -285,16 +404,16 @@ export const layer = Layer.unwrap(
                   )
                 ),
                 Effect.catchTags({
-                  CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(error)),
+                  CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(t, error)),
                   InvalidInput: (error) =>
                     Effect.succeed(
                       error.detail === "Too many photos"
-                        ? problem(400, "Too many photos were sent with this link. Ask for a new link.", {
+                        ? problem(400, t.problems.tooMany, {
                             invalidParams: error.invalidParams
                           })
                         : problem(
                             400,
-                            `This file cannot be used: ${error.invalidParams[0]?.reason ?? error.detail}. Choose a JPEG, PNG, WebP or HEIC photo.`,
+                            fill(t.problems.cannotUse, { reason: error.invalidParams[0]?.reason ?? error.detail }),
                             { invalidParams: error.invalidParams }
                           )
                     )
@@ -309,33 +428,26 @@ export const layer = Layer.unwrap(
           "/capture/:token/submit",
           (request) =>
             Effect.gen(function* () {
-              const refused = refuseCrossSite(request)
+              const { language, t } = languageFor(request)
+              const refused = refuseCrossSite(request, t)
               if (refused !== undefined) return refused
               const token = yield* tokenOf
               return yield* captures.submit(token, returnUrlFor).pipe(
-                Effect.map((submitted) => {
-                  // As the Assure capture flow: the dossier, and with one provider its process and status.
-                  const target = new URL(submitted.redirectUrl)
-                  target.searchParams.set("dossierId", submitted.dossierId)
-                  const only = submitted.processes.length === 1 ? submitted.processes[0] : undefined
-                  if (only !== undefined) {
-                    target.searchParams.set("processId", only.processId)
-                    target.searchParams.set("status", only.status)
-                  }
-                  return HttpServerResponse.jsonUnsafe({ redirectTo: target.toString() })
-                }),
+                // As the Assure capture flow: the dossier, and with one provider its process and status.
+                Effect.map((submitted) => HttpServerResponse.jsonUnsafe({ redirectTo: submitted.redirectTo })),
                 Effect.catchTags({
-                  CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(error)),
+                  CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(t, error)),
                   InvalidInput: (error) =>
-                    Effect.succeed(problem(400, `${error.detail}.`, { invalidParams: error.invalidParams })),
-                  NotFound: () => Effect.succeed(problem(410, "This link is no longer valid.")),
-                  Conflict: (error) => Effect.succeed(problem(409, error.detail)),
-                  ProviderNotConfigured: () =>
-                    Effect.succeed(problem(503, "The verification service is not available. Try again later.")),
-                  NoProviderAvailable: () =>
-                    Effect.succeed(problem(503, "The verification service is not available. Try again later.")),
-                  ProviderError: () =>
-                    Effect.succeed(problem(502, "The verification service did not answer. Try again later."))
+                    Effect.succeed(
+                      problem(400, missingText(language, error.invalidParams[0]?.name ?? ""), {
+                        invalidParams: error.invalidParams
+                      })
+                    ),
+                  NotFound: () => Effect.succeed(problem(410, t.problems.noLongerValid)),
+                  Conflict: () => Effect.succeed(problem(409, t.problems.notSubmitted)),
+                  ProviderNotConfigured: () => Effect.succeed(problem(503, t.problems.unavailable)),
+                  NoProviderAvailable: () => Effect.succeed(problem(503, t.problems.unavailable)),
+                  ProviderError: () => Effect.succeed(problem(502, t.problems.noAnswer))
                 })
               )
             }),

@@ -73,7 +73,9 @@ const routes: ReadonlyArray<Route> = (() => {
     // The hosted capture page (CapturePage.ts), outside the API.
     ["/capture/:token", new Set(["GET", "HEAD"])],
     ["/capture/:token/files", new Set(["POST"])],
-    ["/capture/:token/submit", new Set(["POST"])]
+    ["/capture/:token/submit", new Set(["POST"])],
+    ["/capture/:token/status", new Set(["GET", "HEAD"])],
+    ["/capture/handoff/:code", new Set(["GET", "HEAD"])]
   ])
   HttpApi.reflect(AssureApi, {
     onGroup: () => {},
@@ -130,11 +132,10 @@ const logOutcome = (
 ): Effect.Effect<void> => {
   if (response.status < 400 && !changesState(request)) return Effect.void
   // The line carries the path as the URL standard normalises it: percent-encoded, never raw bytes.
-  // A capture link's token is a credential: never in a log line.
-  const path = new URL(request.url, "http://localhost").pathname.replace(
-    /^\/capture\/(?!assets\/)[^/]+/,
-    "/capture/{token}"
-  )
+  // A capture link's token, and a hand-off link's one-time code, are credentials: never in a log line.
+  const path = new URL(request.url, "http://localhost").pathname
+    .replace(/^\/capture\/handoff\/[^/]+/, "/capture/handoff/{code}")
+    .replace(/^\/capture\/(?!assets\/|handoff\/)[^/]+/, "/capture/{token}")
   const outcome = { method: request.method, path, status: response.status }
   if (response.status >= 500) return Effect.logWarning("request failed", outcome)
   if (response.status >= 400) return Effect.logDebug("request refused", outcome)

@@ -10,8 +10,10 @@
  * A global router middleware, installed outside every other one (see App.ts), so it also marks the problems they
  * answer with. (A 408 for a request that never arrived is written by HttpTimeouts.ts, with the same header.)
  */
+
 import { Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { languageOf } from "./CaptureText.js"
 import { pathOf } from "./RequestText.js"
 
 /** The path of the token endpoint. */
@@ -47,8 +49,15 @@ export const layer = HttpRouter.middleware(
   (httpEffect) =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
       // The path as sent: the one the router matches.
-      const headers = headersFor(pathOf(request.url))
-      return headers === undefined ? httpEffect : Effect.map(httpEffect, HttpServerResponse.setHeaders(headers))
+      const path = pathOf(request.url)
+      const headers = headersFor(path)
+      if (headers === undefined) return httpEffect
+      // The capture page's words are in the language the browser asks for (CaptureText.ts); its assets are not.
+      const localized =
+        path.startsWith("/capture/") && !path.startsWith("/capture/assets/")
+          ? { ...headers, "content-language": languageOf(request.headers["accept-language"]), vary: "Accept-Language" }
+          : headers
+      return Effect.map(httpEffect, HttpServerResponse.setHeaders(localized))
     }),
   { global: true }
 )

@@ -1,7 +1,8 @@
 /**
  * Hosted capture sessions on one database: only the token's hash is stored, everything is checked before anything is
  * stored, the token survives being opened again and is used once, it expires, it is bound to its dossier and goes
- * with it, and a submit without the images the process type needs consumes nothing.
+ * with it, a submit without the images the process type needs consumes nothing, and a hand-off code opens the session
+ * once.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Layer, Redacted } from "effect"
@@ -143,6 +144,69 @@ export const captureSuite = (name: string, database: () => Layer.Layer<SqlClient
           [new Captures.CaptureUnavailable({ reason: "consumed" })]
         )
         assert.strictEqual((yield* dossiers.get(tenantA, dossier.dossierId)).processes.length, 1)
+      }).pipe(Effect.provide(capturesLayer(database())))
+    )
+
+    it.live("hands off once per code: hashed and sealed, a newer code replaces the older, and the status follows", () =>
+      Effect.gen(function* () {
+        const captures = yield* Captures.Captures
+        const dossiers = yield* Dossiers.Dossiers
+        const dossier = yield* dossiers.create(tenantA, {})
+        const started = yield* captures.start(tenantA, dossier.dossierId, {
+          providers: [{ provider: "sandbox", processType: "document" }],
+          redirectUrl: "https://client.example/done"
+        })
+        const token = Redacted.value(started.token)
+        assert.deepStrictEqual(yield* captures.status(token), {
+          uploaded: [],
+          handedOff: false,
+          redirectTo: undefined
+        })
+        const older = Redacted.value(yield* captures.handOff(token))
+        const code = Redacted.value(yield* captures.handOff(token))
+        assert.match(code, /^[A-Za-z0-9_-]{43}$/)
+        assert.notStrictEqual(code, older)
+        // Neither the token nor the code is stored: the code's hash, and the token sealed under it.
+        const stored = JSON.stringify(yield* storedCaptures)
+        for (const secret of [token, code, older]) assert.notInclude(stored, secret)
+        // The older code was replaced; the newer one opens the session once, however many phones try at once.
+        const unknown = new Captures.CaptureUnavailable({ reason: "unknown" })
+        assert.deepStrictEqual(failureOf(yield* Effect.exit(captures.redeemHandOff(older))), unknown)
+        const exits = yield* Effect.all(
+          [0, 1].map(() => Effect.exit(captures.redeemHandOff(code))),
+          { concurrency: 2 }
+        )
+        assert.deepStrictEqual(
+          exits.filter(Exit.isSuccess).map((exit) => Redacted.value(exit.value)),
+          [token]
+        )
+        assert.deepStrictEqual(
+          exits.map(failureOf).filter((error) => error !== undefined),
+          [new Captures.CaptureUnavailable({ reason: "handedOff" })]
+        )
+        assert.deepStrictEqual(failureOf(yield* Effect.exit(captures.redeemHandOff("x".repeat(43)))), unknown)
+
+        yield* captures.addFile(token, "front", jpeg)
+        assert.deepStrictEqual(yield* captures.status(token), {
+          uploaded: ["front"],
+          handedOff: true,
+          redirectTo: undefined
+        })
+        const submitted = yield* captures.submit(token, returnUrl)
+        const processId = submitted.processes[0]?.processId ?? ""
+        assert.strictEqual(
+          submitted.redirectTo,
+          `https://client.example/done?dossierId=${dossier.dossierId}&processId=${processId}&status=processing`
+        )
+        assert.deepStrictEqual(yield* captures.status(token), {
+          uploaded: ["front"],
+          handedOff: true,
+          redirectTo: submitted.redirectTo
+        })
+        // A submitted session hands off no more.
+        const consumed = new Captures.CaptureUnavailable({ reason: "consumed" })
+        assert.deepStrictEqual(failureOf(yield* Effect.exit(captures.handOff(token))), consumed)
+        assert.deepStrictEqual(failureOf(yield* Effect.exit(captures.redeemHandOff(code))), consumed)
       }).pipe(Effect.provide(capturesLayer(database())))
     )
 
