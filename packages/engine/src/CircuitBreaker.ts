@@ -70,8 +70,8 @@ export type Outcome = "success" | "providerFailure" | "notCounted"
 
 /**
  * The outcome of a call that failed with `error`: `providerFailure` when the provider is at fault (`Unavailable`,
- * `RateLimited`), `notCounted` otherwise (`InvalidRequest`, `NotFound`, `Unauthorized`, …). A call whose retries the
- * engine exhausted is a `providerFailure` too, whatever its last reason; a person rejected is a successful call.
+ * `RateLimited`), `notCounted` otherwise (`InvalidRequest`, `NotFound`, `Unauthorized`, …); a person rejected is a
+ * successful call.
  *
  * @since 0.2.0
  */

@@ -34,7 +34,7 @@ import {
   retryAfterOf
 } from "./internal/processKit.js"
 import { bytesOf, type FileRow, type ProcessRow } from "./internal/rows.js"
-import { fileContext, processContext, userDataContext } from "./internal/sealing.js"
+import { fileContext, processContext } from "./internal/sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./internal/shared.js"
 import type { Lifecycle } from "./Lifecycle.js"
 import * as Matching from "./Matching.js"
@@ -177,7 +177,8 @@ export const layer: Layer.Layer<
       firstCheck,
       registry,
       sealRouting,
-      inputFileRowsOf
+      inputFileRowsOf,
+      openUserData
     } = yield* makeProcessKit
     const router = yield* Router
 
@@ -186,12 +187,8 @@ export const layer: Layer.Layer<
       Effect.gen(function* () {
         const dossierRows = yield* sql<{ user_data: Uint8Array | null }>`
           SELECT user_data FROM assure_dossiers WHERE id = ${row.dossier_id}`.pipe(Effect.orDie)
-        const sealed = bytesOf(dossierRows[0]?.user_data ?? null)
-        if (sealed === null) return undefined
-        const userData = storedIdentityData(
-          yield* Effect.orDie(cipher.openJson(sealed, userDataContext(row.dossier_id)))
-        )
-        return Matching.compare(userData, storedIdentityData(finalResult))
+        const userData = yield* openUserData(bytesOf(dossierRows[0]?.user_data ?? null), row.dossier_id)
+        return userData === undefined ? undefined : Matching.compare(userData, storedIdentityData(finalResult))
       })
 
     /**
@@ -257,11 +254,7 @@ export const layer: Layer.Layer<
           SELECT user_data FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
         const dossier = dossiers[0]
         if (dossier === undefined) return yield* new NotFound({ resource: "dossier", id: dossierId })
-        const sealed = bytesOf(dossier.user_data)
-        const userData =
-          sealed === null
-            ? undefined
-            : storedIdentityData(yield* Effect.orDie(cipher.openJson(sealed, userDataContext(dossierId))))
+        const userData = yield* openUserData(bytesOf(dossier.user_data), dossierId)
         const request: Routing.Request = {
           processType,
           ...(userData?.issuingCountry === undefined ? {} : { issuingCountry: userData.issuingCountry }),

@@ -136,20 +136,16 @@ export const layer: Layer.Layer<
           })
         }
         const providers = yield* loaded
-        // The breaker is asked in the decision's order, and only until a provider is chosen (a half-open circuit
-        // admits a limited number of trial calls).
+        // The breaker is asked in the decision's own order (every circuit taken as closed), and only until a
+        // provider is available: a half-open circuit admits a limited number of trial calls.
         const availability = new Map<string, boolean>()
-        for (const rule of inForce.policy.rules) {
-          if (!Routing.matches(rule.when, request)) continue
-          for (const name of [rule.provider, ...(rule.fallbacks ?? [])]) {
-            const provider = providers.find((candidate) => candidate.name === name)
-            if (provider === undefined || !provider.processTypes.includes(request.processType)) continue
-            if ((rule.requires ?? []).some((capability) => !provider.capabilities[capability])) continue
+        const suitable = Routing.decide(inForce.policy, request, providers, () => true)
+        if (suitable._tag === "Routed") {
+          for (const name of [suitable.provider, ...suitable.fallbacks]) {
             const available = yield* breaker.isAvailable(tenant, name)
             availability.set(name, available)
             if (available) break
           }
-          break
         }
         const decision = Routing.decide(
           inForce.policy,

@@ -241,6 +241,12 @@ export const makeProcessKit = Effect.gen(function* () {
       })
     })
 
+  /** A dossier's sealed userData, opened; undefined for a dossier without any. */
+  const openUserData = (sealed: Uint8Array | null, dossierId: string) =>
+    sealed === null
+      ? Effect.succeed(undefined)
+      : Effect.map(Effect.orDie(cipher.openJson(sealed, userDataContext(dossierId))), storedIdentityData)
+
   /** A routed process's sealed routing; undefined for a process whose client named the provider. */
   const openRouting = (row: Pick<ProcessRow, "id" | "routing">) =>
     Effect.map(openJson(row, "routing"), (json) => (json === undefined ? undefined : decodeRouting(json)))
@@ -644,10 +650,7 @@ export const makeProcessKit = Effect.gen(function* () {
       if (inputs === undefined) return yield* notFound(row.id)
       const { sealedUserData } = inputs
       const inputFiles = yield* inputFilesOf(row.id, inputs.files.chosen)
-      const userData =
-        sealedUserData === null
-          ? undefined
-          : storedIdentityData(yield* Effect.orDie(cipher.openJson(sealedUserData, userDataContext(row.dossier_id))))
+      const userData = yield* openUserData(sealedUserData, row.dossier_id)
       const parameters = yield* openJson(row, "parameters")
       return yield* provider
         .start({
@@ -723,6 +726,22 @@ export const makeProcessKit = Effect.gen(function* () {
       })
     })
 
+  /**
+   * Ends a process whose provider the engine gave up on (`provider_unavailable`): logged with the last failure's
+   * reason; a routed process's fallback follows (`applyOutcome`).
+   */
+  const failUnavailable = (row: ProcessRow, message: string, error: ProviderError.ProviderError) =>
+    Effect.andThen(
+      Effect.logWarning(message, { processId: row.id, reason: error.reason._tag }),
+      applyOutcome(row, {
+        status: "failed",
+        providerSpecific: {},
+        checks: [],
+        files: [],
+        reason: "provider_unavailable"
+      })
+    )
+
   /** Retries a start that failed retryably: the session, or another failure, or — too many — the end. */
   const retryStart = (row: ProcessRow, provider: IdentityProvider.IdentityProvider) =>
     Effect.gen(function* () {
@@ -731,17 +750,7 @@ export const makeProcessKit = Effect.gen(function* () {
         const error = attempt.failure
         if (error._tag === "NotFound") return
         if (!error.isRetryable || Number(row.attempts) + 1 >= settings.providerRetries.maxStartAttempts) {
-          yield* Effect.logWarning("the provider did not start the verification; the process failed", {
-            processId: row.id,
-            reason: error.reason._tag
-          })
-          return yield* applyOutcome(row, {
-            status: "failed",
-            providerSpecific: {},
-            checks: [],
-            files: [],
-            reason: "provider_unavailable"
-          })
+          return yield* failUnavailable(row, "the provider did not start the verification; the process failed", error)
         }
         return yield* retryAfterFailure(row, "start", error)
       }
@@ -805,17 +814,7 @@ export const makeProcessKit = Effect.gen(function* () {
         error.isRetryable &&
         Number(row.attempts) + 1 >= settings.providerRetries.maxStartAttempts
       ) {
-        yield* Effect.logWarning("the provider stayed unavailable; the routed process failed", {
-          processId: row.id,
-          reason: error.reason._tag
-        })
-        return yield* applyOutcome(row, {
-          status: "failed",
-          providerSpecific: {},
-          checks: [],
-          files: [],
-          reason: "provider_unavailable"
-        })
+        return yield* failUnavailable(row, "the provider stayed unavailable; the routed process failed", error)
       }
       return yield* retryAfterFailure(row, "fetchResult", error)
     }
@@ -849,7 +848,8 @@ export const makeProcessKit = Effect.gen(function* () {
     check,
     registry,
     sealRouting,
-    inputFileRowsOf
+    inputFileRowsOf,
+    openUserData
   }
 })
 
