@@ -20,7 +20,7 @@
  * - `status` says what a page following the session needs: the kinds uploaded, whether a phone opened a hand-off, and
  *   where a submitted capture sent the end-user.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type { FileInfo, FileKind, Process, Timestamp } from "@assure/core"
 import { type ProviderError, ProviderRegistry } from "@assure/provider"
@@ -43,13 +43,13 @@ import { OutboundPolicy } from "./OutboundPolicy.js"
 import { Processes } from "./Processes.js"
 import type { TenantId } from "./Tenant.js"
 
-/** One provider to run, and its process type. @since 0.3.0 */
+/** One provider to run, and its process type. @since 0.2.0 */
 export interface CaptureProvider {
   readonly provider: string
   readonly processType: string
 }
 
-/** What a capture session is started with (the Assure fields the engine uses). @since 0.3.0 */
+/** What a capture session is started with (the Assure fields the engine uses). @since 0.2.0 */
 export interface StartCapture {
   /** One to five providers, each with a process type it runs. */
   readonly providers: ReadonlyArray<CaptureProvider>
@@ -59,13 +59,13 @@ export interface StartCapture {
   readonly notificationUrl?: string | undefined
 }
 
-/** A new session's credential, shown once, and when it stops working. @since 0.3.0 */
+/** A new session's credential, shown once, and when it stops working. @since 0.2.0 */
 export interface Started {
   readonly token: Redacted.Redacted<string>
   readonly expiresAt: Timestamp.Timestamp
 }
 
-/** A usable session, as the capture page needs it. @since 0.3.0 */
+/** A usable session, as the capture page needs it. @since 0.2.0 */
 export interface Session {
   readonly tenant: TenantId
   readonly dossierId: string
@@ -74,19 +74,19 @@ export interface Session {
   readonly expiresAt: Timestamp.Timestamp
 }
 
-/** What a submitted capture started. @since 0.3.0 */
+/** What a submitted capture started. @since 0.2.0 */
 export interface Submitted {
   readonly dossierId: string
   readonly redirectUrl: string
   readonly processes: ReadonlyArray<Process.Process>
   /**
    * Where the end-user is sent: `redirectUrl` with `dossierId`, and with a single process its `processId` and
-   * `status`, as Assure's capture flow does. @since 0.3.0
+   * `status`, as Assure's capture flow does. @since 0.2.0
    */
   readonly redirectTo: string
 }
 
-/** A session's progress, as a page following it (a desktop that handed off to a phone) reads it. @since 0.3.0 */
+/** A session's progress, as a page following it (a desktop that handed off to a phone) reads it. @since 0.2.0 */
 export interface Status {
   /** The kinds of photo uploaded through the session. */
   readonly uploaded: ReadonlyArray<FileKind.UploadableKind>
@@ -101,7 +101,7 @@ export interface Status {
  * (`consumed`), or — for a one-time hand-off link — it was opened already (`handedOff`). The page says so; nothing is
  * told about the dossier.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class CaptureUnavailable extends Schema.TaggedError<CaptureUnavailable>("@assure/engine/CaptureUnavailable")(
   "CaptureUnavailable",
@@ -114,17 +114,17 @@ export class CaptureUnavailable extends Schema.TaggedError<CaptureUnavailable>("
   }
 }
 
-/** The images each process type needs before a capture of it can be submitted. @since 0.3.0 */
+/** The images each process type needs before a capture of it can be submitted. @since 0.2.0 */
 export const requiredKinds = (processType: string): ReadonlyArray<FileKind.UploadableKind> =>
   processType === "document" ? ["front"] : processType === "documentSelfie" ? ["front", "selfie"] : []
 
 /**
  * Where a started process's provider sends the end-user back (the application's callback endpoint), by provider and
- * process. @since 0.3.0
+ * process. @since 0.2.0
  */
 export type ReturnUrlFor = (provider: string, processId: string) => Effect.Effect<string>
 
-/** The capture session operations. @since 0.3.0 */
+/** The capture session operations. @since 0.2.0 */
 export class Captures extends Context.Service<
   Captures,
   {
@@ -176,7 +176,7 @@ interface CaptureRow {
   readonly redirected_to: string | null
 }
 
-/** How many uploads one capture session takes, retakes included. @since 0.3.0 */
+/** How many uploads one capture session takes, retakes included. @since 0.2.0 */
 export const maxUploads = 20
 
 const decodeFiles = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Record(Schema.String, Schema.String)))
@@ -268,7 +268,7 @@ const decodeProviders = Schema.decodeUnknownSync(
 /**
  * The capture sessions over effect/sql, starting processes with {@link Processes}.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const layer: Layer.Layer<
   Captures,
@@ -548,6 +548,6 @@ export const layer: Layer.Layer<
   })
 )
 
-/** The capture page's address for a token: `<base>/capture/<token>`. @since 0.3.0 */
+/** The capture page's address for a token: `<base>/capture/<token>`. @since 0.2.0 */
 export const pageUrl = (base: string, token: Redacted.Redacted<string>): string =>
   `${base.replace(/\/$/, "")}/capture/${Redacted.value(token)}`

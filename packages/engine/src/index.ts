@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 
-/** Hosted capture sessions: a short-lived link bound to one dossier, used once. @since 0.3.0 */
+/** Hosted capture sessions: a short-lived link bound to one dossier, used once. @since 0.2.0 */
 export * as Captures from "./Captures.js"
 /** A circuit breaker per tenant and provider, which routing asks and every provider call informs. @since 0.2.0 */
 export * as CircuitBreaker from "./CircuitBreaker.js"
