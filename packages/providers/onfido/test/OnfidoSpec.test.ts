@@ -11,7 +11,9 @@ const json = "application/json; charset=utf-8"
 const answer = (method: string, path: string, status: number, body: unknown, contentType = json) =>
   ({ method, path: `/v3.6${path}`, status, contentType, body }) satisfies Testing.RecordedAnswer
 
-describe("OnfidoSpec: answers held against Onfido's document", () => {
+// Each operation's validator is compiled from Onfido's whole document the first time it is asked for: seconds on a
+// loaded machine (a 5 s timeout was hit once in CI, 2026-12-07).
+describe("OnfidoSpec: answers held against Onfido's document", { timeout: 30_000 }, () => {
   it("matches a path to its operation, a literal path before a template", () => {
     assert.strictEqual(OnfidoSpec.operationOf("GET", `/checks/${id}`)?.operation.operationId, "find_check")
     assert.strictEqual(OnfidoSpec.operationOf("POST", "/webhooks/resend")?.operation.operationId, "resend_webhooks")
