@@ -33,7 +33,15 @@ import {
 } from "@assure/core"
 import { Effect, type Redacted, Schema } from "effect"
 import type { Capabilities } from "./Capabilities.js"
+import {
+  derive as deriveEndUserFlow,
+  type Declarations as EndUserFlowDeclarations,
+  type EndUserFlow as EndUserFlowOfModule
+} from "./EndUserFlow.js"
 import * as ProviderError from "./ProviderError.js"
+
+/** How the end-user takes part in a process type (see the `EndUserFlow` module). @since 0.2.0 */
+export type EndUserFlow = EndUserFlowOfModule
 
 /** The version of this specification an adapter implements. @since 0.1.0 */
 export const specificationVersion = "1" as const
@@ -163,6 +171,13 @@ export interface Definition<Parameters> {
   readonly complete?: ((request: CallbackRequest) => Effect.Effect<Outcome, ProviderError.ProviderError>) | undefined
   /** Required when `capabilities.cancel` is set. */
   readonly cancel?: ((request: SessionRequest) => Effect.Effect<void, ProviderError.ProviderError>) | undefined
+  /**
+   * How the end-user takes part in each process type, for the hosted capture page: photos to upload (`images`, with
+   * the kinds `start` needs) or a hand-over to the provider (`handOver`). Only process types in `processTypes`; a
+   * process type left out is derived from the capabilities where they leave no doubt (`EndUserFlow.derive`).
+   * @since 0.2.0
+   */
+  readonly endUserFlows?: EndUserFlowDeclarations | undefined
 }
 
 /**
@@ -184,6 +199,12 @@ export interface IdentityProvider {
   readonly verifyWebhook: (request: WebhookRequest) => Effect.Effect<ProviderEvent, ProviderError.ProviderError>
   readonly complete: (request: CallbackRequest) => Effect.Effect<Outcome, ProviderError.ProviderError>
   readonly cancel: (request: SessionRequest) => Effect.Effect<void, ProviderError.ProviderError>
+  /**
+   * How the end-user takes part in a process type, for a page that meets them; undefined when no page can capture
+   * for it (the provider does not run it, or the client supplies everything, as ICAO's `mrz` and `chip`).
+   * @since 0.2.0
+   */
+  readonly endUserFlow: (processType: string) => EndUserFlow | undefined
 }
 
 const unsupported = (provider: string, operation: string) =>
@@ -196,11 +217,24 @@ const unsupported = (provider: string, operation: string) =>
 /**
  * Turns an adapter's typed definition into an `IdentityProvider`: provider parameters are decoded with the
  * definition's schema (errors become `InvalidRequest` with the path of each bad field), process types are checked,
- * and missing optional operations fail with `Misconfigured`.
+ * and missing optional operations fail with `Misconfigured`. `endUserFlow` answers the definition's `endUserFlows`,
+ * or what `EndUserFlow.derive` makes of the capabilities for a process type left out.
+ *
+ * Throws when `endUserFlows` declares a process type the definition does not run: that is a mistake in the adapter,
+ * and adapters are made when the host starts, so it stops the start rather than a capture later.
  *
  * @since 0.1.0
  */
 export const make = <Parameters>(definition: Definition<Parameters>): IdentityProvider => {
+  const declared = definition.endUserFlows ?? {}
+  const strays = Object.keys(declared).filter(
+    (processType) => !definition.processTypes.some((runs) => runs === processType)
+  )
+  if (strays.length > 0) {
+    throw new Error(
+      `${definition.name} declares endUserFlows for ${strays.join(", ")}, which it does not run (it runs ${definition.processTypes.join(", ")})`
+    )
+  }
   const decodeParameters = Schema.decodeUnknownEffect(definition.parameters)
   const parse = (parameters: unknown) =>
     decodeParameters(parameters, { errors: "all", onExcessProperty: "error" }).pipe(
@@ -240,6 +274,11 @@ export const make = <Parameters>(definition: Definition<Parameters>): IdentityPr
     fetchResult: definition.fetchResult,
     verifyWebhook: definition.verifyWebhook,
     complete: definition.complete ?? (() => unsupported(definition.name, "redirect flows")),
-    cancel: definition.cancel ?? (() => unsupported(definition.name, "cancellation"))
+    cancel: definition.cancel ?? (() => unsupported(definition.name, "cancellation")),
+    endUserFlow: (processType) =>
+      // `hasOwn`, not `in`: a process type called `toString` must not find Object's prototype.
+      Object.hasOwn(declared, processType)
+        ? declared[processType]
+        : deriveEndUserFlow(definition.capabilities, definition.processTypes, processType)
   }
 }

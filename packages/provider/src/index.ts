@@ -11,6 +11,8 @@ export * as AdapterModule from "./AdapterModule.js"
 export * as Capabilities from "./Capabilities.js"
 /** Vendor code tables: vendor codes to our values, with a typed error or a documented fallback for unknown codes. @since 0.1.0 */
 export * as CodeTable from "./CodeTable.js"
+/** How the end-user takes part in each process type: photos to upload, or a hand-over to the provider. @since 0.2.0 */
+export * as EndUserFlow from "./EndUserFlow.js"
 /** The host's public URL, a service a host provides to the adapters it loads. @since 0.1.0 */
 export * as HostPublicUrl from "./HostPublicUrl.js"
 /** The provider interface, its requests and results, and `make` for adapters. @since 0.1.0 */
