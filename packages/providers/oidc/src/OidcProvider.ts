@@ -54,7 +54,14 @@
  * @since 0.1.0
  */
 import { type IdentityData, ProcessType } from "@assure/core"
-import { AdapterModule, Capabilities, IdentityProvider, ProviderError, ProviderRegistry } from "@assure/provider"
+import {
+  AdapterModule,
+  Capabilities,
+  type EndUserFlow,
+  IdentityProvider,
+  ProviderError,
+  ProviderRegistry
+} from "@assure/provider"
 import { Config, Effect, Layer, Option, Schema } from "effect"
 import type { HttpClient } from "effect/http"
 import * as OidcClaims from "./OidcClaims.js"
@@ -73,6 +80,11 @@ export const capabilities: Capabilities.Capabilities = {
   redirect: true,
   // The end-user who cancels at the broker or the eID comes back with `error=access_denied`.
   endUserCancel: true
+}
+
+/** How the end-user takes part in `eid`: a hand-over to the broker, to log in with the eID. @since 0.2.0 */
+export const endUserFlows: EndUserFlow.Declarations = {
+  eid: { flow: "handOver" }
 }
 
 const ScopeToken = Schema.String.check(Schema.isPattern(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { expected: "a scope token" }))
@@ -297,6 +309,7 @@ export const make = (
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       // An eID is not a document: the end-user logs in, nothing is uploaded. `other` says so to clients.
       documentTypes: Effect.succeed([{ documentType: "other" }]),

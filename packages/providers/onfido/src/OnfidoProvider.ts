@@ -65,6 +65,7 @@ import {
   AdapterModule,
   Capabilities,
   CodeTable,
+  type EndUserFlow,
   IdentityProvider,
   ProviderError,
   ProviderRegistry,
@@ -96,6 +97,17 @@ export const capabilities: Capabilities.Capabilities = {
   polling: true,
   // A Studio run the end-user walks away from ends `abandoned`; Onfido's API cannot withdraw a check or a run.
   endUserCancel: true
+}
+
+/**
+ * How the end-user takes part in each process type: photos for a check — the front (the document report needs it;
+ * a `back` is uploaded when given), and a selfie too for `documentSelfie` — and a hand-over to Onfido Studio's
+ * hosted link for `workflow`, which captures the images itself. @since 0.2.0
+ */
+export const endUserFlows: EndUserFlow.Declarations = {
+  document: { flow: "images", kinds: ["front"] },
+  documentSelfie: { flow: "images", kinds: ["front", "selfie"] },
+  workflow: { flow: "handOver" }
 }
 
 /** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Onfido is called. @since 0.1.0 */
@@ -660,6 +672,7 @@ export const make = (options: {
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       // Onfido reads identity documents from nearly every country (its documentation's supported-documents list).
       documentTypes: Effect.succeed([

@@ -49,6 +49,7 @@ import {
   AdapterModule,
   Capabilities,
   CodeTable,
+  type EndUserFlow,
   IdentityProvider,
   ProviderError,
   ProviderRegistry,
@@ -79,6 +80,11 @@ export const capabilities: Capabilities.Capabilities = {
   endUserCancel: true,
   // `POST /inquiries/{id}/expire` ends an inquiry through the API.
   cancel: true
+}
+
+/** How the end-user takes part in `inquiry`: a hand-over to Persona's hosted flow. @since 0.2.0 */
+export const endUserFlows: EndUserFlow.Declarations = {
+  [inquiryProcessType]: { flow: "handOver" }
 }
 
 /** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Persona is called. @since 0.1.0 */
@@ -313,6 +319,7 @@ export const make = (
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       // Persona's government ID verification reads passports, identity cards, residence permits and driving
       // licences; which ones a template accepts is configured in Persona's dashboard.

@@ -23,6 +23,7 @@ import { IdentityData, ProcessType, ProviderName } from "@assure/core"
 import {
   AdapterModule,
   Capabilities,
+  type EndUserFlow,
   HostPublicUrl,
   IdentityProvider,
   ProviderError,
@@ -53,6 +54,17 @@ export const capabilities: Capabilities.Capabilities = {
   // An `eid` end-user who cancels comes back with `access_denied`.
   endUserCancel: true,
   cancel: true
+}
+
+/**
+ * How the end-user takes part in each process type: photos of the document (and a selfie) for `document` and
+ * `documentSelfie` — `start` refuses them without a front (and a selfie) and takes a `back` when given — and a
+ * hand-over to the sandbox's eID "login" for `eid`. @since 0.2.0
+ */
+export const endUserFlows: EndUserFlow.Declarations = {
+  document: { flow: "images", kinds: ["front"] },
+  documentSelfie: { flow: "images", kinds: ["front", "selfie"] },
+  eid: { flow: "handOver" }
 }
 
 /** The sandbox's entry of `processParameters`. @since 0.1.0 */
@@ -223,6 +235,7 @@ export const make = (config: Config): Effect.Effect<IdentityProvider.IdentityPro
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       documentTypes: Effect.succeed([
         { documentType: "passport" },

@@ -50,6 +50,7 @@ import {
   AdapterModule,
   Capabilities,
   CodeTable,
+  type EndUserFlow,
   IdentityProvider,
   ProviderError,
   ProviderRegistry,
@@ -80,6 +81,13 @@ export const capabilities: Capabilities.Capabilities = {
   // `consent_declined`), and the API can cancel a session (`POST …/cancel`).
   endUserCancel: true,
   cancel: true
+}
+
+/** How the end-user takes part in each process type: a hand-over to Stripe's hosted page for all of them. @since 0.2.0 */
+export const endUserFlows: EndUserFlow.Declarations = {
+  document: { flow: "handOver" },
+  documentSelfie: { flow: "handOver" },
+  idNumber: { flow: "handOver" }
 }
 
 /** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Stripe is called. @since 0.1.0 */
@@ -371,6 +379,7 @@ export const make = (options: {
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       // Stripe reads driving licences, id cards and passports from most countries (allowed_types narrows them).
       documentTypes: Effect.succeed([

@@ -46,6 +46,7 @@ import {
   AdapterModule,
   Capabilities,
   CodeTable,
+  type EndUserFlow,
   IdentityProvider,
   ProviderError,
   ProviderRegistry,
@@ -84,6 +85,16 @@ export const capabilities: Capabilities.Capabilities = {
   hostedFlow: true,
   webhooks: true,
   polling: true
+}
+
+/**
+ * How the end-user takes part in each process type: photos of the document for `document` — the front, which
+ * `start` requires (a `back` is uploaded when given) — and a hand-over to Sumsub's WebSDK for `documentSelfie`.
+ * @since 0.2.0
+ */
+export const endUserFlows: EndUserFlow.Declarations = {
+  [uploadProcessType]: { flow: "images", kinds: ["front"] },
+  [hostedProcessType]: { flow: "handOver" }
 }
 
 /** Sumsub's document types and ours (`idDocType`). @since 0.1.0 */
@@ -394,6 +405,7 @@ export const make = (options: {
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       documentTypes: Effect.succeed([
         { documentType: "passport" },

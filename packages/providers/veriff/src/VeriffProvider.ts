@@ -54,6 +54,7 @@ import {
   AdapterModule,
   Capabilities,
   CodeTable,
+  type EndUserFlow,
   IdentityProvider,
   ProviderError,
   ProviderRegistry,
@@ -89,6 +90,16 @@ export const capabilities: Capabilities.Capabilities = {
   polling: true,
   // An end-user who leaves the flow gets the decision `abandoned` (or `expired`); Veriff's API cannot cancel a session.
   endUserCancel: true
+}
+
+/**
+ * How the end-user takes part in each process type: a hand-over to Veriff's own flow for `documentSelfie`, and
+ * photos for `documentSelfieUpload` — the front and a selfie, which `start` requires (a `back` is uploaded when
+ * given). @since 0.2.0
+ */
+export const endUserFlows: EndUserFlow.Declarations = {
+  [hostedProcessType]: { flow: "handOver" },
+  [uploadProcessType]: { flow: "images", kinds: ["front", "selfie"] }
 }
 
 /** Its entry of `processParameters`, decoded strictly: unknown keys are refused before Veriff is called. @since 0.1.0 */
@@ -419,6 +430,7 @@ export const make = (
       name,
       capabilities,
       processTypes,
+      endUserFlows,
       parameters: Parameters,
       // Veriff's IDV reads passports, identity cards, residence permits and driving licences of most countries.
       documentTypes: Effect.succeed([
