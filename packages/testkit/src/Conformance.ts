@@ -151,6 +151,38 @@ export const suite = <E, R = never>(options: Options<E, R>): void => {
       })
     )
 
+    check("says how the end-user takes part in each process type it runs, and only in those", true, (provider) =>
+      Effect.sync(() => {
+        for (const processType of provider.processTypes) {
+          const flow = provider.endUserFlow(processType)
+          if (flow === undefined) continue
+          if (flow.flow === "images") {
+            assert.isTrue(capabilities.documentImages, `${processType}: photos need documentImages`)
+            assert.isAbove(flow.kinds.length, 0, `${processType}: photos of at least one kind`)
+            assert.strictEqual(new Set(flow.kinds).size, flow.kinds.length, `${processType}: each kind once`)
+            for (const kind of flow.kinds) {
+              assert.include(["front", "back", "selfie", "video"], kind, `${processType}: an uploadable kind`)
+            }
+            if (flow.kinds.includes("selfie")) {
+              assert.isTrue(capabilities.selfie, `${processType}: a selfie needs the selfie capability`)
+            }
+          } else {
+            assert.strictEqual(flow.flow, "handOver", `${processType}: images or handOver`)
+            assert.isTrue(
+              capabilities.redirect || capabilities.hostedFlow,
+              `${processType}: a hand-over needs redirect or hostedFlow`
+            )
+          }
+        }
+        // A page must not offer a process type the provider would refuse to start.
+        for (const stray of ["assure-conformance-not-a-process-type", "toString", "constructor"]) {
+          if (!provider.processTypes.some((runs) => runs === stray)) {
+            assert.isUndefined(provider.endUserFlow(stray), `no flow for ${stray}, which it does not run`)
+          }
+        }
+      })
+    )
+
     check("lists the documents it accepts", true, (provider) =>
       Effect.gen(function* () {
         const documents = yield* provider.documentTypes

@@ -67,7 +67,11 @@ describe("Conformance.suite", () => {
       keepsFinalResultWhenRejected: ["reaches rejected with a normalised result"],
       declaresWrongCapabilities: ["implements this specification version and declares its capabilities"],
       losesHostedUrl: ["a hosted flow gives the end-user the vendor's page or an SDK token"],
-      reportsAbandonmentAsRejected: ["an end-user who cancels at the provider ends the process as canceled"]
+      reportsAbandonmentAsRejected: ["an end-user who cancels at the provider ends the process as canceled"],
+      declaresPhotosWithoutUploads: [
+        "says how the end-user takes part in each process type it runs, and only in those"
+      ],
+      offersFlowsForAnyProcessType: ["says how the end-user takes part in each process type it runs, and only in those"]
     }
     for (const [fault, failures] of Object.entries(expected)) {
       assert.deepStrictEqual([...(results.get(fault)?.failed ?? [])].sort(), [...failures].sort(), fault)
