@@ -1,13 +1,20 @@
-// The hosted capture page's script (assure, issue 19): consent, then each photo by camera (getUserMedia and a canvas
-// snapshot) or by file upload, with progress and recoverable errors, then submit. A desktop page that offers the
-// hand-off to a phone (#handoff) follows the session every 2 s, and goes where the phone's submit sent the end-user. Plain JavaScript, no dependency:
-// served as is from the server's own origin, under a Content-Security-Policy without inline script. Photos live only
-// in memory (a Blob, an object URL revoked when replaced or submitted); nothing goes to browser storage.
+// The hosted capture page's script (assure, issue 19): consent; then, with several ways through, the end-user's
+// choice; then either each photo by camera (getUserMedia and a canvas snapshot) or by file upload, with progress and
+// recoverable errors, for the document they chose (its back too when it has one), and submit — or the hand-over to a
+// provider's own page, which the submit answers. A desktop page that offers the hand-off to a phone (#handoff) follows
+// the session every 2 s, and goes where the phone's submit sent the end-user. Plain JavaScript, no dependency: served
+// as is from the server's own origin, under a Content-Security-Policy without inline script. Photos live only in
+// memory (a Blob, an object URL revoked when replaced or submitted); nothing goes to browser storage.
 ;(() => {
   const app = document.getElementById("capture-app")
   if (app === null) return
   const base = location.pathname.replace(/\/+$/, "")
-  const kinds = (app.dataset.kinds || "").split(" ").filter(Boolean)
+  const words = (name) => (app.dataset[name] || "").split(" ").filter(Boolean)
+  const choices = words("choices")
+  const twoSided = words("twoSided")
+  // The photos needed: the providers' kinds, and the back of a two-sided document once one is chosen.
+  const baseKinds = words("kinds")
+  let kinds = baseKinds
   const uploaded = new Set((app.dataset.uploaded || "").split(" ").filter(Boolean))
   const maxBytes = Number(app.dataset.maxBytes) || 10000000
   // The words, in the page's language (CaptureText.ts), with `{name}` filled in.
@@ -17,6 +24,7 @@
   const errorBox = document.getElementById("error")
   const previews = new Map()
   let busy = false
+  let submitting = false
 
   const showError = (message) => {
     errorBox.textContent = message
@@ -36,7 +44,15 @@
     }
   }
 
-  // Consent first: the photos can only be taken once the end-user agreed.
+  // One step shows at a time; its heading takes the focus, so that a screen reader follows.
+  const show = (section) => {
+    section.hidden = false
+    section.querySelector("h2").focus()
+  }
+  const sectionOf = (choice) =>
+    choice === "photos" ? document.getElementById("capture") : document.getElementById(`handover-${choice}`)
+
+  // Consent first: nothing is taken or sent until the end-user agreed.
   document.getElementById("consent-form").addEventListener("submit", (event) => {
     event.preventDefault()
     if (!document.getElementById("consent-check").checked) {
@@ -45,9 +61,39 @@
     }
     clearError()
     document.getElementById("consent").hidden = true
-    document.getElementById("capture").hidden = false
-    document.getElementById("capture-title").focus()
+    show(choices.length > 1 ? document.getElementById("choose") : sectionOf(choices[0]))
   })
+
+  const chooseForm = document.getElementById("choose-form")
+  if (chooseForm !== null) {
+    chooseForm.addEventListener("submit", (event) => {
+      event.preventDefault()
+      const picked = chooseForm.querySelector("input[name=choice]:checked")
+      if (picked === null) {
+        showError(say("chooseOne"))
+        return
+      }
+      clearError()
+      document.getElementById("choose").hidden = true
+      show(sectionOf(picked.value))
+    })
+  }
+
+  // The document: its guidance, and its back when it has one.
+  const documentType = () => app.querySelector("input[name=document]:checked")?.value
+  const showDocument = () => {
+    const chosen = documentType() || ""
+    for (const guidance of app.querySelectorAll(".guidance")) {
+      const own = guidance.parentElement.querySelector(`.guidance[data-document="${chosen}"]`)
+      guidance.hidden = guidance.dataset.document !== (own === null ? "" : chosen)
+    }
+    const back = twoSided.includes(chosen)
+    const backShot = app.querySelector('.shot[data-kind="back"]')
+    if (backShot !== null) backShot.hidden = !back
+    kinds = back ? ["front", "back", ...baseKinds.filter((kind) => kind !== "front")] : baseKinds
+  }
+  for (const radio of app.querySelectorAll("input[name=document]")) radio.addEventListener("change", showDocument)
+  showDocument()
 
   const upload = (section, kind, blob) => {
     const status = section.querySelector(".status")
@@ -172,9 +218,44 @@
   }
 
   const submit = document.getElementById("submit")
+  // Submits the end-user's choice (and document), and goes where the server says: a provider's page for a
+  // hand-over, the client's site otherwise.
+  const send = async (selection, button, label) => {
+    clearError()
+    submitting = true
+    button.disabled = true
+    try {
+      const response = await fetch(`${base}/submit`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(selection)
+      })
+      const text = await response.text()
+      if (response.ok) {
+        for (const url of previews.values()) URL.revokeObjectURL(url)
+        location.replace(JSON.parse(text).redirectTo)
+        return
+      }
+      showError(detailOf(text, say("submitFailed")))
+    } catch {
+      showError(say("lost"))
+    }
+    submitting = false
+    button.disabled = false
+    button.textContent = label
+  }
+
+  for (const section of app.querySelectorAll(".handover")) {
+    const go = section.querySelector(".go")
+    const label = go.textContent
+    go.addEventListener("click", () => {
+      go.textContent = say("leaving", { provider: section.dataset.provider })
+      send({ choice: section.dataset.choice }, go, label)
+    })
+  }
   // The hand-off: what the phone did, read from the session's status until it is submitted or no longer usable.
   const handoff = document.getElementById("handoff")
-  let submitting = false
   if (handoff !== null) {
     const said = document.getElementById("handoff-status")
     const follow = async () => {
@@ -217,9 +298,15 @@
     setTimeout(follow, 2000)
   }
 
-  submit.addEventListener("click", async () => {
+  if (submit === null) return
+  submit.addEventListener("click", () => {
     if (busy) {
       showError(say("wait"))
+      return
+    }
+    const chosen = documentType()
+    if (chosen === undefined) {
+      showError(say("chooseDocument"))
       return
     }
     const missing = kinds.find((kind) => !uploaded.has(kind))
@@ -228,24 +315,7 @@
       showError(say("missing", { what: title ? title.textContent : missing }))
       return
     }
-    clearError()
-    submitting = true
-    submit.disabled = true
     submit.textContent = say("submitting")
-    try {
-      const response = await fetch(`${base}/submit`, { method: "POST", credentials: "same-origin" })
-      const text = await response.text()
-      if (response.ok) {
-        for (const url of previews.values()) URL.revokeObjectURL(url)
-        location.replace(JSON.parse(text).redirectTo)
-        return
-      }
-      showError(detailOf(text, say("submitFailed")))
-    } catch {
-      showError(say("lost"))
-    }
-    submitting = false
-    submit.disabled = false
-    submit.textContent = say("submit")
+    send({ choice: "photos", documentType: chosen }, submit, say("submit"))
   })
 })()

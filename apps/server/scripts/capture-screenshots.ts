@@ -5,8 +5,9 @@
  * Starts the built server (`pnpm build` first) in this process on the embedded store in a temporary folder, creates a
  * dossier and a capture link through the API as a client would, and drives Debian's Chromium (`/usr/bin/chromium`, or
  * `ASSURE_TEST_CHROMIUM`) through each page on a phone (390×844) and a desktop (1280×800) viewport: the consent step,
- * the capture step with the camera open, a photo taken and uploaded, an expired link and an unknown link. Each PNG is
- * the viewport only, never the whole page, so that the files stay small.
+ * the choice between photos and a provider's own page, the capture step (an ID card) with the camera open, a photo
+ * taken and uploaded, the hand-over to a provider, an expired link and an unknown link. Each PNG is the viewport
+ * only, never the whole page, so that the files stay small.
  *
  * The output is the same from one run to the next: the camera is Chromium's fake device playing a still frame this
  * script draws (a card on a dark desk, as `--use-file-for-fake-video-capture`), the link's expiry time, the one
@@ -130,7 +131,7 @@ const startServer = async (folder: string, captureLifetime?: Duration.Input) => 
   return { url, stop: () => Effect.runPromise(Fiber.interrupt(fiber)).then(() => undefined) }
 }
 
-/** A new dossier and a capture link for it (a document and a selfie), through the API. */
+/** A new dossier and a capture link for it through the API: photos (a document and a selfie), or an eID. */
 const newCapture = async (url: string): Promise<string> => {
   const token = await fetch(`${url}/auth/open/connect/token`, {
     method: "POST",
@@ -151,7 +152,10 @@ const newCapture = async (url: string): Promise<string> => {
   }
   const { dossierId } = await post("/assure/dossiers", {})
   const { captureUrl } = await post(`/assure/dossiers/${dossierId}/capture`, {
-    providers: [{ provider: "sandbox", processType: "documentSelfie" }],
+    providers: [
+      { provider: "sandbox", processType: "documentSelfie" },
+      { provider: "sandbox", processType: "eid" }
+    ],
     redirectUrl: "https://client.example/verified"
   })
   if (captureUrl === undefined) throw new Error("no captureUrl")
@@ -221,6 +225,10 @@ try {
 
     await page.getByRole("checkbox", { name: "I agree" }).check()
     await page.getByRole("button", { name: "Continue" }).click()
+    await page.getByRole("radio", { name: "Take photos of your identity document here" }).check()
+    await shoot(page, `choose-${device}`)
+    await page.getByRole("button", { name: "Continue" }).click()
+    await page.getByRole("radio", { name: "National ID card" }).check()
     const front = page.locator('section[data-kind="front"]')
     await front.getByRole("button", { name: "Use the camera" }).click()
     await page.waitForFunction(() => {
@@ -238,6 +246,15 @@ try {
     })
     await showWhole(page)
     await shoot(page, `uploaded-${device}`)
+
+    // The other way: on to the provider's own page (here the sandbox's eID), which the end-user comes back from.
+    await page.goto(await newCapture(server.url))
+    await page.getByRole("checkbox", { name: "I agree" }).check()
+    await page.getByRole("button", { name: "Continue" }).click()
+    await page.getByRole("radio", { name: "Continue with Sandbox" }).check()
+    await page.getByRole("button", { name: "Continue" }).click()
+    await page.getByRole("heading", { name: "Continue with Sandbox" }).waitFor()
+    await shoot(page, `handover-${device}`)
 
     await page.goto(await newCapture(expiring.url))
     await shoot(page, `expired-${device}`)

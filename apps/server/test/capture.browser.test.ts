@@ -2,7 +2,9 @@
  * The hosted capture page (issue 19) in real Chromium (Debian's, driven by playwright-core) with a fake camera
  * (`--use-fake-device-for-media-stream`): on a phone and on a desktop viewport, the whole path from
  * `POST /assure/dossiers/{dossierId}/capture` through consent and a camera snapshot to the client's `redirectUrl` and
- * an accepted sandbox process; the upload fallback with its recoverable errors; a reload that keeps the session;
+ * an accepted sandbox process; the choice between photos and a provider's own page, and the hand-over to it and back;
+ * an ID card's back with its own guidance; the upload fallback with its recoverable errors (a photo too small to read
+ * among them); a reload that keeps the session;
  * used, expired and unknown links; a cross-site POST refused; the security headers; the keyboard alone; the hand-off
  * from a desktop to a phone by a QR code, the desktop following the phone to the end; and axe finding no violations.
  *
@@ -16,6 +18,7 @@ import { gzipSync } from "node:zlib"
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { captureContentSecurityPolicy } from "../src/server/ResponseHeaders.js"
+import { photo, speck } from "./support/photos.js"
 import { apiClient, clients, freePort, type Running, startServer } from "./support/server.js"
 
 const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
@@ -37,11 +40,8 @@ const viewports: ReadonlyArray<readonly [string, BrowserContextOptions]> = [
   ["desktop", { viewport: { width: 1280, height: 800 } }]
 ]
 
-/** A 1×1 PNG: a real image the sandbox accepts. */
-const png = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64"
-)
+/** A photo large enough to read. */
+const png = photo()
 
 describe.runIf(browserAvailable)("the capture page in a browser", () => {
   let server: Running
@@ -125,10 +125,12 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     return { foreign, errors }
   }
 
-  const giveConsent = async (page: Page) => {
+  /** Consent, then the document to photograph (a passport: its front is enough). */
+  const giveConsent = async (page: Page, document = "Passport") => {
     await page.getByRole("checkbox", { name: "I agree" }).check()
     await page.getByRole("button", { name: "Continue" }).click()
     await page.getByRole("heading", { name: "Take your photos" }).waitFor()
+    await page.getByRole("radio", { name: document }).check()
   }
 
   /** Reads the process until its status is final. */
@@ -228,6 +230,12 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
       .getByLabel("Or upload a photo")
       .setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not really a png") })
     await alert.filter({ hasText: "cannot be used" }).waitFor()
+    // A real image, but too small to read: the server measures it, and the page says how large a photo must be.
+    await front
+      .getByLabel("Or upload a photo")
+      .setInputFiles({ name: "tiny.png", mimeType: "image/png", buffer: speck })
+    await alert.filter({ hasText: "too small to read" }).waitFor()
+    await expect(alert.textContent()).resolves.toContain("at least 600×400 pixels")
     // Submit without the photos: the page says what is missing.
     await page.getByRole("button", { name: "Submit" }).click()
     await expect(alert.textContent()).resolves.toContain("Front of your document")
@@ -264,6 +272,90 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     expect(seen.errors.filter((error) => !error.includes("status of 4"))).toEqual([])
     await context.close()
   }, 60_000)
+
+  it("asks for an ID card's back, with guidance for the card, and none for a passport", async () => {
+    const { dossierId, captureUrl } = await newCapture(server, [{ provider: "sandbox", processType: "documentSelfie" }])
+    const context = await browser.newContext(viewports[0]?.[1])
+    const page = await context.newPage()
+    const seen = watch(page)
+    await page.goto(captureUrl)
+    await giveConsent(page, "National ID card")
+    const front = page.locator('section[data-kind="front"]')
+    const back = page.locator('section[data-kind="back"]')
+    await expect(back.isVisible()).resolves.toBe(true)
+    await expect(front.locator(".guidance:visible").textContent()).resolves.toContain("the side with your photo up")
+    await expect(back.locator(".guidance:visible").textContent()).resolves.toContain("Turn the card over")
+    // A passport has no back to take.
+    await page.getByRole("radio", { name: "Passport" }).check()
+    await expect(back.isVisible()).resolves.toBe(false)
+    await expect(front.locator(".guidance:visible").textContent()).resolves.toContain("page with your photo")
+    await page.getByRole("radio", { name: "National ID card" }).check()
+
+    for (const [section, name] of [
+      [front, "front.png"],
+      [page.locator('section[data-kind="selfie"]'), "me.png"]
+    ] as const) {
+      await section.getByLabel("Or upload a photo").setInputFiles({ name, mimeType: "image/png", buffer: png })
+      await section.getByRole("status").filter({ hasText: "Uploaded." }).waitFor()
+    }
+    await page.getByRole("button", { name: "Submit" }).click()
+    await expect(page.getByRole("alert").textContent()).resolves.toBe("Add a photo first: Back of your document.")
+    await back.getByLabel("Or upload a photo").setInputFiles({ name: "back.png", mimeType: "image/png", buffer: png })
+    await back.getByRole("status").filter({ hasText: "Uploaded." }).waitFor()
+    await page.getByRole("button", { name: "Submit" }).click()
+    await page.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+    const dossier = await api.call("GET", `/assure/dossiers/${dossierId}`)
+    const kinds = (dossier.json as { files: ReadonlyArray<{ kind: string }> }).files.map((file) => file.kind)
+    expect(kinds.sort()).toEqual(["back", "front", "selfie"])
+    expect(seen.errors).toEqual([])
+    await context.close()
+  }, 60_000)
+
+  for (const [name, options] of viewports) {
+    it(`on a ${name}: chooses the provider's own page over photos, goes there and comes back to the client`, async () => {
+      const { dossierId, captureUrl } = await newCapture(server, [
+        { provider: "sandbox", processType: "documentSelfie" },
+        { provider: "sandbox", processType: "eid" }
+      ])
+      const context = await browser.newContext({ ...options, bypassCSP: true })
+      const page = await context.newPage()
+      const seen = watch(page)
+      await page.goto(captureUrl)
+      await page.getByRole("checkbox", { name: "I agree" }).check()
+      await page.getByRole("button", { name: "Continue" }).click()
+      await page.getByRole("heading", { name: "How do you want to verify?" }).waitFor()
+      await expect(page.getByRole("heading", { name: "Take your photos" }).isVisible()).resolves.toBe(false)
+      await page.addScriptTag({ path: axePath })
+      const violations = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: Array<unknown> }> } }).axe
+        return (await axe.run()).violations
+      })
+      expect(violations).toEqual([])
+      await page.getByRole("button", { name: "Continue" }).click()
+      await expect(page.getByRole("alert").textContent()).resolves.toBe("Choose how you want to verify.")
+      await page.getByRole("radio", { name: "Continue with Sandbox" }).check()
+      await page.getByRole("button", { name: "Continue" }).click()
+      await page.getByRole("heading", { name: "Continue with Sandbox" }).waitFor()
+      await page.getByRole("button", { name: "Continue to Sandbox" }).click()
+      // Through the provider (the sandbox's eID answers at once) and the server's callback, to the client.
+      await page.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
+      const landed = new URL(page.url())
+      expect(landed.searchParams.get("ref")).toBe("42")
+      expect(landed.searchParams.get("dossierId")).toBe(dossierId)
+      expect(landed.searchParams.get("status")).toBe("accepted")
+      const process = await api.call(
+        "GET",
+        `/assure/dossiers/${dossierId}/processes/${landed.searchParams.get("processId")}`
+      )
+      expect(process.json).toMatchObject({ processType: "eid", status: "accepted" })
+      const dossier = await api.call("GET", `/assure/dossiers/${dossierId}`)
+      expect(dossier.json).toMatchObject({ files: [] })
+      expect((dossier.json as { processes: ReadonlyArray<unknown> }).processes).toHaveLength(1)
+      expect(seen.foreign).toEqual([])
+      expect(seen.errors).toEqual([])
+      await context.close()
+    }, 60_000)
+  }
 
   it("shows a clear page for an expired link and for an unknown one", async () => {
     const { captureUrl } = await newCapture(shortLived)
@@ -371,6 +463,10 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     await page.keyboard.press("Enter")
     // Focus moves to the new step, so a screen reader announces it.
     await page.waitForFunction(() => document.activeElement?.id === "capture-title")
+    // Into the document choice: Tab reaches its first option, Space selects it.
+    await tabTo("#document-passport")
+    await page.keyboard.press("Space")
+    await expect(page.isChecked("#document-passport")).resolves.toBe(true)
     // Space on the focused file input opens the chooser. On a loaded machine Chromium has once dropped that first
     // press (CI, 2026-12-07): the focus is checked and the key pressed again, by keyboard still, up to three times.
     const openChooser = async () => {
@@ -499,6 +595,11 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     await page.getByRole("checkbox", { name: "Jeg godtar" }).check()
     await page.getByRole("button", { name: "Fortsett" }).click()
     await page.getByRole("heading", { name: "Ta bildene" }).waitFor()
+    await page.getByRole("radio", { name: "Førerkort" }).check()
+    await page
+      .locator('section[data-kind="back"]')
+      .getByRole("heading", { name: "Baksiden av dokumentet ditt" })
+      .waitFor()
     await audit("capture")
 
     const front = page.locator('section[data-kind="front"]')
@@ -511,9 +612,18 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
     await audit("an error")
     await page.getByRole("button", { name: "Send inn" }).click()
     await expect(alert.textContent()).resolves.toBe("Legg til et bilde først: Forsiden av dokumentet ditt.")
+    await upload.setInputFiles({ name: "tiny.png", mimeType: "image/png", buffer: speck })
+    await alert.filter({ hasText: "for lite til å kunne leses" }).waitFor()
     await upload.setInputFiles({ name: "front.png", mimeType: "image/png", buffer: png })
     await front.getByRole("status").filter({ hasText: "Lastet opp." }).waitFor()
     await front.getByRole("img", { name: "Bildet ditt: forsiden av dokumentet ditt" }).waitFor()
+    await page.getByRole("button", { name: "Send inn" }).click()
+    await expect(alert.textContent()).resolves.toBe("Legg til et bilde først: Baksiden av dokumentet ditt.")
+    const back = page.locator('section[data-kind="back"]')
+    await back
+      .getByLabel("Eller last opp et bilde")
+      .setInputFiles({ name: "back.png", mimeType: "image/png", buffer: png })
+    await back.getByRole("status").filter({ hasText: "Lastet opp." }).waitFor()
     await page.getByRole("button", { name: "Send inn" }).click()
     await page.waitForURL(`${receiverUrl}/verified?**`, { timeout: 15_000 })
     expect(new URL(page.url()).searchParams.get("dossierId")).toBe(dossierId)

@@ -1,8 +1,10 @@
 /**
  * The hosted capture flow over plain HTTP, without a browser (capture.browser.test.ts drives the page in Chromium):
  * `POST /assure/dossiers/{dossierId}/capture` is strict and checks everything; the page's POSTs from its own origin
- * upload, submit and answer the client's redirect with Assure's parameters; a used link answers 410; the token never
- * reaches a log line; the two settings are checked at start.
+ * upload (a photo too small to read is refused), submit and answer the client's redirect with Assure's parameters;
+ * with photos and an eID to choose from, the end-user's choice runs alone and a hand-over goes to the provider and
+ * back to the client; a used link answers 410; the token never reaches a log line; the two settings are checked at
+ * start.
  */
 import { format } from "node:util"
 import { Duration, Exit } from "effect"
@@ -10,12 +12,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { languageOf, texts } from "../src/server/CaptureText.js"
 import { defaultConsentText } from "../src/server/ServerConfig.js"
 import { loadWith } from "./support/config.js"
+import { photo, speck } from "./support/photos.js"
 import { apiClient, clients, type Running, startServer } from "./support/server.js"
 
-const png = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64"
-)
+const png = photo()
 const document = [{ provider: "sandbox", processType: "document" }]
 
 describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests", () => {
@@ -46,7 +46,7 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     const refused = [
       [{ ...valid, color: "blue" }, "color"],
       [{ ...valid, providers: [] }, "providers"],
-      [{ ...valid, providers: [{ provider: "sandbox", processType: "eid" }] }, "providers.0.processType"],
+      [{ ...valid, providers: [{ provider: "sandbox", processType: "video" }] }, "providers.0.processType"],
       [{ ...valid, providers: [{ provider: "nobody", processType: "document" }] }, "provider"],
       [{ ...valid, redirectUrl: "ftp://client.example/done" }, "redirectUrl"],
       [{ ...valid, notificationUrl: "file:///etc/passwd" }, "notificationUrl"],
@@ -97,6 +97,13 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     const notImage = await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: "text" })
     expect(notImage.status).toBe(400)
     expect(((await notImage.json()) as { detail: string }).detail).toMatch(/cannot be used/)
+    const tooSmall = await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: speck })
+    expect(tooSmall.status).toBe(400)
+    expect(await tooSmall.json()).toMatchObject({
+      detail:
+        "This photo is too small to read. Come closer, or choose a photo of at least 600×400 pixels, and try again.",
+      invalidParams: [{ name: "front", reason: "is 1×1 pixels; it must be at least 600×400" }]
+    })
     const early = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
     expect(early.status).toBe(400)
     expect(((await early.json()) as { detail: string }).detail).toBe("The front image is missing.")
@@ -104,9 +111,13 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     const stored = await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: png })
     expect(stored.status).toBe(201)
     expect(await stored.json()).toEqual({ kind: "front", mediaType: "image/png", size: png.length })
+    // The body is strict: only the end-user's choice and document.
+    const unknownField = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own, body: '{"colour":1}' })
+    expect(unknownField.status).toBe(400)
     const submitted = await fetch(`${captureUrl}/submit`, {
       method: "POST",
-      headers: { "sec-fetch-site": "same-origin" }
+      headers: { "sec-fetch-site": "same-origin" },
+      body: JSON.stringify({ choice: "photos", documentType: "passport" })
     })
     expect(submitted.status).toBe(200)
     const target = new URL(((await submitted.json()) as { redirectTo: string }).redirectTo)
@@ -212,6 +223,85 @@ describe("POST /assure/dossiers/{dossierId}/capture and the page's own requests"
     expect([...target.searchParams.keys()]).toEqual(["dossierId"])
     const dossier = await api.call("GET", `/assure/dossiers/${dossierId}`)
     expect((dossier.json as { processes: ReadonlyArray<unknown> }).processes).toHaveLength(2)
+  })
+})
+
+describe("a capture with photos and a provider of its own to choose from", () => {
+  let server: Running
+  let api: Awaited<ReturnType<typeof apiClient>>
+  beforeAll(async () => {
+    server = await startServer()
+    api = await apiClient(server, clients.alpha)
+  }, 60_000)
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it("offers both, runs only the one chosen, and hands the end-user over to the provider and back", async () => {
+    const dossierId = ((await api.call("POST", "/assure/dossiers", {})).json as { dossierId: string }).dossierId
+    const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: [
+        { provider: "sandbox", processType: "documentSelfie" },
+        { provider: "sandbox", processType: "eid" }
+      ],
+      redirectUrl: "https://client.example/done"
+    })
+    expect(started.status, started.text).toBe(201)
+    const { captureUrl } = started.json as { captureUrl: string }
+    const own = { origin: new URL(server.url).origin }
+    const html = await (await fetch(captureUrl)).text()
+    expect(html).toContain('data-choices="photos handOver-1"')
+    expect(html).toContain('<input type="radio" name="choice" id="choice-handOver-1" value="handOver-1">')
+    expect(html).toContain("Continue to Sandbox")
+
+    const unchosen = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own })
+    expect(unchosen.status).toBe(400)
+    expect(await unchosen.json()).toMatchObject({
+      detail: "Choose how you want to verify.",
+      invalidParams: [{ name: "choice", reason: "must be one of photos, handOver-1" }]
+    })
+    // The eID needs no photo: the end-user is sent to the provider (the sandbox's broker answers at once).
+    const submitted = await fetch(`${captureUrl}/submit`, {
+      method: "POST",
+      headers: own,
+      body: JSON.stringify({ choice: "handOver-1" })
+    })
+    expect(submitted.status).toBe(200)
+    const { redirectTo } = (await submitted.json()) as { redirectTo: string }
+    expect(redirectTo).toMatch(new RegExp(`^${server.url}/callbacks/sandbox\\?state=sbx_`))
+    // Back from the provider: on to the client, with Assure's parameters and the eID's result.
+    const back = await fetch(redirectTo, { redirect: "manual" })
+    expect(back.status).toBe(302)
+    const landed = new URL(back.headers.get("location") ?? "")
+    expect(landed.origin + landed.pathname).toBe("https://client.example/done")
+    expect(landed.searchParams.get("dossierId")).toBe(dossierId)
+    expect(landed.searchParams.get("status")).toBe("accepted")
+    const dossier = (await api.call("GET", `/assure/dossiers/${dossierId}`)).json as {
+      processes: ReadonlyArray<{ processId: string; processType: string }>
+      files: ReadonlyArray<unknown>
+    }
+    expect(dossier.processes.map((process) => process.processType)).toEqual(["eid"])
+    expect(dossier.processes[0]?.processId).toBe(landed.searchParams.get("processId"))
+    expect(dossier.files).toEqual([])
+  })
+
+  it("asks for the back of a two-sided document", async () => {
+    const dossierId = ((await api.call("POST", "/assure/dossiers", {})).json as { dossierId: string }).dossierId
+    const started = await api.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: [{ provider: "sandbox", processType: "document" }],
+      redirectUrl: "https://client.example/done"
+    })
+    const { captureUrl } = started.json as { captureUrl: string }
+    const own = { origin: new URL(server.url).origin }
+    expect((await fetch(`${captureUrl}/files?kind=front`, { method: "POST", headers: own, body: png })).status).toBe(
+      201
+    )
+    const idCard = JSON.stringify({ documentType: "idCard" })
+    const early = await fetch(`${captureUrl}/submit`, { method: "POST", headers: own, body: idCard })
+    expect(early.status).toBe(400)
+    expect(((await early.json()) as { detail: string }).detail).toBe("The back image is missing.")
+    expect((await fetch(`${captureUrl}/files?kind=back`, { method: "POST", headers: own, body: png })).status).toBe(201)
+    expect((await fetch(`${captureUrl}/submit`, { method: "POST", headers: own, body: idCard })).status).toBe(200)
   })
 })
 

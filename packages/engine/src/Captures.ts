@@ -4,16 +4,19 @@
  * afterwards. Its credential is a random capture token given out once: only the token's SHA-256 hash is stored, so
  * the database never holds a usable link.
  *
- * - `start` checks everything (the dossier, each provider and process type — `document` or `documentSelfie`, the image
- *   flows the page captures for — the redirect URL, the notification URL
+ * - `start` checks everything (the dossier, each provider and process type — one a page can take part in, by the
+ *   provider's `endUserFlow`: photos, or a hand-over to the provider — the redirect URL, the notification URL
  *   with the {@link OutboundPolicy}) before anything is stored, and answers the token and when it expires
- *   (`EngineConfig.captureLifetime`, 30 minutes by default).
- * - `open` answers the session of a token that is still usable: it survives reloads of the page until it is used.
- * - `addFile` stores an image on the session's dossier (`Dossiers.addFile` checks its type and size); a photo of a
- *   kind the session already uploaded replaces it (the new one is stored first, then the old one removed), and a
- *   session takes at most {@link maxUploads} uploads.
- * - `submit` consumes the token and creates and starts the processes, with the dossier's images; a token is used
- *   once. Nothing is consumed when the images a process type needs are missing.
+ *   (`EngineConfig.captureLifetime`, 30 minutes by default). `provider: "auto"` lets the routing policy choose.
+ * - `open` answers the session of a token that is still usable, with its {@link Choice}s — the ways through it the
+ *   end-user can take: photos for every provider that takes them, or a hand-over to one provider with its own hosted
+ *   flow or redirect. It survives reloads of the page until it is used.
+ * - `addFile` stores an image on the session's dossier (`Dossiers.addFile` checks its type and size; a photo too small
+ *   to read is refused, {@link minimumSides}); a photo of a kind the session already uploaded replaces it (the new
+ *   one is stored first, then the old one removed), and a session takes at most {@link maxUploads} uploads.
+ * - `submit` takes the end-user's choice (and, for photos, their document: a two-sided one needs its back), consumes
+ *   the token and creates and starts the choice's processes, with the dossier's images; a token is used once.
+ *   Nothing is consumed when the photos the choice needs are missing. A hand-over answers the provider's page.
  * - `handOff` gives a usable session a new one-time hand-off code (a desktop shows it as a QR code of
  *   `/capture/handoff/<code>`); only the code's hash is stored, with the token sealed under a key derived from the
  *   code. `redeemHandOff` opens it once, on the phone, and answers the token; a newer code replaces an older one.
@@ -22,32 +25,98 @@
  *
  * @since 0.2.0
  */
-import type { FileInfo, FileKind, Process, Timestamp } from "@assure/core"
-import { type ProviderError, ProviderRegistry } from "@assure/provider"
+import { DocumentType, type FileInfo, type FileKind, type Process, type Timestamp } from "@assure/core"
+import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import { imageSize } from "image-size"
 import { Dossiers } from "./Dossiers.js"
 import { EngineConfig } from "./EngineConfig.js"
-import {
-  type Conflict,
-  InvalidInput,
-  type NoProviderAvailable,
-  NotFound,
-  ProviderNotConfigured
-} from "./EngineError.js"
+import { type Conflict, InvalidInput, NoProviderAvailable, NotFound, ProviderNotConfigured } from "./EngineError.js"
+import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
 import { lockDossier } from "./internal/locking.js"
 import { isDossierId, isHttpUrl } from "./internal/processKit.js"
 import { later, now } from "./internal/shared.js"
 import { OutboundPolicy } from "./OutboundPolicy.js"
-import { Processes } from "./Processes.js"
+import { auto, Processes } from "./Processes.js"
+import { Router } from "./Router.js"
 import type { TenantId } from "./Tenant.js"
 
-/** One provider to run, and its process type. @since 0.2.0 */
+/** One provider to run (or `auto`: the tenant's routing policy chooses), and its process type. @since 0.2.0 */
 export interface CaptureProvider {
   readonly provider: string
   readonly processType: string
 }
+
+/**
+ * One way through a capture the end-user can take: `Photos` — photos taken on the page for every provider of the
+ * session that takes photos (`entries`, by index in `providers`), needing `kinds` (and the back of a two-sided
+ * document, {@link photosNeeded}) — or `HandOver` — the end-user sent to one provider's own hosted flow or redirect,
+ * and back. `id` is what the page sends back to `submit`.
+ *
+ * @since 0.2.0
+ */
+export type Choice =
+  | {
+      readonly _tag: "Photos"
+      readonly id: "photos"
+      readonly entries: ReadonlyArray<number>
+      readonly kinds: ReadonlyArray<FileKind.UploadableKind>
+    }
+  | {
+      readonly _tag: "HandOver"
+      readonly id: string
+      readonly entries: readonly [number]
+      /** The provider the end-user is sent to (for `auto`, the one routing would choose now). */
+      readonly provider: string
+    }
+
+/** What the end-user chose on the page, for `submit`. @since 0.2.0 */
+export interface Selection {
+  /** A {@link Choice}'s `id`; may be left out when the session has only one. */
+  readonly choice?: string | undefined
+  /** The document photographed, for the `Photos` choice: a two-sided one needs its back too. */
+  readonly documentType?: string | undefined
+}
+
+/** Documents with a back worth reading (the machine-readable zone or a barcode is there). @since 0.2.0 */
+export const twoSided: ReadonlyArray<DocumentType.DocumentType> = ["idCard", "driverLicense", "residencePermit"]
+
+/** The photos a `Photos` choice needs for a document: its kinds, with the back of a two-sided document. @since 0.2.0 */
+export const photosNeeded = (
+  choice: Extract<Choice, { readonly _tag: "Photos" }>,
+  documentType: DocumentType.DocumentType | undefined
+): ReadonlyArray<FileKind.UploadableKind> => {
+  const kinds = new Set(choice.kinds)
+  if (documentType !== undefined && twoSided.includes(documentType)) kinds.add("back")
+  return photoOrder.filter((kind) => kinds.has(kind))
+}
+
+/** The order the page asks for photos in. */
+const photoOrder: ReadonlyArray<FileKind.UploadableKind> = ["front", "back", "selfie"]
+
+/**
+ * The smallest photo the capture page takes, in pixels, as `[long side, short side]`: below it a document's text (or
+ * a face) is too small for a provider to read, and the end-user is asked to come closer at once rather than hear a
+ * provider say so later. Uploads through the API are not checked: their clients know their provider.
+ *
+ * @since 0.2.0
+ */
+export const minimumSides: Readonly<Record<"front" | "back" | "selfie", readonly [number, number]>> = {
+  front: [600, 400],
+  back: [600, 400],
+  selfie: [300, 300]
+}
+
+/** The `detail` of the `InvalidInput` a photo too small to read is refused with. @since 0.2.0 */
+export const tooSmallDetail = "The photo is too small to read"
+
+/** The `detail` of the `InvalidInput` a photo whose size cannot be read is refused with. @since 0.2.0 */
+export const unreadableDetail = "The photo cannot be read"
+
+/** The `detail` of the `InvalidInput` an upload past {@link maxUploads} is refused with. @since 0.2.0 */
+export const tooManyDetail = "Too many photos"
 
 /** What a capture session is started with (the Assure fields the engine uses). @since 0.2.0 */
 export interface StartCapture {
@@ -70,6 +139,8 @@ export interface Session {
   readonly tenant: TenantId
   readonly dossierId: string
   readonly providers: ReadonlyArray<CaptureProvider>
+  /** The ways through it the end-user can take now; empty when none of its providers can take part now. */
+  readonly choices: ReadonlyArray<Choice>
   readonly redirectUrl: string
   readonly expiresAt: Timestamp.Timestamp
 }
@@ -80,8 +151,8 @@ export interface Submitted {
   readonly redirectUrl: string
   readonly processes: ReadonlyArray<Process.Process>
   /**
-   * Where the end-user is sent: `redirectUrl` with `dossierId`, and with a single process its `processId` and
-   * `status`, as Assure's capture flow does. @since 0.2.0
+   * Where the end-user is sent: a hand-over's provider page; otherwise `redirectUrl` with `dossierId`, and with a
+   * single process its `processId` and `status`, as Assure's capture flow does. @since 0.2.0
    */
   readonly redirectTo: string
 }
@@ -114,10 +185,6 @@ export class CaptureUnavailable extends Schema.TaggedError<CaptureUnavailable>("
   }
 }
 
-/** The images each process type needs before a capture of it can be submitted. @since 0.2.0 */
-export const requiredKinds = (processType: string): ReadonlyArray<FileKind.UploadableKind> =>
-  processType === "document" ? ["front"] : processType === "documentSelfie" ? ["front", "selfie"] : []
-
 /**
  * Where a started process's provider sends the end-user back (the application's callback endpoint), by provider and
  * process. @since 0.2.0
@@ -141,7 +208,8 @@ export class Captures extends Context.Service<
     ) => Effect.Effect<FileInfo.FileInfo, CaptureUnavailable | InvalidInput>
     readonly submit: (
       token: string,
-      returnUrlFor: ReturnUrlFor
+      returnUrlFor: ReturnUrlFor,
+      selection?: Selection
     ) => Effect.Effect<
       Submitted,
       | CaptureUnavailable
@@ -255,6 +323,41 @@ const redirectTarget = (redirectUrl: string, dossierId: string, started: Readonl
   return target.toString()
 }
 
+/** The choice a selection names: any when there is one, else the one it names. */
+const chosen = (choices: ReadonlyArray<Choice>, selection: Selection) => {
+  if (choices.length === 0) {
+    return Effect.fail(new NoProviderAvailable({ detail: "None of the capture's providers can take part now" }))
+  }
+  const only = choices.length === 1 && selection.choice === undefined ? choices[0] : undefined
+  const choice = only ?? choices.find((candidate) => candidate.id === selection.choice)
+  return choice === undefined
+    ? Effect.fail(invalid("Choose how to verify", "choice", `must be one of ${choices.map(({ id }) => id).join(", ")}`))
+    : Effect.succeed(choice)
+}
+
+const isDocumentType = Schema.is(DocumentType.DocumentType)
+
+/** Whether a photo is large enough to read ({@link minimumSides}); its size is read from its header. */
+const readable = (kind: FileKind.UploadableKind, bytes: Uint8Array) => {
+  if (kind !== "front" && kind !== "back" && kind !== "selfie") return Effect.void
+  const [long, short] = minimumSides[kind]
+  const size = (() => {
+    try {
+      return imageSize(bytes)
+    } catch {
+      return undefined
+    }
+  })()
+  if (size === undefined) return Effect.fail(invalid(unreadableDetail, kind, "its size cannot be read"))
+  // A photo taken sideways is as readable: the sides count, not which is the width.
+  const sides = [Math.max(size.width, size.height), Math.min(size.width, size.height)] as const
+  return sides[0] >= long && sides[1] >= short
+    ? Effect.void
+    : Effect.fail(
+        invalid(tooSmallDetail, kind, `is ${size.width}×${size.height} pixels; it must be at least ${long}×${short}`)
+      )
+}
+
 /** Only tokens of the shape `start` makes are looked up. */
 const isTokenShape = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
 
@@ -273,7 +376,7 @@ const decodeProviders = Schema.decodeUnknownSync(
 export const layer: Layer.Layer<
   Captures,
   never,
-  SqlClient.SqlClient | Dossiers | Processes | ProviderRegistry.ProviderRegistry | OutboundPolicy | FileStore
+  SqlClient.SqlClient | Dossiers | Processes | ProviderRegistry.ProviderRegistry | OutboundPolicy | FileStore | Router
 > = Layer.effect(
   Captures,
   Effect.gen(function* () {
@@ -283,6 +386,7 @@ export const layer: Layer.Layer<
     const registry = yield* ProviderRegistry.ProviderRegistry
     const policy = yield* OutboundPolicy
     const fileStore = yield* FileStore
+    const router = yield* Router
     const { captureLifetime } = yield* EngineConfig
 
     /** The stored row of a token, whatever its state. */
@@ -304,22 +408,65 @@ export const layer: Layer.Layer<
             ? new CaptureUnavailable({ reason: "expired" })
             : undefined
 
-    const sessionOf = (row: CaptureRow): Session => ({
-      tenant: row.tenant_id as TenantId,
-      dossierId: row.dossier_id,
-      providers: decodeProviders(row.providers),
-      redirectUrl: row.redirect_url,
-      expiresAt: row.expires_at as Timestamp.Timestamp
-    })
+    /** The provider an entry runs on now: the one named, or the one routing would choose for `auto`. */
+    const providerOf = (
+      tenant: TenantId,
+      dossierId: string,
+      entry: CaptureProvider
+    ): Effect.Effect<IdentityProvider.IdentityProvider | undefined> =>
+      entry.provider === auto
+        ? processes.previewRoute(tenant, dossierId, entry.processType).pipe(Effect.orElseSucceed(() => undefined))
+        : registry.get(entry.provider).pipe(Effect.orElseSucceed(() => undefined))
 
-    const open = (token: string) =>
+    /** The ways through the session: photos for every provider that takes them, or a hand-over to one. */
+    const choicesOf = (tenant: TenantId, dossierId: string, providers: ReadonlyArray<CaptureProvider>) =>
+      Effect.gen(function* () {
+        const photos: Array<number> = []
+        const kinds = new Set<FileKind.UploadableKind>()
+        const handOvers: Array<Choice> = []
+        for (const [index, entry] of providers.entries()) {
+          const provider = yield* providerOf(tenant, dossierId, entry)
+          const flow = provider?.endUserFlow(entry.processType)
+          if (provider === undefined || flow === undefined) continue
+          if (flow.flow === "images") {
+            photos.push(index)
+            for (const kind of flow.kinds) kinds.add(kind)
+          } else {
+            handOvers.push({ _tag: "HandOver", id: `handOver-${index}`, entries: [index], provider: provider.name })
+          }
+        }
+        const choices: Array<Choice> =
+          photos.length === 0
+            ? []
+            : [{ _tag: "Photos", id: "photos", entries: photos, kinds: photoOrder.filter((kind) => kinds.has(kind)) }]
+        return [...choices, ...handOvers]
+      })
+
+    const sessionOf = (row: CaptureRow) =>
+      Effect.gen(function* () {
+        const tenant = row.tenant_id as TenantId
+        const providers = decodeProviders(row.providers)
+        return {
+          tenant,
+          dossierId: row.dossier_id,
+          providers,
+          choices: yield* choicesOf(tenant, row.dossier_id, providers),
+          redirectUrl: row.redirect_url,
+          expiresAt: row.expires_at as Timestamp.Timestamp
+        } satisfies Session
+      })
+
+    /** The row of a usable token. */
+    const usableRow = (token: string) =>
       Effect.gen(function* () {
         const row = yield* rowOf(token)
         const refused = refusal(row, yield* now)
         if (refused !== undefined || row === undefined)
           return yield* refused ?? new CaptureUnavailable({ reason: "unknown" })
-        return sessionOf(row)
+        return row
       })
+
+    const open = (token: string) => Effect.flatMap(usableRow(token), sessionOf)
 
     return Captures.of({
       start: Effect.fn("Captures.start")(function* (tenant, dossierId, input) {
@@ -332,21 +479,32 @@ export const layer: Layer.Layer<
           return yield* invalid("The providers are not valid", "providers", "must name 1 to 5 providers")
         }
         for (const [index, entry] of input.providers.entries()) {
+          if (entry.provider === auto) {
+            // The routing policy chooses when the page opens (to show that provider's flow) and for real on submit.
+            if ((yield* router.policy(tenant)) === undefined) {
+              return yield* invalid(
+                "No provider can be routed to",
+                `providers.${index}.provider`,
+                'no routing policy applies: set one (PUT /assure/routing/policy) or name the provider instead of "auto"'
+              )
+            }
+            continue
+          }
           const provider = yield* registry
             .get(entry.provider)
             .pipe(Effect.mapError(() => new ProviderNotConfigured({ provider: entry.provider })))
-          if (requiredKinds(entry.processType).length === 0) {
-            return yield* invalid(
-              "The process type is not supported",
-              `providers.${index}.processType`,
-              "the capture page takes images for document and documentSelfie; other flows are not handed over yet"
-            )
-          }
           if (!provider.processTypes.some((type) => type === entry.processType)) {
             return yield* invalid(
               "The process type is not supported",
               `providers.${index}.processType`,
               `${provider.name} runs ${provider.processTypes.join(", ")}`
+            )
+          }
+          if (provider.endUserFlow(entry.processType) === undefined) {
+            return yield* invalid(
+              "The process type is not supported",
+              `providers.${index}.processType`,
+              `the end-user takes no part in ${provider.name}'s ${entry.processType}: the client supplies its data`
             )
           }
         }
@@ -393,7 +551,11 @@ export const layer: Layer.Layer<
       open: (token) => Effect.withSpan(open(token), "Captures.open"),
 
       addFile: Effect.fn("Captures.addFile")(function* (token, kind, bytes) {
-        const session = yield* open(token)
+        const row = yield* usableRow(token)
+        const session = { tenant: row.tenant_id as TenantId, dossierId: row.dossier_id }
+        // The type first (a text file is "not an image", not "too small"), then whether it can be read at all.
+        yield* FileContent.validate(kind, bytes)
+        yield* readable(kind, bytes)
         // An upload slot, taken in one statement while the link is usable.
         const timestamp = yield* now
         const hash = yield* hashOf(token)
@@ -404,7 +566,7 @@ export const layer: Layer.Layer<
         if (slot.length === 0) {
           const refused = refusal(yield* rowOf(token), timestamp)
           if (refused !== undefined) return yield* refused
-          return yield* invalid("Too many photos", kind, `a capture takes at most ${maxUploads} uploads`)
+          return yield* invalid(tooManyDetail, kind, `a capture takes at most ${maxUploads} uploads`)
         }
         const file = yield* dossiers
           .addFile(session.tenant, session.dossierId, kind, bytes)
@@ -438,22 +600,31 @@ export const layer: Layer.Layer<
         return file
       }),
 
-      submit: Effect.fn("Captures.submit")(function* (token, returnUrlFor) {
+      submit: Effect.fn("Captures.submit")(function* (token, returnUrlFor, selection = {}) {
         const session = yield* open(token)
-        // The images each process type needs, before the token is used: a missing one is for the end-user to add.
-        const kinds = new Set(
-          (yield* sql<{ kind: string }>`
-            SELECT DISTINCT kind FROM assure_files WHERE dossier_id = ${session.dossierId} AND process_id IS NULL`.pipe(
-            Effect.orDie
-          )).map((row) => row.kind)
-        )
-        for (const entry of session.providers) {
-          const missing = requiredKinds(entry.processType).find((kind) => !kinds.has(kind))
+        const choice = yield* chosen(session.choices, selection)
+        if (choice._tag === "Photos") {
+          const documentType = selection.documentType
+          if (documentType !== undefined && !isDocumentType(documentType)) {
+            return yield* invalid(
+              "The document type is not valid",
+              "documentType",
+              `must be one of ${DocumentType.DocumentType.literals.join(", ")}`
+            )
+          }
+          // The photos the choice needs, before the token is used: a missing one is for the end-user to add.
+          const kinds = new Set(
+            (yield* sql<{ kind: string }>`
+              SELECT DISTINCT kind FROM assure_files WHERE dossier_id = ${session.dossierId} AND process_id IS NULL`.pipe(
+              Effect.orDie
+            )).map((row) => row.kind)
+          )
+          const missing = photosNeeded(choice, documentType).find((kind) => !kinds.has(kind))
           if (missing !== undefined) {
             return yield* invalid(
               `The ${missing} image is missing`,
               missing,
-              `${entry.processType} needs a ${missing} image`
+              documentType === undefined ? `a ${missing} image is needed` : `a ${documentType} needs a ${missing} image`
             )
           }
         }
@@ -469,7 +640,7 @@ export const layer: Layer.Layer<
           return yield* refusal(yield* rowOf(token), timestamp) ?? new CaptureUnavailable({ reason: "consumed" })
         }
         const started: Array<Process.Process> = []
-        for (const entry of session.providers) {
+        for (const entry of choice.entries.flatMap((index) => session.providers[index] ?? [])) {
           const created = yield* processes
             .create(session.tenant, session.dossierId, {
               provider: entry.provider,
@@ -489,19 +660,28 @@ export const layer: Layer.Layer<
             session.tenant,
             session.dossierId,
             created.processId,
-            { returnUrl: yield* returnUrlFor(entry.provider, created.processId), clientRedirectUrl: row.redirect_url }
+            { returnUrl: yield* returnUrlFor(created.provider, created.processId), clientRedirectUrl: row.redirect_url }
           )
         }
-        const redirectTo = redirectTarget(row.redirect_url, session.dossierId, started)
-        // For a page that follows the session (a desktop whose end-user finished on a phone).
-        yield* sql`UPDATE assure_captures SET redirected_to = ${redirectTo} WHERE token_hash = ${hash}`.pipe(
+        const clientTarget = redirectTarget(row.redirect_url, session.dossierId, started)
+        // For a page that follows the session (a desktop whose end-user finished on a phone): the client's site, even
+        // when the phone goes on to a provider's page first.
+        yield* sql`UPDATE assure_captures SET redirected_to = ${clientTarget} WHERE token_hash = ${hash}`.pipe(
           Effect.orDie
         )
-        return { dossierId: session.dossierId, redirectUrl: row.redirect_url, processes: started, redirectTo }
+        // A single process that waits for the end-user at its provider (a hand-over, or a routed fallback that turned
+        // out to be one) sends them there; the provider sends them back to the return URL, and on to the client.
+        const handedOver = started.length === 1 ? started[0]?.redirectUrl : undefined
+        return {
+          dossierId: session.dossierId,
+          redirectUrl: row.redirect_url,
+          processes: started,
+          redirectTo: handedOver ?? clientTarget
+        }
       }),
 
       handOff: Effect.fn("Captures.handOff")(function* (token) {
-        yield* open(token)
+        yield* usableRow(token)
         const code = newToken()
         const hash = yield* hashOf(token)
         // The newest code is the one: it replaces the one before, used or not.

@@ -85,6 +85,16 @@ export class Processes extends Context.Service<
       dossierId: string,
       input: CreateProcess
     ) => Effect.Effect<Process.Process, NotFound | InvalidInput | ProviderNotConfigured | NoProviderAvailable>
+    /**
+     * The provider a new process of the dossier with `provider: "auto"` would be routed to now (`Router.preview`:
+     * no circuit's trial call is taken), for a page that must know its flow ahead; undefined when none would be.
+     * @since 0.2.0
+     */
+    readonly previewRoute: (
+      tenant: TenantId,
+      dossierId: string,
+      processType: string
+    ) => Effect.Effect<IdentityProvider.IdentityProvider | undefined, NotFound>
     readonly get: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<Process.Process, NotFound>
     readonly delete: (tenant: TenantId, dossierId: string, processId: string) => Effect.Effect<void, NotFound>
     readonly addFile: (
@@ -245,22 +255,27 @@ export const layer: Layer.Layer<
      * The provider routing chooses for a new process of the dossier (`provider: "auto"`): asked with the process type
      * and what the dossier's userData says of the person and their document.
      */
-    const routeProcess = (tenant: TenantId, dossierId: string, processType: string) =>
+    const routingRequest = (tenant: TenantId, dossierId: string, processType: ProcessType.ProcessType) =>
       Effect.gen(function* () {
-        if (!isProcessType(processType)) {
-          return yield* invalid("The process type is not supported", "processType", "is not a process type")
-        }
         const dossiers = yield* sql<{ user_data: Uint8Array | null }>`
           SELECT user_data FROM assure_dossiers WHERE id = ${dossierId} AND tenant_id = ${tenant}`.pipe(Effect.orDie)
         const dossier = dossiers[0]
         if (dossier === undefined) return yield* new NotFound({ resource: "dossier", id: dossierId })
         const userData = yield* openUserData(bytesOf(dossier.user_data), dossierId)
-        const request: Routing.Request = {
+        return {
           processType,
           ...(userData?.issuingCountry === undefined ? {} : { issuingCountry: userData.issuingCountry }),
           ...(userData?.nationality === undefined ? {} : { nationality: userData.nationality }),
           ...(userData?.documentType === undefined ? {} : { documentType: userData.documentType })
+        } satisfies Routing.Request
+      })
+
+    const routeProcess = (tenant: TenantId, dossierId: string, processType: string) =>
+      Effect.gen(function* () {
+        if (!isProcessType(processType)) {
+          return yield* invalid("The process type is not supported", "processType", "is not a process type")
         }
+        const request = yield* routingRequest(tenant, dossierId, processType)
         return yield* router.route(tenant, request).pipe(
           Effect.catchTag(
             "NoRoute",
@@ -277,6 +292,11 @@ export const layer: Layer.Layer<
         )
       })
     return Processes.of({
+      previewRoute: Effect.fn("Processes.previewRoute")(function* (tenant, dossierId, processType) {
+        if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
+        if (!isProcessType(processType)) return undefined
+        return yield* router.preview(tenant, yield* routingRequest(tenant, dossierId, processType))
+      }),
       create: Effect.fn("Processes.create")(function* (tenant, dossierId, input) {
         if (!isDossierId(dossierId)) return yield* new NotFound({ resource: "dossier", id: dossierId })
         // Checked before anything is stored. The dossier's existence is checked under its lock, below, and, when the

@@ -63,6 +63,15 @@ export class Router extends Context.Service<
     readonly deletePolicy: (tenant: TenantId) => Effect.Effect<PolicyInForce | undefined>
     /** Chooses the provider of a new process by the tenant's policy in force. */
     readonly route: (tenant: TenantId, request: Routing.Request) => Effect.Effect<Chosen, NoRoute>
+    /**
+     * The provider `route` would choose now, for a page that must know it ahead (the hosted capture page shows the
+     * flow of that provider): open circuits are skipped, but no half-open circuit's trial call is taken. Undefined
+     * when no provider would be chosen.
+     */
+    readonly preview: (
+      tenant: TenantId,
+      request: Routing.Request
+    ) => Effect.Effect<IdentityProvider.IdentityProvider | undefined>
     /** The circuits of the tenant's providers that recorded calls. */
     readonly circuits: (tenant: TenantId) => Effect.Effect<ReadonlyArray<CircuitStatus>>
   }
@@ -171,8 +180,23 @@ export const layer: Layer.Layer<
         }
       })
 
+    const preview = (tenant: TenantId, request: Routing.Request) =>
+      Effect.gen(function* () {
+        const inForce = yield* policy(tenant)
+        if (inForce === undefined) return undefined
+        const providers = yield* loaded
+        const open = new Set(
+          (yield* breaker.states(tenant)).filter((status) => status.state === "open").map((status) => status.provider)
+        )
+        const decision = Routing.decide(inForce.policy, request, providers, (provider) => !open.has(provider.name))
+        return decision._tag === "Routed"
+          ? providers.find((candidate) => candidate.name === decision.provider)
+          : undefined
+      })
+
     return Router.of({
       policy,
+      preview,
       setPolicy: Effect.fn("Router.setPolicy")(function* (tenant, input) {
         const decoded = yield* Routing.decode(input).pipe(
           Effect.mapError(

@@ -19,10 +19,10 @@ import { readFileSync } from "node:fs"
 import type { FileKind } from "@assure/core"
 import { Captures, Dossiers, FileContent } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import QRCode from "qrcode"
-import { fill, type Language, languageOf, type Text, texts } from "./CaptureText.js"
+import { type Document, documents, fill, type Language, languageOf, type Text, texts } from "./CaptureText.js"
 import { defaultConsentText, ServerConfig } from "./ServerConfig.js"
 
 /** The page's own script and stylesheet, read once (`apps/server/assets`, next to `src` and `dist`). */
@@ -50,6 +50,9 @@ ${body}
 /** A kind's words, in `language`. */
 const kindText = (language: Language, kind: string) =>
   texts[language].kinds[kind as "front" | "back" | "selfie"] ?? { title: kind, guidance: "" }
+
+/** A provider's name as the end-user reads it: `veriff` is Veriff. */
+export const providerLabel = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1)
 
 /**
  * A QR code of `text` as SVG markup to inline in the page: shapes with presentation attributes only (no style, no
@@ -79,12 +82,82 @@ ${handOff.svg}
 </div>
 </section>`
 
+/** A way through the capture, as the page shows it: photos here, or a provider's own page. */
+export type PageChoice =
+  | { readonly id: string; readonly flow: "photos" }
+  | { readonly id: string; readonly flow: "handOver"; readonly provider: string }
+
+/** The choice between photos and providers' own pages: a radio group, shown after consent when there are several. */
+const renderChoose = (t: Text, choices: ReadonlyArray<PageChoice>) => {
+  const options = choices
+    .map((choice) => {
+      const label =
+        choice.flow === "photos"
+          ? t.choose.photos
+          : fill(t.choose.handOver, { provider: providerLabel(choice.provider) })
+      return `<p class="option"><input type="radio" name="choice" id="choice-${choice.id}" value="${choice.id}"> <label for="choice-${choice.id}">${escapeHtml(label)}</label></p>`
+    })
+    .join("\n")
+  return `<section id="choose" aria-labelledby="choose-title" hidden>
+<h2 id="choose-title" tabindex="-1">${escapeHtml(t.choose.title)}</h2>
+<form id="choose-form" action="#" novalidate>
+<fieldset>
+<legend class="visually-hidden">${escapeHtml(t.choose.title)}</legend>
+${options}
+</fieldset>
+<button type="submit" class="primary">${escapeHtml(t.continue)}</button>
+</form>
+</section>`
+}
+
+/** Going on to a provider's own page (its hosted flow, or an eID's sign-in), and back. */
+const renderHandOver = (t: Text, choice: Extract<PageChoice, { readonly flow: "handOver" }>) => {
+  const provider = providerLabel(choice.provider)
+  return `<section id="handover-${choice.id}" class="handover" data-choice="${choice.id}" data-provider="${escapeHtml(provider)}" aria-labelledby="handover-${choice.id}-title" hidden>
+<h2 id="handover-${choice.id}-title" tabindex="-1">${escapeHtml(fill(t.handOver.title, { provider }))}</h2>
+<p>${escapeHtml(fill(t.handOver.body, { provider }))}</p>
+<button type="button" class="go primary">${escapeHtml(fill(t.handOver.go, { provider }))}</button>
+</section>`
+}
+
+/** Which document is photographed: it decides the guidance, and whether its back is asked for. */
+const renderDocument = (t: Text, selected: Document | undefined) =>
+  `<fieldset id="document" class="document">
+<legend>${escapeHtml(t.whichDocument)}</legend>
+${documents
+  .map(
+    (document) =>
+      `<p class="option"><input type="radio" name="document" id="document-${document}" value="${document}"${document === selected ? " checked" : ""}> <label for="document-${document}">${escapeHtml(t.documents[document].name)}</label></p>`
+  )
+  .join("\n")}
+</fieldset>`
+
+/** How to photograph `kind`, for each document where it differs: the script shows the selected document's. */
+const renderGuidance = (t: Text, language: Language, kind: string) => {
+  const general = `<p class="guidance" data-document="">${escapeHtml(kindText(language, kind).guidance)}</p>`
+  if (kind === "selfie") return general
+  return [
+    general,
+    ...documents.flatMap((document) => {
+      const text = kind === "front" ? t.documents[document].front : t.documents[document].back
+      return text === undefined
+        ? []
+        : [`<p class="guidance" data-document="${document}" hidden>${escapeHtml(text)}</p>`]
+    })
+  ].join("\n")
+}
+
 /** The capture page of a usable session. */
 export const renderPage = (options: {
   /** English unless said. */
   readonly language?: Language | undefined
+  /** The ways through the capture; one is taken without asking. */
+  readonly choices: ReadonlyArray<PageChoice>
+  /** The photos the photos choice needs, before the document's back. */
   readonly kinds: ReadonlyArray<string>
   readonly uploaded: ReadonlyArray<string>
+  /** The document the dossier's userData names, preselected. */
+  readonly documentType?: Document | undefined
   readonly consentText: string
   readonly expiresAt: string
   readonly maxBytes: number
@@ -93,12 +166,17 @@ export const renderPage = (options: {
 }) => {
   const language = options.language ?? "en"
   const t = texts[language]
-  const shots = options.kinds
+  const photos = options.choices.some((choice) => choice.flow === "photos")
+  // The back is on the page whenever the photos are: the script shows it for two-sided documents only.
+  const kinds = photos
+    ? ["front", "back", "selfie"].filter((kind) => kind === "back" || options.kinds.includes(kind))
+    : []
+  const shots = kinds
     .map((kind) => {
-      const { title, guidance } = kindText(language, kind)
-      return `<section class="shot" data-kind="${kind}" aria-labelledby="${kind}-title">
+      const { title } = kindText(language, kind)
+      return `<section class="shot" data-kind="${kind}" aria-labelledby="${kind}-title"${kind === "back" ? " hidden" : ""}>
 <h3 id="${kind}-title">${escapeHtml(title)}</h3>
-<p>${escapeHtml(guidance)}</p>
+${renderGuidance(t, language, kind)}
 <div class="camera" hidden>
 <video class="viewfinder" playsinline muted aria-label="${escapeHtml(t.cameraPreview)}"></video>
 <div class="actions">
@@ -117,11 +195,22 @@ export const renderPage = (options: {
 </section>`
     })
     .join("\n")
+  const capture = photos
+    ? `<section id="capture" aria-labelledby="capture-title" hidden>
+<h2 id="capture-title" tabindex="-1">${escapeHtml(t.takePhotos)}</h2>
+${renderDocument(t, options.documentType)}
+${shots}
+<button type="button" id="submit" class="primary">${escapeHtml(t.submit)}</button>
+</section>`
+    : ""
+  const handOvers = options.choices
+    .flatMap((choice) => (choice.flow === "handOver" ? [renderHandOver(t, choice)] : []))
+    .join("\n")
   const time = `<time datetime="${escapeHtml(options.expiresAt)}">${escapeHtml(options.expiresAt.replace("T", " ").replace("Z", " UTC"))}</time>`
   return page(
     language,
     t.title,
-    `<main id="capture-app" data-kinds="${options.kinds.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}" data-messages="${escapeHtml(JSON.stringify(t.script))}">
+    `<main id="capture-app" data-choices="${options.choices.map((choice) => choice.id).join(" ")}" data-kinds="${options.kinds.join(" ")}" data-two-sided="${Captures.twoSided.join(" ")}" data-uploaded="${options.uploaded.join(" ")}" data-max-bytes="${options.maxBytes}" data-messages="${escapeHtml(JSON.stringify(t.script))}">
 <h1>${escapeHtml(t.title)}</h1>
 <p class="error" id="error" role="alert" tabindex="-1" hidden></p>
 ${options.handOff === undefined ? "" : renderHandOff(t, options.handOff)}
@@ -133,11 +222,9 @@ ${options.handOff === undefined ? "" : renderHandOff(t, options.handOff)}
 <button type="submit" class="primary">${escapeHtml(t.continue)}</button>
 </form>
 </section>
-<section id="capture" aria-labelledby="capture-title" hidden>
-<h2 id="capture-title" tabindex="-1">${escapeHtml(t.takePhotos)}</h2>
-${shots}
-<button type="button" id="submit" class="primary">${escapeHtml(t.submit)}</button>
-</section>
+${options.choices.length > 1 ? renderChoose(t, options.choices) : ""}
+${capture}
+${handOvers}
 <p class="expiry">${escapeHtml(t.worksUntil).replace("{time}", time)}</p>
 </main>
 <script src="/capture/assets/capture.js" defer></script>`
@@ -159,13 +246,28 @@ export const renderUnavailable = (reason: Captures.CaptureUnavailable["reason"],
   )
 }
 
+/** The page of a link whose providers cannot take part now (gone from the configuration, or none routed to). */
+export const renderNoProvider = (language: Language = "en") => {
+  const t = texts[language]
+  return page(
+    language,
+    t.title,
+    `<main>
+<h1>${escapeHtml(t.title)}</h1>
+<p>${escapeHtml(t.problems.unavailable)}</p>
+</main>`
+  )
+}
+
 /** What a submit without a needed photo says: which one is missing. */
 const missingText = (language: Language, kind: string) =>
   imageKinds.includes(kind)
     ? fill(texts[language].problems.missing, {
         what: language === "en" ? kind : kindText(language, kind).title.toLowerCase()
       })
-    : texts[language].problems.notSubmitted
+    : kind === "choice"
+      ? texts[language].problems.chooseOne
+      : texts[language].problems.notSubmitted
 
 const htmlResponse = (html: string, status = 200) =>
   HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8" })
@@ -216,6 +318,26 @@ export const isSameOrigin = (headers: Readonly<Record<string, string | undefined
 }
 
 const imageKinds: ReadonlyArray<string> = ["front", "back", "selfie"]
+
+/** The smallest photo of a kind, as the end-user reads it: `600×400`. */
+const minimumOf = (kind: string) => {
+  const [long, short] = Captures.minimumSides[kind as "front" | "back" | "selfie"] ?? Captures.minimumSides.front
+  return `${long}×${short}`
+}
+
+/** The submit's body: the end-user's choice and document, both optional; anything else is refused. */
+const Selection = Schema.Struct({
+  choice: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(40))),
+  documentType: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(40)))
+})
+const decodeSelectionJson = Schema.decodeUnknownOption(Schema.fromJsonString(Selection))
+
+/** The selection in a submit's body: an empty body selects nothing (the page had one way through). */
+const decodeSelection = (text: string): Captures.Selection | undefined => {
+  if (text.trim() === "") return {}
+  const decoded = decodeSelectionJson(text, { onExcessProperty: "error" })
+  return decoded._tag === "Some" ? decoded.value : undefined
+}
 const maxImageBytes = FileContent.rules.front.maxBytes
 
 /** The capture page's routes. */
@@ -292,20 +414,34 @@ export const layer = Layer.unwrap(
                 Effect.flatMap((session) =>
                   Effect.map(
                     dossiers.get(session.tenant, session.dossierId).pipe(
-                      Effect.map((dossier) => dossier.files.map((file) => file.kind)),
-                      Effect.orElseSucceed((): ReadonlyArray<string> => [])
+                      Effect.map((dossier) => ({
+                        uploaded: dossier.files.map((file): string => file.kind),
+                        documentType: documents.find((document) => document === dossier.userData?.documentType)
+                      })),
+                      Effect.orElseSucceed(() => ({ uploaded: [], documentType: undefined }))
                     ),
-                    (uploaded) => {
-                      const kinds = imageKinds.filter((kind) =>
-                        session.providers.some((entry) =>
-                          Captures.requiredKinds(entry.processType).some((required) => required === kind)
-                        )
-                      )
+                    ({ uploaded, documentType }) => {
+                      if (session.choices.length === 0) {
+                        // Every provider of the capture is gone from the configuration, or routing has none now.
+                        return htmlResponse(renderNoProvider(language), 503)
+                      }
+                      const photos = session.choices.find((choice) => choice._tag === "Photos")
+                      const kinds = photos?.kinds ?? []
                       return htmlResponse(
                         renderPage({
                           language,
+                          choices: session.choices.map(
+                            (choice): PageChoice =>
+                              choice._tag === "Photos"
+                                ? { id: choice.id, flow: "photos" }
+                                : { id: choice.id, flow: "handOver", provider: choice.provider }
+                          ),
                           kinds,
-                          uploaded: uploaded.filter((kind) => kinds.includes(kind)),
+                          uploaded: uploaded.filter(
+                            (kind) =>
+                              kinds.some((needed) => needed === kind) || (photos !== undefined && kind === "back")
+                          ),
+                          documentType,
                           consentText: consentFor(t),
                           expiresAt: session.expiresAt,
                           maxBytes: maxImageBytes,
@@ -407,15 +543,19 @@ export const layer = Layer.unwrap(
                   CaptureUnavailable: (error) => Effect.succeed(unavailableProblem(t, error)),
                   InvalidInput: (error) =>
                     Effect.succeed(
-                      error.detail === "Too many photos"
-                        ? problem(400, t.problems.tooMany, {
-                            invalidParams: error.invalidParams
-                          })
-                        : problem(
-                            400,
-                            fill(t.problems.cannotUse, { reason: error.invalidParams[0]?.reason ?? error.detail }),
-                            { invalidParams: error.invalidParams }
-                          )
+                      error.detail === Captures.tooManyDetail
+                        ? problem(400, t.problems.tooMany, { invalidParams: error.invalidParams })
+                        : error.detail === Captures.tooSmallDetail
+                          ? problem(400, fill(t.problems.tooSmall, { min: minimumOf(kind) }), {
+                              invalidParams: error.invalidParams
+                            })
+                          : error.detail === Captures.unreadableDetail
+                            ? problem(400, t.problems.unreadable, { invalidParams: error.invalidParams })
+                            : problem(
+                                400,
+                                fill(t.problems.cannotUse, { reason: error.invalidParams[0]?.reason ?? error.detail }),
+                                { invalidParams: error.invalidParams }
+                              )
                     )
                 })
               )
@@ -432,7 +572,15 @@ export const layer = Layer.unwrap(
               const refused = refuseCrossSite(request, t)
               if (refused !== undefined) return refused
               const token = yield* tokenOf
-              return yield* captures.submit(token, returnUrlFor).pipe(
+              // What the end-user chose: a small JSON object, or nothing when the page had one way through.
+              const body = yield* Effect.result(request.text)
+              const selection = body._tag === "Success" ? decodeSelection(body.success) : undefined
+              if (selection === undefined) {
+                return problem(400, t.problems.notSubmitted, {
+                  invalidParams: [{ name: "body", reason: "must be a JSON object with choice and documentType" }]
+                })
+              }
+              return yield* captures.submit(token, returnUrlFor, selection).pipe(
                 // As the Assure capture flow: the dossier, and with one provider its process and status.
                 Effect.map((submitted) => HttpServerResponse.jsonUnsafe({ redirectTo: submitted.redirectTo })),
                 Effect.catchTags({

@@ -9,6 +9,12 @@ import type { Captures } from "@assure/engine"
 /** A language the capture page speaks. */
 export type Language = "en" | "nb"
 
+/** The documents the page asks which one the end-user photographs (the engine's two-sided ones need a back). */
+export const documents = ["passport", "idCard", "driverLicense", "residencePermit"] as const
+
+/** A document the page asks about. */
+export type Document = (typeof documents)[number]
+
 /** What a language says on the capture page. `{name}` in a text is replaced with a value. */
 export interface Text {
   readonly title: string
@@ -20,6 +26,21 @@ export interface Text {
   /** `{time}`: when the link stops working. */
   readonly worksUntil: string
   readonly kinds: Readonly<Record<"front" | "back" | "selfie", { readonly title: string; readonly guidance: string }>>
+  /** The question of which document the end-user photographs. */
+  readonly whichDocument: string
+  /** Each document the page asks for: its name, and how to photograph its front and (two-sided ones) its back. */
+  readonly documents: Readonly<
+    Record<Document, { readonly name: string; readonly front: string; readonly back?: string | undefined }>
+  >
+  /** The choice between photos and a provider's own page, with several. */
+  readonly choose: {
+    readonly title: string
+    readonly photos: string
+    /** `{provider}`: the provider's name. */
+    readonly handOver: string
+  }
+  /** Going on to a provider's own page (`{provider}`: its name). */
+  readonly handOver: { readonly title: string; readonly body: string; readonly go: string }
   readonly cameraPreview: string
   readonly takePhoto: string
   readonly closeCamera: string
@@ -44,6 +65,10 @@ export interface Text {
     readonly tooMany: string
     /** `{reason}`: why the engine refused the file. */
     readonly cannotUse: string
+    /** `{min}`: the smallest size, `600×400`. */
+    readonly tooSmall: string
+    readonly unreadable: string
+    readonly chooseOne: string
     /** `{what}`: the missing photo's title, in lower case. */
     readonly missing: string
     readonly notSubmitted: string
@@ -80,6 +105,42 @@ const en: Text = {
       guidance: "Face the camera in good light, without glasses or a hat. Keep your whole face in the frame."
     }
   },
+  whichDocument: "Which document will you photograph?",
+  documents: {
+    passport: {
+      name: "Passport",
+      front:
+        "Open your passport at the page with your photo and lay it flat on a dark surface in good light. Fit the whole page in the frame, with the two lines of letters and numbers at the bottom, and no glare on it."
+    },
+    idCard: {
+      name: "National ID card",
+      front:
+        "Lay the card on a dark surface in good light, the side with your photo up. Fit the whole card in the frame, with no glare on it.",
+      back: "Turn the card over. Fit the whole back in the frame, with its lines of letters and numbers sharp."
+    },
+    driverLicense: {
+      name: "Driving licence",
+      front:
+        "Lay the licence on a dark surface in good light, the side with your photo up. Fit the whole licence in the frame, with no glare on it.",
+      back: "Turn the licence over and take the back the same way, all of it in the frame."
+    },
+    residencePermit: {
+      name: "Residence permit",
+      front:
+        "Lay the permit on a dark surface in good light, the side with your photo up. Fit the whole permit in the frame, with no glare on it.",
+      back: "Turn the permit over. Fit the whole back in the frame, with its lines of letters and numbers sharp."
+    }
+  },
+  choose: {
+    title: "How do you want to verify?",
+    photos: "Take photos of your identity document here",
+    handOver: "Continue with {provider}"
+  },
+  handOver: {
+    title: "Continue with {provider}",
+    body: "You will go to {provider} to verify your identity. When you are done there, you come back to the service that sent you here.",
+    go: "Continue to {provider}"
+  },
   cameraPreview: "Camera preview",
   takePhoto: "Take photo",
   closeCamera: "Close the camera",
@@ -109,6 +170,10 @@ const en: Text = {
     tooLarge: "This photo is larger than {max} MB. Choose a smaller one.",
     tooMany: "Too many photos were sent with this link. Ask for a new link.",
     cannotUse: "This file cannot be used: {reason}. Choose a JPEG, PNG, WebP or HEIC photo.",
+    tooSmall:
+      "This photo is too small to read. Come closer, or choose a photo of at least {min} pixels, and try again.",
+    unreadable: "This photo cannot be read. Take it again, or choose another one.",
+    chooseOne: "Choose how you want to verify.",
     missing: "The {what} image is missing.",
     notSubmitted: "Your photos could not be submitted. Try again.",
     noLongerValid: "This link is no longer valid.",
@@ -120,6 +185,9 @@ const en: Text = {
   },
   script: {
     tickAgree: "Tick “I agree” to continue.",
+    chooseOne: "Choose how you want to verify.",
+    chooseDocument: "Choose which document you will photograph.",
+    leaving: "Opening {provider}…",
     notImage: "This file is not a photo. Choose a JPEG, PNG, WebP or HEIC image.",
     tooLarge: "This photo is larger than {max} MB. Choose a smaller one.",
     uploading: "Uploading…",
@@ -165,6 +233,42 @@ const nb: Text = {
       guidance: "Se mot kameraet i godt lys, uten briller eller lue. Få med hele ansiktet i bildet."
     }
   },
+  whichDocument: "Hvilket dokument skal du ta bilde av?",
+  documents: {
+    passport: {
+      name: "Pass",
+      front:
+        "Åpne passet på siden med bildet ditt, og legg det flatt på en mørk flate i godt lys. Få med hele siden, med de to linjene med bokstaver og tall nederst, uten gjenskinn."
+    },
+    idCard: {
+      name: "Nasjonalt ID-kort",
+      front:
+        "Legg kortet på en mørk flate i godt lys, med bildesiden opp. Få med hele kortet i bildet, uten gjenskinn.",
+      back: "Snu kortet. Få med hele baksiden, og sørg for at linjene med bokstaver og tall er skarpe."
+    },
+    driverLicense: {
+      name: "Førerkort",
+      front:
+        "Legg førerkortet på en mørk flate i godt lys, med bildesiden opp. Få med hele førerkortet i bildet, uten gjenskinn.",
+      back: "Snu førerkortet og ta bilde av baksiden på samme måte, med hele kortet i bildet."
+    },
+    residencePermit: {
+      name: "Oppholdskort",
+      front:
+        "Legg kortet på en mørk flate i godt lys, med bildesiden opp. Få med hele kortet i bildet, uten gjenskinn.",
+      back: "Snu kortet. Få med hele baksiden, og sørg for at linjene med bokstaver og tall er skarpe."
+    }
+  },
+  choose: {
+    title: "Hvordan vil du bekrefte identiteten?",
+    photos: "Ta bilder av identitetsdokumentet ditt her",
+    handOver: "Fortsett med {provider}"
+  },
+  handOver: {
+    title: "Fortsett med {provider}",
+    body: "Du går videre til {provider} for å bekrefte identiteten din. Når du er ferdig der, kommer du tilbake til tjenesten som sendte deg hit.",
+    go: "Gå videre til {provider}"
+  },
   cameraPreview: "Forhåndsvisning fra kameraet",
   takePhoto: "Ta bilde",
   closeCamera: "Lukk kameraet",
@@ -194,6 +298,10 @@ const nb: Text = {
     tooLarge: "Bildet er større enn {max} MB. Velg et mindre bilde.",
     tooMany: "Det er sendt for mange bilder med denne lenken. Be om en ny lenke.",
     cannotUse: "Filen kan ikke brukes. Velg et JPEG-, PNG-, WebP- eller HEIC-bilde.",
+    tooSmall:
+      "Bildet er for lite til å kunne leses. Gå nærmere, eller velg et bilde på minst {min} piksler, og prøv igjen.",
+    unreadable: "Bildet kan ikke leses. Ta det på nytt, eller velg et annet.",
+    chooseOne: "Velg hvordan du vil bekrefte identiteten.",
     missing: "Bildet mangler: {what}.",
     notSubmitted: "Bildene kunne ikke sendes inn. Prøv igjen.",
     noLongerValid: "Lenken er ikke lenger gyldig.",
@@ -205,6 +313,9 @@ const nb: Text = {
   },
   script: {
     tickAgree: "Kryss av for «Jeg godtar» for å fortsette.",
+    chooseOne: "Velg hvordan du vil bekrefte identiteten.",
+    chooseDocument: "Velg hvilket dokument du skal ta bilde av.",
+    leaving: "Åpner {provider} …",
     notImage: "Filen er ikke et bilde. Velg et JPEG-, PNG-, WebP- eller HEIC-bilde.",
     tooLarge: "Bildet er større enn {max} MB. Velg et mindre bilde.",
     uploading: "Laster opp …",

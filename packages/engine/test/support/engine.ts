@@ -3,6 +3,7 @@ import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { Effect, Layer, Redacted } from "effect"
 import type { SqlClient } from "effect/sql"
+import { PNG } from "pngjs"
 import {
   CircuitBreaker,
   Dossiers,
@@ -31,13 +32,16 @@ export const tenantB = Tenant.TenantId.make("client-b")
 export interface Services {
   readonly fileStore?: Layer.Layer<FileStore.FileStore> | undefined
   readonly cipher?: Layer.Layer<PersonalDataCipher.PersonalDataCipher> | undefined
+  /** Providers registered beside the sandbox. */
+  readonly moreProviders?: Layer.Layer<never, never, ProviderRegistry.ProviderRegistry> | undefined
 }
 
 export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services: Services = {}) => {
   const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
-  const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret] }).pipe(
-    Layer.provideMerge(ProviderRegistry.layer)
-  )
+  const providers = Layer.mergeAll(
+    SandboxProvider.layer({ webhookSecrets: [webhookSecret] }),
+    services.moreProviders ?? Layer.empty
+  ).pipe(Layer.provideMerge(ProviderRegistry.layer))
   return Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer).pipe(
     Layer.provideMerge(Router.layer),
     Layer.provideMerge(
@@ -53,6 +57,16 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
       )
     )
   )
+}
+
+/**
+ * A real PNG of `width`×`height` (grey), for what reads an image's size: the capture page refuses photos too small to
+ * read.
+ */
+export const photo = (width = 800, height = 600): Uint8Array => {
+  const image = new PNG({ width, height })
+  image.data.fill(0x80)
+  return new Uint8Array(PNG.sync.write(image))
 }
 
 // Minimal but real images: what a client uploads.
