@@ -39,13 +39,19 @@ const measured = (name: string, what: string, content: string): PageFile => ({
 })
 
 /**
- * Measures the three files an end-user's browser downloads for the page. The HTML is the larger of the two pages
- * the server renders today: a `documentSelfie` session (the front and a selfie), with the default consent text and
- * nothing uploaded yet — the consent step, with the capture step hidden in the same document — and an expiry time in
- * the canonical form the engine gives it (`Timestamp`).
+ * Measures the three files an end-user's browser downloads for the page. The HTML is the largest page the server
+ * renders: a session with both ways through — photos for a `documentSelfie` (front, back, selfie, with the guidance
+ * of every document) and a hand-over to an eID — with the default consent text and nothing uploaded yet: the consent
+ * step, with the choice, the capture step and the hand-over hidden in the same document, and an expiry time in the
+ * canonical form the engine gives it (`Timestamp`). A desktop also gets the hand-off QR code (inline SVG, about 3 kB
+ * gzipped), which is not the page's code.
  */
 export const measureCapturePage = (): CapturePageReport => {
   const html = renderPage({
+    choices: [
+      { id: "photos", flow: "photos" },
+      { id: "handOver-1", flow: "handOver", provider: "oidc" }
+    ],
     kinds: ["front", "selfie"],
     uploaded: [],
     consentText: defaultConsentText,
@@ -53,7 +59,11 @@ export const measureCapturePage = (): CapturePageReport => {
     maxBytes: FileContent.rules.front.maxBytes
   })
   const files = [
-    measured("`GET /capture/{token}`", "the HTML, consent step (`documentSelfie`, default consent text)", html),
+    measured(
+      "`GET /capture/{token}`",
+      "the HTML, consent step (photos for `documentSelfie` or an eID; default consent text)",
+      html
+    ),
     measured("`capture.js`", "the script", readFileSync(new URL("capture.js", assets), "utf8")),
     measured("`capture.css`", "the stylesheet", readFileSync(new URL("capture.css", assets), "utf8"))
   ]
