@@ -1,7 +1,8 @@
 /**
  * Veriff through the API, configured as an operator would (ASSURE_PROVIDERS and Veriff's variables), against the
  * Veriff simulator: the headless flow with the dossier's images and the hosted flow with the end-user's return, each
- * ending through Veriff's signed decision webhook delivered to the server over HTTP.
+ * ending through Veriff's signed decision webhook delivered to the server over HTTP; and the hosted capture page
+ * offering both, handing the end-user over to Veriff's hosted flow and back.
  */
 import { ProviderName } from "@assure/core"
 import * as VeriffTesting from "@assure/veriff/testing"
@@ -105,6 +106,51 @@ describe("the API with Veriff enabled", () => {
     const final = await finalProcess(alpha.call, processPath)
     expect(final.status).toBe("rejected")
     expect(final.finalResult).toBeUndefined()
+  }, 30_000)
+
+  it("from the hosted capture page: photos for the upload flow, or the end-user handed over to Veriff and back", async () => {
+    const alpha = await apiClient(server, clients.alpha)
+    const dossierId = ((await alpha.call("POST", "/assure/dossiers", {})).json as { dossierId: string }).dossierId
+    const started = await alpha.call("POST", `/assure/dossiers/${dossierId}/capture`, {
+      providers: [
+        { provider, processType: "documentSelfieUpload" },
+        { provider, processType: "documentSelfie" }
+      ],
+      redirectUrl: "https://client.example/done"
+    })
+    expect(started.status, started.text).toBe(201)
+    const { captureUrl } = started.json as { captureUrl: string }
+    // Veriff's adapter says which process type takes photos and which is its hosted flow: the page offers both.
+    const page = await (await fetch(captureUrl)).text()
+    expect(page).toContain('data-choices="photos handOver-1"')
+    expect(page).toContain('data-kinds="front selfie"')
+    expect(page).toContain("Continue to Veriff")
+
+    // The end-user picks Veriff's own page: no photo needed, sent to the hosted flow…
+    const submitted = await fetch(`${captureUrl}/submit`, {
+      method: "POST",
+      headers: { origin: new URL(server.url).origin },
+      body: JSON.stringify({ choice: "handOver-1" })
+    })
+    expect(submitted.status).toBe(200)
+    const { redirectTo } = (await submitted.json()) as { redirectTo: string }
+    expect(redirectTo.startsWith(`${simulator.value.baseUrl}/v/`)).toBe(true)
+    // …which sends them back to the server, and on to the client with Assure's parameters.
+    const fromVeriff = await fetch(`${redirectTo}?decision=approved`, { redirect: "manual" })
+    expect(fromVeriff.status).toBe(302)
+    const back = await fetch(fromVeriff.headers.get("location") ?? "", { redirect: "manual" })
+    expect(back.status).toBe(302)
+    const toClient = new URL(back.headers.get("location") ?? "")
+    expect(`${toClient.origin}${toClient.pathname}`).toBe("https://client.example/done")
+    expect(toClient.searchParams.get("dossierId")).toBe(dossierId)
+    const processId = toClient.searchParams.get("processId") ?? ""
+    const final = await finalProcess(alpha.call, `/assure/dossiers/${dossierId}/processes/${processId}`)
+    expect(final).toMatchObject({ processType: "documentSelfie", status: "accepted" })
+    // Only the chosen process ran.
+    const dossier = (await alpha.call("GET", `/assure/dossiers/${dossierId}`)).json as {
+      processes: ReadonlyArray<unknown>
+    }
+    expect(dossier.processes).toHaveLength(1)
   }, 30_000)
 
   it("refuses a webhook signed with another secret", async () => {
