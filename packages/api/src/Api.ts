@@ -133,17 +133,20 @@ export const CreateProcess = Schema.Struct({
 
 /** One provider of a capture, and the process type it runs. */
 export const CaptureProvider = Schema.Struct({
-  provider: Schema.String.annotate({ description: "A provider the server runs, `sandbox` say" }),
+  provider: Schema.String.annotate({
+    description: "A provider the server runs, `sandbox` say, or `auto` to let the client's routing policy choose"
+  }),
   processType: Schema.String.annotate({
     description:
-      "What it checks; the capture page takes images for `document` (front) and `documentSelfie` (front and selfie)"
+      "What it checks: one the end-user takes part in, by photos (the sandbox's `document`, `documentSelfie`) or on the provider's own page (Veriff's `documentSelfie`, an `eid`)"
   })
 }).pipe(Schema.annotate({ identifier: "CaptureProvider", description: "A provider to run, and its process type" }))
 
 /** The body of `POST /assure/dossiers/{dossierId}/capture`. */
 export const StartCapture = Schema.Struct({
   providers: Schema.Array(CaptureProvider).annotate({
-    description: "The providers to run once the end-user has captured their images: 1 to 5, each a process"
+    description:
+      "The providers to run: 1 to 5, each a process. Those taking photos run together on the photos the page takes; each with its own page is a choice of its own, and the end-user picks one way"
   }),
   redirectUrl: Schema.String.annotate({
     description:
@@ -519,7 +522,7 @@ export class DossiersGroup extends HttpApiGroup.make("dossiers")
         summary: "Start a capture flow",
         success: { 201: "The capture page's URL and when it expires" },
         description:
-          "Makes a hosted capture page for the dossier's end-user, as the Assure API's Start capture flow: send them to `captureUrl`. There they agree to the consent text, take the front of their document (and a selfie for `documentSelfie`) with the camera, or upload images, and submit; the server then creates a process per entry of `providers`, requests verification, and sends the end-user to `redirectUrl` with `dossierId`, `processId` and `status` added (only `dossierId` with several providers). Read the processes, or be notified at `notificationUrl`, for the results.\n\nThe link is the end-user's only credential — no API token reaches the browser. It survives reloads, stops working once submitted, and expires after 30 minutes (`ASSURE_CAPTURE_LIFETIME`). Only its hash is stored. Everything is checked before anything is stored. `sdk` and `captureParameters` are accepted as the Assure API has them, and ignored.",
+          "Makes a hosted capture page for the dossier's end-user, as the Assure API's Start capture flow: send them to `captureUrl`. There they agree to the consent text and — choosing when there are several ways — either take photos of their document (front, the back of a two-sided one, a selfie where asked) with the camera or by upload, and submit, or go on to a provider's own page (a hosted flow, an eID) and back; the server creates and starts the processes of the way chosen, and the end-user lands on `redirectUrl` with `dossierId`, `processId` and `status` added (only `dossierId` with several providers). Read the processes, or be notified at `notificationUrl`, for the results.\n\nThe link is the end-user's only credential — no API token reaches the browser. It survives reloads, stops working once submitted, and expires after 30 minutes (`ASSURE_CAPTURE_LIFETIME`). Only its hash is stored. Everything is checked before anything is stored. `sdk` and `captureParameters` are accepted as the Assure API has them, and ignored.",
         request: {
           document: {
             summary: "A document check by the sandbox",
