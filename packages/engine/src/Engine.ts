@@ -29,6 +29,7 @@ import type { FileStore } from "./FileStore.js"
 import * as Signals from "./internal/signals.js"
 import type { NotificationClient } from "./NotificationClient.js"
 import * as Notifications from "./Notifications.js"
+import * as OperatorSessions from "./OperatorSessions.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
@@ -66,6 +67,7 @@ export type Services =
   | Router.Router
   | CircuitBreaker.CircuitBreaker
   | Captures.Captures
+  | OperatorSessions.OperatorSessions
 
 /**
  * The services and their durable work over the cluster `Sharding` the application provides (socket runners sharing
@@ -81,6 +83,7 @@ export const layer = (options: Options = {}): Layer.Layer<Services, never, Requi
   return Layer.mergeAll(
     services,
     Captures.layer.pipe(Layer.provide(services)),
+    OperatorSessions.layer,
     DurableWork.layer(options).pipe(Layer.provide(services))
   )
 }

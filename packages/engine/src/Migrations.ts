@@ -179,6 +179,32 @@ const captureHandoff = Effect.gen(function* () {
   yield* sql`CREATE UNIQUE INDEX assure_captures_by_handoff ON assure_captures (handoff_hash)`
 })
 
+/**
+ * The operator console's sessions (issue 20), found by the SHA-256 hash of their token, and the time steps of
+ * one-time codes already used, per account (so that a code is used once).
+ */
+const operatorSessions = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE assure_operator_sessions (
+      token_hash TEXT PRIMARY KEY,
+      account_id TEXT NOT NULL,
+      stage TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      last_seen_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL,
+      code_attempts INTEGER NOT NULL DEFAULT 0
+    )`
+  yield* sql`CREATE INDEX assure_operator_sessions_by_expiry ON assure_operator_sessions (expires_at)`
+  yield* sql`
+    CREATE TABLE assure_operator_code_steps (
+      account_id TEXT NOT NULL,
+      step INTEGER NOT NULL,
+      used_at TEXT NOT NULL,
+      PRIMARY KEY (account_id, step)
+    )`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
 export const migrations = {
   "0001_engine_schema": schema,
@@ -186,7 +212,8 @@ export const migrations = {
   "0003_read_indexes": readIndexes,
   "0004_routing": routing,
   "0005_capture": capture,
-  "0006_capture_handoff": captureHandoff
+  "0006_capture_handoff": captureHandoff,
+  "0008_operator_sessions": operatorSessions
 }
 
 /**

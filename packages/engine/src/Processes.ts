@@ -139,6 +139,15 @@ export class Processes extends Context.Service<
      * provider's, the match against the dossier's userData, its history, and the images it was verified with and
      * the provider's portrait. `Conflict` while the process is not finished.
      */
+    /**
+     * What happened to the process so far, in time order (as the full result's `history.json`): for the review
+     * console's detail view. @since 0.2.0
+     */
+    readonly history: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string
+    ) => Effect.Effect<ReadonlyArray<FullResult.HistoryEvent>, NotFound>
     readonly fullResult: (
       tenant: TenantId,
       dossierId: string,
@@ -202,8 +211,8 @@ export const layer: Layer.Layer<
       })
 
     /**
-     * What happened to a finished process, in time order, from what the engine keeps: its creation (and the process
-     * it replaced), the provider's events, its end (and the process that replaced it), and its notifications.
+     * What happened to a process, in time order, from what the engine keeps: its creation (and the process it
+     * replaced), the provider's events, its end (and the process that replaced it), and its notifications.
      */
     const historyOf = (row: ProcessRow) =>
       Effect.gen(function* () {
@@ -222,12 +231,16 @@ export const layer: Layer.Layer<
           { at: row.created_at, event: "created", provider: row.provider, processType: row.process_type },
           ...(row.fallback_of === null ? [] : [{ at: row.created_at, event: "replaced", processId: row.fallback_of }]),
           ...events.map((event) => ({ at: event.received_at, event: "providerEvent", eventId: event.event_id })),
-          {
-            at: row.updated_at,
-            event: "ended",
-            status: row.status,
-            ...(row.reason === null ? {} : { reason: row.reason })
-          },
+          ...(ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)
+            ? [
+                {
+                  at: row.updated_at,
+                  event: "ended",
+                  status: row.status,
+                  ...(row.reason === null ? {} : { reason: row.reason })
+                }
+              ]
+            : []),
           ...(row.fallback_to === null
             ? []
             : [{ at: row.updated_at, event: "replacedBy", processId: row.fallback_to }]),
@@ -613,6 +626,9 @@ export const layer: Layer.Layer<
         return report
       }),
 
+      history: Effect.fn("Processes.history")(function* (tenant, dossierId, processId) {
+        return yield* historyOf(yield* findRow(tenant, dossierId, processId))
+      }),
       fullResult: Effect.fn("Processes.fullResult")(function* (tenant, dossierId, processId) {
         const row = yield* findRow(tenant, dossierId, processId)
         if (!ProcessStatus.isFinal(row.status as ProcessStatus.ProcessStatus)) {

@@ -36,6 +36,8 @@ export * as Migrations from "./Migrations.js"
 export * as NotificationClient from "./NotificationClient.js"
 /** Notifying clients, until they acknowledge. @since 0.1.0 */
 export * as Notifications from "./Notifications.js"
+/** The operator console's sessions: hashed tokens, idle and absolute expiry, one-time codes used once. @since 0.2.0 */
+export * as OperatorSessions from "./OperatorSessions.js"
 /** Where requests whose target a client chooses may go: https, public addresses. @since 0.1.0 */
 export * as OutboundPolicy from "./OutboundPolicy.js"
 /** AES-256-GCM encryption at rest with key rotation. @since 0.1.0 */

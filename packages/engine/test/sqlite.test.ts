@@ -6,6 +6,7 @@ import { Layer } from "effect"
 import { captureSuite } from "./support/captures.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
+import { operatorSessionSuite } from "./support/operatorSessions.js"
 import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -18,3 +19,4 @@ durableSuite("SQLite", freshSqlite)
 deleteRaceSuite("SQLite", freshSqlite)
 routingSuite("SQLite", freshSqlite)
 captureSuite("SQLite", freshSqlite)
+operatorSessionSuite("SQLite", freshSqlite)
