@@ -3,6 +3,7 @@ import { captureSuite } from "./support/captures.js"
 import { freshPostgres, postgresUrl } from "./support/databases.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
+import { reviewSuite } from "./support/reviews.js"
 import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -17,4 +18,5 @@ if (postgresUrl === undefined) {
   deleteRaceSuite("PostgreSQL", () => freshPostgres(url))
   routingSuite("PostgreSQL", () => freshPostgres(url))
   captureSuite("PostgreSQL", () => freshPostgres(url))
+  reviewSuite("PostgreSQL", () => freshPostgres(url))
 }

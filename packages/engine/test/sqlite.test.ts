@@ -6,6 +6,7 @@ import { Layer } from "effect"
 import { captureSuite } from "./support/captures.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
+import { reviewSuite } from "./support/reviews.js"
 import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -18,3 +19,4 @@ durableSuite("SQLite", freshSqlite)
 deleteRaceSuite("SQLite", freshSqlite)
 routingSuite("SQLite", freshSqlite)
 captureSuite("SQLite", freshSqlite)
+reviewSuite("SQLite", freshSqlite)
