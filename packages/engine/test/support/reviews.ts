@@ -380,7 +380,11 @@ export const reviewSuite = (name: string, database: () => Layer.Layer<SqlClient.
         const first = yield* inconclusiveProcess
         const second = yield* inconclusiveProcess
         const queued = yield* reviews.queue(tenantA, {})
-        assert.deepStrictEqual(
+        // Oldest first (processes made in the same second, as these, in the order of their ids).
+        const order = (a: Reviews.QueueEntry, b: Reviews.QueueEntry) =>
+          a.createdAt === b.createdAt ? (a.processId < b.processId ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1
+        assert.deepStrictEqual(queued, [...queued].sort(order))
+        assert.sameMembers(
           queued.map((entry) => entry.processId),
           [first.processId, second.processId]
         )
