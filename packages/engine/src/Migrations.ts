@@ -204,6 +204,7 @@ const reviews = Effect.gen(function* () {
       reviewer_name TEXT NOT NULL,
       decided_at TEXT NOT NULL
     )`
+  yield* sql`CREATE INDEX assure_reviews_by_dossier ON assure_reviews (dossier_id)`
   yield* sql`
     CREATE TABLE assure_claims (
       process_id TEXT PRIMARY KEY REFERENCES assure_processes (id) ON DELETE CASCADE,
