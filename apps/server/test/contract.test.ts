@@ -39,6 +39,7 @@ const routes = [
   "put /assure/routing/policy",
   "delete /assure/routing/policy",
   "get /assure/routing/circuits",
+  "get /assure/audit",
   "post /webhooks/{provider}",
   "get /callbacks/{provider}",
   "get /health",

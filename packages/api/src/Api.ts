@@ -8,7 +8,7 @@
  * server's README lists the one chosen under "Compatibility with the Assure API". What the reference says about each
  * operation — summary, description, examples, what its errors mean — is written next to it (`internal/Reference.ts`).
  */
-import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, RoutingPolicy, Timestamp } from "@assure/core"
+import { Dossier, FileInfo, IdentityData, Process, ProcessStatus, Review, RoutingPolicy, Timestamp } from "@assure/core"
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import * as Examples from "./internal/Examples.js"
@@ -924,6 +924,69 @@ export class RoutingGroup extends HttpApiGroup.make("routing")
     })
   ) {}
 
+/** An entry of the audit trail, as `GET /assure/audit` answers it: ids, decisions and reason codes. */
+export const AuditEntry = Schema.Struct({
+  id: Schema.String,
+  at: Timestamp.Timestamp,
+  actor: Review.Reviewer,
+  action: Schema.Literals(["viewed", "claimed", "released", "decided", "signedIn", "signedOut", "signInRefused"]),
+  dossierId: Schema.optionalKey(Schema.String),
+  processId: Schema.optionalKey(Schema.String),
+  detail: Schema.optionalKey(Schema.Record(Schema.String, Schema.Json))
+}).pipe(
+  Schema.annotate({
+    identifier: "AuditEntry",
+    description: "Who viewed, claimed, released or decided what, and when: ids, decisions and reason codes only"
+  })
+)
+
+/** Reviews (an assure extension): the audit trail of reviewers' work, for administrative clients. */
+export class ReviewGroup extends HttpApiGroup.make("review")
+  .add(
+    HttpApiEndpoint.get("audit", "/assure/audit", {
+      query: {
+        processId: Schema.optionalKey(
+          Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(128)).annotate({
+            description: "Only entries about this process"
+          })
+        ),
+        since: Schema.optionalKey(
+          Timestamp.Timestamp.annotate({ description: "Only entries at or after this instant" })
+        ),
+        limit: Schema.optionalKey(
+          Schema.NumberFromString.check(
+            Schema.isInt(),
+            Schema.isGreaterThanOrEqualTo(1),
+            Schema.isLessThanOrEqualTo(1000)
+          ).annotate({ description: "1–1000 entries, the newest first; 100 by default" })
+        )
+      },
+      success: Schema.Struct({ entries: Schema.Array(AuditEntry) }),
+      error: [...readErrors, Forbidden]
+    }).annotateMerge(
+      Reference.operation({
+        summary: "Read the audit trail",
+        success: { 200: "Your audit entries, the newest first" },
+        description:
+          "Answers who viewed, claimed, released and decided which of your processes, and when — reviewers' work in the review console — the newest first. Entries hold ids, the decision and a rejection's reason code, never the reviewer's note or other personal data, and are kept for `ASSURE_AUDIT_RETENTION` (400 days by default) even after the dossier they name is deleted. Needs an administrative client (`ASSURE_ADMIN_CLIENTS`).",
+        errors: {
+          400: "A query parameter is unknown or malformed: `limit` outside 1–1000, `since` not in `YYYY-MM-DDThh:mm:ssZ`. `invalidParams` names it.",
+          403: "Your client is not an administrative client."
+        },
+        response: { trail: { summary: "A claim and the decision that followed", value: Examples.auditEntries } },
+        never: [404, 409, 502, 503]
+      })
+    )
+  )
+  .middleware(Authorization)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Review",
+      description:
+        "An assure extension: a reviewer's decision on a process — `approved`, `rejected` with a reason code, or `retakeRequested` with a new capture link — is a `review` on the process, beside its provider's `status`, which never changes. The client is notified of it like a process change (a callback with the `review`, and a signed `process.reviewed` event). The audit trail says who did what."
+    })
+  ) {}
+
 /** What identity providers and end-users call: webhooks and redirect returns. No bearer token: providers sign. */
 export class ProvidersGroup extends HttpApiGroup.make("providers")
   .add(
@@ -1088,6 +1151,7 @@ export class AssureApi extends HttpApi.make("assure")
   .add(ProcessesGroup)
   .add(AccountGroup)
   .add(RoutingGroup)
+  .add(ReviewGroup)
   .add(ProvidersGroup)
   .add(SystemGroup)
   .middleware(RequestProblems)

@@ -15,6 +15,7 @@ import { ProcessRouting } from "./ProcessRouting.js"
 import { ProcessStatus } from "./ProcessStatus.js"
 import { ProcessType } from "./ProcessType.js"
 import { ProviderName } from "./ProviderName.js"
+import { Review } from "./Review.js"
 import { Timestamp } from "./Timestamp.js"
 
 /** The provider's own data about a process, lightly processed: any JSON object. @since 0.1.0 */
@@ -31,7 +32,9 @@ const summaryFields = {
   processType: ProcessType,
   status: ProcessStatus,
   createdAt: Timestamp,
-  updatedAt: Timestamp
+  updatedAt: Timestamp,
+  /** An assure extension: a reviewer's decision on the process; its `status` stays the provider's. */
+  review: Schema.optionalKey(Review)
 }
 
 /** A process as a dossier lists it: who verifies, how, and how far it got. @since 0.1.0 */

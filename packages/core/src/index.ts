@@ -39,6 +39,8 @@ export * as ProcessStatus from "./ProcessStatus.js"
 export * as ProcessType from "./ProcessType.js"
 /** Provider names. @since 0.1.0 */
 export * as ProviderName from "./ProviderName.js"
+/** A reviewer's decision on a process, beside the provider's result. @since 0.2.0 */
+export * as Review from "./Review.js"
 /** Routing policies: ordered rules that choose a new process's provider and its fallbacks. @since 0.2.0 */
 export * as RoutingPolicy from "./RoutingPolicy.js"
 /** Sex as printed on documents. @since 0.1.0 */

@@ -13,6 +13,7 @@ import {
   IdentityData,
   Process,
   type ProcessStatus,
+  Review,
   Timestamp
 } from "@assure/core"
 import { Context, Effect, Layer, Schema } from "effect"
@@ -21,6 +22,7 @@ import { InvalidInput, NotFound } from "./EngineError.js"
 import * as FileContent from "./FileContent.js"
 import { FileStore } from "./FileStore.js"
 import { keepingOnSuccess, lockAndTouchDossier, lockDossier, readUnlessDeleted } from "./internal/locking.js"
+import { type ReviewRow, reviewOfRow } from "./internal/reviewRecords.js"
 import { bytesOf, type DossierRow, type FileRow } from "./internal/rows.js"
 import { fileContext, userDataContext } from "./internal/sealing.js"
 import { fileInfoOf, identityDataOf, newId, now, storedIdentityData } from "./internal/shared.js"
@@ -89,6 +91,7 @@ export class Dossiers extends Context.Service<
 
 const isDossierId = Schema.is(Identifiers.DossierId)
 const decodeSummary = Schema.decodeUnknownSync(Process.Summary)
+const encodeReview = Schema.encodeSync(Review.Review)
 const decodeDossier = Schema.decodeUnknownSync(Dossier.Dossier)
 const decodeExternalReference = Schema.decodeUnknownEffect(Dossier.ExternalReference)
 
@@ -147,6 +150,15 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
           updated_at: string
         }>`SELECT id, provider, process_type, status, created_at, updated_at FROM assure_processes
            WHERE dossier_id = ${row.id} ORDER BY created_at, id`
+        // Reviewers' decisions, beside the providers' statuses (an assure extension): read only when there are processes.
+        const reviewRows =
+          processRows.length === 0
+            ? []
+            : yield* sql<ReviewRow>`SELECT * FROM assure_reviews WHERE dossier_id = ${row.id}`
+        const reviews = new Map<string, unknown>()
+        for (const reviewRow of reviewRows) {
+          reviews.set(reviewRow.process_id, encodeReview(yield* reviewOfRow(cipher, reviewRow)))
+        }
         const userData = withUserData ? yield* userDataOf(row) : undefined
         return decodeDossier({
           dossierId: row.id,
@@ -163,7 +175,8 @@ export const layer: Layer.Layer<Dossiers, never, SqlClient.SqlClient | PersonalD
                 processType: process.process_type,
                 status: process.status,
                 createdAt: process.created_at,
-                updatedAt: process.updated_at
+                updatedAt: process.updated_at,
+                ...(reviews.has(process.id) ? { review: reviews.get(process.id) } : {})
               })
             )
           )

@@ -12,7 +12,8 @@
  * - **At once, from the instance that queued it.** A verification started or a notification queued on this instance
  *   wakes the local sweeper or is delivered from here straight away (`Lifecycle`), so the common path waits for no
  *   poll; the sweeper is the safety net and the timer, not the hot path.
- * - **Retention** runs in the same singleton on its cron schedule (and once when it starts).
+ * - **Retention** runs in the same singleton on its cron schedule (and once when it starts): the dossiers' and the
+ *   audit trail's.
  *
  * Finished work leaves nothing behind in the cluster's tables: the engine uses the cluster for the singleton's
  * placement and failover only.
@@ -112,6 +113,7 @@ const retention = (schedule: string) =>
     const cron = Cron.parseUnsafe(schedule)
     while (true) {
       yield* isolated("the retention purge", Retention.purgeExpired)
+      yield* isolated("the audit retention purge", Retention.purgeAudit)
       const nowMillis = yield* Clock.currentTimeMillis
       yield* Effect.sleep(Duration.millis(Math.max(1_000, Cron.next(cron, new Date(nowMillis)).getTime() - nowMillis)))
     }

@@ -33,6 +33,7 @@ import * as OperatorSessions from "./OperatorSessions.js"
 import type { OutboundPolicy } from "./OutboundPolicy.js"
 import type { PersonalDataCipher } from "./PersonalDataCipher.js"
 import * as Processes from "./Processes.js"
+import * as Reviews from "./Reviews.js"
 import * as Router from "./Router.js"
 import * as Verifications from "./Verifications.js"
 
@@ -67,6 +68,7 @@ export type Services =
   | Router.Router
   | CircuitBreaker.CircuitBreaker
   | Captures.Captures
+  | Reviews.Reviews
   | OperatorSessions.OperatorSessions
 
 /**
@@ -80,9 +82,10 @@ export const layer = (options: Options = {}): Layer.Layer<Services, never, Requi
     Layer.provideMerge(Router.layer),
     Layer.provideMerge(Layer.merge(Signals.layer, CircuitBreaker.layer(options.circuitBreaker)))
   )
+  const withCaptures = Layer.merge(services, Captures.layer.pipe(Layer.provide(services)))
   return Layer.mergeAll(
-    services,
-    Captures.layer.pipe(Layer.provide(services)),
+    withCaptures,
+    Reviews.layer.pipe(Layer.provide(withCaptures)),
     OperatorSessions.layer,
     DurableWork.layer(options).pipe(Layer.provide(services))
   )

@@ -45,12 +45,21 @@ export interface Settings {
   readonly routingPolicy?: Routing.Policy | undefined
   /** How long a hosted capture link works after it was made, unless it is submitted before (default 30 minutes). */
   readonly captureLifetime: Duration.Input
+  /**
+   * Reviews: the reason codes a rejection may give, how long a reviewer's claim on a process lasts unless renewed
+   * (default 30 minutes), and how long the audit trail is kept (default 400 days), whatever the dossiers' retention.
+   */
+  readonly review: {
+    readonly rejectionReasons: ReadonlyArray<string>
+    readonly claimFor: Duration.Input
+    readonly auditRetention: Duration.Input
+  }
 }
 
 /**
  * The defaults: a day to a result, polling from 5 s up to 5 min, failed provider calls retried from 1 s up to 5 min
  * (a start 10 times), due work looked for every second, notifications retried for 3 days, capture links valid for 30
- * minutes.
+ * minutes, review claims for 30 minutes and the audit trail for 400 days.
  *
  * @since 0.1.0
  */
@@ -67,7 +76,19 @@ export const defaults: Settings = {
   },
   retention: undefined,
   eventSubscriptions: {},
-  captureLifetime: "30 minutes"
+  captureLifetime: "30 minutes",
+  review: {
+    rejectionReasons: [
+      "document_unreadable",
+      "document_expired",
+      "document_suspected_fake",
+      "face_mismatch",
+      "data_mismatch",
+      "other"
+    ],
+    claimFor: "30 minutes",
+    auditRetention: "400 days"
+  }
 }
 
 /** The engine's settings, with defaults. @since 0.1.0 */

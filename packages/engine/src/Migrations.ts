@@ -180,6 +180,57 @@ const captureHandoff = Effect.gen(function* () {
 })
 
 /**
+ * Reviews (issue 20): a reviewer's decision on a process, at most one per process and gone with it (the note sealed
+ * as other personal data, and a retake's capture link, a credential, sealed too); a reviewer's claim on a process, one per process, a lease that expires; and the audit
+ * trail of who viewed, claimed and decided what — with no foreign key, as it outlives the dossiers it names for its
+ * own retention period, and holds ids, decisions and reason codes only.
+ */
+const reviews = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const bytes = sql.onDialectOrElse({ pg: () => sql.literal("BYTEA"), orElse: () => sql.literal("BLOB") })
+  yield* sql`
+    CREATE TABLE assure_reviews (
+      id TEXT PRIMARY KEY,
+      tenant_id TEXT NOT NULL,
+      dossier_id TEXT NOT NULL,
+      process_id TEXT NOT NULL UNIQUE REFERENCES assure_processes (id) ON DELETE CASCADE,
+      decision TEXT NOT NULL,
+      reason TEXT,
+      note ${bytes},
+      retake_kinds TEXT,
+      retake_url ${bytes},
+      retake_expires_at TEXT,
+      reviewer_id TEXT NOT NULL,
+      reviewer_name TEXT NOT NULL,
+      decided_at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX assure_reviews_by_dossier ON assure_reviews (dossier_id)`
+  yield* sql`
+    CREATE TABLE assure_claims (
+      process_id TEXT PRIMARY KEY REFERENCES assure_processes (id) ON DELETE CASCADE,
+      tenant_id TEXT NOT NULL,
+      reviewer_id TEXT NOT NULL,
+      reviewer_name TEXT NOT NULL,
+      claimed_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    )`
+  yield* sql`
+    CREATE TABLE assure_audit (
+      id TEXT PRIMARY KEY,
+      tenant_id TEXT,
+      at TEXT NOT NULL,
+      actor_id TEXT NOT NULL,
+      actor_name TEXT NOT NULL,
+      action TEXT NOT NULL,
+      dossier_id TEXT,
+      process_id TEXT,
+      detail TEXT
+    )`
+  yield* sql`CREATE INDEX assure_audit_by_tenant ON assure_audit (tenant_id, at, id)`
+  yield* sql`CREATE INDEX assure_audit_by_at ON assure_audit (at)`
+})
+
+/**
  * The operator console's sessions (issue 20), found by the SHA-256 hash of their token, and the time steps of
  * one-time codes already used, per account (so that a code is used once).
  */
@@ -213,6 +264,7 @@ export const migrations = {
   "0004_routing": routing,
   "0005_capture": capture,
   "0006_capture_handoff": captureHandoff,
+  "0007_reviews": reviews,
   "0008_operator_sessions": operatorSessions
 }
 

@@ -448,7 +448,7 @@ export const layer: Layer.Layer<
           )
           .pipe(Effect.orDie)
         if (!created) return yield* new NotFound({ resource: "dossier", id: dossierId })
-        return yield* toProcess(row, [], routing)
+        return yield* toProcess(row, [], routing, null)
       }),
 
       // The most frequent call of all: its span without `Effect.fn` or a stack trace, which are captured on every

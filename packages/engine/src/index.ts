@@ -44,10 +44,12 @@ export * as OutboundPolicy from "./OutboundPolicy.js"
 export * as PersonalDataCipher from "./PersonalDataCipher.js"
 /** Processes as tenants see them: create, read, files, request verification, cancel, match. @since 0.1.0 */
 export * as Processes from "./Processes.js"
-/** The retention period: purging old dossiers. @since 0.1.0 */
+/** The retention period: purging old dossiers, and the audit trail after its own period. @since 0.1.0 */
 export * as Retention from "./Retention.js"
 /** When a failed provider call is made again: backoff, jitter and the provider's `retryAfter`. @since 0.2.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
+/** Reviews: reviewers' decisions beside the providers' statuses, claims, the queue and the audit trail. @since 0.2.0 */
+export * as Reviews from "./Reviews.js"
 /** Routing applied: tenants' stored policies, the server's default, and the decision for `provider: "auto"`. @since 0.2.0 */
 export * as Router from "./Router.js"
 /** Provider routing: tenant policies, their validation, and the routing decision with its audit. @since 0.2.0 */

@@ -4,6 +4,7 @@ import { freshPostgres, postgresUrl } from "./support/databases.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
 import { operatorSessionSuite } from "./support/operatorSessions.js"
+import { reviewSuite } from "./support/reviews.js"
 import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -19,4 +20,5 @@ if (postgresUrl === undefined) {
   routingSuite("PostgreSQL", () => freshPostgres(url))
   captureSuite("PostgreSQL", () => freshPostgres(url))
   operatorSessionSuite("PostgreSQL", () => freshPostgres(url))
+  reviewSuite("PostgreSQL", () => freshPostgres(url))
 }

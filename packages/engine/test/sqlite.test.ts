@@ -7,6 +7,7 @@ import { captureSuite } from "./support/captures.js"
 import { deleteRaceSuite } from "./support/deleteRaces.js"
 import { durableSuite } from "./support/durable.js"
 import { operatorSessionSuite } from "./support/operatorSessions.js"
+import { reviewSuite } from "./support/reviews.js"
 import { routingSuite } from "./support/routing.js"
 import { engineSuite } from "./support/suite.js"
 
@@ -20,3 +21,4 @@ deleteRaceSuite("SQLite", freshSqlite)
 routingSuite("SQLite", freshSqlite)
 captureSuite("SQLite", freshSqlite)
 operatorSessionSuite("SQLite", freshSqlite)
+reviewSuite("SQLite", freshSqlite)

@@ -106,6 +106,7 @@ export const makeApp = (settings: Settings, engineOverrides: Partial<EngineConfi
         eventSubscriptions: settings.eventSubscriptions,
         routingPolicy: Option.getOrUndefined(settings.routingPolicy),
         captureLifetime: settings.capture.lifetime,
+        review: settings.review,
         ...engineOverrides
       })
     ),

@@ -20,6 +20,7 @@ import {
   FullResult,
   Notifications,
   Processes,
+  Reviews,
   Router,
   Tenant,
   Verifications
@@ -276,7 +277,10 @@ export const AccountHandlers = HttpApiBuilder.group(AssureApi, "account", (handl
 )
 
 /** Administrative operations: only for the clients of `ASSURE_ADMIN_CLIENTS`. */
-const asAdministrator = <A, E, R>(operation: (tenant: Tenant.TenantId) => Effect.Effect<A, E, R>) =>
+const asAdministrator = <A, E, R>(
+  operation: (tenant: Tenant.TenantId) => Effect.Effect<A, E, R>,
+  what = "Managing the routing policy"
+) =>
   Effect.gen(function* () {
     const client = yield* tenant
     const settings = yield* ServerConfig
@@ -284,7 +288,7 @@ const asAdministrator = <A, E, R>(operation: (tenant: Tenant.TenantId) => Effect
       const members = yield* requestMembers
       return yield* new Forbidden({
         ...members,
-        detail: "Managing the routing policy needs an administrative client (ASSURE_ADMIN_CLIENTS)"
+        detail: `${what} needs an administrative client (ASSURE_ADMIN_CLIENTS)`
       })
     }
     return yield* operation(client)
@@ -396,12 +400,37 @@ export const SystemHandlers = HttpApiBuilder.group(AssureApi, "system", (handler
     )
 )
 
+/** Reviews (an assure extension): the audit trail, for administrative clients. */
+export const ReviewHandlers = HttpApiBuilder.group(AssureApi, "review", (handlers) =>
+  Effect.gen(function* () {
+    const reviews = yield* Reviews.Reviews
+    return handlers.handle("audit", ({ query }) =>
+      asAdministrator(
+        (client) =>
+          Effect.map(reviews.auditTrail(client, query), (entries) => ({
+            entries: entries.map((entry) => ({
+              id: entry.id,
+              at: entry.at,
+              actor: entry.actor,
+              action: entry.action,
+              ...(entry.dossierId === undefined ? {} : { dossierId: entry.dossierId }),
+              ...(entry.processId === undefined ? {} : { processId: entry.processId }),
+              ...(entry.detail === undefined ? {} : { detail: entry.detail })
+            }))
+          })),
+        "Reading the audit trail"
+      )
+    )
+  })
+)
+
 export const handlers = Layer.mergeAll(
   AuthHandlers,
   DossiersHandlers,
   ProcessesHandlers,
   AccountHandlers,
   RoutingHandlers,
+  ReviewHandlers,
   ProvidersHandlers,
   SystemHandlers
 )

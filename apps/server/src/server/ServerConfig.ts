@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { RoutingPolicy } from "@assure/core"
-import { CircuitBreaker, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
+import { CircuitBreaker, EngineConfig, OutboundPolicy, PersonalDataCipher } from "@assure/engine"
 import {
   Config,
   ConfigProvider,
@@ -68,6 +68,16 @@ export interface Settings {
    * default) and the consent text the end-user agrees to before capturing (`ASSURE_CAPTURE_CONSENT_TEXT`).
    */
   readonly capture: { readonly lifetime: Duration.Duration; readonly consentText: string }
+  /**
+   * Reviews: the reason codes a rejection may give (`ASSURE_REVIEW_REJECTION_REASONS`), how long a reviewer's claim
+   * lasts (`ASSURE_REVIEW_CLAIM_FOR`, 30 minutes by default) and how long the audit trail is kept
+   * (`ASSURE_AUDIT_RETENTION`, 400 days by default).
+   */
+  readonly review: {
+    readonly rejectionReasons: ReadonlyArray<string>
+    readonly claimFor: Duration.Duration
+    readonly auditRetention: Duration.Duration
+  }
   readonly retention: Option.Option<Duration.Duration>
   /** Requests per second each client may make; bursts up to twice that. */
   readonly rateLimit: number
@@ -542,6 +552,32 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
       problem: "must be 1 to 4000 characters"
     })
   }
+  const reasonsText = yield* optional("ASSURE_REVIEW_REJECTION_REASONS")
+  const rejectionReasons = Option.isSome(reasonsText)
+    ? reasonsText.value.split(",").map((reason) => reason.trim())
+    : EngineConfig.defaults.review.rejectionReasons
+  if (
+    rejectionReasons.length === 0 ||
+    rejectionReasons.some((reason) => !/^[a-z][a-z0-9_]{0,63}$/.test(reason)) ||
+    new Set(rejectionReasons).size < rejectionReasons.length
+  ) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_REVIEW_REJECTION_REASONS",
+      problem:
+        "expected reason codes (lower case letters, digits and _, at most 64 characters) separated by commas, each once"
+    })
+  }
+  const claimFor = yield* Config.Duration("ASSURE_REVIEW_CLAIM_FOR").pipe(Config.withDefault(Duration.minutes(30)))
+  if (!(Duration.toMillis(claimFor) >= 60_000 && Duration.toMillis(claimFor) <= 86_400_000)) {
+    return yield* new ConfigurationError({
+      setting: "ASSURE_REVIEW_CLAIM_FOR",
+      problem: "must be from 1 minute to 24 hours"
+    })
+  }
+  const auditRetention = yield* Config.Duration("ASSURE_AUDIT_RETENTION").pipe(Config.withDefault(Duration.days(400)))
+  if (!(Duration.toMillis(auditRetention) >= 86_400_000)) {
+    return yield* new ConfigurationError({ setting: "ASSURE_AUDIT_RETENTION", problem: "must be at least 1 day" })
+  }
   const rateLimit = yield* Config.Number("ASSURE_RATE_LIMIT").pipe(Config.withDefault(100))
   const headersTimeout = yield* Config.Duration("ASSURE_HEADERS_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
   const bodyIdleTimeout = yield* Config.Duration("ASSURE_BODY_IDLE_TIMEOUT").pipe(
@@ -639,6 +675,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     encryptionKeys,
     tokenLifetime,
     capture: { lifetime: captureLifetime, consentText },
+    review: { rejectionReasons, claimFor, auditRetention },
     retention,
     rateLimit,
     headersTimeout,

@@ -281,3 +281,30 @@ export const captureStarted = {
   captureUrl: "https://assure.example/capture/3q2-7wVhX0lD6sQK5mUeE1m4Lw8yXzR0u9tYcP2fN1A",
   expiresAt: "2026-12-06T21:28:08Z"
 }
+
+/** `GET /assure/audit`: a claim and the decision that followed it. */
+export const auditEntries = {
+  entries: [
+    {
+      id: "0193a8c4e2f10002b1c7d9e04f6a8b21",
+      at: "2026-12-07T15:00:00Z",
+      actor: { id: "ana", name: "Ana Lima" },
+      action: "decided",
+      dossierId: "2d9e6f0a-4c1b-4f7e-9a3d-5b8c7e1f2a60",
+      processId: "6f1c2b3a-8d7e-4c5f-9b0a-1e2d3c4b5a69",
+      detail: {
+        reviewId: "0b7e3c1d-2a4f-4e6b-8c9d-7f1a2b3c4d5e",
+        decision: "rejected",
+        reason: "document_expired"
+      }
+    },
+    {
+      id: "0193a8c4a9d00001f2e3d4c5b6a79810",
+      at: "2026-12-07T14:59:00Z",
+      actor: { id: "ana", name: "Ana Lima" },
+      action: "claimed",
+      dossierId: "2d9e6f0a-4c1b-4f7e-9a3d-5b8c7e1f2a60",
+      processId: "6f1c2b3a-8d7e-4c5f-9b0a-1e2d3c4b5a69"
+    }
+  ]
+}

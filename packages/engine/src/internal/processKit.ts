@@ -14,6 +14,7 @@ import {
   ProcessStatus,
   ProcessType,
   ProviderName,
+  Review,
   Timestamp
 } from "@assure/core"
 import { type IdentityProvider, type ProviderError, ProviderRegistry } from "@assure/provider"
@@ -32,6 +33,7 @@ import * as RetryPolicy from "../RetryPolicy.js"
 import type { TenantId } from "../Tenant.js"
 import { notificationLease } from "./leases.js"
 import { lockAndTouchDossier, lockDossierReadingUserData, readUnlessDeleted } from "./locking.js"
+import { type ReviewRow, reviewOfRow } from "./reviewRecords.js"
 import { bytesOf, type FileRow, type NotificationRow, type ProcessRow } from "./rows.js"
 import { fileContext, processContext, userDataContext } from "./sealing.js"
 import { fileInfoOf, later, newId, now, storedIdentityData } from "./shared.js"
@@ -42,6 +44,7 @@ export const isProviderName = Schema.is(ProviderName.ProviderName)
 const decodeProcess = Schema.decodeUnknownSync(Process.Process)
 const encodeIdentity = Schema.encodeSync(IdentityData.IdentityData)
 const encodeFileInfo = Schema.encodeSync(FileInfo.FileInfo)
+const encodeReview = Schema.encodeSync(Review.Review)
 
 /**
  * What a routed process keeps sealed in its `routing` column: the record the API shows, and the client's provider
@@ -203,7 +206,8 @@ export const makeProcessKit = Effect.gen(function* () {
   const toProcess = (
     row: ShownProcessRow,
     known?: ReadonlyArray<ShownFileRow>,
-    knownRouting?: typeof SealedRouting.Type
+    knownRouting?: typeof SealedRouting.Type,
+    knownReview?: ReviewRow | null
   ) =>
     Effect.gen(function* () {
       const fileRows =
@@ -213,6 +217,12 @@ export const makeProcessKit = Effect.gen(function* () {
       const finalResult = yield* openJson(row, "final_result")
       const providerSpecific = yield* openJson(row, "provider_specific")
       const routing = knownRouting ?? (yield* openRouting(row))
+      // A reviewer's decision, beside the provider's status (an assure extension); a new process has none.
+      const reviewRow =
+        knownReview === undefined
+          ? (yield* sql<ReviewRow>`SELECT * FROM assure_reviews WHERE process_id = ${row.id}`.pipe(Effect.orDie))[0]
+          : (knownReview ?? undefined)
+      const review = reviewRow === undefined ? undefined : encodeReview(yield* reviewOfRow(cipher, reviewRow))
       return decodeProcess({
         processId: row.id,
         dossierId: row.dossier_id,
@@ -237,7 +247,8 @@ export const makeProcessKit = Effect.gen(function* () {
             }),
         ...(routing === undefined ? {} : { routing: routing.record }),
         ...(row.fallback_of === null ? {} : { fallbackOf: row.fallback_of }),
-        ...(row.fallback_to === null ? {} : { fallbackTo: row.fallback_to })
+        ...(row.fallback_to === null ? {} : { fallbackTo: row.fallback_to }),
+        ...(review === undefined ? {} : { review })
       })
     })
 
@@ -508,17 +519,21 @@ export const makeProcessKit = Effect.gen(function* () {
 
   /**
    * The notifications a process's end queues: the legacy callback and the tenant's signed event, as configured. A
-   * routed process names the process that replaced it (`fallbackTo`) or that it replaced (`fallbackOf`).
+   * routed process names the process that replaced it (`fallbackTo`) or that it replaced (`fallbackOf`). Other changes
+   * of a process notify the same way with their own event name and more to say (`extra`: a review's
+   * `process.reviewed`, with the review), in both the callback and the event's data.
    */
   const notificationsFor = (
     row: ProcessRow,
     status: ProcessStatus.ProcessStatus,
     timestamp: Timestamp.Timestamp,
-    fallbackTo: string | null
+    fallbackTo: string | null,
+    extra?: { readonly eventName: string; readonly data: Readonly<Record<string, unknown>> }
   ): ReadonlyArray<NotificationRow> => {
     const links = {
       ...(row.fallback_of === null ? {} : { fallbackOf: row.fallback_of }),
-      ...(fallbackTo === null ? {} : { fallbackTo })
+      ...(fallbackTo === null ? {} : { fallbackTo }),
+      ...extra?.data
     }
     const expiresAt = later(timestamp, settings.notifications.expireAfter)
     const queued = (kind: "callback" | "event", url: string, id: string, payload: unknown): NotificationRow => ({
@@ -559,7 +574,7 @@ export const makeProcessKit = Effect.gen(function* () {
               id: eventId,
               timestamp,
               sender: "assure",
-              eventName: "process.complete",
+              eventName: extra?.eventName ?? "process.complete",
               eventData: { dossierId: row.dossier_id, processId: row.id, provider: row.provider, status, ...links },
               accountId: row.tenant_id,
               organizationId: null,
@@ -849,7 +864,8 @@ export const makeProcessKit = Effect.gen(function* () {
     registry,
     sealRouting,
     inputFileRowsOf,
-    openUserData
+    openUserData,
+    notificationsFor
   }
 })
 

@@ -21,3 +21,9 @@ export const processContext = (processId: string, field: ProcessField): string =
 
 /** A stored file's bytes, in the file store. */
 export const fileContext = (fileId: string): string => `file:${fileId}`
+
+/** The sealed columns of a review row: the reviewer's note, and a retake's capture link (a credential). */
+export type ReviewField = "note" | "retake_url"
+
+/** One sealed column of a review row (`assure_reviews`). */
+export const reviewContext = (reviewId: string, field: ReviewField): string => `review:${reviewId}:${field}`
