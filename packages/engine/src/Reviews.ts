@@ -174,6 +174,12 @@ export class Reviews extends Context.Service<
       input: DecideInput,
       links: RetakeLinks
     ) => Effect.Effect<Review.Review, NotFound | InvalidInput | Conflict>
+    /** The process's unexpired claim; undefined when nobody holds one (for a case's page). */
+    readonly claimOf: (
+      tenant: TenantId,
+      dossierId: string,
+      processId: string
+    ) => Effect.Effect<Claim | undefined, NotFound>
     /** The process's review; undefined when it has none. */
     readonly reviewOf: (
       tenant: TenantId,
@@ -592,6 +598,14 @@ export const layer: Layer.Layer<
           recorded.queued.map((notification) => ({ row: notification, authorization: row.authorization_header }))
         )
         return recorded.review
+      }),
+
+      claimOf: Effect.fn("Reviews.claimOf")(function* (tenant, dossierId, processId) {
+        const row = yield* findRow(tenant, dossierId, processId)
+        const claims = yield* sql<ClaimRow>`
+          SELECT * FROM assure_claims WHERE process_id = ${row.id} AND expires_at > ${yield* now}`.pipe(Effect.orDie)
+        const held = claims[0]
+        return held === undefined ? undefined : claimOf(held)
       }),
 
       reviewOf: Effect.fn("Reviews.reviewOf")(function* (tenant, dossierId, processId) {

@@ -15,6 +15,7 @@ import { FetchHttpClient, HttpMiddleware, HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as Authorization from "./Authorization.js"
 import * as CapturePage from "./CapturePage.js"
+import * as Console from "./Console.js"
 import * as DataFolder from "./DataFolder.js"
 import * as EmbeddedStore from "./EmbeddedStore.js"
 import { handlers } from "./Handlers.js"
@@ -122,7 +123,8 @@ export const makeApp = (settings: Settings, engineOverrides: Partial<EngineConfi
   // ResponseHeaders is built first, so its middleware runs outside every other: `Cache-Control: no-store` reaches
   // every problem too.
   // The hosted capture page (`/capture/…`): HTML and its own assets, outside the API and its bearer tokens.
-  const routes = Layer.mergeAll(api, docs, CapturePage.layer, ProblemFallback.layer(20_000_000)).pipe(
+  // The review console (`/console/…`), when operator accounts are configured: pages with their own sessions.
+  const routes = Layer.mergeAll(api, docs, CapturePage.layer, Console.layer, ProblemFallback.layer(20_000_000)).pipe(
     Layer.provide(ResponseHeaders.layer)
   )
   // Behind trusted proxies (ASSURE_TRUSTED_PROXIES), a request's address is the one they forward for; without any,

@@ -305,15 +305,17 @@ const unavailableProblem = (t: Text, error: Captures.CaptureUnavailable) =>
   )
 
 /**
- * Whether a POST comes from a page of `origin`: its `Origin` is that origin, or, without one, the browser says
- * `Sec-Fetch-Site: same-origin`. A cross-site or same-site (another subdomain) request, or one that says neither, is
+ * Whether a POST comes from a page of `origin`: its `Origin` is that origin, or, without one (or `null`), the browser
+ * says `Sec-Fetch-Site: same-origin`. A cross-site or same-site (another subdomain) request, or one that says neither, is
  * refused: browsers send these headers on every POST a page makes.
  */
 export const isSameOrigin = (headers: Readonly<Record<string, string | undefined>>, origin: string): boolean => {
   const site = headers["sec-fetch-site"]
   if (site !== undefined && site !== "same-origin") return false
   const from = headers.origin
-  if (from !== undefined) return from === origin
+  // A form posted from a page whose Referrer-Policy is `no-referrer` (the console's) says `Origin: null`: the browser's
+  // `Sec-Fetch-Site` then decides.
+  if (from !== undefined && from !== "null") return from === origin
   return site === "same-origin"
 }
 
@@ -459,6 +461,17 @@ export const layer = Layer.unwrap(
               )
             }),
           options
+        )
+
+        // Where a capture ends when its client gave no redirect URL of its own (a retake a reviewer asked for).
+        yield* router.add("GET", "/capture/done", (request) =>
+          Effect.sync(() => {
+            const { language, t } = languageFor(request)
+            const [title, body] = t.done
+            return htmlResponse(
+              page(language, title, `<main>\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(body)}</p>\n</main>`)
+            )
+          })
         )
 
         // A phone opening the one-time hand-off link continues the same session.

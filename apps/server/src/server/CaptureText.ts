@@ -57,6 +57,8 @@ export interface Text {
   }
   readonly unavailable: Readonly<Record<Captures.CaptureUnavailable["reason"], readonly [string, string]>>
   readonly askAgain: string
+  /** The page a capture ends on when the client gave no redirect URL (a retake a reviewer asked for). */
+  readonly done: readonly [string, string]
   readonly problems: {
     readonly crossSite: string
     readonly whichPhoto: string
@@ -164,6 +166,7 @@ const en: Text = {
     unknown: ["This link is not valid", "Check that you opened the whole link you were given."]
   },
   askAgain: "If you still need to verify your identity, ask the service that sent you here for a new link.",
+  done: ["Thank you", "What you sent is being checked. You can close this window."],
   problems: {
     crossSite: "This request did not come from the capture page.",
     whichPhoto: "Say which photo this is: front, back or selfie.",
@@ -292,6 +295,7 @@ const nb: Text = {
     unknown: ["Lenken er ikke gyldig", "Sjekk at du åpnet hele lenken du fikk."]
   },
   askAgain: "Hvis du fortsatt må bekrefte identiteten din, ber du tjenesten som sendte deg hit, om en ny lenke.",
+  done: ["Takk", "Det du sendte, blir nå sjekket. Du kan lukke dette vinduet."],
   problems: {
     crossSite: "Forespørselen kom ikke fra bildesiden.",
     whichPhoto: "Si hvilket bilde dette er: forside, bakside eller selfie.",

@@ -6,6 +6,7 @@
  * The hosted capture page (`/capture/…`) gets more: a strict Content-Security-Policy (its own script, stylesheet and
  * images only; no inline script or style, no other origin, no framing), `Referrer-Policy: no-referrer` (the link is a
  * credential), `X-Content-Type-Options: nosniff`, and a Permissions-Policy that lets only this origin use the camera.
+ * The review console (`/console/…`) the same, stricter still: no script at all, and no camera.
  *
  * A global router middleware, installed outside every other one (see App.ts), so it also marks the problems they
  * answer with. (A 408 for a request that never arrived is written by HttpTimeouts.ts, with the same header.)
@@ -36,10 +37,25 @@ const captureHeaders = {
   "permissions-policy": "camera=(self), microphone=(), geolocation=()"
 }
 
+/** The review console's Content-Security-Policy: its own stylesheet and images, no script at all, no framing. */
+export const consoleContentSecurityPolicy =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const consoleHeaders = {
+  "cache-control": "no-store",
+  "content-security-policy": consoleContentSecurityPolicy,
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=()"
+}
+
 /** The headers a response to `pathname` gets, if any. */
 export const headersFor = (pathname: string): Readonly<Record<string, string>> | undefined => {
   if (pathname === tokenPath || pathname === `${tokenPath}/`) return tokenHeaders
   if (pathname === "/capture" || pathname.startsWith("/capture/")) return captureHeaders
+  if (pathname === "/console" || pathname.startsWith("/console/")) return consoleHeaders
   if (pathname === "/assure" || pathname.startsWith("/assure/") || pathname.startsWith("/callbacks/")) return noStore
   return undefined
 }

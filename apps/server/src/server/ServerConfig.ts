@@ -6,6 +6,7 @@
  * client and key in the data folder (so a restart can still read the data) and prints the credentials. Never use
  * development mode for real data.
  */
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { RoutingPolicy } from "@assure/core"
@@ -23,6 +24,7 @@ import {
   Schema
 } from "effect"
 import { IpNetwork, NetAddress } from "effect/net"
+import * as ConsoleConfig from "./ConsoleConfig.js"
 import { hashSecret, newSecret } from "./Secrets.js"
 
 /** An API client: its id (the tenant) and the scrypt hash of its secret. */
@@ -78,6 +80,8 @@ export interface Settings {
     readonly claimFor: Duration.Duration
     readonly auditRetention: Duration.Duration
   }
+  /** The review console: operator accounts, external sign-in, session lifetimes (ConsoleConfig.ts). */
+  readonly console: ConsoleConfig.ConsoleSettings
   readonly retention: Option.Option<Duration.Duration>
   /** Requests per second each client may make; bursts up to twice that. */
   readonly rateLimit: number
@@ -646,6 +650,11 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     })
   }
   const routingPolicy = yield* loadRoutingPolicy
+  const consoleSettings = yield* ConsoleConfig.load.pipe(
+    Effect.catchTag("ConsoleConfigProblem", ({ setting, problem }) =>
+      Effect.fail(new ConfigurationError({ setting, problem }))
+    )
+  )
   const circuitBreaker = yield* CircuitBreaker.settingsConfig
 
   const encryptionKeys = Option.isSome(keysText)
@@ -676,6 +685,7 @@ export const load: Effect.Effect<Settings, ConfigurationError | Config.ConfigErr
     tokenLifetime,
     capture: { lifetime: captureLifetime, consentText },
     review: { rejectionReasons, claimFor, auditRetention },
+    console: consoleSettings,
     retention,
     rateLimit,
     headersTimeout,

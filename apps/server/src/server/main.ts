@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * `assure-server`: starts the API (Start.ts). `assure-server hash-secret <secret>` prints the hash to put in
- * ASSURE_CLIENTS.
+ * ASSURE_CLIENTS; `assure-server console-account <id> <name> <tenant>=<role>…` prints a review console account
+ * (ConsoleAccount.ts).
  *
  * The first line gives V8 a young generation of 8 MB semi-spaces instead of its default: Effect allocates many
  * short-lived objects per request, and the default lets the resident set grow by about a hundred megabytes under
@@ -29,6 +30,16 @@ if (command === "hash-secret") {
   // Only the hashing: the server's modules are not needed to print a hash.
   const { hashSecret } = await import("./Secrets.js")
   console.log(hashSecret(argument))
+} else if (command === "console-account") {
+  const { makeAccount } = await import("./ConsoleAccount.js")
+  const made = makeAccount(process.argv.slice(3))
+  if ("error" in made) {
+    console.error(made.error)
+    process.exit(2)
+  }
+  console.log(JSON.stringify(made.entry, null, 2))
+  console.error(`\nThe password (shown once): ${made.password}`)
+  console.error(`The second factor, for an authenticator app (shown once): ${made.otpauth}`)
 } else {
   const { start } = await import("./Start.js")
   start()
