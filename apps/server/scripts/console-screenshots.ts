@@ -6,7 +6,7 @@
  * operator account, makes an inconclusive sandbox case through the API as a client would (a dossier with userData and
  * a photo of a card), and drives Debian's Chromium (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`) through the
  * console on a phone (390×844) and a desktop (1280×800) viewport: sign-in, the one-time code, the queue, a claimed
- * case with its decision form, and the audit trail. Each PNG is the viewport only.
+ * case with its decision form and its images, and the audit trail. Each PNG is the viewport only.
  *
  * The output is the same from one run to the next: what changes between runs — ids and times — is shown as fixed
  * example values, and the card's photo is drawn here.
@@ -178,9 +178,17 @@ const written: Array<string> = []
 const shoot = async (page: Page, name: string, ids: ReadonlyArray<readonly [string, string]>): Promise<void> => {
   await page.evaluate((replacements) => {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+    const seen = new Map<string, string>()
     for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
       let text = node.textContent ?? ""
       for (const [from, to] of replacements) text = text.replaceAll(from, to)
+      // Every other id (another case's, a review's) as a numbered example id, the same one for the same id.
+      text = text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => {
+        if (!seen.has(id)) seen.set(id, `00000000-0000-4000-8000-${String(seen.size + 1).padStart(12, "0")}`)
+        return seen.get(id) ?? id
+      })
+      // Provider references and event ids (`sbx_…`): as many zeros.
+      text = text.replace(/(?<![0-9a-f])[0-9a-f]{24,}(?![0-9a-f])/g, (hex) => "0".repeat(hex.length))
       text = text.replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}Z?/g, "2026-01-15T10:30:00Z")
       node.textContent = text
     }
@@ -234,6 +242,9 @@ try {
       Array.from(document.images).every((image) => image.complete && image.naturalWidth > 0)
     )
     await shoot(page, `case-${device}`, ids)
+    await page.evaluate(() => document.getElementById("images-title")?.scrollIntoView({ block: "start" }))
+    await shoot(page, `case-images-${device}`, ids)
+    await page.evaluate(() => window.scrollTo(0, 0))
     await page.getByRole("button", { name: "Record the decision" }).click()
     await page.getByText("Reviewed: rejected").waitFor()
     await page.goto(`${url}/console/t/${clients.id}/audit`)

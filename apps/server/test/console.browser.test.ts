@@ -323,6 +323,11 @@ describe.runIf(browserAvailable)("the review console in a browser", () => {
       await gracePage.getByRole("link", { name: "Audit trail" }).click()
       const trail = (await gracePage.getByRole("table").textContent()) ?? ""
       for (const words of ["viewed", "claimed", "decided", "Carol Reviewer"]) expect(trail).toContain(words)
+      // Each action once: the claim and the decision are recorded by the engine, not again by the console.
+      const rowsOf = async (action: string) =>
+        gracePage.getByRole("row").filter({ hasText: processId }).filter({ hasText: action }).count()
+      await expect(rowsOf("claimed")).resolves.toBe(1)
+      await expect(rowsOf("decided")).resolves.toBe(1)
       await audit(gracePage, "audit trail")
       // Not for Carol, a reviewer.
       const denied = await page.goto(`${server.url}/console/t/${clients.alpha.id}/audit`)

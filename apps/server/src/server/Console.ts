@@ -585,14 +585,8 @@ export const layer = Layer.unwrap(
           "/console/t/:tenant/cases/:dossierId/:processId/claim",
           caseAction((operator, tenant, { dossierId, processId }) =>
             Effect.gen(function* () {
+              // The engine audits the claim, the release and the decision itself (the decision in its transaction).
               yield* reviews.claim(Tenant.TenantId.make(tenant.id), dossierId, processId, actorOf(operator.account))
-              yield* audit({
-                tenant: tenant.id,
-                actor: actorOf(operator.account),
-                action: "claimed",
-                dossierId,
-                processId
-              })
               return seeOther(caseBase(tenant.id, dossierId, processId))
             })
           )
@@ -604,13 +598,6 @@ export const layer = Layer.unwrap(
           caseAction((operator, tenant, { dossierId, processId }) =>
             Effect.gen(function* () {
               yield* reviews.release(Tenant.TenantId.make(tenant.id), dossierId, processId, actorOf(operator.account))
-              yield* audit({
-                tenant: tenant.id,
-                actor: actorOf(operator.account),
-                action: "released",
-                dossierId,
-                processId
-              })
               return seeOther(caseBase(tenant.id, dossierId, processId))
             })
           )
