@@ -131,7 +131,8 @@ export const layer = Layer.unwrap(
           tenant: tenant as T
         })
 
-        const endedNotice = (ended: "unknown" | "idle" | "absolute" | undefined) =>
+        /** What the sign-in page says of a session that ended (`?ended=` after a redirect). */
+        const endedNotice = (ended: string | null) =>
           ended === "idle"
             ? "Your session ended after a while without use. Sign in again."
             : ended === "absolute"
@@ -215,25 +216,22 @@ export const layer = Layer.unwrap(
         yield* router.add(
           "GET",
           "/console",
-          signedIn((operator) =>
-            Effect.succeed(
-              operator.account.tenants !== undefined && tenantsOf(operator.account).length === 1
-                ? seeOther(`/console/t/${encodeURIComponent(tenantsOf(operator.account)[0]?.id ?? "")}`)
+          // One tenant: straight to its queue; several: a choice.
+          signedIn((operator) => {
+            const [only, ...others] = tenantsOf(operator.account)
+            return Effect.succeed(
+              only !== undefined && others.length === 0
+                ? seeOther(`/console/t/${encodeURIComponent(only.id)}`)
                 : html(Pages.homePage(frameOf(operator, "Your tenants")))
             )
-          )
+          })
         )
 
         yield* router.add("GET", "/console/sign-in", (request) =>
           Effect.succeed(
             html(
               Pages.signInPage({
-                notice: endedNotice(
-                  (new URL(request.url, "http://console.invalid").searchParams.get("ended") as
-                    | "idle"
-                    | "absolute"
-                    | null) ?? undefined
-                ),
+                notice: endedNotice(new URL(request.url, "http://console.invalid").searchParams.get("ended")),
                 externalName: external?.name
               })
             )
