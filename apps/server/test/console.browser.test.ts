@@ -499,6 +499,12 @@ describe.runIf(browserAvailable)("the review console in a browser", () => {
       await capture.getByRole("checkbox", { name: "I agree" }).check()
       await capture.getByRole("button", { name: "Continue" }).click()
       await capture.getByRole("radio", { name: "Passport" }).check()
+      // The page says what the reviewer asked for and why, and the front seen before does not count.
+      const note = capture.getByRole("note")
+      await expect(note.textContent()).resolves.toContain("Please take these photos again: Front of your document.")
+      await expect(note.textContent()).resolves.toContain("The reason given: The photo is blurred.")
+      await capture.getByRole("button", { name: "Submit" }).click()
+      await expect(capture.getByRole("alert").textContent()).resolves.toBe("Add a photo first: Front of your document.")
       const front = capture.locator('section[data-kind="front"]')
       await front
         .getByLabel("Or upload a photo")

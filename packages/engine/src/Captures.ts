@@ -126,6 +126,14 @@ export interface StartCapture {
   readonly redirectUrl: string
   /** Given to each process the capture creates: checked with the {@link OutboundPolicy}. */
   readonly notificationUrl?: string | undefined
+  /** A reviewer's retake: the photos to take again (through this capture, not kept from before) and why. */
+  readonly retake?: Retake | undefined
+}
+
+/** What a reviewer asked to be taken again, and why (said to the end-user on the page). @since 0.2.0 */
+export interface Retake {
+  readonly kinds: ReadonlyArray<FileKind.UploadableKind>
+  readonly reason: string
 }
 
 /** A new session's credential, shown once, and when it stops working. @since 0.2.0 */
@@ -141,6 +149,10 @@ export interface Session {
   readonly providers: ReadonlyArray<CaptureProvider>
   /** The ways through it the end-user can take now; empty when none of its providers can take part now. */
   readonly choices: ReadonlyArray<Choice>
+  /** A reviewer's retake, when the capture is one. */
+  readonly retake?: Retake | undefined
+  /** The kinds uploaded through this session (the dossier may hold older photos of other kinds too). */
+  readonly uploaded: ReadonlyArray<FileKind.UploadableKind>
   readonly redirectUrl: string
   readonly expiresAt: Timestamp.Timestamp
 }
@@ -242,12 +254,19 @@ interface CaptureRow {
   readonly handoff_seal: string | null
   readonly handoff_opened_at: string | null
   readonly redirected_to: string | null
+  readonly retake: string | null
 }
 
 /** How many uploads one capture session takes, retakes included. @since 0.2.0 */
 export const maxUploads = 20
 
 const decodeFiles = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Record(Schema.String, Schema.String)))
+
+const RetakeJson = Schema.fromJsonString(
+  Schema.Struct({ kinds: Schema.Array(Schema.Literals(["front", "back", "selfie", "video"])), reason: Schema.String })
+)
+const decodeRetake = Schema.decodeUnknownSync(RetakeJson)
+const encodeRetake = Schema.encodeSync(RetakeJson)
 
 const hex = (bytes: ArrayBuffer) =>
   Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("")
@@ -419,10 +438,16 @@ export const layer: Layer.Layer<
         : registry.get(entry.provider).pipe(Effect.orElseSucceed(() => undefined))
 
     /** The ways through the session: photos for every provider that takes them, or a hand-over to one. */
-    const choicesOf = (tenant: TenantId, dossierId: string, providers: ReadonlyArray<CaptureProvider>) =>
+    const choicesOf = (
+      tenant: TenantId,
+      dossierId: string,
+      providers: ReadonlyArray<CaptureProvider>,
+      retake: Retake | undefined
+    ) =>
       Effect.gen(function* () {
         const photos: Array<number> = []
-        const kinds = new Set<FileKind.UploadableKind>()
+        // A retake's photos are asked for whatever the process type needs: the reviewer wants them.
+        const kinds = new Set<FileKind.UploadableKind>(retake?.kinds ?? [])
         const handOvers: Array<Choice> = []
         for (const [index, entry] of providers.entries()) {
           const provider = yield* providerOf(tenant, dossierId, entry)
@@ -446,11 +471,14 @@ export const layer: Layer.Layer<
       Effect.gen(function* () {
         const tenant = row.tenant_id as TenantId
         const providers = decodeProviders(row.providers)
+        const retake = row.retake === null ? undefined : decodeRetake(row.retake)
         return {
           tenant,
           dossierId: row.dossier_id,
           providers,
-          choices: yield* choicesOf(tenant, row.dossier_id, providers),
+          choices: yield* choicesOf(tenant, row.dossier_id, providers, retake),
+          ...(retake === undefined ? {} : { retake }),
+          uploaded: Object.keys(decodeFiles(row.files)) as Array<FileKind.UploadableKind>,
           redirectUrl: row.redirect_url,
           expiresAt: row.expires_at as Timestamp.Timestamp
         } satisfies Session
@@ -537,7 +565,11 @@ export const layer: Layer.Layer<
           handoff_hash: null,
           handoff_seal: null,
           handoff_opened_at: null,
-          redirected_to: null
+          redirected_to: null,
+          retake:
+            input.retake === undefined
+              ? null
+              : encodeRetake({ kinds: [...input.retake.kinds], reason: input.retake.reason })
         }
         // The dossier may have been deleted since it was read: the foreign key refuses the row, and nothing is stored.
         const stored = yield* sql`INSERT INTO assure_captures ${sql.insert({ ...row })}`.pipe(
@@ -619,6 +651,11 @@ export const layer: Layer.Layer<
               Effect.orDie
             )).map((row) => row.kind)
           )
+          // A retake's photos must be new: taken through this capture, not the ones the reviewer looked at.
+          const stale = session.retake?.kinds.find((kind) => !session.uploaded.includes(kind))
+          if (stale !== undefined) {
+            return yield* invalid(`The ${stale} image is missing`, stale, `a reviewer asked for a new ${stale} image`)
+          }
           const missing = photosNeeded(choice, documentType).find((kind) => !kinds.has(kind))
           if (missing !== undefined) {
             return yield* invalid(

@@ -256,6 +256,12 @@ const operatorSessions = Effect.gen(function* () {
     )`
 })
 
+/** A capture a reviewer asked for (issue 20): the photos to take again and why, as JSON; null for any other capture. */
+const captureRetake = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE assure_captures ADD COLUMN retake TEXT`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
 export const migrations = {
   "0001_engine_schema": schema,
@@ -265,7 +271,8 @@ export const migrations = {
   "0005_capture": capture,
   "0006_capture_handoff": captureHandoff,
   "0007_reviews": reviews,
-  "0008_operator_sessions": operatorSessions
+  "0008_operator_sessions": operatorSessions,
+  "0009_capture_retake": captureRetake
 }
 
 /**

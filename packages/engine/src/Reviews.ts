@@ -505,7 +505,8 @@ export const layer: Layer.Layer<
                       .start(tenant, row.dossier_id, {
                         providers: [{ provider: row.provider, processType: row.process_type }],
                         redirectUrl: row.client_redirect_url ?? links.fallbackRedirectUrl,
-                        ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url })
+                        ...(row.notification_url === null ? {} : { notificationUrl: row.notification_url }),
+                        retake: { kinds: input.kinds ?? [], reason: input.reason ?? "" }
                       })
                       .pipe(
                         Effect.map((started) => ({

@@ -158,6 +158,8 @@ export const renderPage = (options: {
   readonly uploaded: ReadonlyArray<string>
   /** The document the dossier's userData names, preselected. */
   readonly documentType?: Document | undefined
+  /** A reviewer's retake: the photos to take again and why. */
+  readonly retake?: { readonly kinds: ReadonlyArray<string>; readonly reason: string } | undefined
   readonly consentText: string
   readonly expiresAt: string
   readonly maxBytes: number
@@ -195,9 +197,18 @@ ${renderGuidance(t, language, kind)}
 </section>`
     })
     .join("\n")
+  const retake =
+    options.retake === undefined || options.retake.kinds.length === 0
+      ? ""
+      : `<div class="retake" role="note">
+<p><strong>${escapeHtml(t.retake.title)}</strong></p>
+<p>${escapeHtml(fill(t.retake.body, { what: options.retake.kinds.map((kind) => kindText(language, kind).title).join(", ") }))}</p>
+${options.retake.reason === "" ? "" : `<p>${escapeHtml(fill(t.retake.why, { reason: options.retake.reason }))}</p>`}
+</div>`
   const capture = photos
     ? `<section id="capture" aria-labelledby="capture-title" hidden>
 <h2 id="capture-title" tabindex="-1">${escapeHtml(t.takePhotos)}</h2>
+${retake}
 ${renderDocument(t, options.documentType)}
 ${shots}
 <button type="button" id="submit" class="primary">${escapeHtml(t.submit)}</button>
@@ -441,8 +452,12 @@ export const layer = Layer.unwrap(
                           kinds,
                           uploaded: uploaded.filter(
                             (kind) =>
-                              kinds.some((needed) => needed === kind) || (photos !== undefined && kind === "back")
+                              (kinds.some((needed) => needed === kind) || (photos !== undefined && kind === "back")) &&
+                              // A photo a reviewer asked for again counts only once taken through this capture.
+                              (!(session.retake?.kinds ?? []).some((again) => again === kind) ||
+                                session.uploaded.some((fresh) => fresh === kind))
                           ),
+                          retake: session.retake,
                           documentType,
                           consentText: consentFor(t),
                           expiresAt: session.expiresAt,

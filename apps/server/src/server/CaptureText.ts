@@ -26,6 +26,8 @@ export interface Text {
   /** `{time}`: when the link stops working. */
   readonly worksUntil: string
   readonly kinds: Readonly<Record<"front" | "back" | "selfie", { readonly title: string; readonly guidance: string }>>
+  /** A reviewer asked for photos again: `{what}` the photos, `{reason}` why. */
+  readonly retake: { readonly title: string; readonly body: string; readonly why: string }
   /** The question of which document the end-user photographs. */
   readonly whichDocument: string
   /** Each document the page asks for: its name, and how to photograph its front and (two-sided ones) its back. */
@@ -106,6 +108,11 @@ const en: Text = {
       title: "A photo of your face",
       guidance: "Face the camera in good light, without glasses or a hat. Keep your whole face in the frame."
     }
+  },
+  retake: {
+    title: "Some photos are needed again",
+    body: "Please take these photos again: {what}.",
+    why: "The reason given: {reason}"
   },
   whichDocument: "Which document will you photograph?",
   documents: {
@@ -235,6 +242,11 @@ const nb: Text = {
       title: "Et bilde av ansiktet ditt",
       guidance: "Se mot kameraet i godt lys, uten briller eller lue. Få med hele ansiktet i bildet."
     }
+  },
+  retake: {
+    title: "Noen bilder trengs på nytt",
+    body: "Ta disse bildene på nytt: {what}.",
+    why: "Begrunnelsen: {reason}"
   },
   whichDocument: "Hvilket dokument skal du ta bilde av?",
   documents: {

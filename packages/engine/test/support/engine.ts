@@ -64,10 +64,17 @@ export const engineLayer = (database: Layer.Layer<SqlClient.SqlClient>, services
  * read.
  */
 export const photo = (width = 800, height = 600): Uint8Array => {
+  const key = `${width}x${height}`
+  const made = photos.get(key)
+  if (made !== undefined) return made
   const image = new PNG({ width, height })
   image.data.fill(0x80)
-  return new Uint8Array(PNG.sync.write(image))
+  const bytes = new Uint8Array(PNG.sync.write(image))
+  photos.set(key, bytes)
+  return bytes
 }
+// Encoded once per size: a suite uploads the same photo many times.
+const photos = new Map<string, Uint8Array>()
 
 // Minimal but real images: what a client uploads.
 export const jpeg = Uint8Array.from([

@@ -17,7 +17,7 @@ import {
   Reviews,
   Verifications
 } from "../../src/index.js"
-import { engineLayer, jpeg, tenantA, tenantB } from "./engine.js"
+import { engineLayer, jpeg, photo, tenantA, tenantB } from "./engine.js"
 
 const ana: Reviews.Reviewer = { id: "ana", name: "Ana Lima" }
 const ben: Reviews.Reviewer = { id: "ben", name: "Ben Ola" }
@@ -353,6 +353,15 @@ export const reviewSuite = (name: string, database: () => Layer.Layer<SqlClient.
         assert.deepStrictEqual(session.providers, [{ provider: "sandbox", processType: "document" }])
         assert.strictEqual(session.redirectUrl, links.fallbackRedirectUrl)
         assert.strictEqual(session.expiresAt, retake?.expiresAt)
+        // The page asks for what the reviewer named, and says why; the photos seen before do not count.
+        assert.deepStrictEqual(session.retake, { kinds: ["front", "selfie"], reason: "The photo is blurred" })
+        assert.deepStrictEqual(session.choices, [
+          { _tag: "Photos", id: "photos", entries: [0], kinds: ["front", "selfie"] }
+        ])
+        const stale = yield* Effect.flip(captures.submit(token, () => Effect.succeed(`${publicUrl}/callbacks/sandbox`)))
+        assert.deepStrictEqual(stale._tag === "InvalidInput" ? stale.invalidParams : stale, [
+          { name: "front", reason: "a reviewer asked for a new front image" }
+        ])
         // The link is a credential: sealed in the review, never in plain text there.
         assert.notInclude(yield* dump("assure_reviews"), token)
         const [callback, event] = yield* reviewNotifications
@@ -371,6 +380,12 @@ export const reviewSuite = (name: string, database: () => Layer.Layer<SqlClient.
           (yield* (yield* Processes.Processes).get(tenantA, dossierId, processId)).status,
           "inconclusive"
         )
+        // New photos through the retake's capture: a new process on the same dossier.
+        yield* captures.addFile(token, "front", photo())
+        yield* captures.addFile(token, "selfie", photo(480, 640))
+        const submitted = yield* captures.submit(token, () => Effect.succeed(`${publicUrl}/callbacks/sandbox`))
+        assert.strictEqual(submitted.dossierId, dossierId)
+        assert.notStrictEqual(submitted.processes[0]?.processId, processId)
       }).pipe(Effect.provide(reviewsLayer(database())))
     )
 
