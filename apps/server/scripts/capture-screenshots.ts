@@ -15,16 +15,11 @@
  * random one-time link on every load) is shown as the code of a fixed example link.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { PersonalDataCipher } from "@assure/engine"
-import { ConfigProvider, type Duration, Effect, Fiber, Layer } from "effect"
 import { type BrowserContextOptions, chromium, type Page } from "playwright-core"
-import { makeApp } from "../dist/server/App.js"
 import { qrSvg } from "../dist/server/CapturePage.js"
-import { hashSecret } from "../dist/server/Secrets.js"
-import { fromVariables } from "../dist/server/ServerConfig.js"
+import { apiCaller, startServer } from "./support.ts"
 
 const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
 const output = join(import.meta.dirname, "..", "..", "..", "docs", "images", "capture")
@@ -38,15 +33,6 @@ const viewports: ReadonlyArray<readonly [string, BrowserContextOptions]> = [
   ["phone", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }],
   ["desktop", { viewport: { width: 1280, height: 800 } }]
 ]
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 /**
  * One still frame for the fake camera, as a Y4M file (4:2:0): a light card with a photo box and text lines on a dark
@@ -92,64 +78,10 @@ const stillFrame = (path: string): void => {
 
 const clients = { id: "screenshots", secret: "screenshots-secret-value" }
 
-/** Starts the server in this process; `captureLifetime` overrides the engine's (0 seconds for an expired link). */
-const startServer = async (folder: string, captureLifetime?: Duration.Input) => {
-  const port = await freePort()
-  const settings = await Effect.runPromise(
-    fromVariables({
-      ASSURE_PORT: String(port),
-      ASSURE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      ASSURE_DATA_DIR: mkdtempSync(join(folder, "data-")),
-      ASSURE_CLIENTS: `${clients.id}:${hashSecret(clients.secret)}`,
-      ASSURE_ENCRYPTION_KEYS: `screenshots:${PersonalDataCipher.generateKey()}`,
-      ASSURE_LOG_LEVEL: "warning"
-    })
-  )
-  const fiber = Effect.runFork(
-    Layer.launch(
-      makeApp(settings, captureLifetime === undefined ? {} : { captureLifetime }).pipe(
-        Layer.provide(
-          ConfigProvider.layer(
-            ConfigProvider.fromEnv({
-              env: { ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_screenshots", ASSURE_SANDBOX_LATENCY: "300 millis" }
-            })
-          )
-        )
-      )
-    )
-  )
-  const url = settings.publicUrl
-  for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${url}/ready`).then(
-      (response) => response.status === 204,
-      () => false
-    )
-    if (ready) break
-    if (attempt > 300) throw new Error("the server did not become ready")
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return { url, stop: () => Effect.runPromise(Fiber.interrupt(fiber)).then(() => undefined) }
-}
-
 /** A new dossier and a capture link for it through the API: photos (a document and a selfie), or an eID. */
 const newCapture = async (url: string): Promise<string> => {
-  const token = await fetch(`${url}/auth/open/connect/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clients.id}:${clients.secret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded"
-    },
-    body: "grant_type=client_credentials&scope=signicat-api"
-  }).then((response) => response.json() as Promise<{ access_token: string }>)
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token.access_token}`, "content-type": "application/json" },
-      body: JSON.stringify(body)
-    })
-    if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`)
-    return response.json() as Promise<Record<string, string>>
-  }
+  const call = await apiCaller(url, clients)
+  const post = (path: string, body: unknown) => call("POST", path, body)
   const { dossierId } = await post("/assure/dossiers", {})
   const { captureUrl } = await post(`/assure/dossiers/${dossierId}/capture`, {
     providers: [
@@ -186,6 +118,8 @@ const shoot = async (page: Page, name: string): Promise<void> => {
     },
     [shownExpiry, shownHandOff] as const
   )
+  // Two frames, so that the blur (and a radio button just checked) is painted before the picture is taken.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
   const path = join(output, `${name}.png`)
   await page.screenshot({ path, animations: "disabled", caret: "hide" })
   written.push(path)
@@ -195,8 +129,8 @@ const folder = mkdtempSync(join(tmpdir(), "assure-screenshots-"))
 const frame = join(folder, "card.y4m")
 stillFrame(frame)
 mkdirSync(output, { recursive: true })
-const server = await startServer(folder)
-const expiring = await startServer(folder, "0 seconds")
+const server = await startServer({ folder, client: clients })
+const expiring = await startServer({ folder, client: clients, captureLifetime: "0 seconds" })
 const browser = await chromium.launch({
   executablePath,
   args: [

@@ -12,17 +12,13 @@
  * example values, and the card's photo is drawn here.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { PersonalDataCipher } from "@assure/engine"
-import { ConfigProvider, Effect, Fiber, Layer } from "effect"
 import { Secret, TOTP } from "otpauth"
 import { type BrowserContextOptions, chromium, type Page } from "playwright-core"
 import { PNG } from "pngjs"
-import { makeApp } from "../dist/server/App.js"
 import { hashSecret } from "../dist/server/Secrets.js"
-import { fromVariables } from "../dist/server/ServerConfig.js"
+import { apiCaller, startServer } from "./support.ts"
 
 const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
 const output = join(import.meta.dirname, "..", "..", "..", "docs", "images", "console")
@@ -31,15 +27,6 @@ const viewports: ReadonlyArray<readonly [string, BrowserContextOptions]> = [
   ["phone", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }],
   ["desktop", { viewport: { width: 1280, height: 800 } }]
 ]
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 /** A light card with a photo box on a dark desk, 800×500: the document's front. */
 const cardPhoto = (): Buffer => {
@@ -97,61 +84,16 @@ writeFileSync(
   ])
 )
 
-const port = await freePort()
-const settings = await Effect.runPromise(
-  fromVariables({
-    ASSURE_PORT: String(port),
-    ASSURE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    ASSURE_DATA_DIR: mkdtempSync(join(folder, "data-")),
-    ASSURE_CLIENTS: `${clients.id}:${hashSecret(clients.secret)}`,
-    ASSURE_ENCRYPTION_KEYS: `screenshots:${PersonalDataCipher.generateKey()}`,
-    ASSURE_CONSOLE_ACCOUNTS: accountsFile,
-    ASSURE_LOG_LEVEL: "warning"
-  })
-)
-const fiber = Effect.runFork(
-  Layer.launch(
-    makeApp(settings).pipe(
-      Layer.provide(
-        ConfigProvider.layer(
-          ConfigProvider.fromEnv({
-            env: { ASSURE_SANDBOX_WEBHOOK_SECRET: "whsec_screenshots", ASSURE_SANDBOX_LATENCY: "100 millis" }
-          })
-        )
-      )
-    )
-  )
-)
-const url = settings.publicUrl
-for (let attempt = 0; ; attempt++) {
-  const ready = await fetch(`${url}/ready`).then(
-    (response) => response.status === 204,
-    () => false
-  )
-  if (ready) break
-  if (attempt > 300) throw new Error("the server did not become ready")
-  await new Promise((resolve) => setTimeout(resolve, 100))
-}
+const server = await startServer({
+  folder,
+  client: clients,
+  variables: { ASSURE_CONSOLE_ACCOUNTS: accountsFile }
+})
+const url = server.url
 
 /** An inconclusive sandbox case through the API: the dossier, its front, the process. */
 const newCase = async () => {
-  const token = await fetch(`${url}/auth/open/connect/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clients.id}:${clients.secret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded"
-    },
-    body: "grant_type=client_credentials&scope=signicat-api"
-  }).then((response) => response.json() as Promise<{ access_token: string }>)
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token.access_token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`)
-    return response.json() as Promise<Record<string, string>>
-  }
+  const call = await apiCaller(url, clients)
   const { dossierId = "" } = await call("POST", "/assure/dossiers", {
     userData: { firstName: "Erika", lastName: "Mustermann", dateOfBirth: "1964-08-12", issuingCountry: "DEU" }
   })
@@ -194,6 +136,8 @@ const shoot = async (page: Page, name: string, ids: ReadonlyArray<readonly [stri
     }
     if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
   }, ids)
+  // Two frames, so that the blur (and a radio button just checked) is painted before the picture is taken.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
   const path = join(output, `${name}.png`)
   await page.screenshot({ path, animations: "disabled", caret: "hide" })
   written.push(path)
@@ -253,7 +197,7 @@ try {
   }
 } finally {
   await browser.close()
-  await Effect.runPromise(Fiber.interrupt(fiber))
+  await server.stop()
   rmSync(folder, { recursive: true, force: true })
 }
 let total = 0

@@ -11,27 +11,17 @@
  * Runs when Chromium is installed (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`); with `ASSURE_REQUIRE_BROWSER=1`
  * a missing browser is a failure instead of a skip.
  */
-import { existsSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { createRequire } from "node:module"
 import { gzipSync } from "node:zlib"
-import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core"
+import type { Browser, BrowserContextOptions, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { captureContentSecurityPolicy } from "../src/server/ResponseHeaders.js"
+import { browserAvailable as available, launch } from "./support/chromium.js"
 import { photo, speck } from "./support/photos.js"
 import { apiClient, clients, freePort, type Running, startServer } from "./support/server.js"
 
-const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
-const browserAvailable = existsSync(executablePath)
-
-if (!browserAvailable) {
-  if (process.env.ASSURE_REQUIRE_BROWSER === "1") {
-    throw new Error(
-      `ASSURE_REQUIRE_BROWSER=1 but no Chromium at ${executablePath}: install it (apt-get install chromium)`
-    )
-  }
-  console.warn(`Skipping the capture page browser test: no Chromium at ${executablePath}`)
-}
+const browserAvailable = available("the capture page browser test")
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js")
 
@@ -64,22 +54,11 @@ describe.runIf(browserAvailable)("the capture page in a browser", () => {
       response.end('<!doctype html><html lang="en"><title>Client</title><h1>Back at the client</h1></html>')
     })
     await new Promise<void>((resolve) => receiver.listen(port, "127.0.0.1", resolve))
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        // A camera that shows a test pattern, granted without asking.
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream"
-      ]
-    })
+    browser = await launch([
+      // A camera that shows a test pattern, granted without asking.
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream"
+    ])
   }, 90_000)
   afterAll(async () => {
     await browser?.close()

@@ -10,32 +10,22 @@
  * Runs when Chromium is installed (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`); with `ASSURE_REQUIRE_BROWSER=1`
  * a missing browser is a failure instead of a skip.
  */
-import { existsSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { createRequire } from "node:module"
 import * as TestBroker from "@assure/oidc/testing"
 import { Duration, Effect, Exit, Redacted, Scope } from "effect"
 import { Secret, TOTP } from "otpauth"
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core"
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Account } from "../src/server/ConsoleConfig.js"
 import { consoleContentSecurityPolicy } from "../src/server/ResponseHeaders.js"
 import { hashSecret } from "../src/server/Secrets.js"
+import { browserAvailable as available, launch } from "./support/chromium.js"
 import { photo } from "./support/photos.js"
 import { apiClient, clients, freePort, type Running, startServer } from "./support/server.js"
 import { onEachStore } from "./support/stores.js"
 
-const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
-const browserAvailable = existsSync(executablePath)
-
-if (!browserAvailable) {
-  if (process.env.ASSURE_REQUIRE_BROWSER === "1") {
-    throw new Error(
-      `ASSURE_REQUIRE_BROWSER=1 but no Chromium at ${executablePath}: install it (apt-get install chromium)`
-    )
-  }
-  console.warn(`Skipping the review console browser test: no Chromium at ${executablePath}`)
-}
+const browserAvailable = available("the review console browser test")
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js")
 
@@ -103,10 +93,7 @@ describe.runIf(browserAvailable)("the review console in a browser", () => {
       })
     })
     await new Promise<void>((resolve) => receiver.listen(port, "127.0.0.1", resolve))
-    browser = await chromium.launch({
-      executablePath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-    })
+    browser = await launch()
   }, 90_000)
   afterAll(async () => {
     await browser?.close()

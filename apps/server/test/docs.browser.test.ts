@@ -6,22 +6,12 @@
  * Runs when Chromium is installed (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`); CI installs it and sets
  * `ASSURE_REQUIRE_BROWSER=1`, which turns a missing browser into a failure instead of a skip.
  */
-import { existsSync } from "node:fs"
-import { type Browser, chromium } from "playwright-core"
+import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { browserAvailable as available, launch } from "./support/chromium.js"
 import { type Running, startServer } from "./support/server.js"
 
-const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
-const browserAvailable = existsSync(executablePath)
-
-if (!browserAvailable) {
-  if (process.env.ASSURE_REQUIRE_BROWSER === "1") {
-    throw new Error(
-      `ASSURE_REQUIRE_BROWSER=1 but no Chromium at ${executablePath}: install it (apt-get install chromium)`
-    )
-  }
-  console.warn(`Skipping the docs page browser test: no Chromium at ${executablePath}`)
-}
+const browserAvailable = available("the docs page browser test")
 
 describe.runIf(browserAvailable)("the docs page in a browser", () => {
   let server: Running
@@ -29,20 +19,7 @@ describe.runIf(browserAvailable)("the docs page in a browser", () => {
 
   beforeAll(async () => {
     server = await startServer()
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        // playwright launches with a fresh temporary profile of its own.
-        "--disable-sync"
-      ]
-    })
+    browser = await launch()
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
