@@ -5,7 +5,7 @@
  * (`Reviews`), which records the decision once and notifies the client.
  *
  * Sign-in: an account of `ASSURE_CONSOLE_ACCOUNTS` with its password (scrypt, checked on the hashing workers as client
- * secrets are) and then a one-time code (TOTP, RFC 6238, with `otpauth`; each code used once), or an external OpenID
+ * secrets are, and limited as they are: failures per account and per address) and then a one-time code (TOTP, RFC 6238, with `otpauth`; each code used once), or an external OpenID
  * provider (authorization code with PKCE, with `openid-client`) for accounts that name their `oidcSubject`.
  *
  * Sessions (`OperatorSessions`): a random token in a `__Host-` cookie (`HttpOnly`, `Secure`, `SameSite=Strict`,
@@ -32,6 +32,7 @@ import type { Account, Role } from "./ConsoleConfig.js"
 import * as Pages from "./ConsolePages.js"
 import { hashingWorkers, hashSecret } from "./Secrets.js"
 import { ServerConfig } from "./ServerConfig.js"
+import * as TokenLimiter from "./TokenLimiter.js"
 
 /** The session cookie: `__Host-` so that no other host or path can set or read it. */
 export const sessionCookie = "__Host-assure-console"
@@ -82,6 +83,9 @@ export const layer = Layer.unwrap(
         const registry = yield* ProviderRegistry.ProviderRegistry
         // One worker for passwords: sign-ins are rare, and each check costs 16 MB and tens of milliseconds.
         const verify = yield* hashingWorkers(1)
+        // Password guesses are limited as client secrets are (ASSURE_TOKEN_* limits, a limiter of the console's own):
+        // failures per account and per address, every attempt per address, refused before any hashing.
+        const limiter = TokenLimiter.make(settings.tokenLimits)
         // Checked when the account is unknown, so that an unknown account takes as long as a wrong password.
         const decoy = hashSecret("assure console decoy")
         const origin = new URL(settings.publicUrl).origin
@@ -244,6 +248,26 @@ export const layer = Layer.unwrap(
             if (form === undefined) return refused(undefined)
             const id = field(form, "account").trim()
             const account = accounts.get(id)
+            const admitted = limiter.admit(id.slice(0, 64), TokenLimiter.addressKey(request.remoteAddress))
+            if (admitted._tag === "Refused") {
+              yield* audit({
+                tenant: null,
+                actor: { id: id.slice(0, 64), name: account?.name ?? "unknown account" },
+                action: "signInRefused",
+                detail: { step: "tooManyAttempts" }
+              })
+              return HttpServerResponse.setHeader(
+                html(
+                  Pages.signInPage({
+                    error: `Too many attempts. Try again in ${admitted.retryAfter} seconds.`,
+                    externalName: external?.name
+                  }),
+                  429
+                ),
+                "retry-after",
+                String(admitted.retryAfter)
+              )
+            }
             const valid = yield* verify(field(form, "password"), account?.secretHash ?? decoy)
             if (account === undefined || account.secretHash === undefined || !valid) {
               yield* audit({
@@ -257,6 +281,7 @@ export const layer = Layer.unwrap(
                 401
               )
             }
+            admitted.succeeded()
             const started = yield* sessions.start(account.id, "secondFactor", lifetimes)
             return withSession(seeOther("/console/sign-in/code"), started.token)
           })
