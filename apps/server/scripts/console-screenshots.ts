@@ -6,7 +6,7 @@
  * operator account, makes an inconclusive sandbox case through the API as a client would (a dossier with userData and
  * a photo of a card), and drives Debian's Chromium (`/usr/bin/chromium`, or `ASSURE_TEST_CHROMIUM`) through the
  * console on a phone (390×844) and a desktop (1280×800) viewport: sign-in, the one-time code, the queue, a claimed
- * case with its decision form and its images, and the audit trail. Each PNG is the viewport only.
+ * case (its top, with the image, and its decision form), and the audit trail. Each PNG is the viewport only.
  *
  * The output is the same from one run to the next: what changes between runs — ids and times — is shown as fixed
  * example values, and the card's photo is drawn here.
@@ -186,8 +186,8 @@ try {
       Array.from(document.images).every((image) => image.complete && image.naturalWidth > 0)
     )
     await shoot(page, `case-${device}`, ids)
-    await page.evaluate(() => document.getElementById("images-title")?.scrollIntoView({ block: "start" }))
-    await shoot(page, `case-images-${device}`, ids)
+    await page.evaluate(() => document.getElementById("review-title")?.scrollIntoView({ block: "start" }))
+    await shoot(page, `case-decision-${device}`, ids)
     await page.evaluate(() => window.scrollTo(0, 0))
     await page.getByRole("button", { name: "Record the decision" }).click()
     await page.getByText("Reviewed: rejected").waitFor()

@@ -220,7 +220,7 @@ ${rows}
 }
 
 const identityRows = (data: IdentityData.IdentityData | undefined) =>
-  data === undefined
+  data === undefined || Object.keys(data).length === 0
     ? "<p>None.</p>"
     : `<dl>${Object.entries(data)
         .map(
@@ -274,7 +274,10 @@ const decisionForm = (
 <p><button type="submit" class="primary">Record the decision</button></p>
 </form>`
 
-/** A case: the process, the person, the images, the match, the provider's result, its history and the decision. */
+/**
+ * A case: the process, the images, the person, the match, the provider's result and its history — what to look at —
+ * then its review: the claim, and the decision form once claimed.
+ */
 export const casePage = (
   frame: Frame & { readonly tenant: { readonly id: string; readonly role: Role } },
   view: CaseView
@@ -297,6 +300,15 @@ export const casePage = (
 <form method="post" action="${base}/release"><input type="hidden" name="csrf" value="${text(csrf)}"><button type="submit">Release it</button></form>
 ${decisionForm(base, csrf, view.rejectionReasons)}`
           : `<form method="post" action="${base}/claim"><input type="hidden" name="csrf" value="${text(csrf)}"><button type="submit" class="primary">Claim this case</button></form>`
+  // Where the review stands, at the top: the decision form is at the end, after what there is to look at.
+  const reviewState =
+    view.review !== undefined
+      ? `${view.review.decision} by ${view.review.reviewer.name}`
+      : view.claim === undefined
+        ? "open: claim it to decide"
+        : mine
+          ? "yours to decide, below"
+          : `held by ${view.claim.reviewer.name}`
   const match =
     view.match === undefined
       ? "<p>No result to match: the provider gave no identity data, or the dossier has no userData.</p>"
@@ -315,11 +327,8 @@ ${decisionForm(base, csrf, view.rejectionReasons)}`
 <dt>Provider</dt><dd>${text(process.provider)} (${text(process.processType)})</dd>
 <dt>Provider's status</dt><dd>${text(process.status)}</dd>
 <dt>Created</dt><dd>${text(process.createdAt)}</dd>
+<dt>Review</dt><dd><a href="#review-title">${text(reviewState)}</a></dd>
 </dl>
-</section>
-<section aria-labelledby="review-title">
-<h2 id="review-title">Review</h2>
-${claimSection}
 </section>
 <section aria-labelledby="images-title">
 <h2 id="images-title">Images</h2>
@@ -355,6 +364,10 @@ ${match}
         return `<li><time datetime="${text(at)}">${text(at)}</time> ${text(name)}${extra}</li>`
       })
       .join("")}</ol>
+</section>
+<section aria-labelledby="review-title">
+<h2 id="review-title">Review</h2>
+${claimSection}
 </section>`
   )
 }
