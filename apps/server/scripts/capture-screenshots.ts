@@ -14,12 +14,12 @@
  * thing on the pages that depends on the clock, is shown as a fixed time, and the desktop's hand-off QR code (a new
  * random one-time link on every load) is shown as the code of a fixed example link.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type BrowserContextOptions, chromium, type Page } from "playwright-core"
 import { qrSvg } from "../dist/server/CapturePage.js"
-import { apiCaller, startServer } from "./support.ts"
+import { apiCaller, screenshot, startServer, summarise } from "./support.ts"
 
 const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
 const output = join(import.meta.dirname, "..", "..", "..", "docs", "images", "capture")
@@ -94,8 +94,6 @@ const newCapture = async (url: string): Promise<string> => {
   return captureUrl
 }
 
-const written: Array<string> = []
-
 /** Scrolls the front's section to the top of the viewport if it does not fit as the page is (a desktop's height). */
 const showWhole = (page: Page): Promise<void> =>
   page.locator('section[data-kind="front"]').evaluate((section) => {
@@ -118,11 +116,7 @@ const shoot = async (page: Page, name: string): Promise<void> => {
     },
     [shownExpiry, shownHandOff] as const
   )
-  // Two frames, so that the blur (and a radio button just checked) is painted before the picture is taken.
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
-  const path = join(output, `${name}.png`)
-  await page.screenshot({ path, animations: "disabled", caret: "hide" })
-  written.push(path)
+  await screenshot(page, join(output, `${name}.png`))
 }
 
 const folder = mkdtempSync(join(tmpdir(), "assure-screenshots-"))
@@ -202,10 +196,4 @@ try {
   await expiring.stop()
   rmSync(folder, { recursive: true, force: true })
 }
-let total = 0
-for (const path of written) {
-  const { size } = statSync(path)
-  total += size
-  console.log(`${path}: ${size.toLocaleString("en-GB")} bytes`)
-}
-console.log(`${written.length} screenshots, ${total.toLocaleString("en-GB")} bytes in all`)
+summarise()

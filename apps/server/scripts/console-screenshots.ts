@@ -11,14 +11,14 @@
  * The output is the same from one run to the next: what changes between runs — ids and times — is shown as fixed
  * example values, and the card's photo is drawn here.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Secret, TOTP } from "otpauth"
 import { type BrowserContextOptions, chromium, type Page } from "playwright-core"
 import { PNG } from "pngjs"
 import { hashSecret } from "../dist/server/Secrets.js"
-import { apiCaller, startServer } from "./support.ts"
+import { apiCaller, screenshot, startServer, summarise } from "./support.ts"
 
 const executablePath = process.env.ASSURE_TEST_CHROMIUM ?? "/usr/bin/chromium"
 const output = join(import.meta.dirname, "..", "..", "..", "docs", "images", "console")
@@ -114,8 +114,6 @@ const newCase = async () => {
   return { dossierId, processId }
 }
 
-const written: Array<string> = []
-
 /** The viewport as it is, with ids and times shown as fixed example values, and no focus ring. */
 const shoot = async (page: Page, name: string, ids: ReadonlyArray<readonly [string, string]>): Promise<void> => {
   await page.evaluate((replacements) => {
@@ -136,11 +134,7 @@ const shoot = async (page: Page, name: string, ids: ReadonlyArray<readonly [stri
     }
     if (document.activeElement instanceof HTMLElement) document.activeElement.blur()
   }, ids)
-  // Two frames, so that the blur (and a radio button just checked) is painted before the picture is taken.
-  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
-  const path = join(output, `${name}.png`)
-  await page.screenshot({ path, animations: "disabled", caret: "hide" })
-  written.push(path)
+  await screenshot(page, join(output, `${name}.png`))
 }
 
 mkdirSync(output, { recursive: true })
@@ -200,10 +194,4 @@ try {
   await server.stop()
   rmSync(folder, { recursive: true, force: true })
 }
-let total = 0
-for (const path of written) {
-  const { size } = statSync(path)
-  total += size
-  console.log(`${path}: ${size.toLocaleString("en-GB")} bytes`)
-}
-console.log(`${written.length} screenshots, ${total.toLocaleString("en-GB")} bytes in all`)
+summarise()

@@ -1,12 +1,13 @@
 /**
  * What the screenshot scripts share: the built server started in the script's own process on the embedded store
- * (`pnpm build` first), with one API client, and an access token for it.
+ * (`pnpm build` first), with one API client, and an access token for it; and writing the screenshots.
  */
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, statSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { PersonalDataCipher } from "@assure/engine"
 import { ConfigProvider, type Duration, Effect, Fiber, Layer } from "effect"
+import type { Page } from "playwright-core"
 import { makeApp } from "../dist/server/App.js"
 import { hashSecret } from "../dist/server/Secrets.js"
 import { fromVariables } from "../dist/server/ServerConfig.js"
@@ -93,4 +94,28 @@ export const apiCaller = async (url: string, client: Client) => {
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`)
     return response.json() as Promise<Record<string, string>>
   }
+}
+
+/** The screenshots a script wrote, in order: {@link screenshot} adds to it, {@link summarise} prints it. */
+export const written: Array<string> = []
+
+/**
+ * The viewport of `page` as a PNG at `path`, once two frames have painted (so that a blur, or a radio button just
+ * checked, is in the picture), with animations and the caret off.
+ */
+export const screenshot = async (page: Page, path: string): Promise<void> => {
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
+  await page.screenshot({ path, animations: "disabled", caret: "hide" })
+  written.push(path)
+}
+
+/** Prints each screenshot written with its size, and the total. */
+export const summarise = (): void => {
+  let total = 0
+  for (const path of written) {
+    const { size } = statSync(path)
+    total += size
+    console.log(`${path}: ${size.toLocaleString("en-GB")} bytes`)
+  }
+  console.log(`${written.length} screenshots, ${total.toLocaleString("en-GB")} bytes in all`)
 }

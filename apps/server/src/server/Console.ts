@@ -20,10 +20,10 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto"
 import { readFileSync } from "node:fs"
-import type { FileInfo } from "@assure/core"
-import { Dossiers, type EngineError, OperatorSessions, Processes, Reviews, Tenant } from "@assure/engine"
+import { type FileInfo, ProcessStatus, Review, Timestamp } from "@assure/core"
+import { Captures, Dossiers, EngineError, OperatorSessions, Processes, Reviews, Tenant } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
-import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse, UrlParams } from "effect/http"
 import * as client from "openid-client"
 import { Secret, TOTP } from "otpauth"
@@ -58,6 +58,9 @@ export const codeStep = (secret: Redacted.Redacted<string>, code: string, at: nu
   const delta = totp.validate({ token: code, timestamp: at, window: 1 })
   return delta === null ? undefined : Math.floor(at / 30_000) + delta
 }
+
+const isProcessStatus = Schema.is(ProcessStatus.ProcessStatus)
+const isDecision = Schema.is(Review.Decision)
 
 const html = (body: string, status = 200) =>
   HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
@@ -447,21 +450,18 @@ export const layer = Layer.unwrap(
           inTenant((operator, tenant, request) =>
             Effect.gen(function* () {
               const query = new URL(request.url, "http://console.invalid").searchParams
-              const status = query.get("status") ?? "inconclusive"
+              const asked = query.get("status") ?? ""
+              const status = isProcessStatus(asked) ? asked : "inconclusive"
               const provider = query.get("provider") ?? ""
               const age = Pages.ages.find(([value]) => value === (query.get("age") ?? "")) ?? Pages.ages[0]
               const country = (query.get("country") ?? "").trim().toUpperCase()
               const filters = { status, provider, age: age?.[0] ?? "", country }
               const entries = yield* reviews.queue(Tenant.TenantId.make(tenant.id), {
-                statuses: [status as Reviews.QueueEntry["status"]],
+                statuses: [status],
                 ...(provider === "" ? {} : { provider }),
                 ...(age === undefined || age[2] === 0
                   ? {}
-                  : {
-                      createdBefore: new Date(Date.now() - age[2])
-                        .toISOString()
-                        .replace(/\.\d{3}Z$/, "Z") as Reviews.QueueEntry["createdAt"]
-                    }),
+                  : { createdBefore: Timestamp.fromEpochMillis(Date.now() - age[2]) }),
                 ...(/^[A-Z]{3}$/.test(country) ? { country } : {})
               })
               return html(
@@ -632,6 +632,12 @@ export const layer = Layer.unwrap(
           caseAction((operator, tenant, { dossierId, processId }, form) =>
             Effect.gen(function* () {
               const decision = field(form, "decision")
+              if (!isDecision(decision)) {
+                return yield* new EngineError.InvalidInput({
+                  detail: "The decision is not valid",
+                  invalidParams: [{ name: "decision", reason: "choose approve, reject or a retake" }]
+                })
+              }
               const note = field(form, "note").trim()
               const kinds = UrlParams.getAll(form, "kinds").filter(
                 (kind): kind is "front" | "back" | "selfie" => kind === "front" || kind === "back" || kind === "selfie"
@@ -643,13 +649,13 @@ export const layer = Layer.unwrap(
                 processId,
                 actorOf(operator.account),
                 {
-                  decision: decision as Reviews.Decision,
+                  decision,
                   ...(reason === "" ? {} : { reason }),
                   ...(note === "" ? {} : { note }),
                   ...(decision === "retakeRequested" ? { kinds } : {})
                 },
                 {
-                  captureUrlFor: (token) => `${settings.publicUrl}/capture/${Redacted.value(token)}`,
+                  captureUrlFor: (token) => Captures.pageUrl(settings.publicUrl, token),
                   fallbackRedirectUrl: `${settings.publicUrl}/capture/done`
                 }
               )
