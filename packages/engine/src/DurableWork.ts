@@ -23,15 +23,20 @@
 import { Cause, Clock, Cron, Duration, Effect, FiberSet, Layer, Queue, Ref, Semaphore } from "effect"
 import { Singleton } from "effect/cluster"
 import { EngineConfig } from "./EngineConfig.js"
+import { hasRoomForAttempt } from "./internal/leases.js"
+import type { ClaimedNotification } from "./internal/rows.js"
 import { Signals } from "./internal/signals.js"
-import type { QueuedNotification } from "./Lifecycle.js"
 import { Notifications } from "./Notifications.js"
 import * as Retention from "./Retention.js"
 import { Verifications } from "./Verifications.js"
 
-/** How many rows one sweep claims of each kind, and how many it works on at once. */
+/**
+ * How many rows one sweep claims of each kind, and how many process checks it makes at once. Its notifications are
+ * all attempted at once: each is held under a lease from the claim, and one that waited for a turn behind others
+ * would have less of it left.
+ */
 const batchSize = 64
-const concurrency = 16
+const checkConcurrency = 16
 
 /** Notifications delivered at once from this instance, at most, beside the sweeper's. */
 const dispatchConcurrency = 32
@@ -49,6 +54,23 @@ const isolated = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
   )
 
 /**
+ * Attempts a held notification if a whole attempt fits in what is left of its lease; else leaves it to be due again
+ * when the lease runs out, so that two attempts never overlap (the client would get it twice).
+ */
+const deliverWithinLease = (claimed: ClaimedNotification) =>
+  Effect.gen(function* () {
+    const notifications = yield* Notifications
+    const settings = yield* EngineConfig
+    const nowMillis = yield* Clock.currentTimeMillis
+    if (!hasRoomForAttempt(settings, claimed.row.next_attempt_at, nowMillis)) {
+      return yield* Effect.logDebug(
+        "a notification's lease has no room left for an attempt; it waits for the sweeper"
+      ).pipe(Effect.annotateLogs({ notificationId: claimed.row.id }))
+    }
+    yield* notifications.deliver(claimed)
+  })
+
+/**
  * One sweep: claims what is due and does it. Returns whether a batch was full (more may be due at once).
  */
 const sweepOnce = Effect.gen(function* () {
@@ -59,13 +81,16 @@ const sweepOnce = Effect.gen(function* () {
   yield* Effect.all(
     [
       Effect.forEach(dueProcesses, (row) => isolated("checking a process", processes.check(row)), {
-        concurrency,
+        concurrency: checkConcurrency,
         discard: true
       }),
       Effect.forEach(
         dueNotifications,
-        (claimed) => isolated("delivering a notification", notifications.deliver(claimed)),
-        { concurrency, discard: true }
+        (claimed) => isolated("delivering a notification", deliverWithinLease(claimed)),
+        {
+          concurrency: "unbounded",
+          discard: true
+        }
       )
     ],
     { concurrency: 2, discard: true }
@@ -121,28 +146,18 @@ const retention = (schedule: string) =>
 
 /**
  * Delivers the notifications queued on this instance at once, a bounded number at a time, under the lease they were
- * queued with. One whose lease is too close to its end for a whole attempt is left to the sweeper, so that two
- * attempts do not overlap.
+ * queued with (one left waiting too long for a turn is left to the sweeper).
  */
 const dispatcher = Effect.gen(function* () {
-  const notifications = yield* Notifications
   const { queued } = yield* Signals
-  const settings = yield* EngineConfig
-  const attemptMillis = Duration.toMillis(Duration.fromInputUnsafe(settings.notifications.requestTimeout))
   const permits = yield* Semaphore.make(dispatchConcurrency)
   const running = yield* FiberSet.make()
-  const deliverNow = (notification: QueuedNotification) =>
-    Effect.gen(function* () {
-      const nowMillis = yield* Clock.currentTimeMillis
-      if (Date.parse(notification.row.next_attempt_at) - nowMillis < attemptMillis + 1_000) return
-      yield* notifications.deliver(notification)
-    })
   while (true) {
     const notification = yield* Queue.take(queued)
     yield* Semaphore.take(permits, 1)
     yield* FiberSet.run(
       running,
-      isolated("delivering a notification", deliverNow(notification)).pipe(
+      isolated("delivering a notification", deliverWithinLease(notification)).pipe(
         Effect.ensuring(Semaphore.release(permits, 1))
       )
     )

@@ -2,7 +2,12 @@
  * Scale-out (issue 14 §4): 10,000 verifications on two engine processes (socket runners with distinct addresses)
  * sharing one PostgreSQL database, none lost and none finalised twice. Half end through the provider's webhook —
  * received by the other process than the one that started them — and half through polling by the cluster's one
- * sweeper. Each process must end accepted once, and its one notification be acknowledged once.
+ * sweeper. Each process must end accepted once, with one notification, acknowledged.
+ *
+ * Delivery is at least once, as documented: an endpoint whose 2xx reaches an engine after the request's timeout (a
+ * machine starved of CPU fires the timer first) gets that notification again, under the same `Assure-Delivery-Id`,
+ * for the client to drop. So a repeat is allowed if it is the same notification again; a second notification for a
+ * process — a second finalisation — is not.
  */
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -91,7 +96,9 @@ describeOnPostgres("scale-out: two engine processes on one PostgreSQL", () => {
       ASSURE_HOST_LATENCY_MS: "300",
       // Under a batch this size a polled process may wait for the sweeper longer than the fixture's default minute:
       // a process that timed out would end "expired", which the test counts as a failure, not the point of it.
-      ASSURE_HOST_RESULT_TIMEOUT: "10 minutes"
+      ASSURE_HOST_RESULT_TIMEOUT: "10 minutes",
+      // The engine's default: a starved machine must not time out deliveries that the endpoint acknowledged.
+      ASSURE_HOST_REQUEST_TIMEOUT: "10 seconds"
     }
     const a = await startHost({ ...shared, ASSURE_HOST_RUNNER: `socket:${await freePort()}` })
     const b = await startHost({ ...shared, ASSURE_HOST_RUNNER: `socket:${await freePort()}` })
@@ -130,24 +137,27 @@ describeOnPostgres("scale-out: two engine processes on one PostgreSQL", () => {
     // Time for a second delivery or finalisation, if either process were to make one, to arrive before counting.
     await new Promise((resolve) => setTimeout(resolve, 3_000))
     await Promise.all([a.stop(), b.stop()])
+    const acknowledged = acknowledgements(client.deliveries)
+    const repeats = [...acknowledged.values()].reduce((sum, count) => sum + count - 1, 0)
     console.log(
       `scale-out: ${verifications} verifications started in ${createdSeconds.toFixed(1)} s, all notified after ` +
         `${notifiedSeconds.toFixed(1)} s (${(verifications / notifiedSeconds).toFixed(1)}/s); ` +
-        `${client.deliveries.length} deliveries`
+        `${client.deliveries.length} deliveries, ${repeats} acknowledged again`
     )
 
-    // Each delivery id acknowledged exactly once, and exactly one per process: none lost, none finalised twice.
-    const acknowledged = acknowledgements(client.deliveries)
+    // One notification per process, each acknowledged; an acknowledged repeat is that notification again, unchanged.
     expect(acknowledged.size).toBe(verifications)
-    expect([...acknowledged.entries()].filter(([, count]) => count !== 1)).toEqual([])
-    const notificationsPerProcess = new Map<string, number>()
+    const bodyOf = new Map<string, string>()
+    const notificationsOf = new Map<string, Set<string>>()
     for (const delivery of client.deliveries) {
       if (!delivery.acknowledged) continue
+      expect(bodyOf.get(delivery.deliveryId) ?? delivery.body).toBe(delivery.body)
+      bodyOf.set(delivery.deliveryId, delivery.body)
       const { processId } = JSON.parse(delivery.body) as { processId: string }
-      notificationsPerProcess.set(processId, (notificationsPerProcess.get(processId) ?? 0) + 1)
+      notificationsOf.set(processId, (notificationsOf.get(processId) ?? new Set()).add(delivery.deliveryId))
     }
-    expect(new Set(notificationsPerProcess.keys())).toEqual(new Set(created.map((s) => s.processId)))
-    expect([...notificationsPerProcess.values()].filter((count) => count !== 1)).toEqual([])
+    expect(new Set(notificationsOf.keys())).toEqual(new Set(created.map((s) => s.processId)))
+    expect([...notificationsOf.values()].filter((ids) => ids.size !== 1)).toEqual([])
 
     // Every process final, nothing left due, no notification pending, no cluster message left by finished work.
     expect(await audit(database.url)).toEqual({

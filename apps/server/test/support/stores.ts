@@ -5,7 +5,7 @@
  * (CI) a missing URL fails instead.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Schedule } from "effect"
 import { afterAll, describe, it } from "vitest"
 import type { startServer } from "./server.js"
 
@@ -21,7 +21,13 @@ const admin = (statement: string) =>
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
       yield* sql.unsafe(statement)
-    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl ?? "") })), Effect.orDie)
+    }).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl ?? "") })),
+      // DROP ... WITH (FORCE) cannot end an autovacuum worker (a superuser's backend) that may be on the database for
+      // a moment: the role gets 42501 then, and a retry a little later succeeds.
+      Effect.retry({ times: 20, schedule: Schedule.spaced("250 millis") }),
+      Effect.orDie
+    )
   )
 
 const created: Array<string> = []

@@ -9,9 +9,29 @@ import { later } from "./shared.js"
 
 const millis = (input: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(input))
 
-/** A notification's delivery attempt may take the request's timeout; its lease is twice that, and at least 5 s. */
+/**
+ * How long one delivery attempt may take: the request's timeout, and room for what comes around it — opening the
+ * sealed `Authorization` value, signing, waiting for a database connection to record the outcome — on a machine busy
+ * enough that timers fire seconds late.
+ */
+const attemptMillis = (settings: Settings): number =>
+  // In whole seconds, as timestamps are: a lease of a fraction more would be cut back to the second.
+  Math.ceil((millis(settings.notifications.requestTimeout) + 5_000) / 1_000) * 1_000
+
+/**
+ * A notification's lease: two attempts long, so that an attempt started in its first half ends inside it. An attempt
+ * that outlived its lease would be made a second time by the claimant that takes the row over: a duplicate the client
+ * has to drop.
+ */
 export const notificationLease = (settings: Settings, from: Timestamp.Timestamp): Timestamp.Timestamp =>
-  later(from, Duration.millis(Math.max(5_000, 2 * millis(settings.notifications.requestTimeout))))
+  later(from, Duration.millis(2 * attemptMillis(settings)))
+
+/**
+ * Whether a held notification may still be attempted: a whole attempt fits before its lease ends. One that does not
+ * (it waited for its turn too long) is left alone; it is due again when the lease runs out, so attempts never overlap.
+ */
+export const hasRoomForAttempt = (settings: Settings, leaseEnd: string, nowMillis: number): boolean =>
+  Date.parse(leaseEnd) - nowMillis >= attemptMillis(settings)
 
 /**
  * A process's check calls its provider once (start or poll). Its lease is short — it is what a process waits after

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schedule } from "effect"
 import type { SqlClient } from "effect/sql"
 
 export type DatabaseSpec =
@@ -67,7 +67,13 @@ export const createPostgresDatabase = async (
     url: url.toString(),
     serverVersion,
     drop: async () => {
-      await runOnServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, serverUrl)
+      // FORCE cannot end an autovacuum worker (a superuser's backend) that may be on the database for a moment.
+      await Effect.runPromise(
+        Effect.retry(
+          Effect.tryPromise(() => runOnServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, serverUrl)),
+          { times: 20, schedule: Schedule.spaced("250 millis") }
+        )
+      )
     }
   }
 }
