@@ -262,6 +262,21 @@ const captureRetake = Effect.gen(function* () {
   yield* sql`ALTER TABLE assure_captures ADD COLUMN retake TEXT`
 })
 
+/**
+ * The review queue answered through an index (issue 20), however many processes are stored: the tenant's
+ * processes of a status, unreviewed (or reviewed) ones, oldest first. Whether a process has a review is kept on the
+ * process (`reviewed`, set in the decision's transaction), so that the ones already decided — which pile up in the
+ * same statuses for as long as dossiers are kept — are not read past on every page. The column's default needs no
+ * rewrite of the table on either database; the processes already reviewed are marked from their reviews.
+ */
+const reviewQueue = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE assure_processes ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0`
+  yield* sql`UPDATE assure_processes SET reviewed = 1 WHERE id IN (SELECT process_id FROM assure_reviews)`
+  yield* sql`
+    CREATE INDEX assure_processes_review_queue ON assure_processes (tenant_id, status, reviewed, created_at, id)`
+})
+
 /** The migrations, by `<id>_<name>`. @since 0.1.0 */
 export const migrations = {
   "0001_engine_schema": schema,
@@ -272,7 +287,8 @@ export const migrations = {
   "0006_capture_handoff": captureHandoff,
   "0007_reviews": reviews,
   "0008_operator_sessions": operatorSessions,
-  "0009_capture_retake": captureRetake
+  "0009_capture_retake": captureRetake,
+  "0010_review_queue": reviewQueue
 }
 
 /**

@@ -381,7 +381,7 @@ export const layer: Layer.Layer<
           WHERE p.tenant_id = ${tenant} AND ${sql.in("p.status", statuses)}
             ${filter.provider === undefined ? sql`` : sql`AND p.provider = ${filter.provider}`}
             ${filter.createdBefore === undefined ? sql`` : sql`AND p.created_at < ${filter.createdBefore}`}
-            ${filter.reviewed === true ? sql`AND r.id IS NOT NULL` : sql`AND r.id IS NULL`}
+            AND p.reviewed = ${filter.reviewed === true ? 1 : 0}
             ${
               after === undefined
                 ? sql``
@@ -552,6 +552,7 @@ export const layer: Layer.Layer<
               if (inserted.length === 0) {
                 return yield* refuse(new Conflict({ detail: "The process has been reviewed already" }))
               }
+              yield* sql`UPDATE assure_processes SET reviewed = 1 WHERE id = ${row.id}`
               yield* sql`DELETE FROM assure_claims WHERE process_id = ${row.id}`
               const review = yield* reviewOfRow(cipher, reviewRow)
               // The client hears of it like a process change, with the review — but not its note, which notifications

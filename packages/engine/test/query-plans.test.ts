@@ -11,7 +11,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Tracer } from "effect"
 import { SqlClient } from "effect/sql"
-import { Dossiers, Processes } from "../src/index.js"
+import { Captures, Dossiers, Processes, Reviews, Verifications } from "../src/index.js"
 import { engineLayer, jpeg, tenantA } from "./support/engine.js"
 
 /** A tracer that keeps the SQL text of every statement's span, and otherwise traces as Effect does by default. */
@@ -45,7 +45,40 @@ describe("query plans", () => {
     return Effect.gen(function* () {
       const dossiers = yield* Dossiers.Dossiers
       const processes = yield* Processes.Processes
+      const reviews = yield* Reviews.Reviews
+      const reviewer: Reviews.Reviewer = { id: "ana", name: "Ana Lima" }
       const operations = Effect.gen(function* () {
+        // A reviewer's work: the queue (as the console filters it), a claim, a decision, the case, the audit trail.
+        const inconclusive = yield* dossiers.create(tenantA, { userData: { nationality: "PRT" } })
+        yield* dossiers.addFile(tenantA, inconclusive.dossierId, "front", jpeg)
+        const toReview = yield* processes.create(tenantA, inconclusive.dossierId, {
+          provider: "sandbox",
+          processType: "document",
+          processParameters: { sandbox: { scenario: "inconclusive" } }
+        })
+        yield* processes.requestVerification(tenantA, inconclusive.dossierId, toReview.processId)
+        yield* Effect.flatMap(Verifications.Verifications, (verifications) => verifications.refresh(toReview.processId))
+        yield* reviews.queue(tenantA, {})
+        yield* reviews.queue(tenantA, { provider: "sandbox", createdBefore: "2100-01-01T00:00:00Z" as never })
+        yield* reviews.queue(tenantA, { statuses: ["inconclusive", "rejected"], country: "PRT" })
+        yield* reviews.claim(tenantA, inconclusive.dossierId, toReview.processId, reviewer)
+        yield* reviews.claimOf(tenantA, inconclusive.dossierId, toReview.processId)
+        yield* reviews.decide(
+          tenantA,
+          inconclusive.dossierId,
+          toReview.processId,
+          reviewer,
+          { decision: "approved" },
+          {
+            captureUrlFor: (token) => Captures.pageUrl("https://assure.example", token),
+            fallbackRedirectUrl: "https://assure.example/capture/done"
+          }
+        )
+        yield* reviews.reviewOf(tenantA, inconclusive.dossierId, toReview.processId)
+        yield* reviews.queue(tenantA, { reviewed: true })
+        yield* reviews.auditTrail(tenantA, {})
+        yield* reviews.auditTrail(tenantA, { processId: toReview.processId, actorId: reviewer.id })
+
         const dossier = yield* dossiers.create(tenantA, {
           externalReference: "plans",
           userData: { firstName: "Erika", lastName: "Mustermann" }
@@ -65,8 +98,11 @@ describe("query plans", () => {
       }).pipe(Effect.provideService(Tracer.Tracer, recordingStatements(statements)))
       yield* operations
 
-      const reads = [...statements].filter((statement) => /\bassure_(dossiers|processes|files)\b/.test(statement))
+      const reads = [...statements].filter((statement) =>
+        /\bassure_(dossiers|processes|files|reviews|claims|audit)\b/.test(statement)
+      )
       expect(reads.length).toBeGreaterThan(8)
+      expect(reads.filter((statement) => /\bassure_(reviews|claims|audit)\b/.test(statement)).length).toBeGreaterThan(4)
       for (const statement of reads) {
         const plan = yield* planOf(statement)
         // A temporary B-tree for ORDER BY sorts the rows found, which is fine; a SCAN of a table reads all of it.
@@ -75,6 +111,10 @@ describe("query plans", () => {
           scans: []
         })
       }
-    }).pipe(Effect.provide(engineLayer(database)))
+    }).pipe(
+      Effect.provide(
+        Reviews.layer.pipe(Layer.provideMerge(Captures.layer.pipe(Layer.provideMerge(engineLayer(database)))))
+      )
+    )
   })
 })

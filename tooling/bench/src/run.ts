@@ -137,12 +137,14 @@ const markdown = renderReport({
 // `bench:routing --write` and `bench:archive --write` can replace them alone.
 const routingSection = renderRoutingSection(routingReport, machine)
 const archiveSection = renderArchiveSection(archiveReport, machine)
-// `pnpm release:proof` keeps its figures in a section of its own, between markers, and so do the scale-out bench
+// `pnpm release:proof` keeps its figures in a section of its own, between markers, and so do the review queue's bench
+// (`bench:review-queue`), the scale-out bench
 // (`bench:scale-out`), the comparison of SQLite drivers that chose `@effect/sql-sqlite-node` (its script left with our
 // own driver) and the request path's profile before and after a change (`bench:profile -- --write`): carry them over,
 // in this order.
 const previous = existsSync(reportPath) ? readFileSync(reportPath, "utf8") : ""
 const keptSections = [
+  /<!-- review-queue:start -->[\s\S]*<!-- review-queue:end -->/,
   /<!-- scale-out:start -->[\s\S]*<!-- scale-out:end -->/,
   /<!-- sqlite-drivers:start -->[\s\S]*<!-- sqlite-drivers:end -->/,
   /<!-- profile-split:start -->[\s\S]*<!-- profile-split:end -->/,

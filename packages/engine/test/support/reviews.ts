@@ -12,6 +12,7 @@ import {
   Dossiers,
   EngineConfig,
   EngineError,
+  Migrations,
   Processes,
   Retention,
   Reviews,
@@ -427,6 +428,30 @@ export const reviewSuite = (name: string, database: () => Layer.Layer<SqlClient.
         assert.deepStrictEqual(
           reviewed.map((entry) => entry.review),
           [review]
+        )
+      }).pipe(Effect.provide(reviewsLayer(database())))
+    )
+
+    it.live("a store upgraded to the review queue's index keeps the cases decided before out of the queue", () =>
+      Effect.gen(function* () {
+        const reviews = yield* Reviews.Reviews
+        const sql = yield* SqlClient.SqlClient
+        const decided = yield* inconclusiveProcess
+        const open = yield* inconclusiveProcess
+        yield* reviews.claim(tenantA, decided.dossierId, decided.processId, ana)
+        yield* reviews.decide(tenantA, decided.dossierId, decided.processId, ana, { decision: "approved" }, links)
+        // The store as migration 0009 left it: no flag, no index, 0010 not recorded; then the migrations run again.
+        yield* sql`DROP INDEX assure_processes_review_queue`
+        yield* sql`ALTER TABLE assure_processes DROP COLUMN reviewed`
+        yield* sql`DELETE FROM assure_migrations WHERE migration_id = 10`
+        yield* Migrations.run
+        assert.deepStrictEqual(
+          (yield* reviews.queue(tenantA, {})).map((entry) => entry.processId),
+          [open.processId]
+        )
+        assert.deepStrictEqual(
+          (yield* reviews.queue(tenantA, { reviewed: true })).map((entry) => entry.processId),
+          [decided.processId]
         )
       }).pipe(Effect.provide(reviewsLayer(database())))
     )

@@ -67,11 +67,12 @@ export const createPostgresDatabase = async (
     url: url.toString(),
     serverVersion,
     drop: async () => {
-      // FORCE cannot end an autovacuum worker (a superuser's backend) that may be on the database for a moment.
+      // FORCE cannot end an autovacuum worker (a superuser's backend), which after a bench's bulk writes may be on
+      // the database for tens of seconds: retried for up to two minutes.
       await Effect.runPromise(
         Effect.retry(
           Effect.tryPromise(() => runOnServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, serverUrl)),
-          { times: 20, schedule: Schedule.spaced("250 millis") }
+          { times: 120, schedule: Schedule.spaced("1 second") }
         )
       )
     }

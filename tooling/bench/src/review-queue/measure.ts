@@ -1,0 +1,239 @@
+/**
+ * What a page of the review queue costs as the store grows (issue 20): `Reviews.queue` through the engine's services
+ * as the server wires them, with the index of migration `0010_review_queue` and, as the baseline in the same run, on
+ * the very same rows without it (the index dropped, then made again from its stored definition).
+ *
+ * Each database starts with the queue itself — {@link queueCases} `inconclusive` processes made through the engine
+ * (dossier with sealed userData, process, verification, the sandbox's result) — and then grows, size after size, with
+ * processes written in bulk by SQL: the tenant's and another tenant's, most of them final, and one in twenty an
+ * `inconclusive` process already decided (`reviewed`), the history a queue's status filter would otherwise read past.
+ */
+import { loadavg } from "node:os"
+import { performance } from "node:perf_hooks"
+import { Reviews } from "@assure/engine"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { createPostgresDatabase, type DatabaseSpec, databaseLabel } from "../engine/databases.ts"
+import { ascending, median, quantile } from "../engine/stats.ts"
+import { makeServices, makeSqliteDatabase, queueCase, tenant } from "./services.ts"
+
+/** The `inconclusive`, unreviewed processes: the queue every measured page is read from. */
+export const queueCases = 200
+
+export interface ReviewQueueOptions {
+  /** Processes stored, in turn (ascending): the database grows from one to the next. */
+  readonly sizes: ReadonlyArray<number>
+  /** Timed pages per query and contender, after as many untimed as {@link warmup}. */
+  readonly pages: number
+  readonly warmup: number
+}
+
+export const defaultReviewQueueOptions: ReviewQueueOptions = {
+  sizes: [10_000, 100_000, 1_000_000],
+  pages: 60,
+  warmup: 30
+}
+
+/** Parses `--processes=10000,100000` (the sizes) and `--pages=N`. */
+export const reviewQueueOptions = (argv: ReadonlyArray<string>): ReviewQueueOptions => {
+  const value = (flag: string) => argv.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1)
+  const sizesGiven = value("--processes")
+  const sizes =
+    sizesGiven === undefined
+      ? defaultReviewQueueOptions.sizes
+      : sizesGiven.split(",").map((size) => Number(size.replaceAll("_", "")))
+  if (sizes.some((size) => !Number.isInteger(size) || size < queueCases) || sizes.length === 0) {
+    throw new Error(`--processes must be whole numbers of at least ${queueCases}, comma-separated`)
+  }
+  const pagesGiven = value("--pages")
+  const pages = pagesGiven === undefined ? defaultReviewQueueOptions.pages : Number(pagesGiven)
+  if (!Number.isInteger(pages) || pages < 5) throw new Error("--pages must be a whole number of at least 5")
+  return { ...defaultReviewQueueOptions, sizes: ascending(sizes), pages }
+}
+
+/** The queries timed: the console's default page, and one filtered by provider and age. */
+export const queries = {
+  firstPage: {} satisfies Reviews.QueueFilter,
+  providerAndAge: { provider: "sandbox", createdBefore: "2100-01-01T00:00:00Z" } as Reviews.QueueFilter
+} as const
+export type QueryName = keyof typeof queries
+
+export type ContenderName = "indexed" | "baseline"
+
+export interface Timing {
+  readonly median: number
+  readonly p95: number
+  /** Entries on the page (the same for both contenders, or the comparison would be void). */
+  readonly entries: number
+}
+
+export interface SizeFigures {
+  readonly processes: number
+  readonly seedSeconds: number
+  readonly timings: Record<ContenderName, Record<QueryName, Timing>>
+}
+
+export interface DatabaseFigures {
+  readonly database: string
+  readonly sizes: ReadonlyArray<SizeFigures>
+}
+
+export interface ReviewQueueReport {
+  readonly date: Date
+  readonly options: ReviewQueueOptions
+  readonly databases: ReadonlyArray<DatabaseFigures>
+  /** Why PostgreSQL is missing, when it is. */
+  readonly postgresUnavailable?: string
+  readonly load: readonly [start: number, end: number]
+  readonly seconds: number
+}
+
+const indexName = "assure_processes_review_queue"
+
+/** The index's own definition, as the database stores it, to make it again after the baseline. */
+const indexDefinition = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql.onDialectOrElse({
+    pg: () => sql<{ definition: string }>`SELECT indexdef AS definition FROM pg_indexes WHERE indexname = ${indexName}`,
+    orElse: () => sql<{ definition: string }>`SELECT sql AS definition FROM sqlite_master WHERE name = ${indexName}`
+  })
+  const definition = rows[0]?.definition
+  if (definition === undefined) return yield* Effect.die(`the index ${indexName} is missing: is migration 0010 run?`)
+  return definition
+})
+
+/**
+ * Adds processes (each with a dossier of its own) until `total` are stored: half the tenant's, half another's; of
+ * each twenty, seventeen accepted, two rejected and one `inconclusive` already reviewed. Written a chunk per statement,
+ * generated by the database itself.
+ */
+const growTo = (total: number) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const [{ stored } = { stored: 0 }] = yield* sql<{ stored: number | string }>`
+      SELECT COUNT(*) AS stored FROM assure_processes`
+    let from = Number(stored)
+    const chunk = 50_000
+    while (from < total) {
+      const to = Math.min(total, from + chunk)
+      const series = sql.onDialectOrElse({
+        pg: () => sql`SELECT generate_series(${from + 1}::int, ${to}::int) AS i`,
+        orElse: () =>
+          sql`SELECT value AS i FROM (WITH RECURSIVE n(value) AS (SELECT ${from + 1} UNION ALL SELECT value + 1 FROM n WHERE value < ${to}) SELECT value FROM n)`
+      })
+      // A timestamp in 2025, a minute apart: older than the queue's cases, in the canonical text form.
+      const createdAt = sql.onDialectOrElse({
+        pg: () => sql`to_char(timestamp '2025-01-01' + (i * interval '1 minute'), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,
+        orElse: () => sql`strftime('%Y-%m-%dT%H:%M:%SZ', '2025-01-01', '+' || i || ' minutes')`
+      })
+      const tenantOf = sql`CASE WHEN i % 2 = 0 THEN ${tenant} ELSE 'bench-review-other' END`
+      yield* sql`
+        INSERT INTO assure_dossiers (id, tenant_id, created_at, updated_at)
+        SELECT 'bench-dossier-' || i, ${tenantOf}, ${createdAt}, ${createdAt} FROM (${series}) AS s`
+      yield* sql`
+        INSERT INTO assure_processes (id, dossier_id, tenant_id, provider, process_type, status, reviewed, created_at,
+                                      updated_at)
+        SELECT 'bench-process-' || i, 'bench-dossier-' || i, ${tenantOf}, 'sandbox', 'document',
+               CASE WHEN i % 20 = 0 THEN 'inconclusive' WHEN i % 20 IN (1, 2) THEN 'rejected' ELSE 'accepted' END,
+               CASE WHEN i % 20 = 0 THEN 1 ELSE 0 END, ${createdAt}, ${createdAt}
+        FROM (${series}) AS s`
+      from = to
+    }
+    // Fresh statistics for the planners, as a database that grew this much would have from autovacuum.
+    yield* sql`ANALYZE`
+  })
+
+/** Times `pages` reads of one query after `warmup` untimed ones, each on its own. */
+const timePages = (filter: Reviews.QueueFilter, options: ReviewQueueOptions) =>
+  Effect.gen(function* () {
+    const reviews = yield* Reviews.Reviews
+    let entries = 0
+    for (let i = 0; i < options.warmup; i++) entries = (yield* reviews.queue(tenant, filter)).length
+    const millis: Array<number> = []
+    for (let i = 0; i < options.pages; i++) {
+      const started = performance.now()
+      entries = (yield* reviews.queue(tenant, filter)).length
+      millis.push(performance.now() - started)
+    }
+    const sorted = ascending(millis)
+    return { median: median(sorted), p95: quantile(sorted, 0.95), entries } satisfies Timing
+  })
+
+const timeQueries = (options: ReviewQueueOptions) =>
+  Effect.gen(function* () {
+    const firstPage = yield* timePages(queries.firstPage, options)
+    const providerAndAge = yield* timePages(queries.providerAndAge, options)
+    return { firstPage, providerAndAge }
+  })
+
+const measureDatabase = async (
+  spec: DatabaseSpec,
+  options: ReviewQueueOptions,
+  log: (message: string) => void
+): Promise<DatabaseFigures> => {
+  const label = databaseLabel(spec)
+  const services = makeServices(spec)
+  try {
+    return await services.runtime.runPromise(
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        log(`${label}: ${queueCases} inconclusive processes to review, made through the engine`)
+        for (let i = 0; i < queueCases; i++) yield* queueCase(i)
+        const definition = yield* indexDefinition
+        // Compiled and cached before anything is timed: else the first contender timed pays for it alone.
+        yield* timePages(queries.firstPage, { ...options, pages: 0, warmup: 300 })
+        const sizes: Array<SizeFigures> = []
+        for (const processes of options.sizes) {
+          const seeding = performance.now()
+          yield* growTo(processes)
+          const seedSeconds = (performance.now() - seeding) / 1000
+          log(`${label}: ${processes.toLocaleString("en-GB")} processes stored (${seedSeconds.toFixed(1)} s); timing`)
+          const indexed = yield* timeQueries(options)
+          yield* sql.unsafe(`DROP INDEX ${indexName}`)
+          const baseline = yield* timeQueries(options)
+          yield* sql.unsafe(definition)
+          sizes.push({ processes, seedSeconds, timings: { indexed, baseline } })
+        }
+        return { database: label, sizes }
+      })
+    )
+  } finally {
+    await services.dispose()
+  }
+}
+
+export const measureReviewQueue = async (
+  options: ReviewQueueOptions,
+  log: (message: string) => void
+): Promise<ReviewQueueReport> => {
+  const started = performance.now()
+  const loadStart = loadavg()[0] ?? 0
+  const databases: Array<DatabaseFigures> = []
+  const sqlite = makeSqliteDatabase()
+  try {
+    databases.push(await measureDatabase(sqlite.spec, options, log))
+  } finally {
+    sqlite.remove()
+  }
+  const postgres = await createPostgresDatabase()
+  let postgresUnavailable: string | undefined
+  if ("unavailable" in postgres) {
+    postgresUnavailable = postgres.unavailable
+    log(`PostgreSQL skipped: ${postgres.unavailable}`)
+  } else {
+    try {
+      databases.push(await measureDatabase({ kind: "postgres", url: postgres.url }, options, log))
+    } finally {
+      // The figures are kept even if the database outlives the run.
+      await postgres.drop().catch((error) => log(`could not drop ${postgres.url}: drop it by hand (${String(error)})`))
+    }
+  }
+  return {
+    date: new Date(),
+    options,
+    databases,
+    ...(postgresUnavailable === undefined ? {} : { postgresUnavailable }),
+    load: [loadStart, loadavg()[0] ?? 0],
+    seconds: (performance.now() - started) / 1000
+  }
+}
