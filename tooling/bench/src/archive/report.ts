@@ -3,8 +3,9 @@
  * and `bench:archive --write` replaces it in place. What it says about the bound is computed here from the figures,
  * so the section never claims more than the run that produced it.
  */
-import { readFileSync, writeFileSync } from "node:fs"
+
 import type { Machine } from "../report.ts"
+import { writeSection } from "../sections.ts"
 import { type ArchiveName, type ArchiveReport, type ContenderName, medianOf, type Run } from "./measure.ts"
 
 export const markers = { start: "<!-- archive:start -->", end: "<!-- archive:end -->" } as const
@@ -181,22 +182,5 @@ ${markers.end}
 }
 
 /** Puts the section into `BENCHMARKS.md`: in place of the one there, or after the routing section. */
-export const writeArchiveSection = (path: string, section: string): void => {
-  const current = readFileSync(path, "utf8")
-  const start = current.indexOf(markers.start)
-  const end = current.indexOf(markers.end)
-  const routingEnd = "<!-- routing:end -->"
-  const afterRouting = current.indexOf(routingEnd)
-  const kept = current.indexOf("<!-- scale-out:start -->")
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section.trimEnd()}${current.slice(end + markers.end.length)}`
-      : afterRouting >= 0
-        ? `${current.slice(0, afterRouting + routingEnd.length)}\n\n${section.trimEnd()}${current.slice(
-            afterRouting + routingEnd.length
-          )}`
-        : kept >= 0
-          ? `${current.slice(0, kept)}${section}\n${current.slice(kept)}`
-          : `${current.trimEnd()}\n\n${section}`
-  writeFileSync(path, next)
-}
+export const writeArchiveSection = (path: string, section: string): void =>
+  writeSection(path, markers, section, ["<!-- review-queue:start -->", "<!-- scale-out:start -->"])

@@ -3,8 +3,9 @@
  * writes it there, and `bench:capture-page --write` replaces it in place. The verdict against issue 19's budget is
  * computed here from the figures, so the section never claims more than the run that produced it.
  */
-import { readFileSync, writeFileSync } from "node:fs"
+
 import type { Machine } from "../report.ts"
+import { writeSection } from "../sections.ts"
 import { budgetBytes, type CapturePageReport } from "./measure.ts"
 
 export const markers = { start: "<!-- capture-page:start -->", end: "<!-- capture-page:end -->" } as const
@@ -42,16 +43,5 @@ ${markers.end}
 }
 
 /** Puts the section into `BENCHMARKS.md`: in place of the one there, or at the end of section 2. */
-export const writeCapturePageSection = (path: string, section: string): void => {
-  const current = readFileSync(path, "utf8")
-  const start = current.indexOf(markers.start)
-  const end = current.indexOf(markers.end)
-  const next3 = current.indexOf("## 3. ")
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section.trimEnd()}${current.slice(end + markers.end.length)}`
-      : next3 >= 0
-        ? `${current.slice(0, next3)}${section}\n${current.slice(next3)}`
-        : `${current.trimEnd()}\n\n${section}`
-  writeFileSync(path, next)
-}
+export const writeCapturePageSection = (path: string, section: string): void =>
+  writeSection(path, markers, section, ["## 3. "])

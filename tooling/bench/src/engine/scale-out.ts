@@ -10,7 +10,7 @@
  * - `--write` also puts the section into `BENCHMARKS.md`, between its markers (`pnpm bench` keeps it).
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:http"
 import { type AddressInfo, createServer as createNetServer } from "node:net"
 import { loadavg, tmpdir } from "node:os"
@@ -19,6 +19,7 @@ import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
 import { PersonalDataCipher } from "@assure/engine"
 import { describeMachine } from "../report.ts"
+import { writeSection } from "../sections.ts"
 import { createPostgresDatabase } from "./databases.ts"
 import type { HostCommand } from "./scale-out-host.ts"
 
@@ -360,17 +361,7 @@ console.log(section)
 
 if (values.write) {
   const path = join(import.meta.dirname, "..", "..", "..", "..", "BENCHMARKS.md")
-  const current = readFileSync(path, "utf8")
-  const start = current.indexOf(markers.start)
-  const end = current.indexOf(markers.end)
   // In place of the section there, or before the kept sections at the end of the file.
-  const before = current.indexOf("<!-- sqlite-drivers:start -->")
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section.trimEnd()}${current.slice(end + markers.end.length)}`
-      : before >= 0
-        ? `${current.slice(0, before)}${section}\n${current.slice(before)}`
-        : `${current.trimEnd()}\n\n${section}`
-  writeFileSync(path, next)
+  writeSection(path, markers, section, ["<!-- sqlite-drivers:start -->"])
   log(`wrote ${path}`)
 }

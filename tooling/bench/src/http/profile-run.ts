@@ -10,13 +10,14 @@
  * `--label=TEXT` to name the baseline (its commit), and `--write` to put the result into `BENCHMARKS.md` as a section of
  * its own (between `profile-split` markers, which `pnpm bench` carries over).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { PersonalDataCipher } from "@assure/engine"
 import autocannon from "autocannon"
 import { hashSecret } from "../../../../apps/server/dist/server/Secrets.js"
+import { writeSection } from "../sections.ts"
 import { type Contender, freePort, startServer } from "./contenders.ts"
 import { client, dossierRequest, prepareClient } from "./measure.ts"
 import { type Component, components, type Split, splitProfile } from "./profile-split.ts"
@@ -168,14 +169,8 @@ console.log(section)
 
 if (values.write) {
   const path = join(import.meta.dirname, "..", "..", "..", "..", "BENCHMARKS.md")
-  const current = readFileSync(path, "utf8")
-  const existing = /<!-- profile-split:start -->[\s\S]*<!-- profile-split:end -->/
-  const releaseProof = current.indexOf("<!-- release-proof:start -->")
-  const next = existing.test(current)
-    ? current.replace(existing, section)
-    : releaseProof >= 0
-      ? `${current.slice(0, releaseProof)}${section}\n\n${current.slice(releaseProof)}`
-      : `${current.trimEnd()}\n\n${section}\n`
-  writeFileSync(path, next)
+  writeSection(path, { start: "<!-- profile-split:start -->", end: "<!-- profile-split:end -->" }, section, [
+    "<!-- release-proof:start -->"
+  ])
   log(`wrote the section into ${path}`)
 }

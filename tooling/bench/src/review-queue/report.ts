@@ -2,8 +2,8 @@
  * The review queue's section of `BENCHMARKS.md`, between its own markers: `bench:review-queue --write` writes it, and
  * `pnpm bench` carries it over. What it concludes is computed from the figures of the run that wrote it.
  */
-import { readFileSync, writeFileSync } from "node:fs"
 import type { Machine } from "../report.ts"
+import { writeSection } from "../sections.ts"
 import { type ContenderName, type QueryName, queueCases, type ReviewQueueReport, type SizeFigures } from "./measure.ts"
 
 export const markers = { start: "<!-- review-queue:start -->", end: "<!-- review-queue:end -->" } as const
@@ -83,16 +83,5 @@ ${markers.end}
 }
 
 /** Replaces the section in `BENCHMARKS.md`, or puts it before the scale-out section the first time. */
-export const writeReviewQueueSection = (path: string, section: string): void => {
-  const current = readFileSync(path, "utf8")
-  const start = current.indexOf(markers.start)
-  const end = current.indexOf(markers.end)
-  const before = current.indexOf("<!-- scale-out:start -->")
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section.trimEnd()}${current.slice(end + markers.end.length)}`
-      : before >= 0
-        ? `${current.slice(0, before)}${section}\n${current.slice(before)}`
-        : `${current.trimEnd()}\n\n${section}`
-  writeFileSync(path, next)
-}
+export const writeReviewQueueSection = (path: string, section: string): void =>
+  writeSection(path, markers, section, ["<!-- scale-out:start -->"])

@@ -8,62 +8,22 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import {
-  Captures,
-  CircuitBreaker,
-  Dossiers,
-  EngineConfig,
-  FileStore,
-  Lifecycle,
-  Migrations,
-  OutboundPolicy,
-  PersonalDataCipher,
-  Processes,
-  Reviews,
-  Router,
-  Tenant,
-  Verifications
-} from "@assure/engine"
-import { ProviderRegistry } from "@assure/provider"
-import { SandboxProvider } from "@assure/sandbox"
+import { Captures, Dossiers, Processes, Reviews, Tenant, Verifications } from "@assure/engine"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import type { SqlClient } from "effect/sql"
 import * as EmbeddedStore from "../../../../apps/server/dist/server/EmbeddedStore.js"
-import { aesGcm as nodeAesGcm } from "../../../../apps/server/dist/server/NodeAesGcm.js"
 import { type DatabaseSpec, layerFor } from "../engine/databases.ts"
+import { engineServices } from "../engine-services.ts"
 
 const webhookSecret = Redacted.make("whsec_bench_review_queue")
 
 export const tenant = Tenant.TenantId.make("bench-review")
 
-const keys: PersonalDataCipher.Keys = {
-  activeKeyId: "bench",
-  keys: { bench: Redacted.make(PersonalDataCipher.generateKey()) }
-}
-
-const servicesLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
-  const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
-  const providers = SandboxProvider.layer({ webhookSecrets: [webhookSecret], latency: 0 }).pipe(
-    Layer.provideMerge(ProviderRegistry.layer)
-  )
-  return Reviews.layer.pipe(
+const servicesLayer = (database: Layer.Layer<SqlClient.SqlClient>) =>
+  Reviews.layer.pipe(
     Layer.provideMerge(Captures.layer),
-    Layer.provideMerge(Layer.mergeAll(Dossiers.layer, Processes.layer, Verifications.layer)),
-    Layer.provideMerge(Router.layer),
-    Layer.provideMerge(
-      Layer.mergeAll(
-        storage,
-        Layer.succeed(Lifecycle.Lifecycle, { wake: () => Effect.void, queued: () => Effect.void }),
-        providers,
-        FileStore.layerMemory,
-        Layer.orDie(PersonalDataCipher.layer(keys, nodeAesGcm)),
-        OutboundPolicy.layerStrict,
-        CircuitBreaker.layer()
-      )
-    ),
-    Layer.provide(Layer.succeed(EngineConfig.EngineConfig, EngineConfig.defaults))
+    Layer.provideMerge(engineServices({ database, webhookSecret }))
   )
-}
 
 /** A folder for the embedded store, removed by `remove`. */
 export const makeSqliteDatabase = (): { readonly spec: DatabaseSpec; readonly remove: () => void } => {

@@ -3,9 +3,10 @@
  * sections, and `bench:routing --write` replaces it in place. The verdict against issue 18's target is computed
  * here from the figures, so the section never claims more than the run that produced it.
  */
-import { readFileSync, writeFileSync } from "node:fs"
+
 import { median } from "../engine/stats.ts"
 import type { Machine } from "../report.ts"
+import { writeSection } from "../sections.ts"
 import type { ContenderName, PartName, RoutingReport, Timing } from "./measure.ts"
 
 export const markers = { start: "<!-- routing:start -->", end: "<!-- routing:end -->" } as const
@@ -197,16 +198,9 @@ ${markers.end}
 }
 
 /** Puts the section into `BENCHMARKS.md`: in place of the one there, or before the sections kept at the end. */
-export const writeRoutingSection = (path: string, section: string): void => {
-  const current = readFileSync(path, "utf8")
-  const start = current.indexOf(markers.start)
-  const end = current.indexOf(markers.end)
-  const kept = current.indexOf("<!-- scale-out:start -->")
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section.trimEnd()}${current.slice(end + markers.end.length)}`
-      : kept >= 0
-        ? `${current.slice(0, kept)}${section}\n${current.slice(kept)}`
-        : `${current.trimEnd()}\n\n${section}`
-  writeFileSync(path, next)
-}
+export const writeRoutingSection = (path: string, section: string): void =>
+  writeSection(path, markers, section, [
+    "<!-- archive:start -->",
+    "<!-- review-queue:start -->",
+    "<!-- scale-out:start -->"
+  ])

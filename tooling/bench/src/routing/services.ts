@@ -10,26 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ProviderName } from "@assure/core"
-import {
-  CircuitBreaker,
-  Dossiers,
-  EngineConfig,
-  FileStore,
-  Lifecycle,
-  Migrations,
-  OutboundPolicy,
-  PersonalDataCipher,
-  Processes,
-  Router,
-  Routing,
-  Tenant
-} from "@assure/engine"
+import { EngineConfig, Routing, Tenant } from "@assure/engine"
 import { ProviderRegistry } from "@assure/provider"
 import { SandboxProvider } from "@assure/sandbox"
 import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 import * as EmbeddedStore from "../../../../apps/server/dist/server/EmbeddedStore.js"
-import { aesGcm as nodeAesGcm } from "../../../../apps/server/dist/server/NodeAesGcm.js"
+import { engineServices } from "../engine-services.ts"
 
 const webhookSecret = Redacted.make("whsec_bench_routing")
 
@@ -87,35 +74,13 @@ const secondProvider = ProviderRegistry.register(
   }))
 )
 
-/** The key ring: one fresh key, as the server holds it. */
-export const keys: PersonalDataCipher.Keys = {
-  activeKeyId: "bench",
-  keys: { bench: Redacted.make(PersonalDataCipher.generateKey()) }
-}
-
-const servicesLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
-  const storage = Layer.effectDiscard(Effect.orDie(Migrations.run)).pipe(Layer.provideMerge(database))
-  const providers = Layer.mergeAll(
-    SandboxProvider.layer({ webhookSecrets: [webhookSecret], latency: 0 }),
-    secondProvider
-  ).pipe(Layer.provideMerge(ProviderRegistry.layer))
-  return Layer.mergeAll(Dossiers.layer, Processes.layer).pipe(
-    Layer.provideMerge(Router.layer),
-    Layer.provideMerge(
-      Layer.mergeAll(
-        storage,
-        // The synchronous API alone: nothing is started by a creation, so nothing needs waking.
-        Layer.succeed(Lifecycle.Lifecycle, { wake: () => Effect.void, queued: () => Effect.void }),
-        providers,
-        FileStore.layerMemory,
-        Layer.orDie(PersonalDataCipher.layer(keys, nodeAesGcm)),
-        OutboundPolicy.layerStrict,
-        CircuitBreaker.layer()
-      )
-    ),
-    Layer.provide(Layer.succeed(EngineConfig.EngineConfig, { ...EngineConfig.defaults, routingPolicy: policy }))
-  )
-}
+const servicesLayer = (database: Layer.Layer<SqlClient.SqlClient>) =>
+  engineServices({
+    database,
+    webhookSecret,
+    moreProviders: secondProvider,
+    settings: { ...EngineConfig.defaults, routingPolicy: policy }
+  })
 
 export type Services = Layer.Success<ReturnType<typeof servicesLayer>>
 
