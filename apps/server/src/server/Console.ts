@@ -28,6 +28,7 @@ import { HttpRouter, type HttpServerRequest, HttpServerResponse, UrlParams } fro
 import * as client from "openid-client"
 import { Secret, TOTP } from "otpauth"
 import { isSameOrigin } from "./CapturePage.js"
+import * as ConsoleAccounts from "./ConsoleAccounts.js"
 import type { Account, Role } from "./ConsoleConfig.js"
 import * as Pages from "./ConsolePages.js"
 import { hashingWorkers, hashSecret } from "./Secrets.js"
@@ -70,7 +71,7 @@ const seeOther = (location: string) => HttpServerResponse.empty({ status: 303, h
 /** The operator's tenants, in their configured order. */
 const tenantsOf = (account: Account) => Object.entries(account.tenants).map(([id, role]) => ({ id, role }))
 
-/** The console's routes; none without operator accounts (the console is off). */
+/** The console's routes; none when no operator accounts are configured (the console is off). */
 export const layer = Layer.unwrap(
   Effect.gen(function* () {
     const stylesheet = readFileSync(new URL("../../assets/console.css", import.meta.url), "utf8")
@@ -78,7 +79,8 @@ export const layer = Layer.unwrap(
       Effect.gen(function* () {
         const settings = yield* ServerConfig
         const console = settings.console
-        if (console.accounts.length === 0) return
+        // Off unless accounts are configured; a file of none turns it on for the accounts SIGHUP brings.
+        if (console.accounts.length === 0 && console.accountsPath === undefined) return
         const sessions = yield* OperatorSessions.OperatorSessions
         const reviews = yield* Reviews.Reviews
         const processes = yield* Processes.Processes
@@ -93,7 +95,7 @@ export const layer = Layer.unwrap(
         const decoy = hashSecret("assure console decoy")
         const origin = new URL(settings.publicUrl).origin
         const lifetimes = { idle: console.idleTimeout, absolute: console.sessionLifetime }
-        const accounts = new Map(console.accounts.map((account) => [account.id, account]))
+        const accounts = yield* ConsoleAccounts.hold(console)
         const external = console.oidc
         const callbackUrl = `${settings.publicUrl}/console/sign-in/callback`
         const externalConfig =
@@ -122,7 +124,7 @@ export const layer = Layer.unwrap(
             if (token === undefined) return { ended: undefined }
             const opened = yield* Effect.result(sessions.open(token, lifetimes))
             if (opened._tag === "Failure") return { ended: opened.failure.reason }
-            const account = accounts.get(opened.success.accountId)
+            const account = accounts.byId(opened.success.accountId)
             if (opened.success.stage !== "signedIn" || account === undefined) return { ended: undefined }
             return { ended: undefined, operator: { token, account, csrf: csrfOf(token) } }
           })
@@ -250,7 +252,7 @@ export const layer = Layer.unwrap(
             const form = yield* formOf(request, undefined)
             if (form === undefined) return refused(undefined)
             const id = field(form, "account").trim()
-            const account = accounts.get(id)
+            const account = accounts.byId(id)
             const admitted = limiter.admit(id.slice(0, 64), TokenLimiter.addressKey(request.remoteAddress))
             if (admitted._tag === "Refused") {
               yield* audit({
@@ -298,7 +300,7 @@ export const layer = Layer.unwrap(
             if (form === undefined) return refused(undefined)
             const token = request.cookies[sessionCookie] ?? ""
             const pending = yield* Effect.result(sessions.open(token, lifetimes))
-            const account = pending._tag === "Success" ? accounts.get(pending.success.accountId) : undefined
+            const account = pending._tag === "Success" ? accounts.byId(pending.success.accountId) : undefined
             if (
               pending._tag === "Failure" ||
               pending.success.stage !== "secondFactor" ||
@@ -390,9 +392,7 @@ export const layer = Layer.unwrap(
                 })
               )
               const subject = tokens.claims()?.sub
-              const account = console.accounts.find(
-                (candidate) => candidate.oidcSubject !== undefined && candidate.oidcSubject === subject
-              )
+              const account = accounts.bySubject(subject)
               if (account === undefined) {
                 yield* audit({
                   tenant: null,

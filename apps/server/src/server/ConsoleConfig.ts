@@ -42,6 +42,8 @@ export interface ExternalProvider {
 /** The console's settings. */
 export interface ConsoleSettings {
   readonly accounts: ReadonlyArray<Account>
+  /** The file the accounts were read from, read again on SIGHUP; none when they were given otherwise (tests). */
+  readonly accountsPath?: string | undefined
   readonly oidc?: ExternalProvider | undefined
   readonly idleTimeout: Duration.Duration
   readonly sessionLifetime: Duration.Duration
@@ -95,26 +97,27 @@ export const parseAccounts = (text: string): Result.Result<ReadonlyArray<Account
 const optional = (name: string) =>
   Config.option(Config.String(name)).pipe(Config.map(Option.filter((value) => value.trim().length > 0)))
 
+/** The accounts of the file at `path`, or what is wrong: it cannot be read, or its accounts are not right. */
+export const readAccountsFile = (path: string): Result.Result<ReadonlyArray<Account>, string> => {
+  let text: string
+  try {
+    text = readFileSync(resolve(path), "utf8")
+  } catch (error) {
+    return Result.fail(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return Result.mapError(parseAccounts(text), (problem) => `${path}: ${problem}`)
+}
+
 /** Reads and checks the console's settings. */
 export const load: Effect.Effect<ConsoleSettings, ConsoleConfigProblem | Config.ConfigError> = Effect.gen(function* () {
   const path = yield* optional("ASSURE_CONSOLE_ACCOUNTS")
   let accounts: ReadonlyArray<Account> = []
   if (Option.isSome(path)) {
-    const setting = "ASSURE_CONSOLE_ACCOUNTS"
-    let text: string
-    try {
-      text = readFileSync(resolve(path.value), "utf8")
-    } catch (error) {
-      return yield* new ConsoleConfigProblem({
-        setting,
-        problem: `cannot read ${path.value}: ${error instanceof Error ? error.message : String(error)}`
-      })
+    const read = readAccountsFile(path.value)
+    if (Result.isFailure(read)) {
+      return yield* new ConsoleConfigProblem({ setting: "ASSURE_CONSOLE_ACCOUNTS", problem: read.failure })
     }
-    const parsed = parseAccounts(text)
-    if (Result.isFailure(parsed)) {
-      return yield* new ConsoleConfigProblem({ setting, problem: `${path.value}: ${parsed.failure}` })
-    }
-    accounts = parsed.success
+    accounts = read.success
   }
 
   const issuer = yield* optional("ASSURE_CONSOLE_OIDC_ISSUER")
@@ -152,6 +155,7 @@ export const load: Effect.Effect<ConsoleSettings, ConsoleConfigProblem | Config.
   }
   return {
     accounts,
+    accountsPath: Option.getOrUndefined(path),
     oidc:
       Option.isSome(issuer) && Option.isSome(clientId) && Option.isSome(clientSecret)
         ? { issuer: issuer.value, clientId: clientId.value, clientSecret: clientSecret.value, name: oidcName }

@@ -18,6 +18,8 @@ export interface Started {
   readonly dataDirectory: string
   readonly credentials: { readonly id: string; readonly secret: string }
   readonly exited: Promise<number | null>
+  /** What it has written to standard output so far (its log). */
+  readonly output: () => string
 }
 
 /**
@@ -54,7 +56,14 @@ export const startExecutable = async (
       () => false
     )
     if (ready && id !== undefined && secret !== undefined) {
-      return { child, url: `http://127.0.0.1:${port}`, dataDirectory, credentials: { id, secret }, exited }
+      return {
+        child,
+        url: `http://127.0.0.1:${port}`,
+        dataDirectory,
+        credentials: { id, secret },
+        exited,
+        output: () => output
+      }
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL")
