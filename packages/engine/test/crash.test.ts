@@ -32,10 +32,11 @@ describeOnPostgres("crash safety (separate processes, SIGKILL) on PostgreSQL", (
     // The client's endpoint refuses the first three deliveries.
     client = await startEndpoint(3)
   })
+  // Up to 90 s: dropping the database may wait out an autovacuum worker (see its helper).
   afterAll(async () => {
     await client?.close()
     await database?.drop()
-  })
+  }, 90_000)
 
   it("finishes a verification and its notification after the engine is killed twice", async () => {
     const env = environment()

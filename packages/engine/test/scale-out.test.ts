@@ -79,12 +79,13 @@ describeOnPostgres("scale-out: two engine processes on one PostgreSQL", () => {
     database = await createScratchDatabase(postgresUrl ?? "")
     client = await startEndpoint(0)
   })
+  // Up to 90 s: dropping the database may wait out an autovacuum worker (see its helper).
   afterAll(async () => {
     // A failed assertion must not leave a runner polling a database that is about to be dropped.
     await Promise.all(hosts.map((host) => host.kill()))
     await client?.close()
     await database?.drop()
-  })
+  }, 90_000)
 
   it(`finish ${verifications.toLocaleString("en-GB")} verifications, none lost and none finalised twice`, async () => {
     const started = performance.now()

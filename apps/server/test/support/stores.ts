@@ -23,17 +23,18 @@ const admin = (statement: string) =>
       yield* sql.unsafe(statement)
     }).pipe(
       Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl ?? "") })),
-      // DROP ... WITH (FORCE) cannot end an autovacuum worker (a superuser's backend) that may be on the database for
-      // a moment: the role gets 42501 then, and a retry a little later succeeds.
-      Effect.retry({ times: 20, schedule: Schedule.spaced("250 millis") }),
+      // DROP ... WITH (FORCE) cannot end an autovacuum worker (a superuser's backend) on the database (the role gets
+      // 42501 then): retried for up to a minute.
+      Effect.retry({ times: 120, schedule: Schedule.spaced("500 millis") }),
       Effect.orDie
     )
   )
 
 const created: Array<string> = []
+// Up to 90 s: dropping the database may wait out an autovacuum worker (see its helper).
 afterAll(async () => {
   for (const name of created.splice(0)) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-})
+}, 90_000)
 
 /** A fresh PostgreSQL database, as server settings; dropped when the test file ends. */
 export const postgresDatabase = async (): Promise<Overrides> => {

@@ -26,9 +26,9 @@ export const freshPostgres = (url: string): Layer.Layer<SqlClient.SqlClient> =>
           yield* sql.unsafe(statement)
         }).pipe(Effect.provide(admin))
       yield* Effect.acquireRelease(Effect.orDie(run(`CREATE DATABASE ${name}`)), () =>
-        // FORCE cannot end an autovacuum worker (a superuser's backend) that may be on the database for a moment.
+        // FORCE cannot end an autovacuum worker (a superuser's backend) on the database: retried for up to a minute.
         run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(
-          Effect.retry({ times: 20, schedule: Schedule.spaced("250 millis") }),
+          Effect.retry({ times: 120, schedule: Schedule.spaced("500 millis") }),
           Effect.orDie
         )
       )

@@ -13,8 +13,8 @@ export const createScratchDatabase = async (
         yield* sql.unsafe(statement)
       }).pipe(
         Effect.provide(PgClient.layer({ url: Redacted.make(serverUrl) })),
-        // FORCE cannot end an autovacuum worker (a superuser's backend) that may be on the database for a moment.
-        Effect.retry({ times: 20, schedule: Schedule.spaced("250 millis") }),
+        // FORCE cannot end an autovacuum worker (a superuser's backend) on the database: retried for up to a minute.
+        Effect.retry({ times: 120, schedule: Schedule.spaced("500 millis") }),
         Effect.orDie
       )
     )
