@@ -1,7 +1,7 @@
 /**
  * The console's accounts change without a restart: the server reads their file again on SIGHUP, as an operator
  * sends it to the running executable. A new account signs in, a removed one's session ends at once, and a broken
- * file is logged and changes nothing.
+ * file is logged and changes nothing; without a console the signal is logged and never stops the server.
  */
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -107,5 +107,18 @@ describe("the console's accounts, read again on SIGHUP", () => {
     expect(server.output()).toContain(accountsFile)
     expect(server.child.exitCode).toBeNull()
     expect(await passwordAccepted("grace")).toBe(true)
+  }, 60_000)
+
+  it("is logged and harmless on a server without a console", async () => {
+    const plain = await startExecutable()
+    try {
+      plain.child.kill("SIGHUP")
+      await until(() => plain.output().includes("no console accounts file to read again"), "the log of the signal")
+      expect(plain.child.exitCode).toBeNull()
+      expect((await fetch(`${plain.url}/ready`)).status).toBe(204)
+    } finally {
+      plain.child.kill("SIGTERM")
+      await plain.exited
+    }
   }, 60_000)
 })

@@ -42,6 +42,8 @@ describe("the review console's sign-in", () => {
       body: new URLSearchParams({ account: id, password }).toString()
     })
 
+  // Up to 30 s, a hang guard: each password checked costs an scrypt hash, which a machine busy with the other suites
+  // (CI) can take seconds over.
   it("limits password guesses per account, then per address, before hashing any", async () => {
     for (let guess = 0; guess < 3; guess++) expect((await signIn("ada", `guess-${guess}`)).status).toBe(401)
     const refused = await signIn("ada", "ada-password")
@@ -56,7 +58,7 @@ describe("the review console's sign-in", () => {
     expect((await signIn("nobody", "x")).status).toBe(401)
     expect((await signIn("nobody-else", "x")).status).toBe(401)
     expect((await signIn("grace", "grace-password")).status).toBe(429)
-  })
+  }, 30_000)
 
   it("is off without accounts: its paths are not found", async () => {
     const off = await startServer()

@@ -79,6 +79,8 @@ export const layer = Layer.unwrap(
       Effect.gen(function* () {
         const settings = yield* ServerConfig
         const console = settings.console
+        // Held (and read again on SIGHUP) even when the console is off, so that the signal never ends the server.
+        const accounts = yield* ConsoleAccounts.hold(console)
         // Off unless accounts are configured; a file of none turns it on for the accounts SIGHUP brings.
         if (console.accounts.length === 0 && console.accountsPath === undefined) return
         const sessions = yield* OperatorSessions.OperatorSessions
@@ -95,7 +97,6 @@ export const layer = Layer.unwrap(
         const decoy = hashSecret("assure console decoy")
         const origin = new URL(settings.publicUrl).origin
         const lifetimes = { idle: console.idleTimeout, absolute: console.sessionLifetime }
-        const accounts = yield* ConsoleAccounts.hold(console)
         const external = console.oidc
         const callbackUrl = `${settings.publicUrl}/console/sign-in/callback`
         const externalConfig =

@@ -3,7 +3,8 @@
  * the server gets SIGHUP (`kill -HUP <pid>`, `docker kill --signal HUP …`), so adding, changing or removing an operator
  * needs no restart. A file that cannot be read, or whose accounts are wrong, is logged with the reason and changes
  * nothing: a typo never locks every operator out. A removed account loses its sessions at once, since a session is
- * honoured only for an account held.
+ * honoured only for an account held. Without a file (the console off) SIGHUP is logged and does nothing else, rather
+ * than end the server as Node's default would: a `systemctl reload` out of habit must not stop it.
  */
 import { Effect, Queue, Result, type Scope } from "effect"
 import { type Account, type ConsoleSettings, readAccountsFile } from "./ConsoleConfig.js"
@@ -26,30 +27,33 @@ export const hold = (settings: ConsoleSettings): Effect.Effect<HeldAccounts, nev
   Effect.gen(function* () {
     let current = indexOf(settings.accounts)
     const path = settings.accountsPath
-    if (path !== undefined) {
-      const hangUps = yield* Queue.unbounded<void>()
-      const onHangUp = () => {
-        Queue.offerUnsafe(hangUps, undefined)
-      }
-      yield* Effect.acquireRelease(
-        Effect.sync(() => process.on("SIGHUP", onHangUp)),
-        () => Effect.sync(() => process.off("SIGHUP", onHangUp))
-      )
-      const reload = Effect.gen(function* () {
-        yield* Queue.take(hangUps)
-        const read = readAccountsFile(path)
-        if (Result.isFailure(read)) {
-          return yield* Effect.logError("the console's accounts were not read again; the ones held stay").pipe(
-            Effect.annotateLogs({ problem: read.failure })
-          )
-        }
-        current = indexOf(read.success)
-        yield* Effect.logInfo("the console's accounts were read again").pipe(
-          Effect.annotateLogs({ file: path, accounts: read.success.length })
-        )
-      })
-      yield* Effect.forkScoped(Effect.forever(reload))
+    const hangUps = yield* Queue.unbounded<void>()
+    const onHangUp = () => {
+      Queue.offerUnsafe(hangUps, undefined)
     }
+    yield* Effect.acquireRelease(
+      Effect.sync(() => process.on("SIGHUP", onHangUp)),
+      () => Effect.sync(() => process.off("SIGHUP", onHangUp))
+    )
+    const reload = Effect.gen(function* () {
+      yield* Queue.take(hangUps)
+      if (path === undefined) {
+        return yield* Effect.logInfo(
+          "SIGHUP: there is no console accounts file to read again (ASSURE_CONSOLE_ACCOUNTS)"
+        )
+      }
+      const read = readAccountsFile(path)
+      if (Result.isFailure(read)) {
+        return yield* Effect.logError("the console's accounts were not read again; the ones held stay").pipe(
+          Effect.annotateLogs({ problem: read.failure })
+        )
+      }
+      current = indexOf(read.success)
+      yield* Effect.logInfo("the console's accounts were read again").pipe(
+        Effect.annotateLogs({ file: path, accounts: read.success.length })
+      )
+    })
+    yield* Effect.forkScoped(Effect.forever(reload))
     return {
       byId: (id) => current.byId.get(id),
       bySubject: (subject) => (subject === undefined ? undefined : current.bySubject.get(subject))
