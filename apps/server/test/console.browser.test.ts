@@ -249,7 +249,10 @@ describe.runIf(browserAvailable)("the review console in a browser", () => {
       // The case: its image (decrypted for this response, not cached), the person, the match and the history.
       await page.getByRole("heading", { name: `Case ${processId}` }).waitFor()
       const image = page.getByRole("img", { name: "front" })
-      await expect(image.evaluate((element: HTMLImageElement) => element.naturalWidth)).resolves.toBe(800)
+      // Lazily loaded after the page: on a busy machine it may still be on its way when the heading shows.
+      await expect
+        .poll(() => image.evaluate((element: HTMLImageElement) => element.naturalWidth), { timeout: 15_000 })
+        .toBe(800)
       const imageResponse = await page.request.get(new URL((await image.getAttribute("src")) ?? "", server.url).href)
       expect(imageResponse.headers()["cache-control"]).toBe("no-store")
       expect(imageResponse.headers()["content-type"]).toBe("image/png")
